@@ -1,0 +1,20 @@
+// One compiled validator for content, used wherever content enters: operations, inbound
+// providers, hook decisions.
+import { contentLimitsError, contentSchema } from './content';
+import { invalid } from './errors';
+import { compileValidator } from './validation';
+
+const validateShape = compileValidator<unknown>(contentSchema as Record<string, unknown>);
+
+export function validateContent(content: unknown, field = 'content'): void {
+  try {
+    validateShape(content);
+  } catch (error) {
+    // Re-root the path at the caller's field (`inject[0].content.text`).
+    const e = error as { field?: string; message: string };
+    const inner = e.field && e.field !== '(input)' ? e.field : '';
+    throw invalid(inner ? `${field}${inner.startsWith('[') ? '' : '.'}${inner}` : field, e.message.replace(/^[^:]*: /, ''));
+  }
+  const limits = contentLimitsError(content);
+  if (limits) throw invalid(`${field}${limits.field.replace(/^content/, '')}`, limits.message);
+}

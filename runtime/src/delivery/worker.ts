@@ -1,0 +1,235 @@
+// DESIGN.md section 3 step 6 and section 8: drains the outbox written at commit. One lane per
+// target binding keeps that participant's messages in index order; lanes run concurrently.
+// Transient provider errors are retried with exponential backoff and jitter, permanent ones fail
+// at once. Status only moves forward, whichever order provider callbacks arrive in.
+import type { EngineParts } from '../engine-parts';
+import type { Binding, Content, Delivery, DeliveryError, DeliveryStatus, JsonObject, RoomEvent } from '../model';
+import { ProviderError, type OutboundMessage } from '../providers/contract';
+import { runAsyncHooks } from '../hooks/run';
+import { canAdvance } from './status';
+
+export interface DeliveryOptions {
+  maxAttempts: number;
+  baseBackoffMs: number;
+  maxBackoffMs: number;
+}
+
+export const DEFAULT_DELIVERY_OPTIONS: DeliveryOptions = { maxAttempts: 5, baseBackoffMs: 200, maxBackoffMs: 30_000 };
+
+/** Turns an event's content into what the target channel is sent (the transcoder plugs in here). */
+export type PrepareContent = (event: RoomEvent, target: Binding, delivery: Delivery) => Content;
+
+interface LaneItem {
+  delivery: Delivery;
+  event: RoomEvent;
+}
+
+export interface StatusUpdate {
+  channelId: string;
+  deliveryId?: string;
+  providerMessageId?: string;
+  status: DeliveryStatus;
+  error?: DeliveryError;
+}
+
+export class DeliveryWorker {
+  private readonly lanes = new Map<string, LaneItem[]>();
+  private readonly running = new Set<string>();
+  private closed = false;
+  private readonly sleepers = new Set<() => void>();
+  /** Latest state of deliveries in a lane, so the hot path does not read back what it just wrote. */
+  private readonly active = new Map<string, Delivery>();
+  private parts!: EngineParts;
+
+  constructor(
+    private readonly options: DeliveryOptions,
+    private readonly prepareContent: PrepareContent,
+  ) {}
+
+  attach(parts: EngineParts): void {
+    this.parts = parts;
+  }
+
+  enqueue(event: RoomEvent, deliveries: Delivery[]): void {
+    if (this.closed) return;
+    for (const delivery of deliveries) {
+      this.active.set(delivery.id, delivery);
+      const lane = this.lanes.get(delivery.bindingId);
+      if (lane) lane.push({ delivery, event });
+      else this.lanes.set(delivery.bindingId, [{ delivery, event }]);
+      if (!this.running.has(delivery.bindingId)) void this.drainLane(delivery.bindingId);
+    }
+  }
+
+  /** On start: every delivery still `queued` in the store goes back into its lane, in index order. */
+  async resume(): Promise<number> {
+    const queued = await this.parts.store.listDeliveriesByStatus(['queued'], 100_000);
+    queued.sort((a, b) => (a.roomId === b.roomId ? a.eventIndex - b.eventIndex : 0));
+    const events = new Map<string, RoomEvent | null>();
+    for (const delivery of queued) {
+      if (!events.has(delivery.eventId)) events.set(delivery.eventId, await this.parts.store.getEvent(delivery.eventId));
+      const event = events.get(delivery.eventId);
+      if (event) this.enqueue(event, [delivery]);
+    }
+    return queued.length;
+  }
+
+  /** True when no lane has work. */
+  get idle(): boolean {
+    return this.running.size === 0;
+  }
+
+  async waitIdle(): Promise<void> {
+    while (!this.idle) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const wake of this.sleepers) wake();
+  }
+
+  /** A provider status callback (or the worker's own result): applied only if it moves forward. */
+  applyStatus(update: StatusUpdate): Promise<Delivery | null> {
+    return this.findDelivery(update).then((found) => (found ? this.transition(found.id, update.status, update.error) : null));
+  }
+
+  private async findDelivery(update: StatusUpdate): Promise<Delivery | null> {
+    if (update.deliveryId) {
+      const delivery = await this.parts.store.getDelivery(update.deliveryId);
+      return delivery && delivery.channelId === update.channelId ? delivery : null;
+    }
+    if (update.providerMessageId) {
+      return this.parts.store.findDeliveryByProviderMessageId(update.channelId, update.providerMessageId);
+    }
+    return null;
+  }
+
+  private transition(
+    deliveryId: string,
+    status: DeliveryStatus,
+    error?: DeliveryError,
+    changes: Partial<Delivery> = {},
+    event?: RoomEvent,
+  ): Promise<Delivery | null> {
+    return this.parts.serial.run(`delivery:${deliveryId}`, async () => {
+      const current = this.active.get(deliveryId) ?? (await this.parts.store.getDelivery(deliveryId));
+      if (!current) return null;
+      const moves = canAdvance(current.status, status);
+      if (!moves && Object.keys(changes).length === 0) return current;
+      const next: Delivery = {
+        ...current,
+        ...changes,
+        status: moves ? status : current.status,
+        error: moves && error ? error : current.error,
+        updatedAt: new Date(this.parts.clock()).toISOString(),
+      };
+      if (this.active.has(deliveryId)) this.active.set(deliveryId, next);
+      await this.parts.store.commit({ deliveries: [next] });
+      if (moves) this.announce(next, event);
+      return next;
+    });
+  }
+
+  private announce(delivery: Delivery, known?: RoomEvent): void {
+    void (known ? Promise.resolve(known) : this.parts.store.getEvent(delivery.eventId)).then((event) => {
+      const summary = { id: delivery.eventId, correlationId: event?.correlationId ?? null, index: delivery.eventIndex };
+      this.parts.notifier.emit({ kind: 'delivery', roomId: delivery.roomId, delivery, event: summary });
+      const room = this.parts.cache.peek(delivery.roomId)?.room;
+      if (room) {
+        runAsyncHooks(this.parts.hooks, 'on_delivery_status', room, { detail: { delivery, event: summary } as unknown as JsonObject }, (hook, e) =>
+          this.parts.logger.warn(`hook ${hook} failed: ${String(e)}`),
+        );
+      }
+    });
+  }
+
+  private async drainLane(bindingId: string): Promise<void> {
+    this.running.add(bindingId);
+    try {
+      const lane = this.lanes.get(bindingId)!;
+      while (lane.length > 0 && !this.closed) {
+        const item = lane.shift()!;
+        try {
+          await this.deliver(item);
+        } catch (error) {
+          this.parts.logger.error(`delivery ${item.delivery.id} could not be processed: ${String(error)}`);
+        } finally {
+          this.active.delete(item.delivery.id);
+        }
+      }
+      if (lane.length === 0) this.lanes.delete(bindingId);
+    } finally {
+      this.running.delete(bindingId);
+    }
+  }
+
+  private async deliver({ delivery, event }: LaneItem): Promise<void> {
+    const target = await this.findBinding(delivery);
+    if (!target) {
+      await this.transition(delivery.id, 'failed', { code: 'binding_gone', reason: `binding ${delivery.bindingId} no longer exists` }, {}, event);
+      return;
+    }
+    let attempts = delivery.attempts;
+    while (!this.closed) {
+      const registered = this.parts.channels.get(delivery.channelId);
+      if (!registered) {
+        // The channel's node is not deployed right now: wait for it instead of failing the message.
+        await Promise.race([this.parts.channels.whenRegistered(delivery.channelId), this.sleep(60_000)]);
+        continue;
+      }
+      attempts++;
+      const message: OutboundMessage = {
+        deliveryId: delivery.id,
+        idempotencyKey: `${event.id}:${target.id}`,
+        channel: registered.channel,
+        roomId: event.roomId,
+        event,
+        content: this.prepareContent(event, target, delivery),
+        to: { bindingId: target.id, address: target.address, metadata: target.metadata },
+        attempt: attempts,
+      };
+      try {
+        const result = await registered.provider.send(message);
+        await this.transition(
+          delivery.id,
+          result.status,
+          undefined,
+          { attempts, providerMessageId: result.providerMessageId ?? null },
+          event,
+        );
+        return;
+      } catch (error) {
+        const failure =
+          error instanceof ProviderError ? error : new ProviderError('provider_error', (error as Error)?.message ?? String(error), false);
+        if (failure.permanent || attempts >= this.options.maxAttempts) {
+          await this.transition(delivery.id, 'failed', { code: failure.code, reason: failure.message }, { attempts }, event);
+          return;
+        }
+        await this.transition(delivery.id, 'queued', undefined, { attempts, error: { code: failure.code, reason: failure.message } });
+        await this.sleep(this.backoff(attempts));
+      }
+    }
+  }
+
+  private async findBinding(delivery: Delivery): Promise<Binding | null> {
+    return this.parts.cache.peek(delivery.roomId)?.binding(delivery.bindingId) ?? (await this.parts.store.getBinding(delivery.bindingId));
+  }
+
+  /** Exponential backoff with full jitter, so retries of many deliveries do not arrive in lockstep. */
+  private backoff(attempt: number): number {
+    const ceiling = Math.min(this.options.maxBackoffMs, this.options.baseBackoffMs * 2 ** (attempt - 1));
+    return ceiling / 2 + Math.random() * (ceiling / 2);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.sleepers.add(done);
+    });
+  }
+}

@@ -1,0 +1,30 @@
+// The pieces of one engine, passed explicitly to the modules that implement its operations.
+import type { ChannelRegistry } from './channels';
+import type { DeliveryWorker } from './delivery/worker';
+import type { HookRegistry } from './hooks/registry';
+import type { Notifier } from './notify';
+import type { RoomCache } from './pipeline/room-cache';
+import type { SerialQueues } from './pipeline/serial';
+import type { Store } from './store/store';
+import type { RoomEvent } from './model';
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface EngineParts {
+  store: Store;
+  cache: RoomCache;
+  serial: SerialQueues;
+  hooks: HookRegistry;
+  notifier: Notifier;
+  channels: ChannelRegistry;
+  delivery: DeliveryWorker;
+  clock: () => number;
+  logger: Logger;
+  maxChainDepth: number;
+  /** Provider message ids being written right now, so a provider retry racing the first attempt waits for it. */
+  inflightProviderMessages: Map<string, Promise<RoomEvent>>;
+}

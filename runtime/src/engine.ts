@@ -1,0 +1,182 @@
+// One engine: a store, the pipeline, hooks, channels and the delivery worker. Every external
+// surface reaches it through `call(operation, input)`; code that hosts it (Node-RED config nodes,
+// tests, benchmarks) also registers channels and in-memory hooks and subscribes to its stream.
+import { ChannelRegistry } from './channels';
+import { DEFAULT_DELIVERY_OPTIONS, DeliveryWorker, type DeliveryOptions, type PrepareContent } from './delivery/worker';
+import type { EngineParts, Logger } from './engine-parts';
+import { RoomwireError } from './errors';
+import { HookRegistry } from './hooks/registry';
+import type { HookHandler, HookSettings, StoredHook } from './hooks/types';
+import { newId } from './ids';
+import { handleInbound, type InboundResult } from './inbound';
+import type { Channel, Direction, JsonObject } from './model';
+import { Notifier, type Listener } from './notify';
+import { findOperation, type OperationName } from './operations';
+import { RoomCache } from './pipeline/room-cache';
+import { SerialQueues } from './pipeline/serial';
+import type { InboundRequest, Provider } from './providers/contract';
+import { FlowProvider, type FlowListener } from './providers/flow';
+import { SqliteStore } from './store/sqlite/sqlite-store';
+import type { Store } from './store/store';
+
+export interface EngineOptions {
+  /** SQLite file path (created if missing); ignored when `store` is given. */
+  databasePath?: string;
+  store?: Store;
+  clock?: () => number;
+  logger?: Logger;
+  /** DESIGN.md section 3 step 7: deeper AI reply chains are stored blocked (`chain_depth`). */
+  maxChainDepth?: number;
+  delivery?: Partial<DeliveryOptions>;
+  /** How content is adapted for each target; defaults to sending the content unchanged. */
+  prepareContent?: PrepareContent;
+}
+
+export interface ChannelRegistration {
+  id: string;
+  type: string;
+  provider: Provider;
+  direction?: Direction;
+  info?: JsonObject;
+  profile?: string;
+  profileOverride?: Record<string, unknown>;
+}
+
+const silentLogger: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export class Engine {
+  private readonly parts: EngineParts;
+  private closed = false;
+
+  private constructor(parts: EngineParts) {
+    this.parts = parts;
+  }
+
+  static async open(options: EngineOptions): Promise<Engine> {
+    const store = options.store ?? new SqliteStore(options.databasePath ?? ':memory:');
+    await store.open();
+    const logger = options.logger ?? silentLogger;
+    const delivery = new DeliveryWorker(
+      { ...DEFAULT_DELIVERY_OPTIONS, ...options.delivery },
+      options.prepareContent ?? ((event) => event.content),
+    );
+    const parts: EngineParts = {
+      store,
+      cache: new RoomCache(store),
+      serial: new SerialQueues(),
+      hooks: new HookRegistry(),
+      notifier: new Notifier((error) => logger.error(`a subscriber failed: ${String(error)}`)),
+      channels: new ChannelRegistry(),
+      delivery,
+      clock: options.clock ?? Date.now,
+      logger,
+      maxChainDepth: options.maxChainDepth ?? 5,
+      inflightProviderMessages: new Map(),
+    };
+    delivery.attach(parts);
+    for (const hook of await store.listHooks()) parts.hooks.addStored(hook);
+    const engine = new Engine(parts);
+    const resumed = await delivery.resume();
+    if (resumed > 0) logger.info(`resumed ${resumed} queued deliveries`);
+    return engine;
+  }
+
+  get databasePath(): string {
+    return this.parts.store.path;
+  }
+
+  /** Runs an operation of the operations table: the input is validated against its schema first. */
+  async call<T = unknown>(name: OperationName | string, input: unknown): Promise<T> {
+    if (this.closed) throw new RoomwireError('internal', 'the engine is closed');
+    const operation = findOperation(name);
+    const validated = operation.validate(input ?? {});
+    return (await operation.handler(this.parts, validated as never)) as T;
+  }
+
+  /** A provider webhook request for one channel: signature first, then parse, route and write. */
+  async handleWebhook(channelId: string, request: InboundRequest): Promise<InboundResult> {
+    if (this.closed) throw new RoomwireError('internal', 'the engine is closed');
+    return handleInbound(this.parts, channelId, request);
+  }
+
+  async registerChannel(registration: ChannelRegistration): Promise<Channel> {
+    const channel: Channel = {
+      id: registration.id,
+      type: registration.type,
+      provider: registration.provider.name,
+      direction: registration.direction ?? 'bidirectional',
+      info: registration.info ?? {},
+    };
+    await this.parts.store.commit({ channels: [channel] });
+    this.parts.channels.register({
+      channel,
+      provider: registration.provider,
+      profile: registration.profile ?? registration.type,
+      profileOverride: registration.profileOverride,
+    });
+    return channel;
+  }
+
+  async unregisterChannel(id: string): Promise<void> {
+    await this.parts.channels.unregister(id)?.provider.close?.();
+  }
+
+  /** Listens to a `flow` channel: what its participants receive (the Node-RED `room in` participant mode). */
+  listenToFlowChannel(channelId: string, listener: FlowListener): () => void {
+    const provider = this.parts.channels.require(channelId).provider;
+    if (!(provider instanceof FlowProvider)) {
+      throw new RoomwireError('invalid_input', `channel ${channelId} is not a flow channel`, 'channelId');
+    }
+    return provider.listen(listener);
+  }
+
+  /** An in-memory hook (a Node-RED `hook` node, or code); returns its removal. */
+  registerHook(settings: Partial<HookSettings> & Pick<HookSettings, 'name' | 'trigger'>, handler: HookHandler): () => void {
+    const id = newId('hk');
+    this.parts.hooks.add(
+      id,
+      {
+        priority: 100,
+        roomId: null,
+        filters: {},
+        timeoutMs: 5000,
+        failMode: 'open',
+        ...settings,
+      },
+      handler,
+    );
+    return () => {
+      this.parts.hooks.remove(id);
+    };
+  }
+
+  /** A named handler that persisted room hooks (`target: {handler: name}`) run through. */
+  registerHookHandler(name: string, handler: HookHandler): () => void {
+    return this.parts.hooks.registerHandler(name, handler);
+  }
+
+  listStoredHooks(): Promise<StoredHook[]> {
+    return this.parts.store.listHooks();
+  }
+
+  subscribe(listener: Listener): () => void {
+    return this.parts.notifier.subscribe(listener);
+  }
+
+  /** Resolves when no room write is queued and no delivery is in flight (tests, benchmarks, shutdown). */
+  async idle(): Promise<void> {
+    await this.parts.serial.idle();
+    await this.parts.delivery.waitIdle();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.parts.serial.idle();
+    // Sends already under way finish and record their status; nothing new starts.
+    this.parts.delivery.close();
+    await this.parts.delivery.waitIdle();
+    for (const registered of this.parts.channels.list()) await registered.provider.close?.();
+    await this.parts.store.close();
+  }
+}

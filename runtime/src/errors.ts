@@ -1,0 +1,51 @@
+// One error type for every surface: `code` maps to an HTTP status, `field` names the offending
+// input path (`content.buttons[3].title`) so a caller can fix the request without guessing.
+
+export type ErrorCode =
+  | 'invalid_input'
+  | 'not_found'
+  | 'conflict'
+  | 'forbidden'
+  | 'unauthorized'
+  | 'room_closed'
+  | 'payload_too_large'
+  | 'internal';
+
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  invalid_input: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  room_closed: 409,
+  payload_too_large: 413,
+  internal: 500,
+};
+
+export class RoomwireError extends Error {
+  readonly code: ErrorCode;
+  readonly field: string | undefined;
+
+  constructor(code: ErrorCode, message: string, field?: string) {
+    super(field ? `${field}: ${message}` : message);
+    this.name = 'RoomwireError';
+    this.code = code;
+    this.field = field;
+  }
+
+  get httpStatus(): number {
+    return HTTP_STATUS[this.code];
+  }
+
+  toJSON(): { error: { code: ErrorCode; message: string; field?: string } } {
+    return { error: { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}) } };
+  }
+}
+
+export function invalid(field: string, message: string): RoomwireError {
+  return new RoomwireError('invalid_input', message, field);
+}
+
+export function notFound(what: string, id: string, field?: string): RoomwireError {
+  return new RoomwireError('not_found', `${what} ${JSON.stringify(id)} does not exist`, field);
+}

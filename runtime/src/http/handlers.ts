@@ -1,0 +1,131 @@
+// HTTP entry points over plain Node request/response objects (so they mount on Node-RED's
+// Express 4 apps, or on a bare `http` server in tests): provider webhooks, and the REST API
+// generated from the operations table. Bodies are size-limited and read raw (signatures cover
+// the exact bytes); every error is a JSON body naming the field, never a 5xx for bad input.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { Engine } from '../engine';
+import { RoomwireError } from '../errors';
+import { listOperations } from '../operations';
+
+export interface HttpHandlerOptions {
+  /** Largest accepted body; larger requests get 413 without being read further. */
+  maxBodyBytes?: number;
+  /** Bearer token required by the REST API; without one the REST API answers 401 to everything. */
+  apiToken?: string;
+  /** The public base URL in front of these routes, for providers whose signature covers the URL. */
+  publicBaseUrl?: string;
+  onError?: (error: unknown) => void;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => Promise<void>;
+
+const DEFAULT_MAX_BODY = 1024 * 1024;
+
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      reject(new RoomwireError('payload_too_large', `body larger than ${maxBytes} bytes`, 'body'));
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        reject(new RoomwireError('payload_too_large', `body larger than ${maxBytes} bytes`, 'body'));
+        req.removeAllListeners('data');
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) return;
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(text));
+  res.end(text);
+}
+
+function errorResponse(res: ServerResponse, error: unknown, onError?: (error: unknown) => void): void {
+  if (error instanceof RoomwireError) {
+    sendJson(res, error.httpStatus, error.toJSON());
+    return;
+  }
+  onError?.(error);
+  sendJson(res, 500, { error: { code: 'internal', message: 'internal error' } });
+}
+
+function guarded(handler: Handler, onError?: (error: unknown) => void): Handler {
+  return async (req, res, params) => {
+    try {
+      await handler(req, res, params);
+    } catch (error) {
+      errorResponse(res, error, onError);
+    }
+  };
+}
+
+/** POST {root}/webhook/:channelId — a provider's inbound messages and status callbacks. */
+export function createWebhookHandler(engine: Engine, options: HttpHandlerOptions = {}): Handler {
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  return guarded(async (req, res, params) => {
+    if (req.method !== 'POST') throw new RoomwireError('invalid_input', 'webhooks accept POST only', 'method');
+    const rawBody = await readBody(req, maxBody);
+    const url = `${options.publicBaseUrl ?? `http://${req.headers.host ?? 'localhost'}`}${req.url ?? ''}`;
+    const result = await engine.handleWebhook(params.channelId ?? '', {
+      method: req.method,
+      url,
+      headers: req.headers,
+      rawBody,
+    });
+    sendJson(res, result.status, result.body);
+  }, options.onError);
+}
+
+function bearerMatches(req: IncomingMessage, token: string | undefined): boolean {
+  if (!token) return false;
+  const header = req.headers.authorization ?? '';
+  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * The REST API, generated from the operations table: `GET {root}/operations` lists every
+ * operation with its input schema; `POST {root}/operations/:name` runs one with the JSON body.
+ */
+export function createOperationsHandler(engine: Engine, options: HttpHandlerOptions = {}): Handler {
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  return guarded(async (req, res, params) => {
+    if (!bearerMatches(req, options.apiToken)) {
+      throw new RoomwireError('unauthorized', options.apiToken ? 'missing or wrong bearer token' : 'the REST API has no token configured');
+    }
+    if (!params.name) {
+      sendJson(res, 200, {
+        operations: listOperations().map((op) => ({ name: op.name, description: op.description, mutates: op.mutates, input: op.input })),
+      });
+      return;
+    }
+    if (req.method !== 'POST') throw new RoomwireError('invalid_input', 'operations are called with POST', 'method');
+    const rawBody = await readBody(req, maxBody);
+    let input: unknown = {};
+    if (rawBody.length > 0) {
+      try {
+        input = JSON.parse(rawBody.toString('utf8'));
+      } catch {
+        throw new RoomwireError('invalid_input', 'the request body is not valid JSON', 'body');
+      }
+    }
+    sendJson(res, 200, await engine.call(params.name, input));
+  }, options.onError);
+}

@@ -1,0 +1,111 @@
+// Provider traffic into the engine: verify the signature before anything else, parse, then route
+// each message to a room (DESIGN.md section 3 step 2) and write it through the pipeline.
+// Provider retries (same provider message id) return the original event and store nothing.
+import type { EngineParts } from './engine-parts';
+import { RoomwireError } from './errors';
+import type { RoomEvent } from './model';
+import type { InboundRequest, ParsedInbound } from './providers/contract';
+import type { RegisteredChannel } from './channels';
+import { createRoom } from './rooms';
+import { writeEvent } from './pipeline/write-event';
+
+export interface InboundResult {
+  status: number;
+  body: unknown;
+}
+
+type InboundMessage = Extract<ParsedInbound, { kind: 'message' }>;
+
+export async function handleInbound(parts: EngineParts, channelId: string, request: InboundRequest): Promise<InboundResult> {
+  const registered = parts.channels.get(channelId);
+  if (!registered || !registered.provider.parseInbound) {
+    throw new RoomwireError('not_found', `no inbound channel ${JSON.stringify(channelId)}`, 'channelId');
+  }
+  registered.provider.verifyInbound?.(request);
+  const items = registered.provider.parseInbound(request);
+  const accepted: unknown[] = [];
+  for (const item of items) {
+    if (item.kind === 'message') {
+      const { event, duplicate } = await receiveMessage(parts, registered, item);
+      accepted.push({ kind: 'message', eventId: event.id, roomId: event.roomId, index: event.index, status: event.status, duplicate });
+    } else {
+      const delivery = await parts.delivery.applyStatus({
+        channelId,
+        deliveryId: item.deliveryId,
+        providerMessageId: item.providerMessageId,
+        status: item.status,
+        error: item.error,
+      });
+      if (!delivery) throw new RoomwireError('not_found', 'no delivery matches this status callback', item.deliveryId ? 'deliveryId' : 'messageId');
+      accepted.push({ kind: 'status', deliveryId: delivery.id, status: delivery.status });
+    }
+  }
+  return { status: 200, body: { accepted } };
+}
+
+export async function receiveMessage(
+  parts: EngineParts,
+  registered: RegisteredChannel,
+  message: InboundMessage,
+): Promise<{ event: RoomEvent; duplicate: boolean }> {
+  const channelId = registered.channel.id;
+  const key = message.providerMessageId ? `${channelId}\u0000${message.providerMessageId}` : null;
+  if (key) {
+    const inflight = parts.inflightProviderMessages.get(key);
+    if (inflight) return { event: await inflight, duplicate: true };
+    const stored = await parts.store.findEventByProviderMessageId(channelId, message.providerMessageId!);
+    if (stored) return { event: stored, duplicate: true };
+  }
+  const work = (async () => {
+    const { roomId, bindingId } = await routeInbound(parts, registered, message);
+    return writeEvent(parts, {
+      roomId,
+      bindingId,
+      content: message.content,
+      correlationId: message.correlationId,
+      metadata: message.metadata,
+      provider: { name: registered.provider.name, messageId: message.providerMessageId, raw: message.raw },
+    });
+  })();
+  if (!key) {
+    const result = await work;
+    return { event: result.event, duplicate: result.duplicate };
+  }
+  const eventPromise = work.then((result) => result.event);
+  parts.inflightProviderMessages.set(key, eventPromise);
+  try {
+    const result = await work;
+    return { event: result.event, duplicate: result.duplicate };
+  } finally {
+    parts.inflightProviderMessages.delete(key);
+  }
+}
+
+/**
+ * The latest `active` or `paused` room where this address is bound on this channel type. Never
+ * guess: with none, or with several candidate rooms, a new room is opened for the sender.
+ */
+async function routeInbound(
+  parts: EngineParts,
+  registered: RegisteredChannel,
+  message: InboundMessage,
+): Promise<{ roomId: string; bindingId: string }> {
+  const { type, id: channelId } = registered.channel;
+  return parts.serial.run(`route:${type}:${message.from}`, async () => {
+    if (message.roomId) {
+      const loaded = await parts.cache.load(message.roomId);
+      const binding = loaded?.bindings.find((b) => b.channelType === type && b.address === message.from && b.state !== 'left');
+      if (!binding) {
+        throw new RoomwireError('forbidden', `${message.from} is not a participant of room ${message.roomId}`, 'roomId');
+      }
+      return { roomId: message.roomId, bindingId: binding.id };
+    }
+    const candidates = (await parts.store.findOpenBindingsByAddress(type, message.from)).filter((b) => b.state !== 'left');
+    const rooms = new Set(candidates.map((b) => b.roomId));
+    if (rooms.size === 1) return { roomId: candidates[0]!.roomId, bindingId: candidates[0]!.id };
+    const { room, bindings } = await createRoom(parts, {
+      bindings: [{ channelId, address: message.from, displayName: message.displayName }],
+    });
+    return { roomId: room.id, bindingId: bindings[0]!.id };
+  });
+}

@@ -1,0 +1,174 @@
+// The domain model of DESIGN.md section 2. Plain JSON-serialisable records: these cross every
+// surface (Node-RED msg, REST, MCP), so they never hold live objects.
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+export type RoomState = 'active' | 'paused' | 'closed' | 'archived';
+
+export interface RoomTimers {
+  /** ISO 8601 duration without traffic before an active room pauses. */
+  inactiveAfter?: string;
+  /** ISO 8601 duration in `paused` before the room closes. */
+  closedAfter?: string;
+}
+
+export interface Room {
+  id: string;
+  state: RoomState;
+  timers: RoomTimers;
+  metadata: JsonObject;
+  tenantId: string | null;
+  /** Index of the newest event, -1 while the room is empty. */
+  latestIndex: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type Direction = 'inbound' | 'outbound' | 'bidirectional';
+
+export interface Channel {
+  id: string;
+  type: string;
+  /** Name of the provider that carries this channel (`webhook`, `flow`, ...). */
+  provider: string;
+  direction: Direction;
+  info: JsonObject;
+}
+
+export type Access = 'read_write' | 'read_only' | 'write_only' | 'none';
+export type Audience = 'external' | 'internal';
+/** `all`, `internal`, `none`, or a list of channel ids and binding ids. */
+export type Visibility = 'all' | 'internal' | 'none' | string[];
+export type BindingState = 'invited' | 'joined' | 'left';
+
+export interface Binding {
+  id: string;
+  roomId: string;
+  channelId: string;
+  channelType: string;
+  /** The participant's address on that channel (phone number, email, session id, persona). */
+  address: string;
+  identityId: string | null;
+  audience: Audience;
+  access: Access;
+  muted: boolean;
+  visibility: Visibility;
+  state: BindingState;
+  direction: Direction;
+  lastReadIndex: number;
+  metadata: JsonObject;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type EventType =
+  | 'message'
+  | 'system'
+  | 'typing'
+  | 'read'
+  | 'delivery'
+  | 'binding'
+  | 'room'
+  | 'identity'
+  | `custom:${string}`;
+
+export type EventStatus = 'committed' | 'blocked';
+
+export interface EventSource {
+  channelId: string | null;
+  bindingId: string | null;
+  identityId: string | null;
+  provider: string | null;
+  providerMessageId: string | null;
+  /** The provider payload exactly as received. */
+  raw: Json;
+  /** Set when a hook injected the event. */
+  hook?: string;
+}
+
+/** Content is the discriminated union of DESIGN.md section 5; its schema lives in content/. */
+export interface Content {
+  type: string;
+  [key: string]: Json | undefined;
+}
+
+export interface RoomEvent {
+  id: string;
+  roomId: string;
+  index: number;
+  type: EventType;
+  content: Content;
+  source: EventSource;
+  /** `inbound` when a provider delivered it into the room, `outbound` for everything else. */
+  direction: 'inbound' | 'outbound';
+  visibility: Visibility;
+  status: EventStatus;
+  blockedBy: string | null;
+  correlationId: string | null;
+  idempotencyKey: string | null;
+  chainDepth: number;
+  metadata: JsonObject;
+  createdAt: string;
+}
+
+export type DeliveryStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'undelivered';
+
+export interface DeliveryError {
+  code: string;
+  reason: string;
+}
+
+export interface Delivery {
+  id: string;
+  eventId: string;
+  roomId: string;
+  eventIndex: number;
+  bindingId: string;
+  channelId: string;
+  status: DeliveryStatus;
+  attempts: number;
+  providerMessageId: string | null;
+  error: DeliveryError | null;
+  fallbackOf: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type TaskStatus = 'open' | 'in_progress' | 'done' | 'cancelled';
+
+export interface TaskInput {
+  title: string;
+  description?: string;
+  assignee?: string;
+  status?: TaskStatus;
+}
+
+export interface ObservationInput {
+  content: string;
+  category?: string;
+  confidence?: number;
+}
+
+export interface SideEffect {
+  id: string;
+  roomId: string;
+  /** The event whose processing produced it (kept even when that event was blocked). */
+  eventId: string | null;
+  kind: 'task' | 'observation';
+  data: JsonObject;
+  /** Hook name, `ai`, or `api`. */
+  producedBy: string;
+  createdAt: string;
+}
+
+export interface Identity {
+  id: string;
+  displayName: string | null;
+  externalId: string | null;
+  addresses: { channelType: string; address: string }[];
+  metadata: JsonObject;
+  mergedInto: string | null;
+  createdAt: string;
+  updatedAt: string;
+}

@@ -1,0 +1,36 @@
+// The engine's outward stream: committed events, side effects, delivery changes, room and binding
+// changes. Node-RED `room in` nodes, the REST API and tests subscribe here; a listener that throws
+// never disturbs the pipeline or other listeners.
+import type { Delivery, RoomEvent, SideEffect } from './model';
+
+export type Notification =
+  | { kind: 'event'; roomId: string; event: RoomEvent }
+  | { kind: 'side_effect'; roomId: string; sideEffect: SideEffect }
+  | { kind: 'delivery'; roomId: string; delivery: Delivery; event: Pick<RoomEvent, 'id' | 'correlationId' | 'index'> };
+
+export type Listener = (notification: Notification) => void;
+
+export class Notifier {
+  private readonly listeners = new Set<Listener>();
+
+  constructor(private readonly onListenerError: (error: unknown) => void) {}
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(notification: Notification): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(notification);
+      } catch (error) {
+        this.onListenerError(error);
+      }
+    }
+  }
+
+  get size(): number {
+    return this.listeners.size;
+  }
+}

@@ -1,0 +1,72 @@
+// The Provider contract (DESIGN.md section 1): what every channel carrier implements, built in or
+// installed from npm as a `roomwire-provider` plugin.
+import type { Channel, Content, DeliveryStatus, Json, JsonObject, RoomEvent } from '../model';
+
+export interface OutboundMessage {
+  deliveryId: string;
+  /** event id + binding id: providers that accept idempotency keys never send twice on a retry. */
+  idempotencyKey: string;
+  channel: Channel;
+  roomId: string;
+  event: RoomEvent;
+  /** The content as transcoded for this channel. */
+  content: Content;
+  to: { bindingId: string; address: string; metadata: JsonObject };
+  attempt: number;
+}
+
+export interface SendResult {
+  status: Extract<DeliveryStatus, 'sent' | 'delivered'>;
+  providerMessageId?: string | null;
+}
+
+/** A send failure; `permanent` failures are not retried (the provider's status mapping decides). */
+export class ProviderError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly permanent: boolean,
+  ) {
+    super(message);
+    this.name = 'ProviderError';
+  }
+}
+
+export interface InboundRequest {
+  method: string;
+  /** The full public URL the provider called (some signatures cover it). */
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  rawBody: Buffer;
+}
+
+export type ParsedInbound =
+  | {
+      kind: 'message';
+      from: string;
+      displayName?: string;
+      content: Content;
+      providerMessageId?: string;
+      roomId?: string;
+      correlationId?: string;
+      metadata?: JsonObject;
+      raw: Json;
+    }
+  | {
+      kind: 'status';
+      providerMessageId?: string;
+      deliveryId?: string;
+      status: DeliveryStatus;
+      error?: { code: string; reason: string };
+      raw: Json;
+    };
+
+export interface Provider {
+  readonly name: string;
+  send(message: OutboundMessage): Promise<SendResult>;
+  /** Throws a RoomwireError (`unauthorized`) when the request is not signed by the provider's secret. */
+  verifyInbound?(request: InboundRequest): void;
+  /** Throws a RoomwireError (`invalid_input`, naming the field) for a payload it cannot read. */
+  parseInbound?(request: InboundRequest): ParsedInbound[];
+  close?(): Promise<void>;
+}

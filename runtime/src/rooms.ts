@@ -1,0 +1,261 @@
+// Room and binding operations. Every change runs in the room's serial section, writes a lifecycle
+// record to the timeline and fires its hook (`on_room_state`, `on_binding`) after the commit.
+import type { EngineParts } from './engine-parts';
+import { RoomwireError, notFound } from './errors';
+import { newId } from './ids';
+import { resolveIdentity } from './identity';
+import type { Access, Audience, Binding, BindingState, JsonObject, Room, RoomEvent, RoomState, RoomTimers, Visibility } from './model';
+import { runAsyncHooks } from './hooks/run';
+import { LoadedRoom } from './pipeline/room-cache';
+import { bindingEvent, commitRoomWrites, roomStateEvent } from './pipeline/room-writes';
+import { reportHookError } from './pipeline/write-event';
+import type { WriteSet } from './store/store';
+
+export interface AttachInput {
+  roomId: string;
+  channelId: string;
+  address: string;
+  displayName?: string;
+  audience?: Audience;
+  access?: Access;
+  muted?: boolean;
+  visibility?: Visibility;
+  state?: BindingState;
+  metadata?: JsonObject;
+}
+
+export interface CreateRoomInput {
+  id?: string;
+  tenantId?: string;
+  metadata?: JsonObject;
+  timers?: RoomTimers;
+  bindings?: Omit<AttachInput, 'roomId'>[];
+}
+
+export interface BindingChanges {
+  muted?: boolean;
+  access?: Access;
+  visibility?: Visibility;
+  audience?: Audience;
+  state?: BindingState;
+  metadata?: JsonObject;
+}
+
+function nowIso(parts: EngineParts): string {
+  return new Date(parts.clock()).toISOString();
+}
+
+/** Commits a room write and, once durable, announces its lifecycle events and hooks. */
+function commitAndAnnounce(
+  parts: EngineParts,
+  loaded: LoadedRoom,
+  writes: WriteSet,
+  hooks: { trigger: 'on_binding' | 'on_room_state'; detail: JsonObject; event: RoomEvent }[],
+): Promise<void> {
+  const room = loaded.room;
+  return commitRoomWrites(parts, loaded, writes).then(() => {
+    for (const event of writes.events ?? []) parts.notifier.emit({ kind: 'event', roomId: room.id, event });
+    for (const hook of hooks) runAsyncHooks(parts.hooks, hook.trigger, room, { event: hook.event, detail: hook.detail }, reportHookError(parts));
+  });
+}
+
+export async function createRoom(
+  parts: EngineParts,
+  input: CreateRoomInput,
+): Promise<{ room: Room; bindings: Binding[]; created: boolean }> {
+  const id = input.id ?? newId('rm');
+  // Resolve identities before entering the room section: identity creation has its own serial key.
+  const identities = await Promise.all(
+    (input.bindings ?? []).map((b) => resolveIdentity(parts, channelTypeOf(parts, b.channelId), b.address, b.displayName)),
+  );
+  return parts.serial.run(id, async () => {
+    const existing = await parts.cache.load(id);
+    const now = nowIso(parts);
+    let loaded: LoadedRoom;
+    const writes: WriteSet = { events: [], bindings: [] };
+    const hooks: Parameters<typeof commitAndAnnounce>[3] = [];
+    if (existing) {
+      loaded = existing;
+    } else {
+      const room: Room = {
+        id,
+        state: 'active',
+        timers: input.timers ?? {},
+        metadata: input.metadata ?? {},
+        tenantId: input.tenantId ?? null,
+        latestIndex: -1,
+        createdAt: now,
+        updatedAt: now,
+      };
+      loaded = parts.cache.create(room, []);
+      const created = roomStateEvent(loaded, 'active', 'api', now);
+      created.content = { type: 'system', text: 'room created', code: 'room.created' };
+      created.metadata = { state: 'active', reason: 'api', change: 'created' };
+      writes.events!.push(created);
+      hooks.push({ trigger: 'on_room_state', detail: { change: 'created', state: 'active', reason: 'api' }, event: created });
+    }
+    (input.bindings ?? []).forEach((spec, i) => {
+      const already = loaded.bindings.find((b) => b.channelId === spec.channelId && b.address === spec.address && b.state !== 'left');
+      if (already) return;
+      const binding = newBinding(parts, { ...spec, roomId: id }, identities[i]!, now);
+      loaded.replaceBinding(binding);
+      writes.bindings!.push(binding);
+      const event = bindingEvent(loaded, binding, 'attached', now);
+      writes.events!.push(event);
+      hooks.push({ trigger: 'on_binding', detail: { change: 'attached', binding } as unknown as JsonObject, event });
+    });
+    if (writes.events!.length === 0) return { room: loaded.room, bindings: loaded.bindings, created: false };
+    loaded.room = { ...loaded.room, updatedAt: now };
+    writes.rooms = [loaded.room];
+    await commitAndAnnounce(parts, loaded, writes, hooks);
+    return { room: loaded.room, bindings: [...loaded.bindings], created: !existing };
+  });
+}
+
+function channelTypeOf(parts: EngineParts, channelId: string): string {
+  return parts.channels.require(channelId, 'channelId').channel.type;
+}
+
+function newBinding(parts: EngineParts, input: AttachInput, identityId: string, now: string): Binding {
+  const channel = parts.channels.require(input.channelId, 'channelId').channel;
+  // DESIGN.md section 2: defaults come from the channel; an `ai` channel binds as internal.
+  const defaultAudience = (channel.info.audience as Audience | undefined) ?? (channel.type === 'ai' ? 'internal' : 'external');
+  return {
+    id: newId('bnd'),
+    roomId: input.roomId,
+    channelId: channel.id,
+    channelType: channel.type,
+    address: input.address,
+    identityId,
+    audience: input.audience ?? defaultAudience,
+    access: input.access ?? 'read_write',
+    muted: input.muted ?? false,
+    visibility: input.visibility ?? 'all',
+    state: input.state ?? 'joined',
+    direction: channel.direction,
+    lastReadIndex: -1,
+    metadata: input.metadata ?? {},
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+async function loadOpenRoom(parts: EngineParts, roomId: string): Promise<LoadedRoom> {
+  const loaded = await parts.cache.load(roomId);
+  if (!loaded) throw notFound('room', roomId, 'roomId');
+  if (loaded.room.state === 'closed' || loaded.room.state === 'archived') {
+    throw new RoomwireError('room_closed', `room ${roomId} is ${loaded.room.state}`, 'roomId');
+  }
+  return loaded;
+}
+
+export async function attachBinding(parts: EngineParts, input: AttachInput): Promise<{ binding: Binding; created: boolean }> {
+  const identityId = await resolveIdentity(parts, channelTypeOf(parts, input.channelId), input.address, input.displayName);
+  return parts.serial.run(input.roomId, async () => {
+    const loaded = await loadOpenRoom(parts, input.roomId);
+    const already = loaded.bindings.find((b) => b.channelId === input.channelId && b.address === input.address && b.state !== 'left');
+    if (already) return { binding: already, created: false };
+    const now = nowIso(parts);
+    const binding = newBinding(parts, input, identityId, now);
+    loaded.replaceBinding(binding);
+    const event = bindingEvent(loaded, binding, 'attached', now);
+    loaded.room = { ...loaded.room, updatedAt: now };
+    await commitAndAnnounce(parts, loaded, { rooms: [loaded.room], bindings: [binding], events: [event] }, [
+      { trigger: 'on_binding', detail: { change: 'attached', binding } as unknown as JsonObject, event },
+    ]);
+    return { binding, created: true };
+  });
+}
+
+/** The `on_binding` change names of DESIGN.md section 7, one per field that changed. */
+function describeChanges(before: Binding, after: Binding): string[] {
+  const changes: string[] = [];
+  if (before.muted !== after.muted) changes.push(after.muted ? 'muted' : 'unmuted');
+  if (before.access !== after.access) changes.push('access');
+  if (JSON.stringify(before.visibility) !== JSON.stringify(after.visibility)) changes.push('visibility');
+  if (before.audience !== after.audience) changes.push('audience');
+  if (before.state !== after.state) changes.push(after.state === 'left' ? 'detached' : 'state');
+  if (JSON.stringify(before.metadata) !== JSON.stringify(after.metadata)) changes.push('metadata');
+  return changes;
+}
+
+export async function updateBinding(parts: EngineParts, bindingId: string, changes: BindingChanges): Promise<Binding> {
+  // Attach resolves only after its commit, so every binding a caller can name is in the store.
+  const stored = await parts.store.getBinding(bindingId);
+  if (!stored) throw notFound('binding', bindingId, 'bindingId');
+  return parts.serial.run(stored.roomId, async () => {
+    const loaded = await loadOpenRoom(parts, stored.roomId);
+    const before = loaded.binding(bindingId);
+    if (!before) throw notFound('binding', bindingId, 'bindingId');
+    if (before.state === 'left' && changes.state !== 'joined' && changes.state !== undefined) {
+      throw new RoomwireError('forbidden', `binding ${bindingId} has left the room`, 'bindingId');
+    }
+    const now = nowIso(parts);
+    const after: Binding = {
+      ...before,
+      ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)),
+      updatedAt: now,
+    };
+    const changed = describeChanges(before, after);
+    if (changed.length === 0) return before;
+    loaded.replaceBinding(after);
+    const events = changed.map((change) => bindingEvent(loaded, after, change, now, { before: pick(before, change), after: pick(after, change) }));
+    loaded.room = { ...loaded.room, updatedAt: now };
+    await commitAndAnnounce(
+      parts,
+      loaded,
+      { rooms: [loaded.room], bindings: [after], events },
+      events.map((event, i) => ({
+        trigger: 'on_binding' as const,
+        detail: { change: changed[i]!, binding: after } as unknown as JsonObject,
+        event,
+      })),
+    );
+    return after;
+  });
+}
+
+function pick(binding: Binding, change: string): JsonObject {
+  const field = ({ muted: 'muted', unmuted: 'muted', detached: 'state', state: 'state' } as Record<string, keyof Binding>)[change] ?? (change as keyof Binding);
+  return { [field]: binding[field] as JsonObject[string] };
+}
+
+/** Detaching is leaving: the binding stays on record (`left`) and is never silently re-attached. */
+export function detachBinding(parts: EngineParts, bindingId: string): Promise<Binding> {
+  return updateBinding(parts, bindingId, { state: 'left' });
+}
+
+const ALLOWED_TRANSITIONS: Record<RoomState, RoomState[]> = {
+  active: ['paused', 'closed', 'archived'],
+  paused: ['active', 'closed', 'archived'],
+  closed: ['archived'],
+  archived: [],
+};
+
+export async function setRoomState(parts: EngineParts, roomId: string, state: RoomState, reason: string): Promise<Room> {
+  return parts.serial.run(roomId, async () => {
+    const loaded = await parts.cache.load(roomId);
+    if (!loaded) throw notFound('room', roomId, 'roomId');
+    const from = loaded.room.state;
+    if (from === state) return loaded.room;
+    if (!ALLOWED_TRANSITIONS[from].includes(state)) {
+      throw new RoomwireError('conflict', `room ${roomId} cannot go from ${from} to ${state}`, 'state');
+    }
+    const now = nowIso(parts);
+    const event = roomStateEvent(loaded, state, reason, now);
+    const change = state === 'active' ? 'resumed' : state;
+    await commitAndAnnounce(parts, loaded, { rooms: [loaded.room], events: [event] }, [
+      { trigger: 'on_room_state', detail: { change, state, previous: from, reason }, event },
+    ]);
+    return loaded.room;
+  });
+}
+
+export async function updateRoomMetadata(parts: EngineParts, roomId: string, metadata: JsonObject, replace: boolean): Promise<Room> {
+  return parts.serial.run(roomId, async () => {
+    const loaded = await loadOpenRoom(parts, roomId);
+    loaded.room = { ...loaded.room, metadata: replace ? metadata : { ...loaded.room.metadata, ...metadata }, updatedAt: nowIso(parts) };
+    await commitRoomWrites(parts, loaded, { rooms: [loaded.room] });
+    return loaded.room;
+  });
+}

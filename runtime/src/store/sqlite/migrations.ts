@@ -1,0 +1,106 @@
+// Versioned schema. Append a migration, never edit one that has shipped: databases in the field
+// have already applied it. Each record's full JSON lives in `data`; columns hold what is indexed.
+
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    description: 'rooms, channels, bindings, identities, events, side effects, deliveries, hooks',
+    sql: `
+      CREATE TABLE rooms (
+        id TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        tenant_id TEXT,
+        latest_index INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX rooms_by_state_updated ON rooms(state, updated_at);
+
+      CREATE TABLE channels (
+        id TEXT PRIMARY KEY,
+        type TEXT NOT NULL,
+        data TEXT NOT NULL
+      );
+
+      CREATE TABLE bindings (
+        id TEXT PRIMARY KEY,
+        room_id TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        channel_type TEXT NOT NULL,
+        address TEXT NOT NULL,
+        identity_id TEXT,
+        state TEXT NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX bindings_by_room ON bindings(room_id);
+      CREATE INDEX bindings_by_address ON bindings(channel_type, address);
+      CREATE INDEX bindings_by_identity ON bindings(identity_id);
+
+      CREATE TABLE identities (
+        id TEXT PRIMARY KEY,
+        external_id TEXT,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX identities_by_external_id ON identities(external_id);
+      CREATE TABLE identity_addresses (
+        channel_type TEXT NOT NULL,
+        address TEXT NOT NULL,
+        identity_id TEXT NOT NULL,
+        PRIMARY KEY (channel_type, address)
+      );
+
+      CREATE TABLE events (
+        id TEXT PRIMARY KEY,
+        room_id TEXT NOT NULL,
+        idx INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        status TEXT NOT NULL,
+        idempotency_key TEXT,
+        channel_id TEXT,
+        provider_message_id TEXT,
+        created_at TEXT NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX events_by_room_index ON events(room_id, idx);
+      CREATE UNIQUE INDEX events_by_idempotency_key ON events(room_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+      CREATE UNIQUE INDEX events_by_provider_message ON events(channel_id, provider_message_id) WHERE provider_message_id IS NOT NULL;
+
+      CREATE TABLE side_effects (
+        id TEXT PRIMARY KEY,
+        room_id TEXT NOT NULL,
+        event_id TEXT,
+        kind TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX side_effects_by_room ON side_effects(room_id, kind, created_at);
+
+      CREATE TABLE deliveries (
+        id TEXT PRIMARY KEY,
+        event_id TEXT NOT NULL,
+        room_id TEXT NOT NULL,
+        binding_id TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        provider_message_id TEXT,
+        updated_at TEXT NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX deliveries_by_event ON deliveries(event_id);
+      CREATE INDEX deliveries_pending ON deliveries(status, updated_at) WHERE status IN ('queued', 'sent');
+      CREATE INDEX deliveries_by_provider_message ON deliveries(channel_id, provider_message_id) WHERE provider_message_id IS NOT NULL;
+
+      CREATE TABLE hooks (
+        id TEXT PRIMARY KEY,
+        room_id TEXT,
+        data TEXT NOT NULL
+      );
+    `,
+  },
+];

@@ -1,0 +1,221 @@
+// SQLite implementation of the Store: WAL, one writer connection (group commit, synchronous=FULL
+// so a resolved commit survives power loss) and one reader connection that never blocks it.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Binding, Channel, Delivery, DeliveryStatus, Identity, Room, RoomEvent, SideEffect } from '../../model';
+import type { StoredHook } from '../../hooks/types';
+import type { EventQuery, RoomQuery, Store, WriteSet } from '../store';
+import { Database, OPEN_READ_ONLY, OPEN_READ_WRITE } from './database';
+import { GroupCommitter } from './group-commit';
+import { MIGRATIONS } from './migrations';
+
+interface DataRow {
+  data: string;
+}
+
+function parse<T>(row: DataRow | undefined): T | null {
+  return row ? (JSON.parse(row.data) as T) : null;
+}
+
+function parseAll<T>(rows: DataRow[]): T[] {
+  return rows.map((row) => JSON.parse(row.data) as T);
+}
+
+export class SqliteStore implements Store {
+  private writer!: Database;
+  private reader!: Database;
+  private committer!: GroupCommitter;
+
+  constructor(readonly path: string) {}
+
+  async open(): Promise<void> {
+    const inMemory = this.path === ':memory:';
+    if (!inMemory) mkdirSync(dirname(this.path), { recursive: true });
+    this.writer = await Database.open(this.path, OPEN_READ_WRITE);
+    await this.writer.exec(`
+      PRAGMA journal_mode = WAL;
+      PRAGMA synchronous = FULL;
+      PRAGMA busy_timeout = 5000;
+      PRAGMA temp_store = MEMORY;
+      PRAGMA wal_autocheckpoint = 4000;
+    `);
+    await this.migrate();
+    // An in-memory database exists once per connection, so it has to read through the writer.
+    this.reader = inMemory ? this.writer : await Database.open(this.path, OPEN_READ_ONLY);
+    if (!inMemory) await this.reader.exec('PRAGMA busy_timeout = 5000;');
+    this.committer = new GroupCommitter(this.writer);
+  }
+
+  async close(): Promise<void> {
+    await this.committer.close();
+    if (this.reader !== this.writer) await this.reader.close();
+    await this.writer.close();
+  }
+
+  commit(writes: WriteSet, isCurrent?: () => boolean): Promise<void> {
+    return this.committer.commit(writes, isCurrent);
+  }
+
+  private async migrate(): Promise<void> {
+    await this.writer.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+    const applied = new Set(
+      (await this.writer.all<{ version: number }>('SELECT version FROM schema_migrations')).map((row) => row.version),
+    );
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      await this.writer.exec('BEGIN IMMEDIATE');
+      try {
+        await this.writer.exec(migration.sql);
+        await this.writer.run('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)', [
+          migration.version,
+          new Date().toISOString(),
+        ]);
+        await this.writer.exec('COMMIT');
+      } catch (error) {
+        await this.writer.exec('ROLLBACK');
+        throw error;
+      }
+    }
+  }
+
+  async getRoom(id: string): Promise<Room | null> {
+    return parse<Room>(await this.reader.get<DataRow>('SELECT data FROM rooms WHERE id = ?', [id]));
+  }
+
+  async listRooms(query: RoomQuery): Promise<Room[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.states && query.states.length > 0) {
+      where.push(`state IN (${query.states.map(() => '?').join(', ')})`);
+      params.push(...query.states);
+    }
+    if (query.tenantId !== undefined) {
+      where.push('tenant_id = ?');
+      params.push(query.tenantId);
+    }
+    if (query.updatedBefore !== undefined) {
+      where.push('updated_at < ?');
+      params.push(query.updatedBefore);
+    }
+    params.push(query.limit ?? 100);
+    const sql = `SELECT data FROM rooms ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY updated_at DESC LIMIT ?`;
+    return parseAll<Room>(await this.reader.all<DataRow>(sql, params));
+  }
+
+  async getChannel(id: string): Promise<Channel | null> {
+    return parse<Channel>(await this.reader.get<DataRow>('SELECT data FROM channels WHERE id = ?', [id]));
+  }
+
+  async listChannels(): Promise<Channel[]> {
+    return parseAll<Channel>(await this.reader.all<DataRow>('SELECT data FROM channels ORDER BY id'));
+  }
+
+  async getBinding(id: string): Promise<Binding | null> {
+    return parse<Binding>(await this.reader.get<DataRow>('SELECT data FROM bindings WHERE id = ?', [id]));
+  }
+
+  async listBindings(roomId: string): Promise<Binding[]> {
+    return parseAll<Binding>(
+      await this.reader.all<DataRow>('SELECT data FROM bindings WHERE room_id = ? ORDER BY rowid', [roomId]),
+    );
+  }
+
+  async findOpenBindingsByAddress(channelType: string, address: string): Promise<Binding[]> {
+    return parseAll<Binding>(
+      await this.reader.all<DataRow>(
+        `SELECT b.data FROM bindings b JOIN rooms r ON r.id = b.room_id
+         WHERE b.channel_type = ? AND b.address = ? AND r.state IN ('active', 'paused')
+         ORDER BY r.updated_at DESC`,
+        [channelType, address],
+      ),
+    );
+  }
+
+  async getEvent(id: string): Promise<RoomEvent | null> {
+    return parse<RoomEvent>(await this.reader.get<DataRow>('SELECT data FROM events WHERE id = ?', [id]));
+  }
+
+  async listEvents(roomId: string, query: EventQuery): Promise<RoomEvent[]> {
+    const descending = query.descending === true;
+    const from = query.fromIndex ?? (descending ? Number.MAX_SAFE_INTEGER : 0);
+    const sql = descending
+      ? 'SELECT data FROM events WHERE room_id = ? AND idx <= ? ORDER BY idx DESC LIMIT ?'
+      : 'SELECT data FROM events WHERE room_id = ? AND idx >= ? ORDER BY idx ASC LIMIT ?';
+    return parseAll<RoomEvent>(await this.reader.all<DataRow>(sql, [roomId, from, query.limit ?? 100]));
+  }
+
+  async findEventByIdempotencyKey(roomId: string, key: string): Promise<RoomEvent | null> {
+    return parse<RoomEvent>(
+      await this.reader.get<DataRow>('SELECT data FROM events WHERE room_id = ? AND idempotency_key = ?', [roomId, key]),
+    );
+  }
+
+  async findEventByProviderMessageId(channelId: string, providerMessageId: string): Promise<RoomEvent | null> {
+    return parse<RoomEvent>(
+      await this.reader.get<DataRow>('SELECT data FROM events WHERE channel_id = ? AND provider_message_id = ?', [
+        channelId,
+        providerMessageId,
+      ]),
+    );
+  }
+
+  async listSideEffects(roomId: string, kind?: SideEffect['kind']): Promise<SideEffect[]> {
+    const rows = kind
+      ? await this.reader.all<DataRow>('SELECT data FROM side_effects WHERE room_id = ? AND kind = ? ORDER BY created_at, rowid', [
+          roomId,
+          kind,
+        ])
+      : await this.reader.all<DataRow>('SELECT data FROM side_effects WHERE room_id = ? ORDER BY created_at, rowid', [roomId]);
+    return parseAll<SideEffect>(rows);
+  }
+
+  async getSideEffect(id: string): Promise<SideEffect | null> {
+    return parse<SideEffect>(await this.reader.get<DataRow>('SELECT data FROM side_effects WHERE id = ?', [id]));
+  }
+
+  async getDelivery(id: string): Promise<Delivery | null> {
+    return parse<Delivery>(await this.reader.get<DataRow>('SELECT data FROM deliveries WHERE id = ?', [id]));
+  }
+
+  async listDeliveriesForEvent(eventId: string): Promise<Delivery[]> {
+    return parseAll<Delivery>(
+      await this.reader.all<DataRow>('SELECT data FROM deliveries WHERE event_id = ? ORDER BY rowid', [eventId]),
+    );
+  }
+
+  async listDeliveriesByStatus(statuses: DeliveryStatus[], limit: number): Promise<Delivery[]> {
+    return parseAll<Delivery>(
+      await this.reader.all<DataRow>(
+        `SELECT data FROM deliveries WHERE status IN (${statuses.map(() => '?').join(', ')}) ORDER BY rowid LIMIT ?`,
+        [...statuses, limit],
+      ),
+    );
+  }
+
+  async findDeliveryByProviderMessageId(channelId: string, providerMessageId: string): Promise<Delivery | null> {
+    return parse<Delivery>(
+      await this.reader.get<DataRow>('SELECT data FROM deliveries WHERE channel_id = ? AND provider_message_id = ?', [
+        channelId,
+        providerMessageId,
+      ]),
+    );
+  }
+
+  async listHooks(): Promise<StoredHook[]> {
+    return parseAll<StoredHook>(await this.reader.all<DataRow>('SELECT data FROM hooks ORDER BY rowid'));
+  }
+
+  async getIdentity(id: string): Promise<Identity | null> {
+    return parse<Identity>(await this.reader.get<DataRow>('SELECT data FROM identities WHERE id = ?', [id]));
+  }
+
+  async findIdentityByAddress(channelType: string, address: string): Promise<Identity | null> {
+    return parse<Identity>(
+      await this.reader.get<DataRow>(
+        `SELECT i.data FROM identity_addresses a JOIN identities i ON i.id = a.identity_id
+         WHERE a.channel_type = ? AND a.address = ?`,
+        [channelType, address],
+      ),
+    );
+  }
+}

@@ -1,0 +1,84 @@
+// ajv, compiled once per schema; errors are turned into one RoomwireError naming the field in the
+// dotted/bracket form users write (`content.buttons[3].title: longer than 20`).
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { invalid } from './errors';
+
+const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, coerceTypes: false });
+addFormats(ajv);
+
+export type Schema = Record<string, unknown>;
+
+/** A compiled validator that throws `invalid_input` naming the first offending field. */
+export function compileValidator<T>(schema: Schema, root = ''): (input: unknown) => T {
+  const validate: ValidateFunction = ajv.compile(schema);
+  return (input: unknown): T => {
+    if (validate(input)) return input as T;
+    const error = mostSpecificError(validate.errors ?? []);
+    throw invalid(fieldPath(root, error), describe(error));
+  };
+}
+
+/** Prefer errors deep in the input; for a `oneOf`/`anyOf` miss, the branch errors say more. */
+function mostSpecificError(errors: ErrorObject[]): ErrorObject {
+  const useful = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf' && e.keyword !== 'if');
+  const pool = useful.length > 0 ? useful : errors;
+  return pool.reduce((best, e) => (depth(e) > depth(best) ? e : best), pool[0]!);
+}
+
+function depth(error: ErrorObject): number {
+  const extra = error.keyword === 'required' || error.keyword === 'additionalProperties' ? 1 : 0;
+  return error.instancePath.split('/').length + extra;
+}
+
+function fieldPath(root: string, error: ErrorObject): string {
+  let path = root;
+  for (const segment of error.instancePath.split('/').slice(1)) {
+    const key = segment.replace(/~1/g, '/').replace(/~0/g, '~');
+    path += /^\d+$/.test(key) ? `[${key}]` : path ? `.${key}` : key;
+  }
+  const params = error.params as Record<string, unknown>;
+  const child =
+    error.keyword === 'required'
+      ? String(params.missingProperty)
+      : error.keyword === 'additionalProperties'
+        ? String(params.additionalProperty)
+        : '';
+  if (child) path += path ? `.${child}` : child;
+  return path || '(input)';
+}
+
+function describe(error: ErrorObject): string {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return 'is required';
+    case 'additionalProperties':
+      return 'is not a known field';
+    case 'maxLength':
+      return `longer than ${String(params.limit)}`;
+    case 'minLength':
+      return Number(params.limit) === 1 ? 'must not be empty' : `shorter than ${String(params.limit)}`;
+    case 'maxItems':
+      return `more than ${String(params.limit)} items`;
+    case 'minItems':
+      return `fewer than ${String(params.limit)} items`;
+    case 'type':
+      return `must be ${String(params.type)}`;
+    case 'enum':
+      return `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'const':
+      return `must be ${JSON.stringify(params.allowedValue)}`;
+    default:
+      return error.message ?? 'is invalid';
+  }
+}
+
+const METADATA_LIMIT_BYTES = 32 * 1024;
+
+/** DESIGN.md section 2: up to 32 KB of JSON metadata on every room, binding and event. */
+export function checkMetadataSize(metadata: unknown, field: string): void {
+  if (metadata === undefined) return;
+  const size = Buffer.byteLength(JSON.stringify(metadata), 'utf8');
+  if (size > METADATA_LIMIT_BYTES) throw invalid(field, `larger than 32 KB (${size} bytes)`);
+}
