@@ -1,0 +1,71 @@
+// `npm start`: Node-RED 4.1 with ../settings.js. Node-RED's own red.js runs in this process, so
+// Ctrl-C (or a test's SIGTERM) reaches its handler, which stops the flows before exiting.
+'use strict';
+const crypto = require('crypto');
+const fs = require('fs');
+const path = require('path');
+
+if (process.argv.length > 2) {
+  console.error('npm start takes no arguments: set PORT, HOST, ROOMWIRE_DATA_DIR... (see settings.js)');
+  process.exit(2);
+}
+
+const settingsFile = path.join(__dirname, '..', 'settings.js');
+// The same object red.js gets from the require cache, with the values it will run with.
+const settings = require(settingsFile);
+
+seedFlows();
+const redJs = require.resolve('node-red/red.js');
+process.argv = [process.argv[0], redJs, '--settings', settingsFile];
+require(redJs);
+announceWhenListening();
+
+// First start: open the default example instead of an empty editor. ROOMWIRE_SEED_FLOW names
+// another flow file (tests use it); an existing flows file is never touched.
+function seedFlows() {
+  const flowsFile = path.join(settings.userDir, settings.flowFile);
+  if (fs.existsSync(flowsFile)) return;
+  const seed = process.env.ROOMWIRE_SEED_FLOW
+    ? path.resolve(process.env.ROOMWIRE_SEED_FLOW)
+    : path.join(__dirname, '..', 'flows', 'webhook-room.json');
+  fs.mkdirSync(settings.userDir, { recursive: true });
+  fs.copyFileSync(seed, flowsFile);
+  seedCredentials(flowsFile.replace(/\.json$/, '_cred.json'));
+}
+
+// Without a credentials file Node-RED warns "Encrypted credentials not found" on every start until
+// a flow stores a credential. An encrypted empty set, in Node-RED's format (credentials.js:
+// aes-256-ctr, key sha256(credentialSecret), hex IV + base64), is what it would write itself.
+function seedCredentials(file) {
+  if (fs.existsSync(file)) return;
+  const key = crypto.createHash('sha256').update(settings.credentialSecret).digest();
+  const iv = crypto.randomBytes(16);
+  const cipher = crypto.createCipheriv('aes-256-ctr', key, iv);
+  const encrypted = iv.toString('hex') + cipher.update('{}', 'utf8', 'base64') + cipher.final('base64');
+  fs.writeFileSync(file, JSON.stringify({ $: encrypted }), { mode: 0o600 });
+}
+
+// red.js hands its HTTP server to the runtime (RED.server) and listens once the flows are loaded.
+// Waiting for that means the line is never printed for a server that failed to start.
+function announceWhenListening() {
+  const RED = require('node-red');
+  const timer = setInterval(() => {
+    const server = RED.server;
+    if (!server || !server.listening) return;
+    clearInterval(timer);
+    RED.log.info(`Roomwire editor: ${editorUrl(server.address().port)}  database: ${process.env.ROOMWIRE_DB}`);
+    if (!settings.adminAuth && !isLoopback(settings.uiHost)) {
+      RED.log.warn('The editor is reachable from other machines without a password: set adminAuth in settings.js');
+    }
+  }, 100);
+  timer.unref();
+}
+
+function editorUrl(port) {
+  const host = { '0.0.0.0': '127.0.0.1', '::': 'localhost' }[settings.uiHost] || settings.uiHost;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}${settings.httpAdminRoot}`;
+}
+
+function isLoopback(host) {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}

@@ -1,0 +1,148 @@
+// A real Node-RED for end-to-end tests, started exactly as users start it (`scripts/start.js`,
+// settings.js, this checkout loaded as a module), in a temporary data dir on a port of its own.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { until } from './wait';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface NodeRedOptions {
+  /** Flows for the first start instead of flows/webhook-room.json: a flow file, or the flows. */
+  flows?: string | unknown[];
+  /** Reuse a data dir (a restart on the same database); the caller owns it, stop() keeps it. */
+  dataDir?: string;
+  /** Extra environment for the runtime. */
+  env?: Record<string, string>;
+  startTimeoutMs?: number;
+}
+
+export interface NodeRed {
+  /** Editor and admin API, with a trailing slash. */
+  baseUrl: string;
+  /** Root of the HTTP In nodes (settings.js httpNodeRoot), with a trailing slash. */
+  httpNodeUrl: string;
+  dataDir: string;
+  /** Everything the runtime printed so far. */
+  logs(): string;
+  /** Stops the runtime (SIGTERM: flows close as on Ctrl-C) and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRed> {
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'roomwire-e2e-')));
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  // A developer's own Roomwire settings must not leak into a test's runtime.
+  delete env.ROOMWIRE_DB;
+  delete env.ROOMWIRE_CREDENTIAL_SECRET;
+  delete env.ROOMWIRE_SEED_FLOW;
+  Object.assign(env, {
+    ROOMWIRE_DATA_DIR: dataDir,
+    HOST: '127.0.0.1',
+    // Port 0: the OS picks a free port, so test files can run side by side; start.js logs it.
+    PORT: '0',
+    // Node-RED picks its log language from the locale; readiness below is read from the log.
+    LC_ALL: 'en_US.UTF-8',
+    ...options.env,
+  });
+  if (options.flows !== undefined) env.ROOMWIRE_SEED_FLOW = await seedFile(dataDir, options.flows);
+
+  const child = spawn(process.execPath, [path.join(root, 'scripts', 'start.js')], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const exited = once(child, 'exit');
+  // If the test process dies first, the runtime must not outlive it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      process.removeListener('exit', killOnExit);
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+    })());
+
+  try {
+    const baseUrl = await until(
+      () => {
+        if (child.exitCode !== null) throw new Error(`Node-RED exited with code ${child.exitCode}`);
+        return /Roomwire editor: (\S+)/.exec(output)?.[1];
+      },
+      'Node-RED to listen',
+      options.startTimeoutMs ?? 30_000,
+    );
+    await until(async () => (await fetch(`${baseUrl}settings`).catch(() => undefined))?.ok, 'the admin API');
+    await waitForStartedFlows(() => output, 0);
+    return {
+      baseUrl,
+      // settings.js: httpNodeRoot '/api'
+      httpNodeUrl: new URL('api/', baseUrl).href,
+      dataDir,
+      logs: () => output,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw new Error(`${(err as Error).message}\n--- Node-RED output ---\n${output}`);
+  }
+}
+
+/** Replaces all flows (a full deploy, as the editor's Deploy button) and waits until they run. */
+export async function deployFlows(nodeRed: NodeRed, flows: unknown[]): Promise<string> {
+  const logsBefore = nodeRed.logs().length;
+  const res = await fetch(`${nodeRed.baseUrl}flows`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      'Node-RED-API-Version': 'v2',
+      'Node-RED-Deployment-Type': 'full',
+    },
+    body: JSON.stringify({ flows }),
+  });
+  if (!res.ok) throw new Error(`deploy failed: ${res.status} ${await res.text()}`);
+  const { rev } = (await res.json()) as { rev: string };
+  // The admin API answers before the new flows have started (runtime/lib/flows/index.js).
+  await waitForStartedFlows(nodeRed.logs, logsBefore);
+  return rev;
+}
+
+/** The flows the runtime holds now (what the editor would load). */
+export async function readFlows(nodeRed: NodeRed): Promise<Array<Record<string, unknown>>> {
+  const res = await fetch(`${nodeRed.baseUrl}flows`, { headers: { 'Node-RED-API-Version': 'v1' } });
+  if (!res.ok) throw new Error(`reading flows failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Array<Record<string, unknown>>;
+}
+
+async function seedFile(dataDir: string, flows: string | unknown[]): Promise<string> {
+  if (typeof flows === 'string') return path.resolve(flows);
+  const file = path.join(dataDir, 'seed-flows.json');
+  await writeFile(file, JSON.stringify(flows));
+  return file;
+}
+
+/** Waits for Node-RED to log that the flows started, looking only at what it logged after `from`. */
+async function waitForStartedFlows(logs: () => string, from: number): Promise<void> {
+  await until(() => {
+    const since = logs().slice(from);
+    // Node-RED waits for ever for a node type nobody registered: fail now, and say which.
+    if (since.includes('Waiting for missing types')) {
+      const types = since.split('\n').filter((line) => line.includes('[info]  - '));
+      throw new Error(`flows did not start, node types are missing:\n${types.join('\n')}`);
+    }
+    return /\[info\] Started flows$/m.test(since);
+  }, 'the flows to start');
+}
