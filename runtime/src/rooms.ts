@@ -64,6 +64,7 @@ export async function createRoom(
   input: CreateRoomInput,
 ): Promise<{ room: Room; bindings: Binding[]; created: boolean }> {
   const id = input.id ?? newId('rm');
+  if (input.id !== undefined && (input.bindings ?? []).length > 0) await refuseIfNotWritable(parts, id, false);
   // Resolve identities before entering the room section: identity creation has its own serial key.
   const identities = await Promise.all(
     (input.bindings ?? []).map((b) => resolveIdentity(parts, channelTypeOf(parts, b.channelId), b.address, b.displayName)),
@@ -75,6 +76,10 @@ export async function createRoom(
     const writes: WriteSet = { events: [], bindings: [] };
     const hooks: Parameters<typeof commitAndAnnounce>[3] = [];
     if (existing) {
+      // DESIGN.md section 3 step 2: a closed or archived room is never written to.
+      if (isClosed(existing.room) && (input.bindings ?? []).length > 0) {
+        throw new RoomwireError('room_closed', `room ${id} is ${existing.room.state}`, 'roomId');
+      }
       loaded = existing;
     } else {
       const room: Room = {
@@ -140,6 +145,17 @@ function newBinding(parts: EngineParts, input: AttachInput, identityId: string, 
   };
 }
 
+function isClosed(room: Room): boolean {
+  return room.state === 'closed' || room.state === 'archived';
+}
+
+/** Checked before identities are resolved, so a refused attach stores nothing (the serial section re-checks). */
+async function refuseIfNotWritable(parts: EngineParts, roomId: string, mustExist: boolean): Promise<void> {
+  const room = parts.cache.peek(roomId)?.room ?? (await parts.store.getRoom(roomId));
+  if (!room && mustExist) throw notFound('room', roomId, 'roomId');
+  if (room && isClosed(room)) throw new RoomwireError('room_closed', `room ${roomId} is ${room.state}`, 'roomId');
+}
+
 async function loadOpenRoom(parts: EngineParts, roomId: string): Promise<LoadedRoom> {
   const loaded = await parts.cache.load(roomId);
   if (!loaded) throw notFound('room', roomId, 'roomId');
@@ -150,6 +166,7 @@ async function loadOpenRoom(parts: EngineParts, roomId: string): Promise<LoadedR
 }
 
 export async function attachBinding(parts: EngineParts, input: AttachInput): Promise<{ binding: Binding; created: boolean }> {
+  await refuseIfNotWritable(parts, input.roomId, true);
   const identityId = await resolveIdentity(parts, channelTypeOf(parts, input.channelId), input.address, input.displayName);
   return parts.serial.run(input.roomId, async () => {
     const loaded = await loadOpenRoom(parts, input.roomId);

@@ -39,6 +39,11 @@ export class DeliveryWorker {
   private readonly sleepers = new Set<() => void>();
   /** Latest state of deliveries in a lane, so the hot path does not read back what it just wrote. */
   private readonly active = new Map<string, Delivery>();
+  /**
+   * Status writes still committing. A lane sends its next message without waiting for the previous
+   * status to be durable (that would cap a lane at one message per disk sync); idle and close wait.
+   */
+  private readonly statusWrites = new Set<Promise<unknown>>();
   private parts!: EngineParts;
 
   constructor(
@@ -74,9 +79,15 @@ export class DeliveryWorker {
     return queued.length;
   }
 
-  /** True when no lane has work. */
+  /** True when no lane has work and every status write has committed. */
   get idle(): boolean {
-    return this.running.size === 0;
+    return this.running.size === 0 && this.statusWrites.size === 0;
+  }
+
+  private recordStatus(write: Promise<unknown>): void {
+    const tracked = write.catch((error: unknown) => this.parts.logger.error(`a delivery status could not be stored: ${String(error)}`));
+    this.statusWrites.add(tracked);
+    void tracked.finally(() => this.statusWrites.delete(tracked));
   }
 
   async waitIdle(): Promise<void> {
@@ -123,7 +134,9 @@ export class DeliveryWorker {
         error: moves && error ? error : current.error,
         updatedAt: new Date(this.parts.clock()).toISOString(),
       };
-      if (this.active.has(deliveryId)) this.active.set(deliveryId, next);
+      // The lane is done with a delivery once it leaves `queued`; later callbacks read the store.
+      if (next.status === 'queued') this.active.set(deliveryId, next);
+      else this.active.delete(deliveryId);
       await this.parts.store.commit({ deliveries: [next] });
       if (moves) this.announce(next, event);
       return next;
@@ -152,9 +165,8 @@ export class DeliveryWorker {
         try {
           await this.deliver(item);
         } catch (error) {
-          this.parts.logger.error(`delivery ${item.delivery.id} could not be processed: ${String(error)}`);
-        } finally {
           this.active.delete(item.delivery.id);
+          this.parts.logger.error(`delivery ${item.delivery.id} could not be processed: ${String(error)}`);
         }
       }
       if (lane.length === 0) this.lanes.delete(bindingId);
@@ -190,22 +202,22 @@ export class DeliveryWorker {
       };
       try {
         const result = await registered.provider.send(message);
-        await this.transition(
+        this.recordStatus(this.transition(
           delivery.id,
           result.status,
           undefined,
           { attempts, providerMessageId: result.providerMessageId ?? null },
           event,
-        );
+        ));
         return;
       } catch (error) {
         const failure =
           error instanceof ProviderError ? error : new ProviderError('provider_error', (error as Error)?.message ?? String(error), false);
         if (failure.permanent || attempts >= this.options.maxAttempts) {
-          await this.transition(delivery.id, 'failed', { code: failure.code, reason: failure.message }, { attempts }, event);
+          this.recordStatus(this.transition(delivery.id, 'failed', { code: failure.code, reason: failure.message }, { attempts }, event));
           return;
         }
-        await this.transition(delivery.id, 'queued', undefined, { attempts, error: { code: failure.code, reason: failure.message } });
+        this.recordStatus(this.transition(delivery.id, 'queued', undefined, { attempts, error: { code: failure.code, reason: failure.message } }));
         await this.sleep(this.backoff(attempts));
       }
     }

@@ -15,60 +15,105 @@ interface Pending {
 
 type TableKey = Exclude<keyof WriteSet, 'deletedHookIds'>;
 
-// Order matters only for readability of the transaction; there are no foreign keys to satisfy.
-const UPSERTS: [TableKey, string][] = [
-  [
-    'rooms',
-    `INSERT INTO rooms (id, state, tenant_id, latest_index, updated_at, data)
-     SELECT value->>'id', value->>'state', value->>'tenantId', value->>'latestIndex', value->>'updatedAt', value FROM json_each(?) WHERE true
-     ON CONFLICT(id) DO UPDATE SET state = excluded.state, tenant_id = excluded.tenant_id,
-       latest_index = excluded.latest_index, updated_at = excluded.updated_at, data = excluded.data`,
-  ],
-  [
-    'channels',
-    `INSERT INTO channels (id, type, data) SELECT value->>'id', value->>'type', value FROM json_each(?) WHERE true
-     ON CONFLICT(id) DO UPDATE SET type = excluded.type, data = excluded.data`,
-  ],
-  [
-    'identities',
-    `INSERT INTO identities (id, external_id, data) SELECT value->>'id', value->>'externalId', value FROM json_each(?) WHERE true
-     ON CONFLICT(id) DO UPDATE SET external_id = excluded.external_id, data = excluded.data`,
-  ],
-  [
-    'bindings',
-    `INSERT INTO bindings (id, room_id, channel_id, channel_type, address, identity_id, state, data)
-     SELECT value->>'id', value->>'roomId', value->>'channelId', value->>'channelType', value->>'address',
-            value->>'identityId', value->>'state', value FROM json_each(?) WHERE true
-     ON CONFLICT(id) DO UPDATE SET identity_id = excluded.identity_id, state = excluded.state, data = excluded.data`,
-  ],
-  [
-    'events',
-    `INSERT INTO events (id, room_id, idx, type, status, idempotency_key, channel_id, provider_message_id, created_at, data)
-     SELECT value->>'id', value->>'roomId', value->>'index', value->>'type', value->>'status', value->>'idempotencyKey',
-            value->>'$.source.channelId', value->>'$.source.providerMessageId', value->>'createdAt', value
-     FROM json_each(?) WHERE true
-     ON CONFLICT(id) DO UPDATE SET status = excluded.status, data = excluded.data`,
-  ],
-  [
-    'sideEffects',
-    `INSERT INTO side_effects (id, room_id, event_id, kind, created_at, data)
-     SELECT value->>'id', value->>'roomId', value->>'eventId', value->>'kind', value->>'createdAt', value FROM json_each(?) WHERE true
-     ON CONFLICT(id) DO UPDATE SET data = excluded.data`,
-  ],
-  [
-    'deliveries',
-    `INSERT INTO deliveries (id, event_id, room_id, binding_id, channel_id, status, provider_message_id, updated_at, data)
-     SELECT value->>'id', value->>'eventId', value->>'roomId', value->>'bindingId', value->>'channelId', value->>'status',
-            value->>'providerMessageId', value->>'updatedAt', value FROM json_each(?) WHERE true
-     ON CONFLICT(id) DO UPDATE SET status = excluded.status, provider_message_id = excluded.provider_message_id,
-       updated_at = excluded.updated_at, data = excluded.data`,
-  ],
-  [
-    'hooks',
-    `INSERT INTO hooks (id, room_id, data) SELECT value->>'id', value->>'roomId', value FROM json_each(?) WHERE true
-     ON CONFLICT(id) DO UPDATE SET room_id = excluded.room_id, data = excluded.data`,
-  ],
+// One upsert per table. Rows are bound as multi-row VALUES (fixed chunk sizes, so statements stay
+// prepared): extracting columns from JSON text in SQL re-parses the text once per column.
+interface TableSpec {
+  key: TableKey;
+  table: string;
+  columns: string[];
+  values: (row: any) => unknown[];
+  /** Columns refreshed on conflict (the id never changes). */
+  update: string[];
+}
+
+const TABLES: TableSpec[] = [
+  {
+    key: 'rooms',
+    table: 'rooms',
+    columns: ['id', 'state', 'tenant_id', 'latest_index', 'updated_at', 'data'],
+    values: (r) => [r.id, r.state, r.tenantId, r.latestIndex, r.updatedAt, JSON.stringify(r)],
+    update: ['state', 'tenant_id', 'latest_index', 'updated_at', 'data'],
+  },
+  {
+    key: 'channels',
+    table: 'channels',
+    columns: ['id', 'type', 'data'],
+    values: (r) => [r.id, r.type, JSON.stringify(r)],
+    update: ['type', 'data'],
+  },
+  {
+    key: 'identities',
+    table: 'identities',
+    columns: ['id', 'external_id', 'data'],
+    values: (r) => [r.id, r.externalId, JSON.stringify(r)],
+    update: ['external_id', 'data'],
+  },
+  {
+    key: 'bindings',
+    table: 'bindings',
+    columns: ['id', 'room_id', 'channel_id', 'channel_type', 'address', 'identity_id', 'state', 'data'],
+    values: (r) => [r.id, r.roomId, r.channelId, r.channelType, r.address, r.identityId, r.state, JSON.stringify(r)],
+    update: ['identity_id', 'state', 'data'],
+  },
+  {
+    key: 'events',
+    table: 'events',
+    columns: ['id', 'room_id', 'idx', 'type', 'status', 'idempotency_key', 'channel_id', 'provider_message_id', 'created_at', 'data'],
+    values: (r) => [
+      r.id,
+      r.roomId,
+      r.index,
+      r.type,
+      r.status,
+      r.idempotencyKey,
+      r.source.channelId,
+      r.source.providerMessageId,
+      r.createdAt,
+      JSON.stringify(r),
+    ],
+    update: ['status', 'data'],
+  },
+  {
+    key: 'sideEffects',
+    table: 'side_effects',
+    columns: ['id', 'room_id', 'event_id', 'kind', 'created_at', 'data'],
+    values: (r) => [r.id, r.roomId, r.eventId, r.kind, r.createdAt, JSON.stringify(r)],
+    update: ['data'],
+  },
+  {
+    key: 'deliveries',
+    table: 'deliveries',
+    columns: ['id', 'event_id', 'room_id', 'binding_id', 'channel_id', 'status', 'provider_message_id', 'updated_at', 'data'],
+    values: (r) => [r.id, r.eventId, r.roomId, r.bindingId, r.channelId, r.status, r.providerMessageId, r.updatedAt, JSON.stringify(r)],
+    update: ['status', 'provider_message_id', 'updated_at', 'data'],
+  },
+  {
+    key: 'hooks',
+    table: 'hooks',
+    columns: ['id', 'room_id', 'data'],
+    values: (r) => [r.id, r.roomId, JSON.stringify(r)],
+    update: ['room_id', 'data'],
+  },
 ];
+
+const CHUNK_SIZES = [256, 32, 4, 1];
+
+function upsertSql(spec: TableSpec, rows: number): string {
+  const tuple = `(${spec.columns.map(() => '?').join(', ')})`;
+  return `INSERT INTO ${spec.table} (${spec.columns.join(', ')}) VALUES ${Array(rows).fill(tuple).join(', ')}
+    ON CONFLICT(id) DO UPDATE SET ${spec.update.map((c) => `${c} = excluded.${c}`).join(', ')}`;
+}
+
+/** The newest version of each record: a room written by 2,000 events of one batch is one row write. */
+function latestById<T extends { id: string }>(rows: T[]): T[] {
+  if (rows.length < 2) return rows;
+  const byId = new Map<string, T>();
+  for (const row of rows) {
+    byId.delete(row.id);
+    byId.set(row.id, row);
+  }
+  return byId.size === rows.length ? rows : [...byId.values()];
+}
 
 // An identity owns its addresses: rewrite its rows whenever the identity is written.
 const CLEAR_IDENTITY_ADDRESSES = `DELETE FROM identity_addresses WHERE identity_id IN (SELECT value->>'id' FROM json_each(?))`;
@@ -126,16 +171,27 @@ export class GroupCommitter {
     }
   }
 
+  private async writeRows(spec: TableSpec, rows: unknown[]): Promise<void> {
+    let offset = 0;
+    for (const size of CHUNK_SIZES) {
+      const sql = upsertSql(spec, size);
+      while (rows.length - offset >= size) {
+        await this.db.run(sql, rows.slice(offset, offset + size).flatMap(spec.values));
+        offset += size;
+      }
+    }
+  }
+
   private async writeTransaction(sets: WriteSet[]): Promise<void> {
     await this.db.run('BEGIN IMMEDIATE');
     try {
-      for (const [key, sql] of UPSERTS) {
-        const rows = sets.flatMap((set) => (set[key] ?? []) as unknown[]);
+      for (const spec of TABLES) {
+        const rows = latestById(sets.flatMap((set) => (set[spec.key] ?? []) as { id: string }[]));
         if (rows.length === 0) continue;
-        const json = JSON.stringify(rows);
-        if (key === 'identities') await this.db.run(CLEAR_IDENTITY_ADDRESSES, [json]);
-        await this.db.run(sql, [json]);
-        if (key === 'identities') await this.db.run(WRITE_IDENTITY_ADDRESSES, [json]);
+        const json = spec.key === 'identities' ? JSON.stringify(rows) : '';
+        if (json) await this.db.run(CLEAR_IDENTITY_ADDRESSES, [json]);
+        await this.writeRows(spec, rows);
+        if (json) await this.db.run(WRITE_IDENTITY_ADDRESSES, [json]);
       }
       const deletedHooks = sets.flatMap((set) => set.deletedHookIds ?? []);
       if (deletedHooks.length > 0) await this.db.run(DELETE_HOOKS, [JSON.stringify(deletedHooks)]);

@@ -1,0 +1,122 @@
+// Engine scenarios of DESIGN.md section 15: one inbound text message into a room with three
+// bindings (fan-out to two), SQLite on disk, durable commits (synchronous=FULL, WAL).
+'use strict';
+const { mkdtempSync, rmSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const { Engine, FlowProvider } = require('../runtime/dist');
+const { percentile, peakRss } = require('./measure');
+
+async function openBenchEngine() {
+  const dir = mkdtempSync(join(tmpdir(), 'roomwire-bench-'));
+  const engine = await Engine.open({ databasePath: join(dir, 'bench.sqlite') });
+  const customer = new FlowProvider();
+  const staff = new FlowProvider();
+  await engine.registerChannel({ id: 'customer', type: 'webhook', provider: customer });
+  await engine.registerChannel({ id: 'staff', type: 'flow', provider: staff });
+  let delivered = 0;
+  staff.listen(() => delivered++);
+  return {
+    engine,
+    staff,
+    get delivered() {
+      return delivered;
+    },
+    async createRoom() {
+      const { room, bindings } = await engine.call('createRoom', {
+        bindings: [
+          { channelId: 'customer', address: `+1555${Math.floor(Math.random() * 1e7)}` },
+          { channelId: 'staff', address: 'agent' },
+          { channelId: 'staff', address: 'ai', audience: 'internal' },
+        ],
+      });
+      return { roomId: room.id, senderId: bindings[0].id };
+    },
+    async close() {
+      await engine.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function message(room, i) {
+  return { roomId: room.roomId, bindingId: room.senderId, content: { type: 'text', text: `message ${i}` } };
+}
+
+/** Offers `total` messages with at most `window` in flight; throughput counts commits and deliveries. */
+async function throughput(scenario, roomCount, total, window = 2000) {
+  const bench = await openBenchEngine();
+  const rooms = [];
+  for (let i = 0; i < roomCount; i++) rooms.push(await bench.createRoom());
+  const latencies = new Float64Array(total);
+  let next = 0;
+  const started = process.hrtime.bigint();
+  async function worker() {
+    while (next < total) {
+      const i = next++;
+      const t0 = process.hrtime.bigint();
+      await bench.engine.call('sendEvent', message(rooms[i % roomCount], i));
+      latencies[i] = Number(process.hrtime.bigint() - t0) / 1e6;
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(window, total) }, worker));
+  await bench.engine.idle();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const result = {
+    scenario,
+    msgsPerSec: Math.round(total / seconds),
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+    peakRssMb: peakRss(),
+    messages: total,
+    rooms: roomCount,
+    deliveries: bench.delivered,
+  };
+  await bench.close();
+  return result;
+}
+
+/**
+ * Delivery latency at a fixed offered rate: each message is timed from the moment it is offered
+ * until both of its targets have received it (an upper bound of commit-to-delivery: it includes
+ * the durable commit itself).
+ */
+async function latencyAtRate(scenario, rate, seconds) {
+  const bench = await openBenchEngine();
+  const room = await bench.createRoom();
+  const total = rate * seconds;
+  const latencies = new Float64Array(total);
+  const pending = new Map();
+  bench.staff.listen((delivery) => {
+    const entry = pending.get(delivery.event.correlationId);
+    if (!entry || --entry.remaining > 0) return;
+    latencies[entry.i] = Number(process.hrtime.bigint() - entry.t0) / 1e6;
+    pending.delete(delivery.event.correlationId);
+  });
+  const started = process.hrtime.bigint();
+  const intervalNs = BigInt(Math.round(1e9 / rate));
+  const sends = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + intervalNs * BigInt(i);
+    while (process.hrtime.bigint() < due) await new Promise((r) => setImmediate(r));
+    const correlationId = `m${i}`;
+    pending.set(correlationId, { i, t0: process.hrtime.bigint(), remaining: 2 });
+    sends.push(bench.engine.call('sendEvent', { ...message(room, i), correlationId }));
+  }
+  await Promise.all(sends);
+  await bench.engine.idle();
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+  const result = {
+    scenario,
+    msgsPerSec: Math.round(total / elapsed),
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+    peakRssMb: peakRss(),
+    offeredPerSec: rate,
+    messages: total,
+  };
+  await bench.close();
+  return result;
+}
+
+module.exports = { throughput, latencyAtRate, openBenchEngine };

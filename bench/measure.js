@@ -1,0 +1,16 @@
+'use strict';
+
+/** Percentile of a sample in milliseconds, rounded to microseconds. */
+function percentile(values, p) {
+  const sorted = Float64Array.from(values).sort();
+  if (sorted.length === 0) return 0;
+  const at = Math.min(sorted.length - 1, Math.floor(p * sorted.length));
+  return Math.round(sorted[at] * 1000) / 1000;
+}
+
+/** Peak resident set size of this process so far, in MB (the kernel's high-water mark). */
+function peakRss() {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+module.exports = { percentile, peakRss };

@@ -1,0 +1,14 @@
+// `npm run bench`: one JSON line per scenario of DESIGN.md section 15. Each scenario runs in its
+// own process so peak RSS and JIT state of one do not leak into the next.
+'use strict';
+const { execFileSync } = require('node:child_process');
+const { join } = require('node:path');
+
+const scenarios = process.argv.slice(2).length > 0
+  ? process.argv.slice(2)
+  : ['engine-1room', 'engine-1000rooms', 'latency-1000mps', 'nodered-baseline', 'nodered-flow'];
+
+for (const scenario of scenarios) {
+  const line = execFileSync(process.execPath, [join(__dirname, 'scenario.js'), scenario], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  process.stdout.write(line.trim().split('\n').pop() + '\n');
+}

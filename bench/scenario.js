@@ -1,0 +1,29 @@
+// Runs one benchmark scenario and prints its JSON line.
+'use strict';
+const { throughput, latencyAtRate } = require('./engine');
+
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
+
+const scenarios = {
+  'engine-1room': () => throughput('engine-1room', 1, MESSAGES),
+  'engine-1000rooms': () => throughput('engine-1000rooms', 1000, MESSAGES),
+  'latency-1000mps': () => latencyAtRate('latency-1000mps', 1000, Number(process.env.BENCH_SECONDS ?? 10)),
+  'nodered-baseline': () => require('./nodered').run('nodered-baseline', MESSAGES),
+  'nodered-flow': () => require('./nodered').run('nodered-flow', MESSAGES),
+};
+
+const name = process.argv[2];
+if (!scenarios[name]) {
+  console.error(`unknown scenario ${name}; one of ${Object.keys(scenarios).join(', ')}`);
+  process.exit(2);
+}
+scenarios[name]().then(
+  (result) => {
+    console.log(JSON.stringify(result));
+    process.exit(0);
+  },
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
