@@ -1,0 +1,70 @@
+// Room operations: create, read, list, metadata, and the explicit state changes of DESIGN.md section 9.
+import { checkMetadataSize } from '../validation';
+import { createRoom, setRoomState, updateRoomMetadata, type CreateRoomInput } from '../rooms';
+import type { JsonObject, RoomState } from '../model';
+import { operation, type Operation } from './define';
+import { checkMetadata, requireRoom } from './shared';
+import * as s from './schemas';
+
+function roomStateOperation(name: string, state: RoomState, description: string) {
+  return operation<{ roomId: string }, unknown>(name, description, true, { roomId: s.id }, ['roomId'], (parts, input) =>
+    setRoomState(parts, input.roomId, state, 'api'),
+  );
+}
+
+export const roomOperations: Operation<any, unknown>[] = [
+  operation<CreateRoomInput, unknown>(
+    'createRoom',
+    'Create a room, optionally with an id and initial bindings. With an existing id it returns that room and attaches only the bindings it lacks.',
+    true,
+    {
+      id: s.id,
+      tenantId: s.id,
+      metadata: s.metadata,
+      timers: { type: 'object', properties: { inactiveAfter: s.isoDuration, closedAfter: s.isoDuration }, additionalProperties: false },
+      bindings: { type: 'array', items: s.bindingSpec, maxItems: 100 },
+    },
+    [],
+    (parts, input) => createRoom(parts, input),
+    (input) => {
+      checkMetadata(input);
+      input.bindings?.forEach((b, i) => checkMetadataSize(b.metadata, `bindings[${i}].metadata`));
+    },
+  ),
+  operation<{ roomId: string }, unknown>('getRoom', 'A room and its bindings.', false, { roomId: s.id }, ['roomId'], async (parts, input) => {
+    const room = await requireRoom(parts, input.roomId);
+    const bindings = parts.cache.peek(input.roomId)?.bindings ?? (await parts.store.listBindings(input.roomId));
+    return { room, bindings };
+  }),
+  operation<{ states?: RoomState[]; tenantId?: string; limit?: number; updatedBefore?: string }, unknown>(
+    'listRooms',
+    'Rooms, most recently updated first. Archived rooms are left out unless asked for by state.',
+    false,
+    {
+      states: { type: 'array', items: s.roomState, maxItems: 4 },
+      tenantId: s.id,
+      limit: s.limit,
+      updatedBefore: { type: 'string', format: 'date-time' },
+    },
+    [],
+    async (parts, input) => ({
+      rooms: await parts.store.listRooms({ ...input, states: input.states ?? ['active', 'paused', 'closed'] }),
+    }),
+  ),
+  operation<{ roomId: string; metadata: JsonObject; replace?: boolean }, unknown>(
+    'updateRoomMetadata',
+    'Merge keys into the room metadata (or replace it with `replace: true`).',
+    true,
+    { roomId: s.id, metadata: s.metadata, replace: { type: 'boolean' } },
+    ['roomId', 'metadata'],
+    (parts, input) => updateRoomMetadata(parts, input.roomId, input.metadata, input.replace === true),
+    checkMetadata,
+  ),
+  roomStateOperation('pauseRoom', 'paused', 'Pause a room (inbound traffic resumes it).'),
+  roomStateOperation('resumeRoom', 'active', 'Resume a paused room.'),
+  roomStateOperation('closeRoom', 'closed', 'Close a room: final for writes; a new inbound message opens a new room.'),
+  roomStateOperation('archiveRoom', 'archived', 'Archive a room: hidden from default listings.'),
+  operation<Record<string, never>, unknown>('listChannels', 'Channels known to the engine and whether they are registered now.', false, {}, [], async (parts) => ({
+    channels: (await parts.store.listChannels()).map((channel) => ({ ...channel, registered: parts.channels.get(channel.id) !== undefined })),
+  })),
+];
