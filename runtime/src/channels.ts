@@ -11,6 +11,8 @@ export interface RegisteredChannel {
   /** Name of the capability profile (issue 3) plus optional overrides. */
   profile: string;
   profileOverride?: Record<string, unknown>;
+  /** Sends to this channel that may be under way at once (a provider's rate or connection limit). */
+  maxConcurrency: number;
 }
 
 export class ChannelRegistry {

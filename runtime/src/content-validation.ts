@@ -16,5 +16,6 @@ export function validateContent(content: unknown, field = 'content'): void {
     throw invalid(inner ? `${field}${inner.startsWith('[') ? '' : '.'}${inner}` : field, e.message.replace(/^[^:]*: /, ''));
   }
   const limits = contentLimitsError(content);
-  if (limits) throw invalid(`${field}${limits.field.replace(/^content/, '')}`, limits.message);
+  // `limits.field` is a path inside the content (`buttons[3].id`), '' for the content itself.
+  if (limits) throw invalid(limits.field ? `${field}${limits.field.startsWith('[') ? '' : '.'}${limits.field}` : field, limits.message);
 }

@@ -7,6 +7,7 @@ import type { RoomCache } from './pipeline/room-cache';
 import type { SerialQueues } from './pipeline/serial';
 import type { Store } from './store/store';
 import type { RoomEvent } from './model';
+import type { Scheduler } from './timers/scheduler';
 
 export interface Logger {
   info(message: string): void;
@@ -22,6 +23,7 @@ export interface EngineParts {
   notifier: Notifier;
   channels: ChannelRegistry;
   delivery: DeliveryWorker;
+  scheduler: Scheduler;
   clock: () => number;
   logger: Logger;
   maxChainDepth: number;

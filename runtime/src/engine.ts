@@ -17,6 +17,11 @@ import { SerialQueues } from './pipeline/serial';
 import type { InboundRequest, Provider } from './providers/contract';
 import { FlowProvider, type FlowListener } from './providers/flow';
 import { SqliteStore } from './store/sqlite/sqlite-store';
+import { Scheduler } from './timers/scheduler';
+import { FallbackRunner } from './delivery/fallback';
+import { markRead } from './reads';
+import { registerRoomTimers } from './timers/room-timers';
+import { announceTimerStateChange } from './rooms';
 import type { Store } from './store/store';
 
 export interface EngineOptions {
@@ -40,6 +45,8 @@ export interface ChannelRegistration {
   info?: JsonObject;
   profile?: string;
   profileOverride?: Record<string, unknown>;
+  /** Sends to this channel under way at once; default 16. */
+  maxConcurrency?: number;
 }
 
 const silentLogger: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -58,8 +65,9 @@ export class Engine {
     const logger = options.logger ?? silentLogger;
     const delivery = new DeliveryWorker(
       { ...DEFAULT_DELIVERY_OPTIONS, ...options.delivery },
-      options.prepareContent ?? ((event) => event.content),
+      options.prepareContent ?? ((event) => ({ content: event.content })),
     );
+    const clock = options.clock ?? Date.now;
     const parts: EngineParts = {
       store,
       cache: new RoomCache(store),
@@ -68,16 +76,25 @@ export class Engine {
       notifier: new Notifier((error) => logger.error(`a subscriber failed: ${String(error)}`)),
       channels: new ChannelRegistry(),
       delivery,
-      clock: options.clock ?? Date.now,
+      scheduler: new Scheduler(store, clock, logger),
+      clock,
       logger,
       maxChainDepth: options.maxChainDepth ?? 5,
       inflightProviderMessages: new Map(),
     };
-    delivery.attach(parts);
+    const fallback = new FallbackRunner(parts, (notice) => parts.notifier.emit({ kind: 'fallback', ...notice }));
+    fallback.register();
+    delivery.attach(parts, {
+      onFinalFailure: (failed) => void fallback.onFailure(failed).catch((error) => logger.error(`fallback for ${failed.id} failed: ${String(error)}`)),
+      // DESIGN.md section 8 / issue 4: read receipts from channels that have them advance the read horizon.
+      onRead: (read) => void markRead(parts, read.bindingId, read.eventIndex).catch((error) => logger.warn(`read receipt for ${read.id}: ${String(error)}`)),
+    });
+    registerRoomTimers(parts, (loaded, writes, previous) => announceTimerStateChange(parts, loaded, writes, previous));
     for (const hook of await store.listHooks()) parts.hooks.addStored(hook);
     const engine = new Engine(parts);
     const resumed = await delivery.resume();
     if (resumed > 0) logger.info(`resumed ${resumed} queued deliveries`);
+    await parts.scheduler.start();
     return engine;
   }
 
@@ -113,6 +130,7 @@ export class Engine {
       provider: registration.provider,
       profile: registration.profile ?? registration.type,
       profileOverride: registration.profileOverride,
+      maxConcurrency: registration.maxConcurrency ?? 16,
     });
     return channel;
   }
@@ -163,6 +181,14 @@ export class Engine {
     return this.parts.notifier.subscribe(listener);
   }
 
+  /**
+   * Fires the timers that are due on the engine's clock. The engine's own scheduler does this by
+   * itself; with a controllable clock (tests, simulations) call it after moving the clock.
+   */
+  runDueTimers(): Promise<number> {
+    return this.parts.scheduler.runDue();
+  }
+
   /** Resolves when no room write is queued and no delivery is in flight (tests, benchmarks, shutdown). */
   async idle(): Promise<void> {
     await this.parts.serial.idle();
@@ -172,6 +198,7 @@ export class Engine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.parts.scheduler.close();
     await this.parts.serial.idle();
     // Sends already under way finish and record their status; nothing new starts.
     this.parts.delivery.close();

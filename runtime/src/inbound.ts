@@ -8,6 +8,8 @@ import type { InboundRequest, ParsedInbound } from './providers/contract';
 import type { RegisteredChannel } from './channels';
 import { createRoom } from './rooms';
 import { writeEvent } from './pipeline/write-event';
+import { validateContent } from './content-validation';
+import { checkMetadataSize } from './validation';
 
 export interface InboundResult {
   status: number;
@@ -49,14 +51,18 @@ export async function receiveMessage(
   message: InboundMessage,
 ): Promise<{ event: RoomEvent; duplicate: boolean }> {
   const channelId = registered.channel.id;
+  // Provider payloads meet the same limits as any write (DESIGN.md section 14: every entry point validates).
+  validateContent(message.content);
+  checkMetadataSize(message.metadata, 'metadata');
   const key = message.providerMessageId ? `${channelId}\u0000${message.providerMessageId}` : null;
   if (key) {
     const inflight = parts.inflightProviderMessages.get(key);
     if (inflight) return { event: await inflight, duplicate: true };
-    const stored = await parts.store.findEventByProviderMessageId(channelId, message.providerMessageId!);
-    if (stored) return { event: stored, duplicate: true };
   }
   const work = (async () => {
+    // Looked up inside the in-flight entry, so retries arriving during the lookup wait for it.
+    const stored = key ? await parts.store.findEventByProviderMessageId(channelId, message.providerMessageId!) : null;
+    if (stored) return { event: stored, duplicate: true };
     const { roomId, bindingId } = await routeInbound(parts, registered, message);
     return writeEvent(parts, {
       roomId,
@@ -72,12 +78,14 @@ export async function receiveMessage(
     return { event: result.event, duplicate: result.duplicate };
   }
   const eventPromise = work.then((result) => result.event);
+  // The first caller reports a failure; without waiting retries nobody else would handle it.
+  eventPromise.catch(() => undefined);
   parts.inflightProviderMessages.set(key, eventPromise);
   try {
     const result = await work;
     return { event: result.event, duplicate: result.duplicate };
   } finally {
-    parts.inflightProviderMessages.delete(key);
+    if (parts.inflightProviderMessages.get(key) === eventPromise) parts.inflightProviderMessages.delete(key);
   }
 }
 

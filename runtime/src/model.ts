@@ -21,6 +21,8 @@ export interface Room {
   tenantId: string | null;
   /** Index of the newest event, -1 while the room is empty. */
   latestIndex: number;
+  /** Time of the newest message (traffic); the inactivity timer counts from here. */
+  lastActivityAt?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -42,6 +44,17 @@ export type Audience = 'external' | 'internal';
 export type Visibility = 'all' | 'internal' | 'none' | string[];
 export type BindingState = 'invited' | 'joined' | 'left';
 
+export type FallbackTrigger = 'failed' | 'undelivered' | 'no_receipt' | 'outside_window';
+
+/** DESIGN.md section 8: where a delivery to this binding goes next when it fails or is never confirmed. */
+export interface FallbackPolicy {
+  /** Ordered channel ids of the same participant (identity). */
+  channels: string[];
+  /** ISO 8601 duration to wait for a `delivered` status before `no_receipt` applies. */
+  after?: string;
+  on: FallbackTrigger[];
+}
+
 export interface Binding {
   id: string;
   roomId: string;
@@ -57,6 +70,7 @@ export interface Binding {
   state: BindingState;
   direction: Direction;
   lastReadIndex: number;
+  fallback?: FallbackPolicy | null;
   metadata: JsonObject;
   createdAt: string;
   updatedAt: string;
@@ -130,7 +144,10 @@ export interface Delivery {
   attempts: number;
   providerMessageId: string | null;
   error: DeliveryError | null;
+  /** The delivery this one replaces on the next channel of the participant's fallback policy. */
   fallbackOf: string | null;
+  /** What was actually sent when it differs from the event's content (transcoded for the channel). */
+  sent?: { parts: Content[]; degradations: JsonObject[]; sms?: JsonObject } | null;
   createdAt: string;
   updatedAt: string;
 }

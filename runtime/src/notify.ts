@@ -6,7 +6,18 @@ import type { Delivery, RoomEvent, SideEffect } from './model';
 export type Notification =
   | { kind: 'event'; roomId: string; event: RoomEvent }
   | { kind: 'side_effect'; roomId: string; sideEffect: SideEffect }
-  | { kind: 'delivery'; roomId: string; delivery: Delivery; event: Pick<RoomEvent, 'id' | 'correlationId' | 'index'> };
+  | { kind: 'delivery'; roomId: string; delivery: Delivery; event: Pick<RoomEvent, 'id' | 'correlationId' | 'index'> }
+  | {
+      kind: 'fallback';
+      roomId: string;
+      eventId: string;
+      /** The delivery that failed or got no receipt, the reason, and the step number (1 = first fallback). */
+      from: Delivery;
+      reason: string;
+      step: number;
+      /** The delivery on the next channel, or null when the policy had no channel left. */
+      to: Delivery | null;
+    };
 
 export type Listener = (notification: Notification) => void;
 

@@ -4,12 +4,14 @@ import type { EngineParts } from './engine-parts';
 import { RoomwireError, notFound } from './errors';
 import { newId } from './ids';
 import { resolveIdentity } from './identity';
-import type { Access, Audience, Binding, BindingState, JsonObject, Room, RoomEvent, RoomState, RoomTimers, Visibility } from './model';
+import type { FallbackPolicy, Access, Audience, Binding, BindingState, JsonObject, Room, RoomEvent, RoomState, RoomTimers, Visibility } from './model';
 import { runAsyncHooks } from './hooks/run';
 import { LoadedRoom } from './pipeline/room-cache';
 import { bindingEvent, commitRoomWrites, roomStateEvent } from './pipeline/room-writes';
 import { reportHookError } from './pipeline/write-event';
 import type { WriteSet } from './store/store';
+import { checkMetadataSize } from './validation';
+import { withRoomTimers } from './timers/room-timers';
 
 export interface AttachInput {
   roomId: string;
@@ -33,6 +35,7 @@ export interface CreateRoomInput {
 }
 
 export interface BindingChanges {
+  fallback?: FallbackPolicy | null;
   muted?: boolean;
   access?: Access;
   visibility?: Visibility;
@@ -57,6 +60,19 @@ function commitAndAnnounce(
     for (const event of writes.events ?? []) parts.notifier.emit({ kind: 'event', roomId: room.id, event });
     for (const hook of hooks) runAsyncHooks(parts.hooks, hook.trigger, room, { event: hook.event, detail: hook.detail }, reportHookError(parts));
   });
+}
+
+/** A room state change made by a timer: the same announcements as one made through the API. */
+export function announceTimerStateChange(parts: EngineParts, loaded: LoadedRoom, writes: WriteSet, previous: RoomState): void {
+  for (const event of writes.events ?? []) parts.notifier.emit({ kind: 'event', roomId: loaded.room.id, event });
+  const state = loaded.room.state;
+  runAsyncHooks(
+    parts.hooks,
+    'on_room_state',
+    loaded.room,
+    { event: writes.events?.[0], detail: { change: state === 'active' ? 'resumed' : state, state, previous, reason: 'timer' } },
+    reportHookError(parts),
+  );
 }
 
 export async function createRoom(
@@ -112,6 +128,7 @@ export async function createRoom(
     if (writes.events!.length === 0) return { room: loaded.room, bindings: loaded.bindings, created: false };
     loaded.room = { ...loaded.room, updatedAt: now };
     writes.rooms = [loaded.room];
+    if (!existing) withRoomTimers(writes, loaded.room, parts.clock());
     await commitAndAnnounce(parts, loaded, writes, hooks);
     return { room: loaded.room, bindings: [...loaded.bindings], created: !existing };
   });
@@ -193,6 +210,7 @@ function describeChanges(before: Binding, after: Binding): string[] {
   if (before.audience !== after.audience) changes.push('audience');
   if (before.state !== after.state) changes.push(after.state === 'left' ? 'detached' : 'state');
   if (JSON.stringify(before.metadata) !== JSON.stringify(after.metadata)) changes.push('metadata');
+  if (JSON.stringify(before.fallback ?? null) !== JSON.stringify(after.fallback ?? null)) changes.push('fallback');
   return changes;
 }
 
@@ -261,7 +279,8 @@ export async function setRoomState(parts: EngineParts, roomId: string, state: Ro
     const now = nowIso(parts);
     const event = roomStateEvent(loaded, state, reason, now);
     const change = state === 'active' ? 'resumed' : state;
-    await commitAndAnnounce(parts, loaded, { rooms: [loaded.room], events: [event] }, [
+    const writes = withRoomTimers({ rooms: [loaded.room], events: [event] }, loaded.room, parts.clock());
+    await commitAndAnnounce(parts, loaded, writes, [
       { trigger: 'on_room_state', detail: { change, state, previous: from, reason }, event },
     ]);
     return loaded.room;
@@ -271,7 +290,10 @@ export async function setRoomState(parts: EngineParts, roomId: string, state: Ro
 export async function updateRoomMetadata(parts: EngineParts, roomId: string, metadata: JsonObject, replace: boolean): Promise<Room> {
   return parts.serial.run(roomId, async () => {
     const loaded = await loadOpenRoom(parts, roomId);
-    loaded.room = { ...loaded.room, metadata: replace ? metadata : { ...loaded.room.metadata, ...metadata }, updatedAt: nowIso(parts) };
+    const merged = replace ? metadata : { ...loaded.room.metadata, ...metadata };
+    // The 32 KB limit holds for what is stored, not only for what one call adds.
+    checkMetadataSize(merged, 'metadata');
+    loaded.room = { ...loaded.room, metadata: merged, updatedAt: nowIso(parts) };
     await commitRoomWrites(parts, loaded, { rooms: [loaded.room] });
     return loaded.room;
   });

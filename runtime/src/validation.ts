@@ -27,7 +27,9 @@ function mostSpecificError(errors: ErrorObject[]): ErrorObject {
 }
 
 function depth(error: ErrorObject): number {
-  const extra = error.keyword === 'required' || error.keyword === 'additionalProperties' ? 1 : 0;
+  // A missing or unknown property names a child, but an error on a value that is there says more
+  // (a `oneOf` of object shapes: the URL's pattern, not "handler is required" from the other branch).
+  const extra = error.keyword === 'required' || error.keyword === 'additionalProperties' ? 0.5 : 0;
   return error.instancePath.split('/').length + extra;
 }
 
@@ -64,7 +66,7 @@ function describe(error: ErrorObject): string {
     case 'minItems':
       return `fewer than ${String(params.limit)} items`;
     case 'type':
-      return `must be ${String(params.type)}`;
+      return `must be ${String(params.type).split(',').join(' or ')}`;
     case 'enum':
       return `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'const':

@@ -16,8 +16,27 @@ export interface DeliveryOptions {
 
 export const DEFAULT_DELIVERY_OPTIONS: DeliveryOptions = { maxAttempts: 5, baseBackoffMs: 200, maxBackoffMs: 30_000 };
 
-/** Turns an event's content into what the target channel is sent (the transcoder plugs in here). */
-export type PrepareContent = (event: RoomEvent, target: Binding, delivery: Delivery) => Content;
+/**
+ * Turns an event's content into what the target channel is sent (the transcoder plugs in here).
+ * `failed` refuses the delivery with a reason (`outside_window`): nothing is sent.
+ */
+export type PrepareContent = (
+  event: RoomEvent,
+  target: Binding,
+  delivery: Delivery,
+) => Promise<PreparedContent> | PreparedContent;
+
+export type PreparedContent =
+  | { content: Content; sent?: Delivery['sent'] }
+  | { failed: DeliveryError };
+
+/** What the worker tells the rest of the engine about. */
+export interface DeliveryObserver {
+  /** A delivery reached `failed` or `undelivered` (fallback may take over). */
+  onFinalFailure(delivery: Delivery): void;
+  /** A read receipt arrived (the binding's read horizon advances). */
+  onRead(delivery: Delivery): void;
+}
 
 interface LaneItem {
   delivery: Delivery;
@@ -46,13 +65,17 @@ export class DeliveryWorker {
   private readonly statusWrites = new Set<Promise<unknown>>();
   private parts!: EngineParts;
 
+  private observer: DeliveryObserver | null = null;
+  private readonly slots = new Map<string, { used: number; waiting: (() => void)[] }>();
+
   constructor(
     private readonly options: DeliveryOptions,
     private readonly prepareContent: PrepareContent,
   ) {}
 
-  attach(parts: EngineParts): void {
+  attach(parts: EngineParts, observer: DeliveryObserver): void {
     this.parts = parts;
+    this.observer = observer;
   }
 
   enqueue(event: RoomEvent, deliveries: Delivery[]): void {
@@ -138,16 +161,20 @@ export class DeliveryWorker {
       if (next.status === 'queued') this.active.set(deliveryId, next);
       else this.active.delete(deliveryId);
       await this.parts.store.commit({ deliveries: [next] });
-      if (moves) this.announce(next, event);
+      if (moves) {
+        this.announce(next, event);
+        if (next.status === 'failed' || next.status === 'undelivered') this.observer?.onFinalFailure(next);
+        if (next.status === 'read') this.observer?.onRead(next);
+      }
       return next;
     });
   }
 
   private announce(delivery: Delivery, known?: RoomEvent): void {
-    void (known ? Promise.resolve(known) : this.parts.store.getEvent(delivery.eventId)).then((event) => {
+    void (known ? Promise.resolve(known) : this.parts.store.getEvent(delivery.eventId)).then(async (event) => {
       const summary = { id: delivery.eventId, correlationId: event?.correlationId ?? null, index: delivery.eventIndex };
       this.parts.notifier.emit({ kind: 'delivery', roomId: delivery.roomId, delivery, event: summary });
-      const room = this.parts.cache.peek(delivery.roomId)?.room;
+      const room = this.parts.cache.peek(delivery.roomId)?.room ?? (await this.parts.store.getRoom(delivery.roomId));
       if (room) {
         runAsyncHooks(this.parts.hooks, 'on_delivery_status', room, { detail: { delivery, event: summary } as unknown as JsonObject }, (hook, e) =>
           this.parts.logger.warn(`hook ${hook} failed: ${String(e)}`),
@@ -189,6 +216,11 @@ export class DeliveryWorker {
         await Promise.race([this.parts.channels.whenRegistered(delivery.channelId), this.sleep(60_000)]);
         continue;
       }
+      const prepared = await this.prepareContent(event, target, delivery);
+      if ('failed' in prepared) {
+        this.recordStatus(this.transition(delivery.id, 'failed', prepared.failed, { attempts }, event));
+        return;
+      }
       attempts++;
       const message: OutboundMessage = {
         deliveryId: delivery.id,
@@ -196,17 +228,18 @@ export class DeliveryWorker {
         channel: registered.channel,
         roomId: event.roomId,
         event,
-        content: this.prepareContent(event, target, delivery),
+        content: prepared.content,
         to: { bindingId: target.id, address: target.address, metadata: target.metadata },
         attempt: attempts,
       };
+      const release = await this.acquireSlot(delivery.channelId, registered.maxConcurrency);
       try {
         const result = await registered.provider.send(message);
         this.recordStatus(this.transition(
           delivery.id,
           result.status,
           undefined,
-          { attempts, providerMessageId: result.providerMessageId ?? null },
+          { attempts, providerMessageId: result.providerMessageId ?? null, sent: prepared.sent ?? null },
           event,
         ));
         return;
@@ -218,9 +251,28 @@ export class DeliveryWorker {
           return;
         }
         this.recordStatus(this.transition(delivery.id, 'queued', undefined, { attempts, error: { code: failure.code, reason: failure.message } }));
+        release();
         await this.sleep(this.backoff(attempts));
+        continue;
+      } finally {
+        release();
       }
     }
+  }
+
+  /** A provider's concurrency limit: at most `limit` sends to one channel at once. */
+  private async acquireSlot(channelId: string, limit: number): Promise<() => void> {
+    let slot = this.slots.get(channelId);
+    if (!slot) this.slots.set(channelId, (slot = { used: 0, waiting: [] }));
+    while (slot.used >= limit) await new Promise<void>((resolve) => slot!.waiting.push(resolve));
+    slot.used++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      slot!.used--;
+      slot!.waiting.shift()?.();
+    };
   }
 
   private async findBinding(delivery: Delivery): Promise<Binding | null> {

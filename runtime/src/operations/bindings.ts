@@ -1,11 +1,50 @@
 // Binding operations: attach a participant's channel to a room, change its permissions, detach it.
-import { notFound } from '../errors';
+import { invalid, notFound } from '../errors';
+import type { FallbackPolicy } from '../model';
 import { attachBinding, detachBinding, updateBinding, type AttachInput, type BindingChanges } from '../rooms';
 import { operation, type Operation } from './define';
 import { checkMetadata } from './shared';
 import * as s from './schemas';
 
 export const bindingOperations: Operation<any, unknown>[] = [
+  operation<{ bindingId: string; fallback: FallbackPolicy | null }, unknown>(
+    'setFallback',
+    "Set or clear a binding's fallback policy: when a delivery to it fails (or gets no receipt within `after`), the same event goes to the participant's next channel.",
+    true,
+    {
+      bindingId: s.id,
+      fallback: {
+        // null clears the policy; `required` and `properties` only constrain the object form.
+        type: ['object', 'null'],
+        properties: {
+          channels: { type: 'array', items: s.id, minItems: 1, maxItems: 10, uniqueItems: true },
+          after: s.isoDuration,
+          on: {
+            type: 'array',
+            items: { enum: ['failed', 'undelivered', 'no_receipt', 'outside_window'] },
+            minItems: 1,
+            uniqueItems: true,
+          },
+        },
+        required: ['channels', 'on'],
+        additionalProperties: false,
+      },
+    },
+    ['bindingId', 'fallback'],
+    async (parts, input) => {
+      for (const [i, channelId] of (input.fallback?.channels ?? []).entries()) {
+        if (!parts.channels.get(channelId) && !(await parts.store.getChannel(channelId))) {
+          throw notFound('channel', channelId, `fallback.channels[${i}]`);
+        }
+      }
+      return updateBinding(parts, input.bindingId, { fallback: input.fallback });
+    },
+    (input) => {
+      if (input.fallback?.on.includes('no_receipt') && !input.fallback.after) {
+        throw invalid('fallback.after', 'is required when `on` includes no_receipt');
+      }
+    },
+  ),
   operation<AttachInput, unknown>(
     'attachBinding',
     'Attach a channel to a room for one participant address. Attaching the same channel and address again returns the existing binding.',

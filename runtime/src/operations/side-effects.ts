@@ -1,7 +1,8 @@
 // Side effects ("the second output path"): tasks and observations of a room.
 import { notFound } from '../errors';
 import type { JsonObject, SideEffect } from '../model';
-import { sideEffect } from '../pipeline/write-event';
+import { runAsyncHooks } from '../hooks/run';
+import { reportHookError, sideEffect } from '../pipeline/write-event';
 import { operation, type Operation } from './define';
 import { requireRoom } from './shared';
 import * as s from './schemas';
@@ -27,10 +28,11 @@ export const sideEffectOperations: Operation<any, unknown>[] = [
     },
     ['roomId', 'title'],
     async (parts, { roomId, ...task }) => {
-      await requireRoom(parts, roomId);
+      const room = await requireRoom(parts, roomId);
       const effect = sideEffect(roomId, null, 'task', { status: 'open', ...task }, 'api', new Date(parts.clock()).toISOString());
       await parts.store.commit({ sideEffects: [effect] });
       parts.notifier.emit({ kind: 'side_effect', roomId, sideEffect: effect });
+      runAsyncHooks(parts.hooks, 'on_side_effect', room, { detail: effect as unknown as JsonObject }, reportHookError(parts));
       return effect;
     },
   ),

@@ -5,6 +5,7 @@ import { newId } from '../ids';
 import type { Binding, JsonObject, RoomEvent, RoomState } from '../model';
 import type { WriteSet } from '../store/store';
 import type { LoadedRoom } from './room-cache';
+import { withRoomTimers } from '../timers/room-timers';
 
 /** Hands a room's writes to the group commit; a failure drops the cached room state. */
 export function commitRoomWrites(parts: EngineParts, loaded: LoadedRoom, writes: WriteSet): Promise<void> {
@@ -12,6 +13,7 @@ export function commitRoomWrites(parts: EngineParts, loaded: LoadedRoom, writes:
   return parts.store.commit(writes, () => parts.cache.isCurrent(loaded)).then(
     () => {
       loaded.pendingCommits--;
+      for (const timer of writes.timers ?? []) parts.scheduler.noteDue(timer.dueAt);
     },
     (error: unknown) => {
       loaded.pendingCommits--;
@@ -67,5 +69,6 @@ export function resumeIfPaused(parts: EngineParts, loaded: LoadedRoom, writes: W
   if (loaded.room.state !== 'paused') return;
   const event = roomStateEvent(loaded, 'active', 'traffic', now);
   (writes.events ??= []).push(event);
+  withRoomTimers(writes, loaded.room, parts.clock());
   parts.logger.info(`room ${loaded.room.id} resumed by inbound traffic`);
 }

@@ -11,6 +11,7 @@ import { planTargets, writeGate } from '../permissions';
 import { checkMetadataSize } from '../validation';
 import type { WriteSet } from '../store/store';
 import { buildDeliveries } from '../delivery/outbox';
+import { noReceiptTimer } from '../delivery/fallback';
 import { validateContent } from '../content-validation';
 import type { LoadedRoom } from './room-cache';
 import { commitRoomWrites, resumeIfPaused } from './room-writes';
@@ -159,7 +160,7 @@ async function writeInRoom(parts: EngineParts, input: WriteEventInput): Promise<
   const lifecycle = [...writes.events!];
   const committedEvents = [event, ...injected].map((e) => ({ ...e, index: ++loaded.room.latestIndex }));
   event = committedEvents[0]!;
-  loaded.room = { ...loaded.room, updatedAt: now };
+  loaded.room = { ...loaded.room, updatedAt: now, ...(isDeliverable(event.type) ? { lastActivityAt: now } : {}) };
   writes.rooms = [loaded.room];
   writes.events!.push(...committedEvents);
   writes.sideEffects!.push(...sideEffects);
@@ -167,13 +168,23 @@ async function writeInRoom(parts: EngineParts, input: WriteEventInput): Promise<
     isDeliverable(e.type) ? buildDeliveries(e, planTargets(e, loaded.bindings), now) : [],
   );
   writes.deliveries!.push(...deliveriesByEvent.flat());
+  for (const delivery of writes.deliveries!) {
+    const timer = noReceiptTimer(delivery, loaded.binding(delivery.bindingId)?.fallback, parts.clock());
+    if (timer) (writes.timers ??= []).push(timer);
+  }
 
   const committed = commitRoomWrites(parts, loaded, writes);
   if (input.idempotencyKey) loaded.rememberKey(input.idempotencyKey, committed.then(() => event));
   const roomSnapshot = loaded.room;
   const sourceBinding = source ?? null;
   const afterCommit = committed.then(() => {
-    for (const e of lifecycle) parts.notifier.emit({ kind: 'event', roomId: room.id, event: e });
+    for (const e of lifecycle) {
+      parts.notifier.emit({ kind: 'event', roomId: room.id, event: e });
+      // The only lifecycle record a write carries is the resume of a paused room by inbound traffic.
+      if (e.type === 'room') {
+        runAsyncHooks(parts.hooks, 'on_room_state', roomSnapshot, { event: e, detail: { change: 'resumed', previous: 'paused', ...e.metadata } }, reportHookError(parts));
+      }
+    }
     committedEvents.forEach((e, i) => {
       parts.notifier.emit({ kind: 'event', roomId: room.id, event: e });
       parts.delivery.enqueue(e, deliveriesByEvent[i]!);

@@ -2,6 +2,7 @@
 // SQLite is the embedded implementation, PostgreSQL the scale-out one.
 import type { Binding, Channel, Delivery, DeliveryStatus, Identity, Room, RoomEvent, RoomState, SideEffect } from '../model';
 import type { StoredHook } from '../hooks/types';
+import type { Timer } from '../timers/types';
 
 /**
  * Everything one commit writes. Rows are whole records: a row whose id exists replaces it.
@@ -18,6 +19,9 @@ export interface WriteSet {
   deliveries?: Delivery[];
   hooks?: StoredHook[];
   deletedHookIds?: string[];
+  timers?: Timer[];
+  /** A timer is deleted in the same transaction as the effect of firing it: it fires once. */
+  deletedTimerIds?: string[];
 }
 
 export interface EventQuery {
@@ -71,6 +75,12 @@ export interface Store {
   findDeliveryByProviderMessageId(channelId: string, providerMessageId: string): Promise<Delivery | null>;
 
   listHooks(): Promise<StoredHook[]>;
+
+  /** Timers due at or before `now`, earliest first. */
+  listDueTimers(now: number, limit: number): Promise<Timer[]>;
+  /** The earliest due time of any timer, or null. */
+  nextTimerDueAt(): Promise<number | null>;
+  getTimer(id: string): Promise<Timer | null>;
 
   getIdentity(id: string): Promise<Identity | null>;
   findIdentityByAddress(channelType: string, address: string): Promise<Identity | null>;

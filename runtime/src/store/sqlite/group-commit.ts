@@ -3,6 +3,7 @@
 // only after the transaction that holds its writes has committed durably.
 import { RoomwireError } from '../../errors';
 import type { WriteSet } from '../store';
+import type { Timer } from '../../timers/types';
 import type { Database } from './database';
 
 interface Pending {
@@ -13,7 +14,7 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-type TableKey = Exclude<keyof WriteSet, 'deletedHookIds'>;
+type TableKey = Exclude<keyof WriteSet, 'deletedHookIds' | 'deletedTimerIds'>;
 
 // One upsert per table. Rows are bound as multi-row VALUES (fixed chunk sizes, so statements stay
 // prepared): extracting columns from JSON text in SQL re-parses the text once per column.
@@ -94,6 +95,13 @@ const TABLES: TableSpec[] = [
     values: (r) => [r.id, r.roomId, JSON.stringify(r)],
     update: ['room_id', 'data'],
   },
+  {
+    key: 'timers',
+    table: 'timers',
+    columns: ['id', 'kind', 'room_id', 'due_at', 'data'],
+    values: (r) => [r.id, r.kind, r.roomId, r.dueAt, JSON.stringify(r)],
+    update: ['kind', 'room_id', 'due_at', 'data'],
+  },
 ];
 
 const CHUNK_SIZES = [256, 32, 4, 1];
@@ -122,6 +130,27 @@ const WRITE_IDENTITY_ADDRESSES = `INSERT INTO identity_addresses (channel_type, 
   FROM json_each(?) AS i, json_each(i.value, '$.addresses') AS a WHERE i.value->>'mergedInto' IS NULL
   ON CONFLICT(channel_type, address) DO UPDATE SET identity_id = excluded.identity_id`;
 const DELETE_HOOKS = `DELETE FROM hooks WHERE id IN (SELECT value FROM json_each(?))`;
+const DELETE_TIMERS = `DELETE FROM timers WHERE id IN (SELECT value FROM json_each(?))`;
+
+/**
+ * What the batch does to each timer, in write-set order: a timer deleted by one write set and
+ * re-armed by a later one survives. Within one write set the deletion comes first, so a firing
+ * timer that re-arms itself under the same id keeps its new due time.
+ */
+function netTimerChanges(sets: WriteSet[]): { upserts: Timer[]; deletes: string[] } {
+  const final = new Map<string, Timer | null>();
+  for (const set of sets) {
+    for (const id of set.deletedTimerIds ?? []) final.set(id, null);
+    for (const timer of set.timers ?? []) final.set(timer.id, timer);
+  }
+  const upserts: Timer[] = [];
+  const deletes: string[] = [];
+  for (const [id, timer] of final) {
+    if (timer) upserts.push(timer);
+    else deletes.push(id);
+  }
+  return { upserts, deletes };
+}
 
 export class GroupCommitter {
   private queue: Pending[] = [];
@@ -185,8 +214,10 @@ export class GroupCommitter {
   private async writeTransaction(sets: WriteSet[]): Promise<void> {
     await this.db.run('BEGIN IMMEDIATE');
     try {
+      const timers = netTimerChanges(sets);
       for (const spec of TABLES) {
-        const rows = latestById(sets.flatMap((set) => (set[spec.key] ?? []) as { id: string }[]));
+        const rows =
+          spec.key === 'timers' ? timers.upserts : latestById(sets.flatMap((set) => (set[spec.key] ?? []) as { id: string }[]));
         if (rows.length === 0) continue;
         const json = spec.key === 'identities' ? JSON.stringify(rows) : '';
         if (json) await this.db.run(CLEAR_IDENTITY_ADDRESSES, [json]);
@@ -195,6 +226,7 @@ export class GroupCommitter {
       }
       const deletedHooks = sets.flatMap((set) => set.deletedHookIds ?? []);
       if (deletedHooks.length > 0) await this.db.run(DELETE_HOOKS, [JSON.stringify(deletedHooks)]);
+      if (timers.deletes.length > 0) await this.db.run(DELETE_TIMERS, [JSON.stringify(timers.deletes)]);
       await this.db.run('COMMIT');
     } catch (error) {
       await this.db.run('ROLLBACK').catch(() => undefined);

@@ -103,4 +103,18 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    description: 'durable timers (room lifecycle, fallback after a delay)',
+    sql: `
+      CREATE TABLE timers (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        room_id TEXT NOT NULL,
+        due_at INTEGER NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX timers_by_due ON timers(due_at);
+    `,
+  },
 ];

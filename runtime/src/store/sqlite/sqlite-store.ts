@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Binding, Channel, Delivery, DeliveryStatus, Identity, Room, RoomEvent, SideEffect } from '../../model';
 import type { StoredHook } from '../../hooks/types';
+import type { Timer } from '../../timers/types';
 import type { EventQuery, RoomQuery, Store, WriteSet } from '../store';
 import { Database, OPEN_READ_ONLY, OPEN_READ_WRITE } from './database';
 import { GroupCommitter } from './group-commit';
@@ -203,6 +204,19 @@ export class SqliteStore implements Store {
 
   async listHooks(): Promise<StoredHook[]> {
     return parseAll<StoredHook>(await this.reader.all<DataRow>('SELECT data FROM hooks ORDER BY rowid'));
+  }
+
+  async listDueTimers(now: number, limit: number): Promise<Timer[]> {
+    return parseAll<Timer>(await this.reader.all<DataRow>('SELECT data FROM timers WHERE due_at <= ? ORDER BY due_at LIMIT ?', [now, limit]));
+  }
+
+  async nextTimerDueAt(): Promise<number | null> {
+    const row = await this.reader.get<{ due: number | null }>('SELECT MIN(due_at) AS due FROM timers');
+    return row?.due ?? null;
+  }
+
+  async getTimer(id: string): Promise<Timer | null> {
+    return parse<Timer>(await this.reader.get<DataRow>('SELECT data FROM timers WHERE id = ?', [id]));
   }
 
   async getIdentity(id: string): Promise<Identity | null> {

@@ -1,0 +1,183 @@
+// DESIGN.md section 8, fallback: when a delivery fails, or no `delivered` status arrives within
+// `after`, the same event goes to the participant's next channel. The new delivery records
+// `fallbackOf`; the chain stops at the first success or when the policy's channel list is
+// exhausted (the first delivery then ends `failed` with reason `no_channels_left`). Each step
+// fires at most once, never for a delivery that already succeeded, and its timer is durable.
+import type { EngineParts } from '../engine-parts';
+import { newId } from '../ids';
+import type { Binding, Delivery, FallbackPolicy, FallbackTrigger, RoomEvent } from '../model';
+import type { LoadedRoom } from '../pipeline/room-cache';
+import { commitRoomWrites } from '../pipeline/room-writes';
+import { durationMs } from '../timers/duration';
+import type { Timer } from '../timers/types';
+
+export const NO_RECEIPT = 'fallback-no-receipt';
+
+const SUCCEEDED = new Set(['delivered', 'read']);
+
+/** The no-receipt timer for a new delivery, when its binding's policy asks for one. */
+export function noReceiptTimer(delivery: Delivery, policy: FallbackPolicy | null | undefined, now: number): Timer | null {
+  if (!policy || !policy.after || !policy.on.includes('no_receipt')) return null;
+  return {
+    id: `delivery:${delivery.id}:no_receipt`,
+    kind: NO_RECEIPT,
+    roomId: delivery.roomId,
+    dueAt: now + durationMs(policy.after, 'fallback.after'),
+    payload: { deliveryId: delivery.id },
+  };
+}
+
+/** Why a delivery's final state asks for fallback, or null. */
+export function fallbackTrigger(delivery: Delivery): FallbackTrigger | null {
+  if (delivery.error?.code === 'outside_window') return 'outside_window';
+  if (delivery.status === 'failed') return 'failed';
+  if (delivery.status === 'undelivered') return 'undelivered';
+  return null;
+}
+
+export type FallbackStepNotice = {
+  roomId: string;
+  eventId: string;
+  from: Delivery;
+  reason: FallbackTrigger;
+  step: number;
+  /** The new delivery, or null when no channel was left. */
+  to: Delivery | null;
+};
+
+export class FallbackRunner {
+  constructor(
+    private readonly parts: EngineParts,
+    private readonly onStep: (notice: FallbackStepNotice) => void,
+  ) {}
+
+  register(): void {
+    this.parts.scheduler.on(NO_RECEIPT, async (timer) => {
+      const delivery = await this.parts.store.getDelivery(String(timer.payload.deliveryId));
+      if (delivery && !SUCCEEDED.has(delivery.status) && delivery.status !== 'failed' && delivery.status !== 'undelivered') {
+        await this.step(delivery, 'no_receipt', timer.id);
+      } else {
+        await this.parts.store.commit({ deletedTimerIds: [timer.id] });
+      }
+    });
+  }
+
+  /** A delivery reached a final failure: fall back if its chain's policy says so. */
+  async onFailure(delivery: Delivery): Promise<void> {
+    const reason = fallbackTrigger(delivery);
+    if (reason) await this.step(delivery, reason, null);
+  }
+
+  private step(delivery: Delivery, reason: FallbackTrigger, timerId: string | null): Promise<void> {
+    return this.parts.serial.run(delivery.roomId, async () => {
+      const deletedTimerIds = timerId ? [timerId] : [];
+      const loaded = await this.parts.cache.load(delivery.roomId);
+      const event = await this.parts.store.getEvent(delivery.eventId);
+      const siblings = await this.parts.store.listDeliveriesForEvent(delivery.eventId);
+      const chain = chainOf(delivery, siblings);
+      const root = chain[0]!;
+      const policy = loaded?.binding(root.bindingId)?.fallback ?? null;
+      const alreadyStepped = siblings.some((d) => d.fallbackOf === delivery.id);
+      const succeeded = chain.some((d) => SUCCEEDED.has(d.status));
+      if (!loaded || !event || !policy || !policy.on.includes(reason) || alreadyStepped || succeeded) {
+        if (deletedTimerIds.length) await this.parts.store.commit({ deletedTimerIds });
+        return;
+      }
+      const now = this.parts.clock();
+      const iso = new Date(now).toISOString();
+      const step = chain.length;
+      const next = await this.nextTarget(loaded, policy, chain, root);
+      if (!next) {
+        const exhausted: Delivery = {
+          ...root,
+          status: SUCCEEDED.has(root.status) ? root.status : 'failed',
+          error: { code: 'no_channels_left', reason: `fallback exhausted after ${step - 1} step(s); last reason: ${reason}` },
+          updatedAt: iso,
+        };
+        await this.parts.store.commit({ deliveries: [exhausted], deletedTimerIds });
+        this.onStep({ roomId: root.roomId, eventId: root.eventId, from: delivery, reason, step, to: null });
+        return;
+      }
+      const writes = { bindings: next.created ? [next.binding] : [], deliveries: [] as Delivery[], timers: [] as Timer[], deletedTimerIds };
+      if (next.created) loaded.replaceBinding(next.binding);
+      const fallbackDelivery: Delivery = {
+        id: newId('dlv'),
+        eventId: event.id,
+        roomId: event.roomId,
+        eventIndex: event.index,
+        bindingId: next.binding.id,
+        channelId: next.binding.channelId,
+        status: 'queued',
+        attempts: 0,
+        providerMessageId: null,
+        error: null,
+        fallbackOf: delivery.id,
+        createdAt: iso,
+        updatedAt: iso,
+      };
+      writes.deliveries.push(fallbackDelivery);
+      const timer = noReceiptTimer(fallbackDelivery, policy, now);
+      if (timer) writes.timers.push(timer);
+      await commitRoomWrites(this.parts, loaded, writes);
+      this.parts.delivery.enqueue(event as RoomEvent, [fallbackDelivery]);
+      this.onStep({ roomId: root.roomId, eventId: root.eventId, from: delivery, reason, step, to: fallbackDelivery });
+    });
+  }
+
+  /**
+   * The participant's binding on the next policy channel not tried yet in this chain. Without one
+   * in the room, a binding is created `invited`: it carries fallback deliveries only, never the
+   * room's broadcast. Its address is the identity's address on that channel type, or the source
+   * binding's address (a phone number serves SMS and WhatsApp alike).
+   */
+  private async nextTarget(
+    loaded: LoadedRoom,
+    policy: FallbackPolicy,
+    chain: Delivery[],
+    root: Delivery,
+  ): Promise<{ binding: Binding; created: boolean } | null> {
+    const tried = new Set(chain.map((d) => d.channelId));
+    const source = loaded.binding(root.bindingId)!;
+    const identity = source.identityId ? await this.parts.store.getIdentity(source.identityId) : null;
+    for (const channelId of policy.channels) {
+      if (tried.has(channelId)) continue;
+      const registered = this.parts.channels.get(channelId);
+      if (!registered) continue;
+      const existing = loaded.bindings.find(
+        (b) => b.channelId === channelId && b.state !== 'left' && (b.identityId === source.identityId || b.address === source.address),
+      );
+      if (existing) return { binding: existing, created: false };
+      const iso = new Date(this.parts.clock()).toISOString();
+      return {
+        created: true,
+        binding: {
+          ...source,
+          id: newId('bnd'),
+          channelId,
+          channelType: registered.channel.type,
+          address: identity?.addresses.find((a) => a.channelType === registered.channel.type)?.address ?? source.address,
+          direction: registered.channel.direction,
+          state: 'invited',
+          fallback: null,
+          lastReadIndex: -1,
+          metadata: { fallbackFor: source.id },
+          createdAt: iso,
+          updatedAt: iso,
+        },
+      };
+    }
+    return null;
+  }
+}
+
+/** The deliveries from the original one down to `delivery`, following `fallbackOf`. */
+function chainOf(delivery: Delivery, siblings: Delivery[]): Delivery[] {
+  const byId = new Map(siblings.map((d) => [d.id, d]));
+  const chain = [delivery];
+  let current = delivery;
+  while (current.fallbackOf && byId.has(current.fallbackOf)) {
+    current = byId.get(current.fallbackOf)!;
+    chain.unshift(current);
+  }
+  return chain;
+}
