@@ -20,6 +20,7 @@ import { SqliteStore } from './store/sqlite/sqlite-store';
 import { Scheduler } from './timers/scheduler';
 import { FallbackRunner } from './delivery/fallback';
 import { markRead } from './reads';
+import { createPreparer } from './delivery/prepare';
 import { registerRoomTimers } from './timers/room-timers';
 import { announceTimerStateChange } from './rooms';
 import type { Store } from './store/store';
@@ -33,7 +34,7 @@ export interface EngineOptions {
   /** DESIGN.md section 3 step 7: deeper AI reply chains are stored blocked (`chain_depth`). */
   maxChainDepth?: number;
   delivery?: Partial<DeliveryOptions>;
-  /** How content is adapted for each target; defaults to sending the content unchanged. */
+  /** How content is adapted for each target; defaults to the transcoder with the channel's capability profile. */
   prepareContent?: PrepareContent;
 }
 
@@ -63,10 +64,7 @@ export class Engine {
     const store = options.store ?? new SqliteStore(options.databasePath ?? ':memory:');
     await store.open();
     const logger = options.logger ?? silentLogger;
-    const delivery = new DeliveryWorker(
-      { ...DEFAULT_DELIVERY_OPTIONS, ...options.delivery },
-      options.prepareContent ?? ((event) => ({ content: event.content })),
-    );
+    const delivery = new DeliveryWorker({ ...DEFAULT_DELIVERY_OPTIONS, ...options.delivery });
     const clock = options.clock ?? Date.now;
     const parts: EngineParts = {
       store,
@@ -84,7 +82,7 @@ export class Engine {
     };
     const fallback = new FallbackRunner(parts, (notice) => parts.notifier.emit({ kind: 'fallback', ...notice }));
     fallback.register();
-    delivery.attach(parts, {
+    delivery.attach(parts, options.prepareContent ?? createPreparer(parts.channels, clock), {
       onFinalFailure: (failed) => void fallback.onFailure(failed).catch((error) => logger.error(`fallback for ${failed.id} failed: ${String(error)}`)),
       // DESIGN.md section 8 / issue 4: read receipts from channels that have them advance the read horizon.
       onRead: (read) => void markRead(parts, read.bindingId, read.eventIndex).catch((error) => logger.warn(`read receipt for ${read.id}: ${String(error)}`)),

@@ -3,7 +3,8 @@
 // Provider retries (same provider message id) return the original event and store nothing.
 import type { EngineParts } from './engine-parts';
 import { RoomwireError } from './errors';
-import type { RoomEvent } from './model';
+import type { Content, RoomEvent } from './model';
+import { matchReply, type ReplyOption } from './transcode';
 import type { InboundRequest, ParsedInbound } from './providers/contract';
 import type { RegisteredChannel } from './channels';
 import { createRoom } from './rooms';
@@ -67,6 +68,7 @@ export async function receiveMessage(
     return writeEvent(parts, {
       roomId,
       bindingId,
+      reply: await matchOfferedOption(parts, bindingId, message.content),
       content: message.content,
       correlationId: message.correlationId,
       metadata: message.metadata,
@@ -87,6 +89,18 @@ export async function receiveMessage(
   } finally {
     if (parts.inflightProviderMessages.get(key) === eventPromise) parts.inflightProviderMessages.delete(key);
   }
+}
+
+/**
+ * DESIGN.md section 6: on a plain-text channel a numeric ("2") or exact-title answer to the
+ * numbered options of the last message this participant received maps back to that option.
+ */
+async function matchOfferedOption(parts: EngineParts, bindingId: string, content: Content): Promise<RoomEvent['reply']> {
+  if (content.type !== 'text' || typeof content.text !== 'string') return undefined;
+  const last = await parts.store.findLatestDeliveryForBinding(bindingId);
+  const options = (last?.sent?.options ?? []) as unknown as ReplyOption[];
+  const option = options.length > 0 ? matchReply(content.text, options) : null;
+  return option && last ? { eventId: last.eventId, number: option.number, title: option.title, postback: option.postback } : undefined;
 }
 
 /**

@@ -70,6 +70,10 @@ export interface Binding {
   state: BindingState;
   direction: Direction;
   lastReadIndex: number;
+  /** Time of this participant's newest inbound message: opens a channel's session window. */
+  lastInboundAt?: string | null;
+  /** Content sent instead of free-form messages outside the session window (a template). */
+  windowFallback?: Content | null;
   fallback?: FallbackPolicy | null;
   metadata: JsonObject;
   createdAt: string;
@@ -122,6 +126,8 @@ export interface RoomEvent {
   correlationId: string | null;
   idempotencyKey: string | null;
   chainDepth: number;
+  /** A plain-text answer matched to an option this participant was offered (`2` → its postback). */
+  reply?: { eventId: string; number: number; title: string; postback: string };
   metadata: JsonObject;
   createdAt: string;
 }
@@ -147,7 +153,7 @@ export interface Delivery {
   /** The delivery this one replaces on the next channel of the participant's fallback policy. */
   fallbackOf: string | null;
   /** What was actually sent when it differs from the event's content (transcoded for the channel). */
-  sent?: { parts: Content[]; degradations: JsonObject[]; sms?: JsonObject } | null;
+  sent?: { parts: Content[]; degradations: JsonObject[]; sms?: JsonObject; options?: JsonObject[] } | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -179,12 +185,22 @@ export interface SideEffect {
   createdAt: string;
 }
 
+/** An address of a person on a channel type, normalised (docs/identity.md: E.164 phones, lower-case email). */
+export interface IdentityAddress {
+  channelType: string;
+  address: string;
+}
+
 export interface Identity {
   id: string;
   displayName: string | null;
   externalId: string | null;
-  addresses: { channelType: string; address: string }[];
+  /** The person's addresses in order of preference (first = preferred channel). */
+  addresses: IdentityAddress[];
+  /** Addresses kept from merged identities whose channel type the identity already had; they still resolve to it. */
+  aliases: IdentityAddress[];
   metadata: JsonObject;
+  /** Set when merged away: the identity it resolves to from then on. */
   mergedInto: string | null;
   createdAt: string;
   updatedAt: string;

@@ -4,7 +4,7 @@ import type { EngineParts } from './engine-parts';
 import { RoomwireError, notFound } from './errors';
 import { newId } from './ids';
 import { resolveIdentity } from './identity';
-import type { FallbackPolicy, Access, Audience, Binding, BindingState, JsonObject, Room, RoomEvent, RoomState, RoomTimers, Visibility } from './model';
+import type { Content, FallbackPolicy, Access, Audience, Binding, BindingState, JsonObject, Room, RoomEvent, RoomState, RoomTimers, Visibility } from './model';
 import { runAsyncHooks } from './hooks/run';
 import { LoadedRoom } from './pipeline/room-cache';
 import { bindingEvent, commitRoomWrites, roomStateEvent } from './pipeline/room-writes';
@@ -36,6 +36,7 @@ export interface CreateRoomInput {
 
 export interface BindingChanges {
   fallback?: FallbackPolicy | null;
+  windowFallback?: Content | null;
   muted?: boolean;
   access?: Access;
   visibility?: Visibility;
@@ -211,6 +212,7 @@ function describeChanges(before: Binding, after: Binding): string[] {
   if (before.state !== after.state) changes.push(after.state === 'left' ? 'detached' : 'state');
   if (JSON.stringify(before.metadata) !== JSON.stringify(after.metadata)) changes.push('metadata');
   if (JSON.stringify(before.fallback ?? null) !== JSON.stringify(after.fallback ?? null)) changes.push('fallback');
+  if (JSON.stringify(before.windowFallback ?? null) !== JSON.stringify(after.windowFallback ?? null)) changes.push('windowFallback');
   return changes;
 }
 

@@ -4,7 +4,7 @@
 // at once. Status only moves forward, whichever order provider callbacks arrive in.
 import type { EngineParts } from '../engine-parts';
 import type { Binding, Content, Delivery, DeliveryError, DeliveryStatus, JsonObject, RoomEvent } from '../model';
-import { ProviderError, type OutboundMessage } from '../providers/contract';
+import { ProviderError, type OutboundMessage, type Provider, type SendResult } from '../providers/contract';
 import { runAsyncHooks } from '../hooks/run';
 import { canAdvance } from './status';
 
@@ -27,7 +27,8 @@ export type PrepareContent = (
 ) => Promise<PreparedContent> | PreparedContent;
 
 export type PreparedContent =
-  | { content: Content; sent?: Delivery['sent'] }
+  /** `parts`: several messages to send in order (a long text split for the channel). */
+  | { content: Content; parts?: Content[]; sent?: Delivery['sent'] }
   | { failed: DeliveryError };
 
 /** What the worker tells the rest of the engine about. */
@@ -68,13 +69,13 @@ export class DeliveryWorker {
   private observer: DeliveryObserver | null = null;
   private readonly slots = new Map<string, { used: number; waiting: (() => void)[] }>();
 
-  constructor(
-    private readonly options: DeliveryOptions,
-    private readonly prepareContent: PrepareContent,
-  ) {}
+  private prepareContent!: PrepareContent;
 
-  attach(parts: EngineParts, observer: DeliveryObserver): void {
+  constructor(private readonly options: DeliveryOptions) {}
+
+  attach(parts: EngineParts, prepareContent: PrepareContent, observer: DeliveryObserver): void {
     this.parts = parts;
+    this.prepareContent = prepareContent;
     this.observer = observer;
   }
 
@@ -234,7 +235,7 @@ export class DeliveryWorker {
       };
       const release = await this.acquireSlot(delivery.channelId, registered.maxConcurrency);
       try {
-        const result = await registered.provider.send(message);
+        const result = await this.sendParts(registered.provider, message, prepared.parts);
         this.recordStatus(this.transition(
           delivery.id,
           result.status,
@@ -258,6 +259,19 @@ export class DeliveryWorker {
         release();
       }
     }
+  }
+
+  /**
+   * Sends every part in order; each has its own idempotency key, so a retry after a partial
+   * failure does not make a provider that honours keys send the first parts twice.
+   */
+  private async sendParts(provider: Provider, message: OutboundMessage, parts: Content[] | undefined): Promise<SendResult> {
+    if (!parts || parts.length < 2) return provider.send(message);
+    let result: SendResult | undefined;
+    for (const [i, content] of parts.entries()) {
+      result = await provider.send({ ...message, content, idempotencyKey: `${message.idempotencyKey}:${i + 1}` });
+    }
+    return result!;
   }
 
   /** A provider's concurrency limit: at most `limit` sends to one channel at once. */

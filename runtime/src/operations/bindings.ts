@@ -3,6 +3,7 @@ import { invalid, notFound } from '../errors';
 import type { FallbackPolicy } from '../model';
 import { attachBinding, detachBinding, updateBinding, type AttachInput, type BindingChanges } from '../rooms';
 import { operation, type Operation } from './define';
+import { validateContent } from '../content-validation';
 import { checkMetadata } from './shared';
 import * as s from './schemas';
 
@@ -56,7 +57,7 @@ export const bindingOperations: Operation<any, unknown>[] = [
   ),
   operation<{ bindingId: string } & BindingChanges, unknown>(
     'updateBinding',
-    'Change a binding: mute / unmute, access, visibility, audience, metadata.',
+    'Change a binding: mute / unmute, access, visibility, audience, metadata, and `windowFallback` (the template sent instead of free-form content outside a session window; null clears it).',
     true,
     {
       bindingId: s.id,
@@ -65,10 +66,14 @@ export const bindingOperations: Operation<any, unknown>[] = [
       visibility: s.visibility,
       audience: s.audience,
       metadata: s.metadata,
+      windowFallback: { anyOf: [{ type: 'null' }, s.content] },
     },
     ['bindingId'],
     (parts, { bindingId, ...changes }) => updateBinding(parts, bindingId, changes),
-    checkMetadata,
+    (input) => {
+      checkMetadata(input);
+      if (input.windowFallback) validateContent(input.windowFallback, 'windowFallback');
+    },
   ),
   operation<{ bindingId: string }, unknown>(
     'detachBinding',

@@ -3,6 +3,7 @@
 // and the MCP server are generated from this table. Each group lives in its own file.
 import { RoomwireError } from '../errors';
 import { bindingOperations } from './bindings';
+import { contentOperations } from './content';
 import type { Operation } from './define';
 import { deliveryOperations } from './deliveries';
 import { eventOperations } from './events';
@@ -20,6 +21,7 @@ export const operations: Operation<unknown, unknown>[] = [
   ...hookOperations,
   ...sideEffectOperations,
   ...deliveryOperations,
+  ...contentOperations,
 ];
 
 export type OperationName = string;

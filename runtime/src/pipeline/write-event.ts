@@ -28,6 +28,8 @@ export interface WriteEventInput {
   /** Only for writes without a source binding; a binding's writes carry the binding's visibility. */
   visibility?: Visibility;
   chainDepth?: number;
+  /** An inbound plain-text answer matched to an offered option. */
+  reply?: RoomEvent['reply'];
   /** Set by inbound provider traffic. */
   provider?: { name: string; messageId?: string; raw: Json };
 }
@@ -82,7 +84,15 @@ async function writeInRoom(parts: EngineParts, input: WriteEventInput): Promise<
   const now = new Date(parts.clock()).toISOString();
   const writes: WriteSet = { events: [], sideEffects: [], deliveries: [] };
   const direction = input.provider ? 'inbound' : 'outbound';
-  if (direction === 'inbound') resumeIfPaused(parts, loaded, writes, now);
+  if (direction === 'inbound') {
+    resumeIfPaused(parts, loaded, writes, now);
+    // The customer's message opens (or extends) channel session windows such as WhatsApp's 24 h.
+    if (source) {
+      const heard = { ...source, lastInboundAt: now };
+      loaded.replaceBinding(heard);
+      writes.bindings = [heard];
+    }
+  }
 
   const chainDepth = input.chainDepth ?? 0;
   let event: RoomEvent = {
@@ -106,6 +116,7 @@ async function writeInRoom(parts: EngineParts, input: WriteEventInput): Promise<
     correlationId: input.correlationId ?? null,
     idempotencyKey: input.idempotencyKey ?? null,
     chainDepth,
+    ...(input.reply ? { reply: input.reply } : {}),
     metadata: input.metadata ?? {},
     createdAt: now,
   };

@@ -71,6 +71,8 @@ export interface Store {
 
   getDelivery(id: string): Promise<Delivery | null>;
   listDeliveriesForEvent(eventId: string): Promise<Delivery[]>;
+  /** The newest delivery to a binding (what the participant saw last). */
+  findLatestDeliveryForBinding(bindingId: string): Promise<Delivery | null>;
   listDeliveriesByStatus(statuses: DeliveryStatus[], limit: number): Promise<Delivery[]>;
   findDeliveryByProviderMessageId(channelId: string, providerMessageId: string): Promise<Delivery | null>;
 
@@ -83,5 +85,15 @@ export interface Store {
   getTimer(id: string): Promise<Timer | null>;
 
   getIdentity(id: string): Promise<Identity | null>;
+  /** The identity an address or alias resolves to (never a merged one). */
   findIdentityByAddress(channelType: string, address: string): Promise<Identity | null>;
+  /** The identity (not merged away) with this external id. */
+  findIdentityByExternalId(externalId: string): Promise<Identity | null>;
+  /**
+   * Bindings of an identity and of every identity merged into it (at any depth), newest room first.
+   * `openRooms`: only rooms that are `active` or `paused`.
+   */
+  listBindingsOfIdentity(identityId: string, query?: { openRooms?: boolean }): Promise<Binding[]>;
+  /** Rooms where the identity (or one merged into it) has a binding, most recently updated first. */
+  listRoomsOfIdentity(identityId: string, query?: { states?: RoomState[]; limit?: number }): Promise<Room[]>;
 }

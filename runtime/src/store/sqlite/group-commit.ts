@@ -123,11 +123,15 @@ function latestById<T extends { id: string }>(rows: T[]): T[] {
   return byId.size === rows.length ? rows : [...byId.values()];
 }
 
-// An identity owns its addresses: rewrite its rows whenever the identity is written.
+// An identity owns its addresses and its aliases (kept from merges): rewrite their rows whenever
+// the identity is written. A merged identity owns none: its addresses resolve through the destination.
 const CLEAR_IDENTITY_ADDRESSES = `DELETE FROM identity_addresses WHERE identity_id IN (SELECT value->>'id' FROM json_each(?))`;
 const WRITE_IDENTITY_ADDRESSES = `INSERT INTO identity_addresses (channel_type, address, identity_id)
   SELECT a.value->>'channelType', a.value->>'address', i.value->>'id'
-  FROM json_each(?) AS i, json_each(i.value, '$.addresses') AS a WHERE i.value->>'mergedInto' IS NULL
+  FROM json_each(?1) AS i, json_each(i.value, '$.addresses') AS a WHERE i.value->>'mergedInto' IS NULL
+  UNION ALL
+  SELECT a.value->>'channelType', a.value->>'address', i.value->>'id'
+  FROM json_each(?1) AS i, json_each(i.value, '$.aliases') AS a WHERE i.value->>'mergedInto' IS NULL
   ON CONFLICT(channel_type, address) DO UPDATE SET identity_id = excluded.identity_id`;
 const DELETE_HOOKS = `DELETE FROM hooks WHERE id IN (SELECT value FROM json_each(?))`;
 const DELETE_TIMERS = `DELETE FROM timers WHERE id IN (SELECT value FROM json_each(?))`;

@@ -104,8 +104,16 @@ export const MIGRATIONS: Migration[] = [
     `,
   },
   {
+    version: 2,
+    description: 'identities: addresses by identity (rewrites), merged identities by destination (merge chains)',
+    sql: `
+      CREATE INDEX identity_addresses_by_identity ON identity_addresses(identity_id);
+      CREATE INDEX identities_by_merged_into ON identities(json_extract(data, '$.mergedInto'));
+    `,
+  },
+  {
     version: 3,
-    description: 'durable timers (room lifecycle, fallback after a delay)',
+    description: 'durable timers (room lifecycle, fallback after a delay); deliveries by binding (reply matching)',
     sql: `
       CREATE TABLE timers (
         id TEXT PRIMARY KEY,
@@ -115,6 +123,7 @@ export const MIGRATIONS: Migration[] = [
         data TEXT NOT NULL
       );
       CREATE INDEX timers_by_due ON timers(due_at);
+      CREATE INDEX deliveries_by_binding ON deliveries(binding_id);
     `,
   },
 ];

@@ -2,7 +2,7 @@
 // so a resolved commit survives power loss) and one reader connection that never blocks it.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Binding, Channel, Delivery, DeliveryStatus, Identity, Room, RoomEvent, SideEffect } from '../../model';
+import type { Binding, Channel, Delivery, DeliveryStatus, Identity, Room, RoomEvent, RoomState, SideEffect } from '../../model';
 import type { StoredHook } from '../../hooks/types';
 import type { Timer } from '../../timers/types';
 import type { EventQuery, RoomQuery, Store, WriteSet } from '../store';
@@ -184,6 +184,12 @@ export class SqliteStore implements Store {
     );
   }
 
+  async findLatestDeliveryForBinding(bindingId: string): Promise<Delivery | null> {
+    return parse<Delivery>(
+      await this.reader.get<DataRow>('SELECT data FROM deliveries WHERE binding_id = ? ORDER BY rowid DESC LIMIT 1', [bindingId]),
+    );
+  }
+
   async listDeliveriesByStatus(statuses: DeliveryStatus[], limit: number): Promise<Delivery[]> {
     return parseAll<Delivery>(
       await this.reader.all<DataRow>(
@@ -220,11 +226,11 @@ export class SqliteStore implements Store {
   }
 
   async getIdentity(id: string): Promise<Identity | null> {
-    return parse<Identity>(await this.reader.get<DataRow>('SELECT data FROM identities WHERE id = ?', [id]));
+    return identityOf(await this.reader.get<DataRow>('SELECT data FROM identities WHERE id = ?', [id]));
   }
 
   async findIdentityByAddress(channelType: string, address: string): Promise<Identity | null> {
-    return parse<Identity>(
+    return identityOf(
       await this.reader.get<DataRow>(
         `SELECT i.data FROM identity_addresses a JOIN identities i ON i.id = a.identity_id
          WHERE a.channel_type = ? AND a.address = ?`,
@@ -232,4 +238,51 @@ export class SqliteStore implements Store {
       ),
     );
   }
+
+  async findIdentityByExternalId(externalId: string): Promise<Identity | null> {
+    return identityOf(
+      await this.reader.get<DataRow>(
+        `SELECT data FROM identities WHERE external_id = ? AND json_extract(data, '$.mergedInto') IS NULL ORDER BY rowid LIMIT 1`,
+        [externalId],
+      ),
+    );
+  }
+
+  async listBindingsOfIdentity(identityId: string, query: { openRooms?: boolean } = {}): Promise<Binding[]> {
+    const open = query.openRooms ? `AND r.state IN ('active', 'paused')` : '';
+    return parseAll<Binding>(
+      await this.reader.all<DataRow>(
+        `${MERGED_INTO_CHAIN}
+         SELECT b.data FROM bindings b JOIN rooms r ON r.id = b.room_id
+         WHERE b.identity_id IN (SELECT id FROM chain) ${open}
+         ORDER BY r.updated_at DESC, b.rowid`,
+        [identityId],
+      ),
+    );
+  }
+
+  async listRoomsOfIdentity(identityId: string, query: { states?: RoomState[]; limit?: number } = {}): Promise<Room[]> {
+    const states = query.states ?? [];
+    const filter = states.length > 0 ? `AND r.state IN (${states.map(() => '?').join(', ')})` : '';
+    return parseAll<Room>(
+      await this.reader.all<DataRow>(
+        `${MERGED_INTO_CHAIN}
+         SELECT r.data FROM rooms r
+         WHERE r.id IN (SELECT room_id FROM bindings WHERE identity_id IN (SELECT id FROM chain)) ${filter}
+         ORDER BY r.updated_at DESC LIMIT ?`,
+        [identityId, ...states, query.limit ?? 100],
+      ),
+    );
+  }
+}
+
+/** The identity and every identity merged into it, at any depth (parameter: the identity id). */
+const MERGED_INTO_CHAIN = `WITH RECURSIVE chain(id) AS (
+  SELECT ? UNION SELECT i.id FROM identities i JOIN chain c ON json_extract(i.data, '$.mergedInto') = c.id
+)`;
+
+/** Identities stored before aliases existed read with an empty alias list. */
+function identityOf(row: DataRow | undefined): Identity | null {
+  const identity = parse<Identity>(row);
+  return identity ? { ...identity, aliases: identity.aliases ?? [] } : null;
 }
