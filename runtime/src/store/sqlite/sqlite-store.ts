@@ -14,6 +14,8 @@ interface DataRow {
   data: string;
 }
 
+const CHECKPOINT_INTERVAL_MS = 1000;
+
 function parse<T>(row: DataRow | undefined): T | null {
   return row ? (JSON.parse(row.data) as T) : null;
 }
@@ -26,6 +28,8 @@ export class SqliteStore implements Store {
   private writer!: Database;
   private reader!: Database;
   private committer!: GroupCommitter;
+  private checkpointer: Database | null = null;
+  private checkpointTimer: NodeJS.Timeout | null = null;
 
   constructor(readonly path: string) {}
 
@@ -38,17 +42,46 @@ export class SqliteStore implements Store {
       PRAGMA synchronous = FULL;
       PRAGMA busy_timeout = 5000;
       PRAGMA temp_store = MEMORY;
-      PRAGMA wal_autocheckpoint = 4000;
+      PRAGMA wal_autocheckpoint = 0;
     `);
     await this.migrate();
     // An in-memory database exists once per connection, so it has to read through the writer.
     this.reader = inMemory ? this.writer : await Database.open(this.path, OPEN_READ_ONLY);
     if (!inMemory) await this.reader.exec('PRAGMA busy_timeout = 5000;');
     this.committer = new GroupCommitter(this.writer);
+    if (!inMemory) await this.startCheckpoints();
+  }
+
+  /**
+   * WAL pages are copied back into the database by a connection of their own, in PASSIVE mode:
+   * SQLite's automatic checkpoint would run inside a writer's COMMIT and stall every caller of
+   * that group commit for tens of milliseconds.
+   */
+  private async startCheckpoints(): Promise<void> {
+    const checkpointer = await Database.open(this.path, OPEN_READ_WRITE);
+    await checkpointer.exec('PRAGMA busy_timeout = 5000;');
+    this.checkpointer = checkpointer;
+    let running = false;
+    this.checkpointTimer = setInterval(() => {
+      if (running) return;
+      running = true;
+      checkpointer
+        .exec('PRAGMA wal_checkpoint(PASSIVE);')
+        .catch(() => undefined)
+        .finally(() => {
+          running = false;
+        });
+    }, CHECKPOINT_INTERVAL_MS);
+    this.checkpointTimer.unref();
   }
 
   async close(): Promise<void> {
     await this.committer.close();
+    if (this.checkpointTimer) clearInterval(this.checkpointTimer);
+    if (this.checkpointer) {
+      await this.checkpointer.exec('PRAGMA wal_checkpoint(TRUNCATE);').catch(() => undefined);
+      await this.checkpointer.close();
+    }
     if (this.reader !== this.writer) await this.reader.close();
     await this.writer.close();
   }
