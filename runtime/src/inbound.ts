@@ -7,7 +7,8 @@ import type { Content, RoomEvent } from './model';
 import { matchReply, type ReplyOption } from './transcode';
 import type { InboundRequest, ParsedInbound } from './providers/contract';
 import type { RegisteredChannel } from './channels';
-import { createRoom } from './rooms';
+// Routing uses the sender's identity: identity/routing.ts.
+import { routeInbound } from './identity/routing';
 import { writeEvent } from './pipeline/write-event';
 import { validateContent } from './content-validation';
 import { checkMetadataSize } from './validation';
@@ -101,33 +102,4 @@ async function matchOfferedOption(parts: EngineParts, bindingId: string, content
   const options = (last?.sent?.options ?? []) as unknown as ReplyOption[];
   const option = options.length > 0 ? matchReply(content.text, options) : null;
   return option && last ? { eventId: last.eventId, number: option.number, title: option.title, postback: option.postback } : undefined;
-}
-
-/**
- * The latest `active` or `paused` room where this address is bound on this channel type. Never
- * guess: with none, or with several candidate rooms, a new room is opened for the sender.
- */
-async function routeInbound(
-  parts: EngineParts,
-  registered: RegisteredChannel,
-  message: InboundMessage,
-): Promise<{ roomId: string; bindingId: string }> {
-  const { type, id: channelId } = registered.channel;
-  return parts.serial.run(`route:${type}:${message.from}`, async () => {
-    if (message.roomId) {
-      const loaded = await parts.cache.load(message.roomId);
-      const binding = loaded?.bindings.find((b) => b.channelType === type && b.address === message.from && b.state !== 'left');
-      if (!binding) {
-        throw new RoomwireError('forbidden', `${message.from} is not a participant of room ${message.roomId}`, 'roomId');
-      }
-      return { roomId: message.roomId, bindingId: binding.id };
-    }
-    const candidates = (await parts.store.findOpenBindingsByAddress(type, message.from)).filter((b) => b.state !== 'left');
-    const rooms = new Set(candidates.map((b) => b.roomId));
-    if (rooms.size === 1) return { roomId: candidates[0]!.roomId, bindingId: candidates[0]!.id };
-    const { room, bindings } = await createRoom(parts, {
-      bindings: [{ channelId, address: message.from, displayName: message.displayName }],
-    });
-    return { roomId: room.id, bindingId: bindings[0]!.id };
-  });
 }

@@ -3,7 +3,9 @@
 import type { EngineParts } from './engine-parts';
 import { RoomwireError, notFound } from './errors';
 import { newId } from './ids';
-import { resolveIdentity } from './identity';
+import { addressForChannel } from './identity/normalise';
+import { currentIdentityId, resolveIdentity } from './identity/resolver';
+import { checkMembershipChange, initialBindingState } from './membership';
 import type { Content, FallbackPolicy, Access, Audience, Binding, BindingState, JsonObject, Room, RoomEvent, RoomState, RoomTimers, Visibility } from './model';
 import { runAsyncHooks } from './hooks/run';
 import { LoadedRoom } from './pipeline/room-cache';
@@ -83,8 +85,12 @@ export async function createRoom(
   const id = input.id ?? newId('rm');
   if (input.id !== undefined && (input.bindings ?? []).length > 0) await refuseIfNotWritable(parts, id, false);
   // Resolve identities before entering the room section: identity creation has its own serial key.
+  // Every channel is checked first: an unknown one refuses the call before any identity is created.
+  const channelTypes = (input.bindings ?? []).map((b, i) => channelTypeOf(parts, b.channelId, `bindings[${i}].channelId`));
+  // Addresses in their one spelling (docs/identity.md): `+1 (555) 010-0001` and `+15550100001` are one participant.
+  input = { ...input, bindings: input.bindings?.map((b, i) => ({ ...b, address: addressForChannel(channelTypes[i]!, b.channelId, b.address, `bindings[${i}].address`) })) };
   const identities = await Promise.all(
-    (input.bindings ?? []).map((b) => resolveIdentity(parts, channelTypeOf(parts, b.channelId), b.address, b.displayName)),
+    (input.bindings ?? []).map((b, i) => resolveIdentity(parts, channelTypes[i]!, b.address, b.displayName)),
   );
   return parts.serial.run(id, async () => {
     const existing = await parts.cache.load(id);
@@ -135,8 +141,8 @@ export async function createRoom(
   });
 }
 
-function channelTypeOf(parts: EngineParts, channelId: string): string {
-  return parts.channels.require(channelId, 'channelId').channel.type;
+function channelTypeOf(parts: EngineParts, channelId: string, field = 'channelId'): string {
+  return parts.channels.require(channelId, field).channel.type;
 }
 
 function newBinding(parts: EngineParts, input: AttachInput, identityId: string, now: string): Binding {
@@ -149,12 +155,13 @@ function newBinding(parts: EngineParts, input: AttachInput, identityId: string, 
     channelId: channel.id,
     channelType: channel.type,
     address: input.address,
-    identityId,
+    // A merge made after the identity was resolved points the binding at the survivor (identity/merge.ts).
+    identityId: currentIdentityId(parts, identityId),
     audience: input.audience ?? defaultAudience,
     access: input.access ?? 'read_write',
     muted: input.muted ?? false,
     visibility: input.visibility ?? 'all',
-    state: input.state ?? 'joined',
+    state: initialBindingState(channel, input.state),
     direction: channel.direction,
     lastReadIndex: -1,
     metadata: input.metadata ?? {},
@@ -185,6 +192,7 @@ async function loadOpenRoom(parts: EngineParts, roomId: string): Promise<LoadedR
 
 export async function attachBinding(parts: EngineParts, input: AttachInput): Promise<{ binding: Binding; created: boolean }> {
   await refuseIfNotWritable(parts, input.roomId, true);
+  input = { ...input, address: addressForChannel(channelTypeOf(parts, input.channelId), input.channelId, input.address) };
   const identityId = await resolveIdentity(parts, channelTypeOf(parts, input.channelId), input.address, input.displayName);
   return parts.serial.run(input.roomId, async () => {
     const loaded = await loadOpenRoom(parts, input.roomId);
@@ -216,7 +224,7 @@ function describeChanges(before: Binding, after: Binding): string[] {
   return changes;
 }
 
-export async function updateBinding(parts: EngineParts, bindingId: string, changes: BindingChanges): Promise<Binding> {
+export async function updateBinding(parts: EngineParts, bindingId: string, changes: BindingChanges, options: { rejoin?: boolean } = {}): Promise<Binding> {
   // Attach resolves only after its commit, so every binding a caller can name is in the store.
   const stored = await parts.store.getBinding(bindingId);
   if (!stored) throw notFound('binding', bindingId, 'bindingId');
@@ -224,9 +232,7 @@ export async function updateBinding(parts: EngineParts, bindingId: string, chang
     const loaded = await loadOpenRoom(parts, stored.roomId);
     const before = loaded.binding(bindingId);
     if (!before) throw notFound('binding', bindingId, 'bindingId');
-    if (before.state === 'left' && changes.state !== 'joined' && changes.state !== undefined) {
-      throw new RoomwireError('forbidden', `binding ${bindingId} has left the room`, 'bindingId');
-    }
+    checkMembershipChange(before, changes.state, options);
     const now = nowIso(parts);
     const after: Binding = {
       ...before,

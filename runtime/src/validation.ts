@@ -13,10 +13,50 @@ export type Schema = Record<string, unknown>;
 export function compileValidator<T>(schema: Schema, root = ''): (input: unknown) => T {
   const validate: ValidateFunction = ajv.compile(schema);
   return (input: unknown): T => {
+    const notJson = notJsonError(input, root);
+    if (notJson) throw invalid(notJson.field, notJson.message);
     if (validate(input)) return input as T;
     const error = mostSpecificError(validate.errors ?? []);
     throw invalid(fieldPath(root, error), describe(error));
   };
+}
+
+/** Deeper than any real payload, far below what `JSON.stringify` and SQLite's JSON functions can take. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Inputs are JSON on every surface. A value JSON cannot carry (a cycle, a BigInt, a function, NaN)
+ * or nested absurdly deep would otherwise pass a schema that only looks at the top (metadata, custom
+ * data) and fail later when it is serialized for the store, as a 500 for the caller's mistake.
+ */
+function notJsonError(input: unknown, root: string): { field: string; message: string } | null {
+  const ancestors = new Set<object>();
+  const walk = (value: unknown, path: string, depth: number): { field: string; message: string } | null => {
+    const field = path || '(input)';
+    if (value === null || typeof value === 'string' || typeof value === 'boolean' || value === undefined) return null;
+    if (typeof value === 'number') return Number.isFinite(value) ? null : { field, message: 'must be a finite number' };
+    if (typeof value !== 'object') return { field, message: `must be JSON, not a ${typeof value}` };
+    if (depth >= MAX_JSON_DEPTH) return { field, message: `nested deeper than ${MAX_JSON_DEPTH} levels` };
+    if (ancestors.has(value)) return { field, message: 'refers to itself (circular)' };
+    ancestors.add(value);
+    try {
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          const error = walk(value[i], `${path}[${i}]`, depth + 1);
+          if (error) return error;
+        }
+      } else {
+        for (const key of Object.keys(value)) {
+          const error = walk((value as Record<string, unknown>)[key], path ? `${path}.${key}` : key, depth + 1);
+          if (error) return error;
+        }
+      }
+      return null;
+    } finally {
+      ancestors.delete(value);
+    }
+  };
+  return walk(input, root, 0);
 }
 
 /** Prefer errors deep in the input; for a `oneOf`/`anyOf` miss, the branch errors say more. */

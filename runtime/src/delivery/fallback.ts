@@ -141,8 +141,10 @@ export class FallbackRunner {
     const identity = source.identityId ? await this.parts.store.getIdentity(source.identityId) : null;
     for (const channelId of policy.channels) {
       if (tried.has(channelId)) continue;
-      const registered = this.parts.channels.get(channelId);
-      if (!registered) continue;
+      // A channel known to the store but not registered yet (its node deploys a moment after the
+      // engine opens, while due timers already fire) still counts: its delivery waits for it.
+      const channel = this.parts.channels.get(channelId)?.channel ?? (await this.parts.store.getChannel(channelId));
+      if (!channel) continue;
       const existing = loaded.bindings.find(
         (b) => b.channelId === channelId && b.state !== 'left' && (b.identityId === source.identityId || b.address === source.address),
       );
@@ -154,9 +156,9 @@ export class FallbackRunner {
           ...source,
           id: newId('bnd'),
           channelId,
-          channelType: registered.channel.type,
-          address: identity?.addresses.find((a) => a.channelType === registered.channel.type)?.address ?? source.address,
-          direction: registered.channel.direction,
+          channelType: channel.type,
+          address: identity?.addresses.find((a) => a.channelType === channel.type)?.address ?? source.address,
+          direction: channel.direction,
           state: 'invited',
           fallback: null,
           lastReadIndex: -1,

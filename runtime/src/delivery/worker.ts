@@ -5,7 +5,9 @@
 import type { EngineParts } from '../engine-parts';
 import type { Binding, Content, Delivery, DeliveryError, DeliveryStatus, JsonObject, RoomEvent } from '../model';
 import { ProviderError, type OutboundMessage, type Provider, type SendResult } from '../providers/contract';
-import { runAsyncHooks } from '../hooks/run';
+import { runAsyncHooks, runSyncHooks } from '../hooks/run';
+import { validateContent } from '../content-validation';
+import { sideEffect } from '../pipeline/write-event';
 import { canAdvance } from './status';
 
 export interface DeliveryOptions {
@@ -93,7 +95,9 @@ export class DeliveryWorker {
   /** On start: every delivery still `queued` in the store goes back into its lane, in index order. */
   async resume(): Promise<number> {
     const queued = await this.parts.store.listDeliveriesByStatus(['queued'], 100_000);
-    queued.sort((a, b) => (a.roomId === b.roomId ? a.eventIndex - b.eventIndex : 0));
+    // A total order (room, then index): a comparator that calls two rooms equal is not one, and
+    // sort() may then leave a room's deliveries out of index order.
+    queued.sort((a, b) => (a.roomId === b.roomId ? a.eventIndex - b.eventIndex : a.roomId < b.roomId ? -1 : 1));
     const events = new Map<string, RoomEvent | null>();
     for (const delivery of queued) {
       if (!events.has(delivery.eventId)) events.set(delivery.eventId, await this.parts.store.getEvent(delivery.eventId));
@@ -155,7 +159,8 @@ export class DeliveryWorker {
         ...current,
         ...changes,
         status: moves ? status : current.status,
-        error: moves && error ? error : current.error,
+        // A retry records why it is retrying (`changes.error`); a success clears it.
+        error: moves && error ? error : changes.error !== undefined ? changes.error : current.error,
         updatedAt: new Date(this.parts.clock()).toISOString(),
       };
       // The lane is done with a delivery once it leaves `queued`; later callbacks read the store.
@@ -217,9 +222,10 @@ export class DeliveryWorker {
         await Promise.race([this.parts.channels.whenRegistered(delivery.channelId), this.sleep(60_000)]);
         continue;
       }
-      const prepared = await this.prepareContent(event, target, delivery);
+      const prepared = await this.beforeDeliver(event, target, await this.prepareContent(event, target, delivery));
       if ('failed' in prepared) {
         this.recordStatus(this.transition(delivery.id, 'failed', prepared.failed, { attempts }, event));
+        this.afterDeliver(event, target, delivery.id, 'failed');
         return;
       }
       attempts++;
@@ -240,15 +246,17 @@ export class DeliveryWorker {
           delivery.id,
           result.status,
           undefined,
-          { attempts, providerMessageId: result.providerMessageId ?? null, sent: prepared.sent ?? null },
+          { attempts, providerMessageId: result.providerMessageId ?? null, sent: prepared.sent ?? null, error: null },
           event,
         ));
+        this.afterDeliver(event, target, delivery.id, result.status);
         return;
       } catch (error) {
         const failure =
           error instanceof ProviderError ? error : new ProviderError('provider_error', (error as Error)?.message ?? String(error), false);
         if (failure.permanent || attempts >= this.options.maxAttempts) {
           this.recordStatus(this.transition(delivery.id, 'failed', { code: failure.code, reason: failure.message }, { attempts }, event));
+          this.afterDeliver(event, target, delivery.id, 'failed');
           return;
         }
         this.recordStatus(this.transition(delivery.id, 'queued', undefined, { attempts, error: { code: failure.code, reason: failure.message } }));
@@ -259,6 +267,53 @@ export class DeliveryWorker {
         release();
       }
     }
+  }
+
+  /**
+   * DESIGN.md section 3 step 6: `before_deliver` hooks decide per target, after transcoding. They
+   * may block this delivery (it fails with the hook's name) or replace the content this target
+   * gets; tasks and observations they return are stored like any side effect.
+   */
+  private async beforeDeliver(event: RoomEvent, target: Binding, prepared: PreparedContent): Promise<PreparedContent> {
+    if ('failed' in prepared || !this.parts.hooks.hasAny('before_deliver')) return prepared;
+    const room = this.parts.cache.peek(event.roomId)?.room ?? (await this.parts.store.getRoom(event.roomId));
+    if (!room) return prepared;
+    const outcome = await runSyncHooks(
+      this.parts.hooks,
+      'before_deliver',
+      room,
+      { ...event, content: prepared.content },
+      null,
+      null,
+      validateContent,
+      target,
+    );
+    for (const failure of outcome.failures) this.parts.logger.warn(`hook ${failure.hook} failed (${failure.failMode}): ${failure.error}`);
+    const now = new Date(this.parts.clock()).toISOString();
+    const effects = [
+      ...outcome.tasks.map(({ hook, task }) => sideEffect(room.id, event.id, 'task', { status: 'open', ...task } as JsonObject, hook, now)),
+      ...outcome.observations.map(({ hook, observation }) => sideEffect(room.id, event.id, 'observation', observation as unknown as JsonObject, hook, now)),
+    ];
+    if (effects.length > 0) {
+      await this.parts.store.commit({ sideEffects: effects });
+      for (const effect of effects) this.parts.notifier.emit({ kind: 'side_effect', roomId: room.id, sideEffect: effect });
+    }
+    if (outcome.blockedBy) {
+      return { failed: { code: 'blocked', reason: `blocked by hook ${outcome.blockedBy}${outcome.blockReason ? `: ${outcome.blockReason}` : ''}` } };
+    }
+    if (outcome.event.content === prepared.content) return prepared;
+    const content = outcome.event.content;
+    return { content, sent: { parts: [content], degradations: [], ...(prepared.sent?.sms ? { sms: prepared.sent.sms } : {}) } };
+  }
+
+  /** `after_deliver` hooks: told how one target's delivery attempt ended; they cannot change it. */
+  private afterDeliver(event: RoomEvent, target: Binding, deliveryId: string, status: DeliveryStatus): void {
+    if (!this.parts.hooks.hasAny('after_deliver')) return;
+    const room = this.parts.cache.peek(event.roomId)?.room;
+    if (!room) return;
+    runAsyncHooks(this.parts.hooks, 'after_deliver', room, { event, targetBinding: target, detail: { deliveryId, status } }, (hook, error) =>
+      this.parts.logger.warn(`hook ${hook} failed: ${String(error)}`),
+    );
   }
 
   /**

@@ -3,6 +3,7 @@
 import type { Room, RoomEvent, Binding, JsonObject, ObservationInput, TaskInput } from '../model';
 import type { ActiveHook, HookRegistry } from './registry';
 import type { HookContext, HookDecision, HookTrigger, InjectedEvent } from './types';
+import { checkDecision } from './decision';
 
 export interface SyncOutcome {
   /** Set when a hook blocked the event (or failed closed): the hook's name is the `blockedBy`. */
@@ -17,11 +18,23 @@ export interface SyncOutcome {
   failures: { hook: string; error: string; failMode: 'open' | 'closed' }[];
 }
 
-function matchesFilters(hook: ActiveHook, event: RoomEvent, channelType: string | null): boolean {
+/** The channel a hook's channel filters look at: the source's, or for delivery triggers the target's. */
+interface FilterChannel {
+  id: string | null;
+  type: string | null;
+}
+
+function filterChannel(event: RoomEvent, sourceBinding: Binding | null | undefined, targetBinding: Binding | undefined): FilterChannel {
+  if (targetBinding) return { id: targetBinding.channelId, type: targetBinding.channelType };
+  return { id: event.source.channelId, type: sourceBinding?.channelType ?? null };
+}
+
+function matchesFilters(hook: ActiveHook, event: RoomEvent, channel: FilterChannel): boolean {
   const f = hook.filters;
+  const channelType = channel.type;
   if (f.eventTypes && f.eventTypes.length > 0 && !f.eventTypes.includes(event.type)) return false;
   if (f.directions && f.directions.length > 0 && !f.directions.includes(event.direction)) return false;
-  if (f.channelIds && f.channelIds.length > 0 && !(event.source.channelId && f.channelIds.includes(event.source.channelId))) return false;
+  if (f.channelIds && f.channelIds.length > 0 && !(channel.id && f.channelIds.includes(channel.id))) return false;
   if (f.channelTypes && f.channelTypes.length > 0 && !(channelType && f.channelTypes.includes(channelType))) return false;
   return true;
 }
@@ -55,6 +68,7 @@ export async function runSyncHooks(
   writeGate: string | null,
   /** Content a hook returns (modify, inject) passes the same schema as any write; throws if not. */
   validateContent: (content: unknown, field: string) => void,
+  targetBinding?: Binding,
 ): Promise<SyncOutcome> {
   const outcome: SyncOutcome = {
     blockedBy: null,
@@ -66,13 +80,13 @@ export async function runSyncHooks(
     metadataUpdates: {},
     failures: [],
   };
-  const channelType = sourceBinding?.channelType ?? null;
+  const channel = filterChannel(event, sourceBinding, targetBinding);
   for (const hook of registry.forTrigger(trigger, room.id)) {
-    if (!matchesFilters(hook, outcome.event, channelType)) continue;
-    const context: HookContext = { trigger, hook: hook.name, room, event: outcome.event, sourceBinding, writeGate };
+    if (!matchesFilters(hook, outcome.event, channel)) continue;
+    const context: HookContext = { trigger, hook: hook.name, room, event: outcome.event, sourceBinding, writeGate, ...(targetBinding ? { targetBinding } : {}) };
     let decision: HookDecision | void;
     try {
-      decision = await withTimeout(() => hook.handler(context), hook.timeoutMs);
+      decision = checkDecision(await withTimeout(() => hook.handler(context), hook.timeoutMs));
       if (decision?.action === 'modify' && decision.content !== undefined) validateContent(decision.content, 'content');
       (decision?.inject ?? []).forEach((injected, i) => validateContent(injected.content, `inject[${i}].content`));
     } catch (error) {
@@ -116,9 +130,8 @@ export function runAsyncHooks(
 ): void {
   const hooks = registry.forTrigger(trigger, room.id);
   if (hooks.length === 0) return;
-  const channelType = context.sourceBinding?.channelType ?? null;
   for (const hook of hooks) {
-    if (context.event && !matchesFilters(hook, context.event, channelType)) continue;
+    if (context.event && !matchesFilters(hook, context.event, filterChannel(context.event, context.sourceBinding, context.targetBinding))) continue;
     void withTimeout(() => hook.handler({ ...context, trigger, hook: hook.name, room }), hook.timeoutMs).catch((error) =>
       onError(hook.name, error),
     );

@@ -57,15 +57,32 @@ export interface HookDecision {
   tasks?: TaskInput[];
   observations?: ObservationInput[];
   metadataUpdates?: JsonObject;
+  /** on_identity `unknown` (a pluggable resolver): the existing identity the address belongs to... */
+  identityId?: string;
+  /** ...or the identity to create for it (docs/identity.md). */
+  identity?: IdentityProposal;
+}
+
+/**
+ * What a resolver hook may propose for an unknown address: the identity is created with that
+ * address (more addresses are linked afterwards with linkAddress, under their own serial keys).
+ */
+export interface IdentityProposal {
+  displayName?: string;
+  externalId?: string;
+  metadata?: JsonObject;
 }
 
 export interface HookContext {
   trigger: HookTrigger;
   hook: string;
-  room: Room;
+  /** null for identity-level triggers (on_identity), which concern a person rather than one room. */
+  room: Room | null;
   /** For before_broadcast: the event as it will be committed (index not yet assigned: -1). */
   event?: RoomEvent;
   sourceBinding?: Binding | null;
+  /** For before_deliver / after_deliver: the binding being delivered to. */
+  targetBinding?: Binding;
   /** Why the event will be stored `blocked` regardless of hooks (`muted`, `read_only`), or null. */
   writeGate?: string | null;
   /** Extra data for notification triggers (binding change, room state change, side effect...). */

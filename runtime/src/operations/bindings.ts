@@ -2,6 +2,7 @@
 import { invalid, notFound } from '../errors';
 import type { FallbackPolicy } from '../model';
 import { attachBinding, detachBinding, updateBinding, type AttachInput, type BindingChanges } from '../rooms';
+import { rejoinBinding } from '../membership';
 import { operation, type Operation } from './define';
 import { validateContent } from '../content-validation';
 import { checkMetadata } from './shared';
@@ -57,7 +58,7 @@ export const bindingOperations: Operation<any, unknown>[] = [
   ),
   operation<{ bindingId: string } & BindingChanges, unknown>(
     'updateBinding',
-    'Change a binding: mute / unmute, access, visibility, audience, metadata, and `windowFallback` (the template sent instead of free-form content outside a session window; null clears it).',
+    'Change a binding: mute / unmute, access, visibility, audience, metadata, membership `state` (invited → joined, or → left; a left binding only comes back through rejoinBinding), and `windowFallback` (the template sent instead of free-form content outside a session window; null clears it).',
     true,
     {
       bindingId: s.id,
@@ -66,6 +67,7 @@ export const bindingOperations: Operation<any, unknown>[] = [
       visibility: s.visibility,
       audience: s.audience,
       metadata: s.metadata,
+      state: s.bindingState,
       windowFallback: { anyOf: [{ type: 'null' }, s.content] },
     },
     ['bindingId'],
@@ -82,6 +84,14 @@ export const bindingOperations: Operation<any, unknown>[] = [
     { bindingId: s.id },
     ['bindingId'],
     (parts, input) => detachBinding(parts, input.bindingId),
+  ),
+  operation<{ bindingId: string }, unknown>(
+    'rejoinBinding',
+    'Bring a binding that left back into the room (left → joined): the one explicit way back; it receives events and may write again.',
+    true,
+    { bindingId: s.id },
+    ['bindingId'],
+    (parts, input) => rejoinBinding(parts, input.bindingId),
   ),
   operation<{ bindingId: string }, unknown>('getBinding', 'One binding.', false, { bindingId: s.id }, ['bindingId'], async (parts, input) => {
     const binding = await parts.store.getBinding(input.bindingId);

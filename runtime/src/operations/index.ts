@@ -8,6 +8,7 @@ import type { Operation } from './define';
 import { deliveryOperations } from './deliveries';
 import { eventOperations } from './events';
 import { hookOperations } from './hooks';
+import { identityOperations } from './identity';
 import { roomOperations } from './rooms';
 import { sideEffectOperations } from './side-effects';
 
@@ -19,6 +20,7 @@ export const operations: Operation<unknown, unknown>[] = [
   ...bindingOperations,
   ...eventOperations,
   ...hookOperations,
+  ...identityOperations,
   ...sideEffectOperations,
   ...deliveryOperations,
   ...contentOperations,

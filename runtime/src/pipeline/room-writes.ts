@@ -10,7 +10,11 @@ import { withRoomTimers } from '../timers/room-timers';
 /** Hands a room's writes to the group commit; a failure drops the cached room state. */
 export function commitRoomWrites(parts: EngineParts, loaded: LoadedRoom, writes: WriteSet): Promise<void> {
   loaded.pendingCommits++;
-  return parts.store.commit(writes, () => parts.cache.isCurrent(loaded)).then(
+  // The room row is stored as it is now: the next write of the room assigns its index by
+  // incrementing `latestIndex` in place, and this write may still wait in the group commit queue.
+  // Without the copy a crash could leave a room whose latestIndex is ahead of its stored events.
+  const handedOff = writes.rooms ? { ...writes, rooms: writes.rooms.map((room) => ({ ...room })) } : writes;
+  return parts.store.commit(handedOff, () => parts.cache.isCurrent(loaded)).then(
     () => {
       loaded.pendingCommits--;
       for (const timer of writes.timers ?? []) parts.scheduler.noteDue(timer.dueAt);

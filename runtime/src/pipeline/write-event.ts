@@ -185,7 +185,13 @@ async function writeInRoom(parts: EngineParts, input: WriteEventInput): Promise<
   }
 
   const committed = commitRoomWrites(parts, loaded, writes);
-  if (input.idempotencyKey) loaded.rememberKey(input.idempotencyKey, committed.then(() => event));
+  if (input.idempotencyKey) {
+    const original = committed.then(() => event);
+    // Only a retry arriving meanwhile awaits this; without one, a failed commit must not surface
+    // as an unhandled rejection (the caller gets the error through `committed`).
+    original.catch(() => undefined);
+    loaded.rememberKey(input.idempotencyKey, original);
+  }
   const roomSnapshot = loaded.room;
   const sourceBinding = source ?? null;
   const afterCommit = committed.then(() => {

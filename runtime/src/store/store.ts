@@ -87,7 +87,7 @@ export interface Store {
   getIdentity(id: string): Promise<Identity | null>;
   /** The identity an address or alias resolves to (never a merged one). */
   findIdentityByAddress(channelType: string, address: string): Promise<Identity | null>;
-  /** The identity (not merged away) with this external id. */
+  /** The identity with this external id: one not merged away first, else a merged one (follow `mergedInto`). */
   findIdentityByExternalId(externalId: string): Promise<Identity | null>;
   /**
    * Bindings of an identity and of every identity merged into it (at any depth), newest room first.

@@ -196,7 +196,12 @@ export class GroupCommitter {
           await this.writeTransaction(batch.map((pending) => pending.writes));
           for (const pending of batch) pending.resolve();
         } catch (error) {
-          for (const pending of batch) pending.reject(error);
+          // A unique index refused the batch: another writer got there first. Retryable, so a
+          // conflict (409), not an internal error; the callers' rooms reload their state.
+          const code = (error as { code?: unknown }).code;
+          const failure =
+            code === 'SQLITE_CONSTRAINT' ? new RoomwireError('conflict', 'the write conflicts with data another writer stored; retry') : error;
+          for (const pending of batch) pending.reject(failure);
         }
       }
     } finally {

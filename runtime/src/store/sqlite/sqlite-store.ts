@@ -90,20 +90,23 @@ export class SqliteStore implements Store {
     return this.committer.commit(writes, isCurrent);
   }
 
+  /**
+   * Applies pending migrations. The applied versions are read inside the write transaction, so two
+   * engines opening one new database at once cannot both run a migration.
+   */
   private async migrate(): Promise<void> {
     await this.writer.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
-    const applied = new Set(
-      (await this.writer.all<{ version: number }>('SELECT version FROM schema_migrations')).map((row) => row.version),
-    );
     for (const migration of MIGRATIONS) {
-      if (applied.has(migration.version)) continue;
       await this.writer.exec('BEGIN IMMEDIATE');
       try {
-        await this.writer.exec(migration.sql);
-        await this.writer.run('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)', [
-          migration.version,
-          new Date().toISOString(),
-        ]);
+        const applied = await this.writer.get('SELECT 1 FROM schema_migrations WHERE version = ?', [migration.version]);
+        if (!applied) {
+          await this.writer.exec(migration.sql);
+          await this.writer.run('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)', [
+            migration.version,
+            new Date().toISOString(),
+          ]);
+        }
         await this.writer.exec('COMMIT');
       } catch (error) {
         await this.writer.exec('ROLLBACK');
@@ -275,7 +278,8 @@ export class SqliteStore implements Store {
   async findIdentityByExternalId(externalId: string): Promise<Identity | null> {
     return identityOf(
       await this.reader.get<DataRow>(
-        `SELECT data FROM identities WHERE external_id = ? AND json_extract(data, '$.mergedInto') IS NULL ORDER BY rowid LIMIT 1`,
+        `SELECT data FROM identities WHERE external_id = ?
+         ORDER BY json_extract(data, '$.mergedInto') IS NOT NULL, rowid LIMIT 1`,
         [externalId],
       ),
     );

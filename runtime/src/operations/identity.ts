@@ -1,0 +1,155 @@
+// Identity operations (DESIGN.md section 10, docs/identity.md): create, get, look up by address or
+// external id, update, link and unlink addresses, merge, and the rooms a person takes part in.
+// Addresses are normalised on the way in (E.164 phones, lower-case email).
+import { RoomwireError } from '../errors';
+import {
+  createIdentity,
+  findIdentity,
+  linkAddress,
+  listIdentityRooms,
+  mergeIdentities,
+  requireIdentity,
+  requireLiveIdentity,
+  unlinkAddress,
+  updateIdentity,
+  type CreateIdentityInput,
+  type IdentityRef,
+  type UpdateIdentityInput,
+} from '../identity/index';
+import type { IdentityAddress, RoomState } from '../model';
+import type { EngineParts } from '../engine-parts';
+import { operation, type Operation } from './define';
+import { checkMetadata } from './shared';
+import * as s from './schemas';
+
+const channelType = { type: 'string', minLength: 1, maxLength: 64 } as const;
+const externalId = { type: 'string', minLength: 1, maxLength: 256 } as const;
+const displayName = { type: 'string', maxLength: 256 } as const;
+const identityAddress = {
+  type: 'object',
+  properties: { channelType, address: s.address },
+  required: ['channelType', 'address'],
+  additionalProperties: false,
+} as const;
+const addressList = { type: 'array', items: identityAddress, maxItems: 100 } as const;
+
+/** An identity id, `{identityId}`, `{channelType, address}` (an address or alias) or `{externalId}`. */
+const identityRef = {
+  oneOf: [
+    s.id,
+    { type: 'object', properties: { identityId: s.id }, required: ['identityId'], additionalProperties: false },
+    identityAddress,
+    { type: 'object', properties: { externalId }, required: ['externalId'], additionalProperties: false },
+  ],
+} as const;
+
+export const identityOperations: Operation<any, unknown>[] = [
+  operation<CreateIdentityInput, unknown>(
+    'createIdentity',
+    'Create an identity (a person across channels) with its addresses in order of preference. Refused when one of the addresses or the external id belongs to another identity.',
+    true,
+    { displayName, externalId, metadata: s.metadata, addresses: addressList },
+    [],
+    (parts, input) => createIdentity(parts, input),
+    checkMetadata,
+  ),
+  operation<{ identityId: string }, unknown>(
+    'getIdentity',
+    'One identity. An identity that was merged away resolves to the one it was merged into (check `id`).',
+    false,
+    { identityId: s.id },
+    ['identityId'],
+    (parts, input) => requireLiveIdentity(parts, input.identityId),
+  ),
+  operation<{ channelType?: string; address?: string; externalId?: string }, unknown>(
+    'lookupIdentity',
+    'Find the identity of an address (any spelling: it is normalised; aliases count) or of an external id. Answers `{identity: null}` when nobody has it.',
+    false,
+    { channelType, address: s.address, externalId },
+    [],
+    async (parts, input) => {
+      const ref: IdentityRef = input.externalId !== undefined ? { externalId: input.externalId } : { channelType: input.channelType!, address: input.address! };
+      return { identity: await findIdentity(parts, ref, '') };
+    },
+    (input) => {
+      const byAddress = input.channelType !== undefined || input.address !== undefined;
+      if (byAddress === (input.externalId !== undefined)) {
+        throw new RoomwireError('invalid_input', 'give either channelType and address, or externalId', input.externalId !== undefined ? 'externalId' : 'address');
+      }
+      if (byAddress && input.channelType === undefined) throw new RoomwireError('invalid_input', 'is required with address', 'channelType');
+      if (byAddress && input.address === undefined) throw new RoomwireError('invalid_input', 'is required with channelType', 'address');
+    },
+  ),
+  operation<UpdateIdentityInput, unknown>(
+    'updateIdentity',
+    'Change an identity: displayName, externalId (null clears them), metadata (keys merged in, or replaced with `replaceMetadata: true`), and the preference order of its addresses (`addresses`: the same addresses, reordered).',
+    true,
+    {
+      identityId: s.id,
+      displayName: { anyOf: [{ type: 'null' }, displayName] },
+      externalId: { anyOf: [{ type: 'null' }, externalId] },
+      metadata: s.metadata,
+      replaceMetadata: { type: 'boolean' },
+      addresses: addressList,
+    },
+    ['identityId'],
+    (parts, input) => updateIdentity(parts, input),
+    checkMetadata,
+  ),
+  operation<{ identityId: string } & IdentityAddress, unknown>(
+    'linkAddress',
+    "Add an address to an identity (last in its preference order). Refused when it belongs to another identity: merge them instead.",
+    true,
+    { identityId: s.id, channelType, address: s.address },
+    ['identityId', 'channelType', 'address'],
+    (parts, input) => linkAddress(parts, input.identityId, input.channelType, input.address),
+  ),
+  operation<{ identityId: string } & IdentityAddress, unknown>(
+    'unlinkAddress',
+    'Remove an address (or alias) from an identity: messages from it no longer reach this person\'s rooms. Existing bindings keep their history.',
+    true,
+    { identityId: s.id, channelType, address: s.address },
+    ['identityId', 'channelType', 'address'],
+    (parts, input) => unlinkAddress(parts, input.identityId, input.channelType, input.address),
+  ),
+  operation<{ source: IdentityRef; destination: IdentityRef }, unknown>(
+    'mergeIdentities',
+    'Merge the source identity into the destination in one transaction: addresses of channel types the destination lacks move to it, the others stay as aliases; bindings move; empty fields are filled; the source resolves to the destination from then on. Idempotent; refuses self-merges and cycles; follows earlier merges. Each side is an identity id, {channelType, address} or {externalId}.',
+    true,
+    { source: identityRef, destination: identityRef },
+    ['source', 'destination'],
+    async (parts, input) => {
+      const sourceId = await refId(parts, input.source, 'source');
+      const destinationId = await refId(parts, input.destination, 'destination');
+      // Two addresses of one person already: nothing to merge (the same id named twice is a self-merge).
+      if (sourceId === destinationId && !(isDirect(input.source) && isDirect(input.destination))) {
+        const identity = await requireLiveIdentity(parts, destinationId, 'destination');
+        return { identity, merged: false, sourceId: identity.id, destinationId: identity.id, moved: [], aliases: [], roomIds: [] };
+      }
+      return mergeIdentities(parts, sourceId, destinationId);
+    },
+  ),
+  operation<{ identityId: string; states?: RoomState[]; limit?: number }, unknown>(
+    'listIdentityRooms',
+    "Rooms the person takes part in (through any identity merged into it too), most recently updated first, each with the person's bindings there. Archived rooms only when asked for by state.",
+    false,
+    { identityId: s.id, states: { type: 'array', items: s.roomState, maxItems: 4 }, limit: s.limit },
+    ['identityId'],
+    (parts, input) => listIdentityRooms(parts, input.identityId, input),
+  ),
+];
+
+/**
+ * The identity id a merge side names. An id (or {identityId}) is passed as given, so the merge can
+ * tell an already-merged source (idempotent) from a cycle; addresses and external ids name the
+ * identity they resolve to now.
+ */
+function isDirect(ref: IdentityRef): boolean {
+  return typeof ref === 'string' || 'identityId' in ref;
+}
+
+async function refId(parts: EngineParts, ref: IdentityRef, field: string): Promise<string> {
+  if (typeof ref === 'string') return ref;
+  if ('identityId' in ref) return ref.identityId;
+  return (await requireIdentity(parts, ref, field)).id;
+}
