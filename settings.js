@@ -36,6 +36,10 @@ module.exports = {
   uiPort: Number(process.env.PORT || 1880),
   httpAdminRoot: '/',
   httpNodeRoot: '/api',
+  // The editor's app is mounted at '/' ahead of the HTTP In app, and it parses every JSON and form
+  // body it sees (@node-red/editor-api). Requests for /api/ skip it, unread: Roomwire's webhook
+  // routes read the raw bytes (signatures cover them) and would otherwise wait for a body forever.
+  httpAdminMiddleware: (req, res, next) => next(req.url.startsWith('/api/') ? 'router' : undefined),
 
   // Node-RED's own files (flows, credentials, context, user settings) stay apart from Roomwire's.
   userDir: path.join(dataDir, 'node-red'),

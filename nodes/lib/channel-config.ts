@@ -1,0 +1,18 @@
+// How a flow node names a channel through a `roomwire-channel` config node: the config node
+// publishes the channel id it registered (its own node id when none is set), which is what
+// bindings and operations use.
+import type { Node, NodeAPI } from 'node-red';
+import { fieldError } from './input';
+
+/** The runtime side of a `roomwire-channel` config node, as other nodes see it. */
+export interface ChannelConfigNode extends Node {
+  channelId: string;
+}
+
+/** The channel id of the config node `configId`; undefined when no config node is selected. */
+export function configuredChannelId(RED: NodeAPI, configId: string | undefined): string | undefined {
+  if (!configId) return undefined;
+  const config = RED.nodes.getNode(configId) as ChannelConfigNode | null;
+  if (!config) throw fieldError('channel', 'the selected roomwire-channel config node is not deployed, or it is disabled');
+  return config.channelId;
+}

@@ -1,0 +1,74 @@
+// The engines' HTTP entry points on Node-RED's HTTP In app (RED.httpNode, Express 4):
+//   <prefix>/webhook/:channelId           provider webhooks (POST; other methods get a JSON 400)
+//   <prefix>/api/operations[/:name]       the REST API: GET lists, POST runs one (bearer token)
+// A redeploy must not stack a second copy of a route, and Express cannot remove a route safely
+// while requests are in flight; so routes are mounted once per app and prefix, and each request is
+// dispatched to the engine that serves the prefix at that moment.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJson, type createOperationsHandler, type createWebhookHandler } from '@roomwire/runtime';
+import type { Express } from 'express';
+
+type Handler = ReturnType<typeof createWebhookHandler> & ReturnType<typeof createOperationsHandler>;
+
+export interface RouteHandlers {
+  webhook: Handler;
+  operations: Handler;
+}
+
+interface Served {
+  owner: string;
+  /** Resolves once the engine is open; rejects when it cannot open. */
+  handlers: () => Promise<RouteHandlers>;
+}
+
+interface AppRoutes {
+  mounted: Set<string>;
+  served: Map<string, Served>;
+}
+
+const routesByApp = new WeakMap<Express, AppRoutes>();
+
+/** A leading slash, no trailing slash, URL-safe characters only. */
+export function normalisePrefix(prefix: string | undefined): string {
+  const trimmed = (prefix ?? '').trim().replace(/\/+$/, '');
+  const withSlash = trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(withSlash)) throw new Error(`the HTTP path prefix ${JSON.stringify(prefix)} is not a plain URL path`);
+  return withSlash;
+}
+
+/** Serves `prefix` for the engine node `owner` until the returned release is called. */
+export function serveRoutes(app: Express, prefix: string, owner: string, handlers: () => Promise<RouteHandlers>): () => void {
+  let routes = routesByApp.get(app);
+  if (!routes) {
+    routes = { mounted: new Set(), served: new Map() };
+    routesByApp.set(app, routes);
+  }
+  const current = routes.served.get(prefix);
+  if (current && current.owner !== owner) throw new Error(`the HTTP path prefix ${prefix} is already served by engine node ${current.owner}`);
+  if (!routes.mounted.has(prefix)) mount(app, prefix, routes);
+  routes.served.set(prefix, { owner, handlers });
+  const served = routes.served;
+  return () => {
+    if (served.get(prefix)?.owner === owner) served.delete(prefix);
+  };
+}
+
+function mount(app: Express, prefix: string, routes: AppRoutes): void {
+  const dispatch = (kind: keyof RouteHandlers) => (req: IncomingMessage & { params: Record<string, string> }, res: ServerResponse) => {
+    const served = routes.served.get(prefix);
+    if (!served) {
+      sendJson(res, 404, { error: { code: 'not_found', message: `no Roomwire engine serves ${prefix} now` } });
+      return;
+    }
+    void served.handlers().then(
+      (handlers) => handlers[kind](req, res, req.params),
+      () => sendJson(res, 503, { error: { code: 'unavailable', message: 'the Roomwire engine could not open its database' } }),
+    );
+  };
+  app.all(`${prefix}/webhook/:channelId`, dispatch('webhook'));
+  for (const path of [`${prefix}/api/operations`, `${prefix}/api/operations/:name`]) {
+    app.get(path, dispatch('operations'));
+    app.post(path, dispatch('operations'));
+  }
+  routes.mounted.add(prefix);
+}

@@ -1,0 +1,88 @@
+// `roomwire-channel` config node: a channel registered with an engine for as long as the node is
+// deployed. `webhook`: inbound JSON on the engine's webhook route, deliveries POSTed to a URL,
+// optionally HMAC-signed both ways. `flow`: the participant is a flow (`room in`, participant mode).
+import {
+  FlowProvider,
+  createWebhookProvider,
+  type Direction,
+  type Provider,
+  type WebhookProviderOptions,
+} from '@roomwire/runtime';
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { ChannelConfigNode } from './lib/channel-config';
+import { useEngine } from './lib/engine-user';
+import { localHttpNodeUrl } from './lib/local-url';
+
+interface ChannelNodeDef extends NodeDef {
+  engine: string;
+  channelId?: string;
+  channelType?: string;
+  direction?: Direction;
+  profile?: string;
+  outboundUrl?: string;
+}
+
+interface ChannelCredentials {
+  secret?: string;
+}
+
+const CHANNEL_ID = /^[A-Za-z0-9._:@+-]{1,128}$/;
+const DIRECTIONS: Direction[] = ['inbound', 'outbound', 'bidirectional'];
+
+export = function (RED: NodeAPI): void {
+  function webhookProvider(outboundUrl: string, secret: string | undefined): Provider {
+    const options: WebhookProviderOptions = {
+      secret,
+      // Read on every send: a path resolves against this Node-RED, whose port is known only once it listens.
+      get outboundUrl() {
+        if (!outboundUrl) return undefined;
+        return outboundUrl.startsWith('/') ? localHttpNodeUrl(RED, outboundUrl) : outboundUrl;
+      },
+    };
+    return createWebhookProvider(options);
+  }
+
+  function RoomwireChannelNode(this: Node<ChannelCredentials>, def: ChannelNodeDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    // A config node has no status on the canvas; its own (`unsigned`) is for Status nodes and tests.
+    const engine = useEngine(RED, node, def.engine, { showState: false });
+    const id = def.channelId?.trim() || node.id;
+    // Flow nodes that name this config node (transcode) read the channel id from it.
+    (node as ChannelConfigNode).channelId = id;
+    const type = def.channelType || 'webhook';
+    const direction = DIRECTIONS.includes(def.direction as Direction) ? def.direction : 'bidirectional';
+    const secret = node.credentials.secret || undefined;
+
+    let registration: Promise<void> = Promise.resolve();
+    if (!CHANNEL_ID.test(id)) {
+      node.error(`channel id ${JSON.stringify(id)} may only use letters, digits and . _ : @ + - (at most 128)`);
+    } else if (type !== 'webhook' && type !== 'flow') {
+      node.error(`unknown channel type ${JSON.stringify(type)}: use webhook or flow`);
+    } else {
+      const provider = type === 'webhook' ? webhookProvider(def.outboundUrl?.trim() ?? '', secret) : new FlowProvider();
+      try {
+        registration = engine()
+          .registerChannel({ id, type, provider, direction, profile: def.profile?.trim() || type })
+          .catch((error: unknown) => node.error(`channel ${id} is not registered: ${(error as Error).message}`));
+      } catch (error) {
+        node.error(`channel ${id} is not registered: ${(error as Error).message}`);
+      }
+      if (type === 'webhook' && !secret) {
+        node.status({ fill: 'yellow', shape: 'ring', text: 'unsigned' });
+        node.warn(`channel ${id} accepts unsigned webhook requests: set a secret to require signatures`);
+      }
+    }
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      registration
+        .then(() => engine().unregisterChannel(id))
+        .catch(() => undefined)
+        .then(done);
+    });
+  }
+
+  RED.nodes.registerType<Node<ChannelCredentials>, ChannelNodeDef, unknown, ChannelCredentials>('roomwire-channel', RoomwireChannelNode, {
+    credentials: { secret: { type: 'password' } },
+  });
+};

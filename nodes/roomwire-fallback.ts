@@ -1,0 +1,116 @@
+// `roomwire-fallback`: sets or clears a participant's fallback policy (DESIGN.md section 8) through
+// the `setFallback` operation, and emits every fallback step the engine takes on a second output.
+// The engine decides when to fall back; this node only configures it and reports what happened.
+import type { Binding, FallbackPolicy, FallbackTrigger, Notification } from '@roomwire/runtime';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { resolveBindingId } from './lib/binding-ref';
+import { useEngine } from './lib/engine-user';
+import { fieldError, handleInput, msgString, plain, settingOrMsg } from './lib/input';
+import { describeNotification } from './lib/notification-msg';
+
+interface FallbackNodeDef extends NodeDef {
+  engine: string;
+  action?: 'set' | 'clear';
+  bindingId?: string;
+  /** Comma-separated channel ids, tried in order. */
+  channels?: string;
+  /** ISO 8601 duration to wait for `delivered` before `no_receipt` applies. */
+  after?: string;
+  onFailed?: boolean;
+  onUndelivered?: boolean;
+  onNoReceipt?: boolean;
+  onOutsideWindow?: boolean;
+  /** Only report fallback steps of this room on the second output. */
+  roomId?: string;
+}
+
+function list(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+/** The policy the node is configured with; the engine validates it (and names the field). */
+function configuredPolicy(def: FallbackNodeDef): FallbackPolicy {
+  const on: FallbackTrigger[] = [];
+  if (def.onFailed) on.push('failed');
+  if (def.onUndelivered) on.push('undelivered');
+  if (def.onNoReceipt) on.push('no_receipt');
+  if (def.onOutsideWindow) on.push('outside_window');
+  const after = def.after?.trim();
+  return { channels: list(def.channels), on, ...(after ? { after } : {}) };
+}
+
+/** null clears; `msg.fallback` (an object, or null) overrides the node's settings. */
+function wantedPolicy(def: FallbackNodeDef, msg: NodeMessageInFlow): FallbackPolicy | null {
+  if (def.action === 'clear' || msg.payload === null) return null;
+  if ('fallback' in msg && msg.fallback !== undefined) {
+    const given = msg.fallback;
+    if (given === null) return null;
+    if (typeof given !== 'object' || Array.isArray(given)) {
+      throw fieldError('msg.fallback', 'must be an object {channels, after, on} or null to clear');
+    }
+    return given as FallbackPolicy;
+  }
+  return configuredPolicy(def);
+}
+
+function stepText(notification: Extract<Notification, { kind: 'fallback' }>): string {
+  const target = notification.to ? `→ ${notification.to.channelId}` : 'no channels left';
+  return `step ${notification.step} ${target} (${notification.reason})`;
+}
+
+export = function (RED: NodeAPI): void {
+  function RoomwireFallbackNode(this: Node, def: FallbackNodeDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const engine = useEngine(RED, node, def.engine);
+    const roomFilter = def.roomId?.trim();
+    let closed = false;
+    let unsubscribe: (() => void) | undefined;
+
+    handleInput(node, async (msg) => {
+      const bindingId = await resolveBindingId(engine(), {
+        bindingId: settingOrMsg(def.bindingId, msg, 'bindingId'),
+        roomId: msgString(msg, 'roomId'),
+        channelId: msgString(msg, 'channelId'),
+        address: msgString(msg, 'address'),
+      });
+      if (!bindingId) throw fieldError('bindingId', 'is required: set it on the node, as msg.bindingId, or name the participant with msg.roomId and msg.address');
+      const fallback = wantedPolicy(def, msg);
+      const binding = await engine().call<Binding>('setFallback', { bindingId, fallback });
+      node.status(
+        fallback
+          ? { fill: 'green', shape: 'dot', text: `${binding.address} → ${fallback.channels.join(', ')}` }
+          : { fill: 'grey', shape: 'dot', text: `${binding.address}: no fallback` },
+      );
+      return { ...msg, payload: plain(binding), bindingId, roomId: binding.roomId };
+    });
+
+    // Second output: each fallback step as the engine takes it.
+    Promise.resolve()
+      .then(() => engine().ready())
+      .then((running) => {
+        if (closed) return;
+        unsubscribe = running.subscribe((notification) => {
+          if (notification.kind !== 'fallback' || (roomFilter && notification.roomId !== roomFilter)) return;
+          const { msg } = describeNotification(notification);
+          const step: NodeMessage = { ...msg, payload: { roomId: notification.roomId, ...(msg.payload as object) } };
+          node.send([null, step]);
+          node.status({ fill: notification.to ? 'yellow' : 'red', shape: 'dot', text: stepText(notification) });
+        });
+      })
+      .catch((error: unknown) => {
+        node.status({ fill: 'red', shape: 'ring', text: (error as Error).message.slice(0, 40) });
+        node.error((error as Error).message);
+      });
+
+    node.on('close', () => {
+      closed = true;
+      unsubscribe?.();
+    });
+  }
+
+  RED.nodes.registerType('roomwire-fallback', RoomwireFallbackNode);
+};

@@ -1,0 +1,125 @@
+// `roomwire-hook`: an engine hook implemented by a flow. For a sync trigger (before_broadcast,
+// before_deliver) the engine waits for the flow's decision, which a `roomwire-hook-return` node
+// gives (or the timeout, with the fail mode); any other trigger is a notification the flow gets.
+import { HOOK_TRIGGERS, SYNC_TRIGGERS, type HookContext, type HookDecision, type HookFilters, type HookSettings, type HookTrigger } from '@roomwire/runtime';
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import { useEngine } from './lib/engine-user';
+import { plain } from './lib/input';
+import { failRequestsOf, openRequest, pendingCount } from './lib/hook-requests';
+
+interface HookNodeDef extends NodeDef {
+  engine: string;
+  trigger?: string;
+  priority?: string | number;
+  roomId?: string;
+  channelTypes?: string;
+  channelIds?: string;
+  directions?: string;
+  eventTypes?: string;
+  timeoutMs?: string | number;
+  failMode?: string;
+  /** on_identity only: answer `unknown` (who is this new address?) through a hook return. */
+  resolve?: boolean;
+}
+
+const MAX_TIMEOUT_MS = 120_000;
+
+function list(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+/** The hook's settings from the node's, or an error naming the setting that is wrong. */
+function settingsOf(def: HookNodeDef, fallbackName: string): HookSettings {
+  const trigger = (def.trigger || 'before_broadcast') as HookTrigger;
+  if (!HOOK_TRIGGERS.includes(trigger)) throw new Error(`trigger: unknown trigger ${JSON.stringify(def.trigger)}`);
+  const priority = Number(def.priority ?? 100);
+  if (!Number.isInteger(priority)) throw new Error('priority: must be a whole number');
+  const timeoutMs = Number(def.timeoutMs ?? 5000);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS) throw new Error(`timeoutMs: must be a whole number of ms from 1 to ${MAX_TIMEOUT_MS}`);
+  const failMode = def.failMode || 'open';
+  if (failMode !== 'open' && failMode !== 'closed') throw new Error('failMode: must be open or closed');
+  const directions = list(def.directions);
+  if (directions.some((d) => d !== 'inbound' && d !== 'outbound')) throw new Error('directions: only inbound and outbound');
+  const filters: HookFilters = {
+    channelTypes: list(def.channelTypes),
+    channelIds: list(def.channelIds),
+    directions: directions as HookFilters['directions'],
+    eventTypes: list(def.eventTypes),
+  };
+  return { name: def.name?.trim() || fallbackName, trigger, priority, roomId: def.roomId?.trim() || null, filters, timeoutMs, failMode };
+}
+
+function hookMsg(context: HookContext, hook: { id?: string; name: string }): NodeMessage {
+  const event = context.event;
+  return {
+    topic: context.trigger,
+    payload: plain(event ?? context.detail ?? null),
+    room: plain(context.room),
+    sourceBinding: plain(context.sourceBinding ?? null),
+    writeGate: context.writeGate ?? null,
+    detail: plain(context.detail ?? null),
+    hook: { ...hook, trigger: context.trigger },
+    // null for identity-level triggers (on_identity): they concern a person, not one room.
+    roomId: context.room?.id,
+    eventId: event?.id,
+    bindingId: context.sourceBinding?.id,
+    correlationId: event?.correlationId,
+  };
+}
+
+export = function (RED: NodeAPI): void {
+  function RoomwireHookNode(this: Node, def: HookNodeDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const engine = useEngine(RED, node, def.engine);
+    let closed = false;
+    let removeHook: (() => void) | undefined;
+
+    let settings: HookSettings;
+    try {
+      settings = settingsOf(def, node.id);
+    } catch (error) {
+      node.error((error as Error).message);
+      node.status({ fill: 'red', shape: 'ring', text: 'invalid settings' });
+      return;
+    }
+    const showPending = () => {
+      const pending = pendingCount(node.id);
+      node.status({ fill: pending > 0 ? 'blue' : 'green', shape: pending > 0 ? 'dot' : 'ring', text: `${pending} pending` });
+    };
+    // A resolving on_identity hook is the pluggable identity resolver: the engine waits for its
+    // answer to `unknown` (within the timeout; then the default resolver decides).
+    const resolves = def.resolve === true && settings.trigger === 'on_identity';
+    const decides = (context: HookContext) => SYNC_TRIGGERS.has(context.trigger) || (resolves && context.detail?.change === 'unknown');
+    const handler = (context: HookContext): Promise<HookDecision> | void => {
+      if (!decides(context)) {
+        node.send(hookMsg(context, { name: settings.name }));
+        return;
+      }
+      const request = openRequest(node.id, settings.timeoutMs, showPending);
+      node.send(hookMsg(context, { id: request.id, name: settings.name }));
+      return request.decision;
+    };
+
+    Promise.resolve()
+      .then(() => engine().ready())
+      .then((running) => {
+        if (closed) return;
+        removeHook = running.registerHook(settings, handler);
+        if (SYNC_TRIGGERS.has(settings.trigger) || resolves) showPending();
+        else node.status({ fill: 'green', shape: 'ring', text: settings.trigger });
+      })
+      .catch((error: unknown) => node.error(`hook not registered: ${(error as Error).message}`));
+
+    node.on('close', () => {
+      closed = true;
+      removeHook?.();
+      failRequestsOf(node.id, new Error('the hook node was stopped'));
+    });
+  }
+
+  RED.nodes.registerType('roomwire-hook', RoomwireHookNode);
+};

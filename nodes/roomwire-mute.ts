@@ -1,0 +1,53 @@
+// `roomwire-mute`: mutes or unmutes a participant through the `updateBinding` operation. A muted
+// binding still reads; its writes are stored blocked (`muted`) while their side effects still flow.
+import type { Binding } from '@roomwire/runtime';
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { resolveBindingId } from './lib/binding-ref';
+import { useEngine, type EngineRef } from './lib/engine-user';
+import { fieldError, handleInput, msgString, plain, settingOrMsg } from './lib/input';
+
+interface MuteNodeDef extends NodeDef {
+  engine: string;
+  bindingId?: string;
+  action?: 'mute' | 'unmute' | 'toggle' | 'payload';
+}
+
+async function wantMuted(action: MuteNodeDef['action'], msg: NodeMessageInFlow, engine: EngineRef, bindingId: string): Promise<boolean> {
+  switch (action ?? 'mute') {
+    case 'mute':
+      return true;
+    case 'unmute':
+      return false;
+    case 'toggle':
+      return !(await engine().call<Binding>('getBinding', { bindingId })).muted;
+    case 'payload':
+      if (typeof msg.payload !== 'boolean') throw fieldError('payload', 'must be true (mute) or false (unmute)');
+      return msg.payload;
+    default:
+      throw fieldError('action', 'must be mute, unmute, toggle or payload');
+  }
+}
+
+export = function (RED: NodeAPI): void {
+  function RoomwireMuteNode(this: Node, def: MuteNodeDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const engine = useEngine(RED, node, def.engine);
+
+    handleInput(node, async (msg) => {
+      const bindingId = await resolveBindingId(engine(), {
+        bindingId: settingOrMsg(def.bindingId, msg, 'bindingId'),
+        roomId: msgString(msg, 'roomId'),
+        channelId: msgString(msg, 'channelId'),
+        address: msgString(msg, 'address'),
+      });
+      if (!bindingId) throw fieldError('bindingId', 'is required: set it on the node, as msg.bindingId, or name the participant with msg.roomId and msg.address');
+      const muted = await wantMuted(def.action, msg, engine, bindingId);
+      const binding = await engine().call<Binding>('updateBinding', { bindingId, muted });
+      node.status({ fill: muted ? 'yellow' : 'green', shape: 'dot', text: `${muted ? 'muted' : 'unmuted'} ${binding.address}` });
+      return { ...msg, payload: plain(binding), bindingId, roomId: binding.roomId };
+    });
+  }
+
+  RED.nodes.registerType('roomwire-mute', RoomwireMuteNode);
+};

@@ -1,0 +1,87 @@
+// `roomwire-room`: room operations from a flow — create (with bindings), attach and detach a
+// participant, read a room, and move it through its states (pause, resume, close, archive).
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { resolveBindingId } from './lib/binding-ref';
+import { useEngine, type EngineRef } from './lib/engine-user';
+import { fieldError, handleInput, msgString, plain, settingOrMsg } from './lib/input';
+
+type RoomOperation = 'create' | 'attach' | 'detach' | 'get' | 'pause' | 'resume' | 'close' | 'archive';
+
+interface RoomNodeDef extends NodeDef {
+  engine: string;
+  operation?: RoomOperation;
+  roomId?: string;
+}
+
+const STATE_OPERATIONS: Partial<Record<RoomOperation, string>> = {
+  get: 'getRoom',
+  pause: 'pauseRoom',
+  resume: 'resumeRoom',
+  close: 'closeRoom',
+  archive: 'archiveRoom',
+};
+
+function objectPayload(msg: NodeMessageInFlow, example: string): Record<string, unknown> {
+  const payload = msg.payload;
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw fieldError('payload', `must be an object, e.g. ${example}`);
+  return payload as Record<string, unknown>;
+}
+
+function requireRoomId(roomId: string | undefined): string {
+  if (!roomId) throw fieldError('roomId', 'is required: set it on the node or as msg.roomId');
+  return roomId;
+}
+
+/** Runs the node's operation; returns the result and the room it concerns. */
+async function run(operation: RoomOperation, def: RoomNodeDef, msg: NodeMessageInFlow, engine: EngineRef): Promise<{ result: unknown; roomId: string }> {
+  const roomId = settingOrMsg(def.roomId, msg, 'roomId');
+  switch (operation) {
+    case 'create': {
+      // A bare trigger (an inject's timestamp) creates the room as configured, without bindings.
+      const input = typeof msg.payload === 'object' && msg.payload !== null && !Array.isArray(msg.payload) ? { ...msg.payload } : {};
+      const id = def.roomId?.trim() || (input as { id?: string }).id || msgString(msg, 'roomId');
+      const result = await engine().call<{ room: { id: string } }>('createRoom', id ? { ...input, id } : input);
+      return { result, roomId: result.room.id };
+    }
+    case 'attach': {
+      const input = objectPayload(msg, '{"channelId": "sms", "address": "+15551234567"}');
+      return { result: await engine().call('attachBinding', { ...input, roomId: requireRoomId(roomId) }), roomId: roomId! };
+    }
+    case 'detach': {
+      const payload = typeof msg.payload === 'object' && msg.payload !== null ? (msg.payload as Record<string, unknown>) : {};
+      const text = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
+      const bindingId = await resolveBindingId(engine(), {
+        bindingId: msgString(msg, 'bindingId') ?? text(payload.bindingId),
+        roomId,
+        channelId: msgString(msg, 'channelId') ?? text(payload.channelId),
+        address: msgString(msg, 'address') ?? text(payload.address),
+      });
+      if (!bindingId) throw fieldError('bindingId', 'is required: msg.bindingId, or the participant as msg.roomId and msg.address');
+      const binding = await engine().call<{ roomId: string }>('detachBinding', { bindingId });
+      return { result: binding, roomId: binding.roomId };
+    }
+    default: {
+      const name = STATE_OPERATIONS[operation];
+      if (!name) throw fieldError('operation', 'must be create, attach, detach, get, pause, resume, close or archive');
+      const id = requireRoomId(roomId);
+      return { result: await engine().call(name, { roomId: id }), roomId: id };
+    }
+  }
+}
+
+export = function (RED: NodeAPI): void {
+  function RoomwireRoomNode(this: Node, def: RoomNodeDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const engine = useEngine(RED, node, def.engine);
+    const operation = def.operation ?? 'get';
+
+    handleInput(node, async (msg) => {
+      const { result, roomId } = await run(operation, def, msg, engine);
+      node.status({ fill: 'green', shape: 'dot', text: `${operation} ${roomId}` });
+      return { ...msg, payload: plain(result), roomId };
+    });
+  }
+
+  RED.nodes.registerType('roomwire-room', RoomwireRoomNode);
+};
