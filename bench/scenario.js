@@ -10,6 +10,7 @@ const scenarios = {
   'latency-1000mps': () => latencyAtRate('latency-1000mps', 1000, Number(process.env.BENCH_SECONDS ?? 10)),
   'nodered-baseline': () => require('./nodered').run('nodered-baseline', MESSAGES),
   'nodered-flow': () => require('./nodered').run('nodered-flow', MESSAGES),
+  'delivery-throughput': () => require('./delivery').run('delivery-throughput', Number(process.env.BENCH_DELIVERY_MESSAGES ?? 20_000)),
 };
 
 const name = process.argv[2];

@@ -8,6 +8,7 @@ import { newId } from '../ids';
 import type { Binding, Delivery, FallbackPolicy, FallbackTrigger, RoomEvent } from '../model';
 import type { LoadedRoom } from '../pipeline/room-cache';
 import { commitRoomWrites } from '../pipeline/room-writes';
+import { NO_CHANNELS_LEFT } from './worker';
 import { durationMs } from '../timers/duration';
 import type { Timer } from '../timers/types';
 
@@ -88,13 +89,11 @@ export class FallbackRunner {
       const step = chain.length;
       const next = await this.nextTarget(loaded, policy, chain, root);
       if (!next) {
-        const exhausted: Delivery = {
-          ...root,
-          status: SUCCEEDED.has(root.status) ? root.status : 'failed',
-          error: { code: 'no_channels_left', reason: `fallback exhausted after ${step - 1} step(s); last reason: ${reason}` },
-          updatedAt: iso,
-        };
-        await this.parts.store.commit({ deliveries: [exhausted], deletedTimerIds });
+        if (deletedTimerIds.length) await this.parts.store.commit({ deletedTimerIds });
+        await this.parts.delivery.endFallbackChain(root, {
+          code: NO_CHANNELS_LEFT,
+          reason: `fallback exhausted after ${step - 1} step(s); last reason: ${reason}`,
+        });
         this.onStep({ roomId: root.roomId, eventId: root.eventId, from: delivery, reason, step, to: null });
         return;
       }

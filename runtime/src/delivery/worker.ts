@@ -46,6 +46,9 @@ interface LaneItem {
   event: RoomEvent;
 }
 
+/** The reason on the first delivery of a fallback chain that ran out of channels. */
+export const NO_CHANNELS_LEFT = 'no_channels_left';
+
 export interface StatusUpdate {
   channelId: string;
   deliveryId?: string;
@@ -143,6 +146,14 @@ export class DeliveryWorker {
     return null;
   }
 
+  /**
+   * The end of an exhausted fallback chain: the first delivery ends `failed` with
+   * `no_channels_left`, announced like any status change (notification, on_delivery_status).
+   */
+  endFallbackChain(first: Delivery, error: DeliveryError): Promise<Delivery | null> {
+    return this.transition(first.id, 'failed', error, { error });
+  }
+
   private transition(
     deliveryId: string,
     status: DeliveryStatus,
@@ -169,7 +180,8 @@ export class DeliveryWorker {
       await this.parts.store.commit({ deliveries: [next] });
       if (moves) {
         this.announce(next, event);
-        if (next.status === 'failed' || next.status === 'undelivered') this.observer?.onFinalFailure(next);
+        const chainEnded = next.error?.code === NO_CHANNELS_LEFT;
+        if ((next.status === 'failed' || next.status === 'undelivered') && !chainEnded) this.observer?.onFinalFailure(next);
         if (next.status === 'read') this.observer?.onRead(next);
       }
       return next;

@@ -7,6 +7,7 @@ import { contentSchema } from '../content';
 import { RoomwireError } from '../errors';
 import type { Content, Json, JsonObject } from '../model';
 import { compileValidator } from '../validation';
+import { HttpPostError, JsonPoster, type PostResult } from './http-post';
 import { ProviderError, type InboundRequest, type OutboundMessage, type ParsedInbound, type Provider, type SendResult } from './contract';
 
 export const SIGNATURE_HEADER = 'x-roomwire-signature';
@@ -82,6 +83,7 @@ function header(request: InboundRequest, name: string): string | undefined {
 export function createWebhookProvider(options: WebhookProviderOptions): Provider {
   const clock = options.clock ?? Date.now;
   const timeoutMs = options.timeoutMs ?? 10_000;
+  const poster = new JsonPoster();
 
   return {
     name: 'webhook',
@@ -112,18 +114,21 @@ export function createWebhookProvider(options: WebhookProviderOptions): Provider
         headers[TIMESTAMP_HEADER] = String(timestamp);
         headers[SIGNATURE_HEADER] = signWebhookBody(options.secret, timestamp, body);
       }
-      let response: Response;
+      let response: PostResult;
       try {
-        response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
+        response = await poster.post(url, body, headers, timeoutMs);
       } catch (error) {
-        const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-        throw new ProviderError(timedOut ? 'timeout' : 'network', `POST ${url} failed: ${(error as Error).message}`, false);
+        const kind = error instanceof HttpPostError ? error.kind : 'network';
+        throw new ProviderError(kind, `POST ${url} failed: ${(error as Error).message}`, false);
       }
-      const text = await response.text().catch(() => '');
-      if (response.ok) return { status: 'delivered', providerMessageId: providerIdFrom(text) };
+      if (response.status >= 200 && response.status < 300) return { status: 'delivered', providerMessageId: providerIdFrom(response.body) };
       // 408 and 429 say "try again later"; any other 4xx will fail the same way every time.
       const transient = response.status >= 500 || response.status === 408 || response.status === 429;
       throw new ProviderError(`http_${response.status}`, `POST ${url} answered HTTP ${response.status}`, !transient);
+    },
+
+    async close(): Promise<void> {
+      poster.close();
     },
 
     verifyInbound(request: InboundRequest): void {
