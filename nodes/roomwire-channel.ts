@@ -70,7 +70,9 @@ export = function (RED: NodeAPI): void {
       }
       if (type === 'webhook' && !secret) {
         node.status({ fill: 'yellow', shape: 'ring', text: 'unsigned' });
-        node.warn(`channel ${id} accepts unsigned webhook requests: set a secret to require signatures`);
+        // Info, not a warning: an unsigned channel is a deliberate choice (the demo flow makes it), and
+        // a first start must not log warnings a user has to act on. The editor's help says how to sign.
+        node.log(`channel ${id} accepts unsigned webhook requests (set a secret to require signatures)`);
       }
     }
 

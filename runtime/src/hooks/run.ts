@@ -45,7 +45,8 @@ class HookTimeout extends Error {
   }
 }
 
-async function withTimeout<T>(work: () => Promise<T> | T, ms: number): Promise<T> {
+/** Runs a hook handler with its timeout; a handler that throws synchronously rejects too. */
+export async function withTimeout<T>(work: () => Promise<T> | T, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([

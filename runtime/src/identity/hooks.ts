@@ -5,6 +5,7 @@
 import type { EngineParts } from '../engine-parts';
 import type { ActiveHook } from '../hooks/registry';
 import type { HookDecision } from '../hooks/types';
+import { withTimeout } from '../hooks/run';
 import type { JsonObject, Room } from '../model';
 
 function identityHooks(parts: EngineParts): ActiveHook[] {
@@ -19,26 +20,6 @@ function passesChannelTypes(hook: ActiveHook, detail: JsonObject): boolean {
   const types = hook.filters.channelTypes;
   if (!types || types.length === 0 || typeof detail.channelType !== 'string') return true;
   return types.includes(detail.channelType);
-}
-
-class HookTimeout extends Error {
-  constructor(ms: number) {
-    super(`timed out after ${ms} ms`);
-  }
-}
-
-async function withTimeout<T>(work: () => Promise<T> | T, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      Promise.resolve().then(work),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new HookTimeout(ms)), ms);
-      }),
-    ]);
-  } finally {
-    if (timer) clearTimeout(timer);
-  }
 }
 
 function warn(parts: EngineParts, hook: string, error: unknown): void {

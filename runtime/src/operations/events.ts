@@ -1,28 +1,15 @@
 // Timeline operations: write an event through the pipeline, read the timeline, the read horizon.
 import { RoomwireError } from '../errors';
-import type { Content, EventType, JsonObject, Visibility } from '../model';
 import { markRead, readTimeline, unreadCount } from '../reads';
-import { writeEvent } from '../pipeline/write-event';
+import { writeEvent, type WriteEventInput } from '../pipeline/write-event';
 import { validateContent } from '../content-validation';
 import { operation, type Operation } from './define';
 import { checkMetadata } from './shared';
 import * as s from './schemas';
 
 export const eventOperations: Operation<any, unknown>[] = [
-  operation<
-    {
-      roomId: string;
-      bindingId?: string;
-      type?: EventType;
-      content: Content;
-      correlationId?: string;
-      idempotencyKey?: string;
-      metadata?: JsonObject;
-      visibility?: Visibility;
-      chainDepth?: number;
-    },
-    unknown
-  >(
+  // The pipeline's own input minus what only providers set (provider, reply).
+  operation<Omit<WriteEventInput, 'provider' | 'reply'>, unknown>(
     'sendEvent',
     'Write an event into a room, as a binding (its permissions apply) or as the system. Goes through hooks, permissions and delivery like every write.',
     true,
