@@ -1,6 +1,8 @@
 // `roomwire-channel` config node: a channel registered with an engine for as long as the node is
-// deployed. `webhook`: inbound JSON on the engine's webhook route, deliveries POSTed to a URL,
-// optionally HMAC-signed both ways. `flow`: the participant is a flow (`room in`, participant mode).
+// deployed. Its type (sms, whatsapp, webchat...) is what routing, identities and capabilities go
+// by; its provider is what carries it. `webhook`: inbound JSON on the engine's webhook route,
+// deliveries POSTed to a URL, optionally HMAC-signed both ways. `flow`: the participant is a flow
+// (`room in`, participant mode).
 import {
   FlowProvider,
   createWebhookProvider,
@@ -17,7 +19,10 @@ interface ChannelNodeDef extends NodeDef {
   engine: string;
   channelId?: string;
   channelType?: string;
+  provider?: string;
   direction?: Direction;
+  routeByIdentity?: boolean;
+  autoJoin?: boolean;
   profile?: string;
   outboundUrl?: string;
 }
@@ -27,6 +32,18 @@ interface ChannelCredentials {
 }
 
 const CHANNEL_ID = /^[A-Za-z0-9._:@+-]{1,128}$/;
+const CHANNEL_TYPE = /^[a-z][a-z0-9_-]{0,31}$/;
+const PROVIDERS = ['webhook', 'flow'];
+
+/**
+ * Flows saved before the type and the provider were separate fields have only `channelType`,
+ * holding the provider (`webhook` or `flow`): the type is then the provider's name, as it was.
+ */
+function typeAndProvider(def: ChannelNodeDef): { type: string; provider: string } {
+  const type = def.channelType?.trim() || 'webhook';
+  const provider = def.provider?.trim() || (PROVIDERS.includes(type) ? type : 'webhook');
+  return { type, provider };
+}
 const DIRECTIONS: Direction[] = ['inbound', 'outbound', 'bidirectional'];
 
 export = function (RED: NodeAPI): void {
@@ -50,25 +67,29 @@ export = function (RED: NodeAPI): void {
     const id = def.channelId?.trim() || node.id;
     // Flow nodes that name this config node (transcode) read the channel id from it.
     (node as ChannelConfigNode).channelId = id;
-    const type = def.channelType || 'webhook';
+    const { type, provider: providerName } = typeAndProvider(def);
     const direction = DIRECTIONS.includes(def.direction as Direction) ? def.direction : 'bidirectional';
     const secret = node.credentials.secret || undefined;
 
     let registration: Promise<void> = Promise.resolve();
     if (!CHANNEL_ID.test(id)) {
       node.error(`channel id ${JSON.stringify(id)} may only use letters, digits and . _ : @ + - (at most 128)`);
-    } else if (type !== 'webhook' && type !== 'flow') {
-      node.error(`unknown channel type ${JSON.stringify(type)}: use webhook or flow`);
+    } else if (!CHANNEL_TYPE.test(type)) {
+      node.error(`channel type ${JSON.stringify(type)}: use a lower-case name such as sms, whatsapp or webchat`);
+    } else if (!PROVIDERS.includes(providerName)) {
+      node.error(`unknown provider ${JSON.stringify(providerName)}: use webhook or flow`);
     } else {
-      const provider = type === 'webhook' ? webhookProvider(def.outboundUrl?.trim() ?? '', secret) : new FlowProvider();
+      const provider = providerName === 'webhook' ? webhookProvider(def.outboundUrl?.trim() ?? '', secret) : new FlowProvider();
+      // Read by the engine's routing and membership rules (docs/identity.md).
+      const info = { ...(def.routeByIdentity ? { routing: 'identity' } : {}), ...(def.autoJoin ? { autoJoin: true } : {}) };
       try {
         registration = engine()
-          .registerChannel({ id, type, provider, direction, profile: def.profile?.trim() || type })
+          .registerChannel({ id, type, provider, direction, info, profile: def.profile?.trim() || type })
           .catch((error: unknown) => node.error(`channel ${id} is not registered: ${(error as Error).message}`));
       } catch (error) {
         node.error(`channel ${id} is not registered: ${(error as Error).message}`);
       }
-      if (type === 'webhook' && !secret) {
+      if (providerName === 'webhook' && !secret) {
         node.status({ fill: 'yellow', shape: 'ring', text: 'unsigned' });
         // Info, not a warning: an unsigned channel is a deliberate choice (the demo flow makes it), and
         // a first start must not log warnings a user has to act on. The editor's help says how to sign.

@@ -1,7 +1,8 @@
 // The engine of one `roomwire-engine` config node, shared by every node that uses it (the shape of
 // Node-RED's MQTT broker node): opened on first use, channels registered through it, its state
 // fanned out to the users' status, closed with the config node.
-import { Engine, type ChannelRegistration, type Logger } from '@roomwire/runtime';
+import type { ChannelRegistration, Engine, Logger } from '@roomwire/runtime';
+import { leaseEngine, type EngineLease } from './engine-registry';
 import type { Node, NodeStatus } from 'node-red';
 
 export interface SharedEngineOptions {
@@ -15,6 +16,7 @@ type ChannelListener = (channelId: string) => void;
 
 export class SharedEngine {
   private opening: Promise<Engine> | null = null;
+  private lease: EngineLease | null = null;
   private closed = false;
   /** Channel registrations under way: operations wait for them, so bindings to them can be made. */
   private readonly pendingChannels = new Set<Promise<unknown>>();
@@ -71,17 +73,19 @@ export class SharedEngine {
   async close(): Promise<void> {
     this.closed = true;
     this.channelListeners.clear();
-    const engine = await this.opening?.catch(() => null);
-    await engine?.close();
+    await this.lease?.release();
   }
 
   private open(): Promise<Engine> {
     if (this.closed) return Promise.reject(new Error('the Roomwire engine node is closed'));
-    this.opening ??= Engine.open({
-      databasePath: this.options.databasePath,
-      maxChainDepth: this.options.maxChainDepth,
-      logger: this.options.logger,
-    }).then(
+    if (!this.lease) {
+      this.lease = leaseEngine({
+        databasePath: this.options.databasePath,
+        maxChainDepth: this.options.maxChainDepth,
+        logger: this.options.logger,
+      });
+    }
+    this.opening ??= this.lease.engine.then(
       (engine) => {
         this.options.onOpen(engine);
         this.setState({ fill: 'green', shape: 'dot', text: 'ready' });
