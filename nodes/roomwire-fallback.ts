@@ -5,7 +5,7 @@ import type { Binding, FallbackPolicy, FallbackTrigger, Notification } from '@ro
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { resolveBindingId } from './lib/binding-ref';
 import { useEngine } from './lib/engine-user';
-import { fieldError, handleInput, msgString, plain, settingOrMsg } from './lib/input';
+import { commaList, failureStatus, fieldError, handleInput, msgString, plain, settingOrMsg } from './lib/input';
 import { describeNotification } from './lib/notification-msg';
 
 interface FallbackNodeDef extends NodeDef {
@@ -24,13 +24,6 @@ interface FallbackNodeDef extends NodeDef {
   roomId?: string;
 }
 
-function list(text: string | undefined): string[] {
-  return (text ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean);
-}
-
 /** The policy the node is configured with; the engine validates it (and names the field). */
 function configuredPolicy(def: FallbackNodeDef): FallbackPolicy {
   const on: FallbackTrigger[] = [];
@@ -39,7 +32,7 @@ function configuredPolicy(def: FallbackNodeDef): FallbackPolicy {
   if (def.onNoReceipt) on.push('no_receipt');
   if (def.onOutsideWindow) on.push('outside_window');
   const after = def.after?.trim();
-  return { channels: list(def.channels), on, ...(after ? { after } : {}) };
+  return { channels: commaList(def.channels), on, ...(after ? { after } : {}) };
 }
 
 /** null clears; `msg.fallback` (an object, or null) overrides the node's settings. */
@@ -102,7 +95,7 @@ export = function (RED: NodeAPI): void {
         });
       })
       .catch((error: unknown) => {
-        node.status({ fill: 'red', shape: 'ring', text: (error as Error).message.slice(0, 40) });
+        node.status(failureStatus(error));
         node.error((error as Error).message);
       });
 

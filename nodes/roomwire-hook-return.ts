@@ -1,9 +1,9 @@
 // `roomwire-hook-return`: completes the sync hook request named by msg.hook.id with a decision
 // (allow, block, modify) and the side effects the flow attached (tasks, observations, injected
 // events, room metadata updates), like `http response` completes an `http in` request.
-import type { HookDecision, InjectedEvent, JsonObject, ObservationInput, TaskInput } from '@roomwire/runtime';
+import type { HookDecision } from '@roomwire/runtime';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { fieldError, handleInput } from './lib/input';
+import { defined, fieldError, handleInput } from './lib/input';
 import { settleRequest } from './lib/hook-requests';
 
 interface HookReturnNodeDef extends NodeDef {
@@ -11,57 +11,31 @@ interface HookReturnNodeDef extends NodeDef {
   reason?: string;
 }
 
-const ACTIONS = ['allow', 'block', 'modify'] as const;
-type Action = (typeof ACTIONS)[number];
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** An optional msg list whose items must be objects with a string `key` (the engine trusts hook output). */
-function listOf<T>(msg: NodeMessageInFlow, field: string, key: string): T[] | undefined {
-  const value = msg[field];
-  if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value)) throw fieldError(`msg.${field}`, 'must be an array');
-  value.forEach((item, i) => {
-    if (!isObject(item) || typeof item[key] !== 'string' || item[key] === '') {
-      throw fieldError(`msg.${field}[${i}].${key}`, 'is required (a non-empty string)');
-    }
-  });
-  return value as T[];
-}
-
+/**
+ * The decision from the node's setting and the msg. The engine checks it like any input (an
+ * unknown action, a task without a title...) and a bad one fails the hook: its fail mode decides.
+ */
 function decisionOf(msg: NodeMessageInFlow, def: HookReturnNodeDef): HookDecision {
-  const action = (def.action && def.action !== 'msg' ? def.action : (msg.action ?? 'allow')) as Action;
-  if (!ACTIONS.includes(action)) throw fieldError('msg.action', 'must be allow, block or modify');
-  const decision: HookDecision = { action };
+  const action = def.action && def.action !== 'msg' ? def.action : (msg.action ?? 'allow');
+  const decision = {
+    action,
+    ...defined({ tasks: msg.tasks, observations: msg.observations, inject: msg.inject, metadataUpdates: msg.metadataUpdates }),
+  } as HookDecision;
   if (action === 'block') {
-    const reason = msg.reason ?? def.reason;
-    if (reason !== undefined && reason !== '' && typeof reason !== 'string') throw fieldError('msg.reason', 'must be a string');
-    if (reason) decision.reason = reason;
+    const reason = msg.reason ?? (def.reason || undefined);
+    if (reason !== undefined) decision.reason = reason as string;
   }
   if (action === 'modify') {
     const event = msg.payload;
     if (!isObject(event) || (event.content === undefined && event.metadata === undefined)) {
       throw fieldError('msg.payload', 'must be the event with the content and/or metadata that replace the original');
     }
-    if (event.content !== undefined) decision.content = event.content as HookDecision['content'];
-    if (event.metadata !== undefined) decision.metadata = event.metadata as JsonObject;
+    Object.assign(decision, defined({ content: event.content, metadata: event.metadata }));
   }
-  const tasks = listOf<TaskInput>(msg, 'tasks', 'title');
-  const observations = listOf<ObservationInput>(msg, 'observations', 'content');
-  const inject = msg.inject;
-  if (inject !== undefined && inject !== null) {
-    if (!Array.isArray(inject) || inject.some((item) => !isObject(item))) throw fieldError('msg.inject', 'must be an array of {content, to?, visibility?, type?}');
-    decision.inject = inject as InjectedEvent[];
-  }
-  const updates = msg.metadataUpdates;
-  if (updates !== undefined && updates !== null) {
-    if (!isObject(updates)) throw fieldError('msg.metadataUpdates', 'must be an object');
-    decision.metadataUpdates = updates as JsonObject;
-  }
-  if (tasks) decision.tasks = tasks;
-  if (observations) decision.observations = observations;
   // The answer to an on_identity `unknown` question (a flow as the identity resolver).
   const identityId = msg.identityId;
   if (identityId !== undefined && identityId !== null && identityId !== '') {
@@ -99,7 +73,7 @@ export = function (RED: NodeAPI): void {
         node.status({ fill: 'yellow', shape: 'ring', text: 'late: already settled' });
         return null;
       }
-      node.status({ fill: 'green', shape: 'dot', text: decision.action ?? 'allow' });
+      node.status({ fill: 'green', shape: 'dot', text: String(decision.action) });
       return null;
     });
   }

@@ -4,7 +4,7 @@
 import { HOOK_TRIGGERS, SYNC_TRIGGERS, type HookContext, type HookDecision, type HookFilters, type HookSettings, type HookTrigger } from '@roomwire/runtime';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { useEngine } from './lib/engine-user';
-import { plain } from './lib/input';
+import { commaList, plain } from './lib/input';
 import { failRequestsOf, openRequest, pendingCount } from './lib/hook-requests';
 
 interface HookNodeDef extends NodeDef {
@@ -24,13 +24,6 @@ interface HookNodeDef extends NodeDef {
 
 const MAX_TIMEOUT_MS = 120_000;
 
-function list(text: string | undefined): string[] {
-  return (text ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean);
-}
-
 /** The hook's settings from the node's, or an error naming the setting that is wrong. */
 function settingsOf(def: HookNodeDef, fallbackName: string): HookSettings {
   const trigger = (def.trigger || 'before_broadcast') as HookTrigger;
@@ -41,13 +34,13 @@ function settingsOf(def: HookNodeDef, fallbackName: string): HookSettings {
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS) throw new Error(`timeoutMs: must be a whole number of ms from 1 to ${MAX_TIMEOUT_MS}`);
   const failMode = def.failMode || 'open';
   if (failMode !== 'open' && failMode !== 'closed') throw new Error('failMode: must be open or closed');
-  const directions = list(def.directions);
+  const directions = commaList(def.directions);
   if (directions.some((d) => d !== 'inbound' && d !== 'outbound')) throw new Error('directions: only inbound and outbound');
   const filters: HookFilters = {
-    channelTypes: list(def.channelTypes),
-    channelIds: list(def.channelIds),
+    channelTypes: commaList(def.channelTypes),
+    channelIds: commaList(def.channelIds),
     directions: directions as HookFilters['directions'],
-    eventTypes: list(def.eventTypes),
+    eventTypes: commaList(def.eventTypes),
   };
   return { name: def.name?.trim() || fallbackName, trigger, priority, roomId: def.roomId?.trim() || null, filters, timeoutMs, failMode };
 }
@@ -59,6 +52,8 @@ function hookMsg(context: HookContext, hook: { id?: string; name: string }): Nod
     payload: plain(event ?? context.detail ?? null),
     room: plain(context.room),
     sourceBinding: plain(context.sourceBinding ?? null),
+    // before_deliver / after_deliver: the participant being delivered to.
+    targetBinding: plain(context.targetBinding ?? null),
     writeGate: context.writeGate ?? null,
     detail: plain(context.detail ?? null),
     hook: { ...hook, trigger: context.trigger },

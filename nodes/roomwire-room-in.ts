@@ -4,6 +4,7 @@
 import type { Engine, Notification } from '@roomwire/runtime';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { useEngine } from './lib/engine-user';
+import { commaList, failureStatus } from './lib/input';
 import { deliveryMsg, describeNotification } from './lib/notification-msg';
 
 interface RoomInNodeDef extends NodeDef {
@@ -14,13 +15,6 @@ interface RoomInNodeDef extends NodeDef {
   eventTypes?: string;
   includeBlocked?: boolean;
   channelId?: string;
-}
-
-function list(text: string | undefined): string[] {
-  return (text ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean);
 }
 
 function clock(): string {
@@ -40,12 +34,12 @@ export = function (RED: NodeAPI): void {
       node.status({ fill: 'green', shape: 'dot', text: `${String(msg.topic)} ${clock()}` });
     };
     const listening = () => node.status({ fill: 'green', shape: 'ring', text: 'listening' });
-    const failed = (error: unknown) => node.status({ fill: 'red', shape: 'ring', text: (error as Error).message.slice(0, 40) });
+    const failed = (error: unknown) => node.status(failureStatus(error));
 
     function subscribeToEvents(running: Engine): void {
       const roomId = def.roomId?.trim();
-      const channelIds = list(def.channelIds);
-      const types = new Set(list(def.eventTypes));
+      const channelIds = commaList(def.channelIds);
+      const types = new Set(commaList(def.eventTypes));
       const wanted = (notification: Notification) => {
         const described = describeNotification(notification);
         if (roomId && notification.roomId !== roomId) return null;

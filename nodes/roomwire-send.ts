@@ -1,8 +1,9 @@
 // `roomwire-send`: writes msg.payload into a room as a participant (its permissions apply) or as
 // the system, through the `sendEvent` operation: hooks, mute, visibility and delivery included.
-import type { Content, RoomEvent } from '@roomwire/runtime';
+import type { RoomEvent } from '@roomwire/runtime';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { resolveBindingId } from './lib/binding-ref';
+import { contentOf } from './lib/content-input';
 import { useEngine } from './lib/engine-user';
 import { defined, fieldError, handleInput, msgString, plain, settingOrMsg } from './lib/input';
 
@@ -16,15 +17,6 @@ interface SendNodeDef extends NodeDef {
 interface SendResult {
   event: RoomEvent;
   duplicate: boolean;
-}
-
-/** A string is text; an object with a `type` is content as it is (the engine validates it). */
-function contentOf(payload: unknown): Content {
-  if (typeof payload === 'string') return { type: 'text', text: payload };
-  if (payload && typeof payload === 'object' && !Array.isArray(payload) && typeof (payload as Content).type === 'string') {
-    return payload as Content;
-  }
-  throw fieldError('payload', 'must be a string (text) or a content object with a type, e.g. {"type":"text","text":"hi"}');
 }
 
 function statusOf(event: RoomEvent, duplicate: boolean) {

@@ -4,6 +4,12 @@
 // A redeploy must not stack a second copy of a route, and Express cannot remove a route safely
 // while requests are in flight; so routes are mounted once per app and prefix, and each request is
 // dispatched to the engine that serves the prefix at that moment.
+//
+// The routes read the raw body themselves (signatures cover the exact bytes). Node-RED mounts the
+// editor's app before the HTTP In app, and when the editor's root covers ours (both are '/' by
+// default) its body parsers would consume every JSON body first; a guard at the top of the root app
+// marks our requests as parsed so that body parsers leave them alone, as core `http in` does for
+// its "do not parse the body" routes.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson, type createOperationsHandler, type createWebhookHandler } from '@roomwire/runtime';
 import type { Express } from 'express';
@@ -53,7 +59,40 @@ export function serveRoutes(app: Express, prefix: string, owner: string, handler
   };
 }
 
+/** The parts of an Express app used to put a middleware first, as core `http in` does. */
+interface RootApp {
+  use(handler: unknown): unknown;
+  _router: { stack: { handle: unknown }[] };
+}
+
+/** The top-level Express app that `app` is mounted in (Node-RED's server app), or `app` itself. */
+function rootOf(app: Express): RootApp {
+  let current: { parent?: unknown } = app as unknown as { parent?: unknown };
+  while (current.parent) current = current.parent as { parent?: unknown };
+  return current as unknown as RootApp;
+}
+
+/** Keeps body parsers mounted before `app` (the editor's) away from the bodies of our routes. */
+function guardBodies(app: Express, routes: AppRoutes): void {
+  const base = app.path().replace(/\/+$/, '');
+  const guard = (req: IncomingMessage & { _body?: boolean }, _res: ServerResponse, next: () => void) => {
+    // Express matches routes case-insensitively, so must the guard.
+    const path = (req.url ?? '').split('?')[0]!.toLowerCase();
+    for (const prefix of routes.mounted) {
+      // body-parser skips a request whose `_body` is set (body-parser/lib/types/json.js).
+      if (path.startsWith(`${base}${prefix}/`.toLowerCase())) req._body = true;
+    }
+    next();
+  };
+  const root = rootOf(app);
+  root.use(guard);
+  const stack = root._router.stack;
+  const index = stack.findIndex((layer) => layer.handle === guard);
+  stack.unshift(...stack.splice(index, 1));
+}
+
 function mount(app: Express, prefix: string, routes: AppRoutes): void {
+  if (routes.mounted.size === 0) guardBodies(app, routes);
   const dispatch = (kind: keyof RouteHandlers) => (req: IncomingMessage & { params: Record<string, string> }, res: ServerResponse) => {
     const served = routes.served.get(prefix);
     if (!served) {

@@ -1,7 +1,7 @@
 // Input handling shared by the flow nodes: one async handler per message; its result is sent, and
 // any error goes to done(err) (Catch nodes see it, with `code` from the engine) and to the status.
 import { RoomwireError } from '@roomwire/runtime';
-import type { Node, NodeMessage, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 
 export type InputHandler = (msg: NodeMessageInFlow) => Promise<NodeMessage | null>;
 
@@ -16,15 +16,25 @@ export function handleInput(node: Node, handler: InputHandler): void {
       },
       (error: unknown) => {
         const failure = error instanceof Error ? error : new Error(String(error));
-        node.status({ fill: 'red', shape: 'ring', text: shorten(failure.message) });
+        node.status(failureStatus(failure));
         done(failure);
       },
     );
   });
 }
 
-function shorten(text: string): string {
-  return text.length > STATUS_TEXT_LENGTH ? `${text.slice(0, STATUS_TEXT_LENGTH - 1)}…` : text;
+/** A red status for a failure, its message cut to what fits under a node on the canvas. */
+export function failureStatus(error: unknown): NodeStatus {
+  const text = error instanceof Error ? error.message : String(error);
+  return { fill: 'red', shape: 'ring', text: text.length > STATUS_TEXT_LENGTH ? `${text.slice(0, STATUS_TEXT_LENGTH - 1)}…` : text };
+}
+
+/** A comma-separated setting as a list, blanks left out. */
+export function commaList(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 /** An input error naming the field, in the engine's own form (`roomId: is required`). */

@@ -104,7 +104,8 @@ export class Engine {
   async call<T = unknown>(name: OperationName | string, input: unknown): Promise<T> {
     if (this.closed) throw new RoomwireError('internal', 'the engine is closed');
     const operation = findOperation(name);
-    const validated = operation.validate(input ?? {});
+    // An absent input means "no arguments"; null or anything else must pass the schema (an object).
+    const validated = operation.validate(input === undefined ? {} : input);
     return (await operation.handler(this.parts, validated as never)) as T;
   }
 

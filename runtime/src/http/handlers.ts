@@ -81,7 +81,10 @@ export function createWebhookHandler(engine: Engine, options: HttpHandlerOptions
   return guarded(async (req, res, params) => {
     if (req.method !== 'POST') throw new RoomwireError('invalid_input', 'webhooks accept POST only', 'method');
     const rawBody = await readBody(req, maxBody);
-    const url = `${options.publicBaseUrl ?? `http://${req.headers.host ?? 'localhost'}`}${req.url ?? ''}`;
+    // Express apps mounted under a path (Node-RED's httpNodeRoot) strip it from req.url; provider
+    // signatures that cover the URL (Twilio) need the path the provider called.
+    const path = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
+    const url = `${options.publicBaseUrl ?? `http://${req.headers.host ?? 'localhost'}`}${path}`;
     const result = await engine.handleWebhook(params.channelId ?? '', {
       method: req.method,
       url,

@@ -1,0 +1,93 @@
+// flows/webhook-room.json deployed into a real Node-RED for the end-to-end and fuzz tests, with
+// what a test needs beside it: the REST API token, a second webhook channel that requires
+// signatures, and (optionally) the demo channel's deliveries sent to a local receiver so the test
+// reads exactly what alice and bob were sent.
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { deployFlows, startNodeRed, type NodeRed } from '../support/node-red';
+import { until } from '../support/wait';
+
+export const TOKEN = 'webhook-room-e2e-token';
+export const SIGNED_CHANNEL = 'signed-webhook';
+export const SECRET = 'e2e-signing-secret';
+
+const FLOW_FILE = fileURLToPath(new URL('../../flows/webhook-room.json', import.meta.url));
+
+export interface FlowNode {
+  id: string;
+  type: string;
+  [key: string]: unknown;
+}
+
+export interface Demo {
+  nodeRed: NodeRed;
+  example: FlowNode[];
+  /** Runs an operation through the REST API. */
+  api(operation: string, input: unknown): Promise<{ status: number; body: any }>;
+  /** A POST under the HTTP node root (`demo/say/alice`), JSON unless the body is a string. */
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  /** Presses an inject node's button, as the editor does. */
+  inject(id: string): Promise<void>;
+}
+
+export async function readExample(): Promise<FlowNode[]> {
+  return JSON.parse(await readFile(FLOW_FILE, 'utf8')) as FlowNode[];
+}
+
+/** Starts Node-RED with the example; `inboxUrl` replaces the demo channel's outbound URL. */
+export async function startDemo(options: { inboxUrl?: string } = {}): Promise<Demo> {
+  const example = await readExample();
+  const flows: FlowNode[] = example.map((node) =>
+    node.id === 'demo-webhook-channel' && options.inboxUrl ? { ...node, outboundUrl: options.inboxUrl } : node,
+  );
+  const engine = flows.find((node) => node.type === 'roomwire-engine')!;
+  const signed: FlowNode = {
+    id: 'signed-webhook-channel',
+    type: 'roomwire-channel',
+    name: SIGNED_CHANNEL,
+    engine: engine.id,
+    channelId: SIGNED_CHANNEL,
+    channelType: 'webhook',
+    direction: 'bidirectional',
+    profile: '',
+    outboundUrl: options.inboxUrl ?? '/demo/inbox/{address}',
+  };
+  const nodeRed = await startNodeRed({ flows });
+  // Credentials cannot be seeded in a flow file: deploy them as the editor would.
+  await deployFlows(nodeRed, [
+    ...flows.map((node) => (node === engine ? { ...node, credentials: { apiToken: TOKEN } } : node)),
+    { ...signed, credentials: { secret: SECRET } },
+  ]);
+
+  const api = async (operation: string, input: unknown) => {
+    const res = await fetch(`${nodeRed.httpNodeUrl}roomwire/api/operations/${operation}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(input),
+    });
+    return { status: res.status, body: await res.json() };
+  };
+  const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${nodeRed.httpNodeUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // Left as text: the test says what it expected.
+    }
+    return { status: res.status, body: parsed };
+  };
+  const inject = async (id: string) => {
+    const res = await fetch(`${nodeRed.baseUrl}inject/${id}`, { method: 'POST' });
+    if (!res.ok) throw new Error(`inject ${id}: ${res.status}`);
+  };
+
+  // The start-up inject creates room demo with its three participants.
+  await until(async () => (await api('getRoom', { roomId: 'demo' })).body.bindings?.length === 3, 'room demo and its participants');
+  return { nodeRed, example, api, post, inject };
+}

@@ -1,0 +1,236 @@
+// DESIGN.md section 14, "no crash on any input: a fuzz test proves it", for the HTTP entry points
+// of a running Node-RED: the webhook endpoint (unsigned and signed channels, unknown channels),
+// the REST API (with and without the token) and the demo flow's say endpoints. Thousands of
+// malformed requests, each made invalid on purpose in one of many ways: every answer is a 4xx
+// with a JSON error (naming the field where there is one), never a 5xx; Node-RED keeps running;
+// and nothing is stored, as the room, timeline and side effect counts before and after show.
+import { signWebhookBody } from '@roomwire/runtime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SECRET, SIGNED_CHANNEL, TOKEN, startDemo, type Demo } from './demo-flow';
+
+const REQUESTS_PER_TARGET = 1500;
+const CONCURRENCY = 32;
+const WEBHOOK_LIMIT = 1024 * 1024;
+const SAY_LIMIT = 64 * 1024;
+
+let demo: Demo;
+
+beforeAll(async () => {
+  demo = await startDemo();
+});
+
+afterAll(async () => {
+  await demo?.nodeRed.stop();
+});
+
+/** A deterministic generator, so a failure can be replayed from the seed in its message. */
+function random(seed: number) {
+  // mulberry32: neighbouring seeds give unrelated sequences.
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+  const int = (n: number) => Math.floor(next() * n);
+  const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
+  const text = (max: number) => Array.from({ length: int(max) }, () => String.fromCharCode(int(3) === 0 ? 0x20 + int(0x5f) : int(0xd7ff))).join('');
+  const junk = (): unknown =>
+    pick<() => unknown>([
+      () => int(1e9) - 5e8,
+      () => next(),
+      () => text(40),
+      () => '',
+      () => null,
+      () => int(2) === 0,
+      () => [junk(), junk()],
+      () => ({ [text(8) || 'k']: junk() }),
+      () => 'x'.repeat(300 + int(40_000)),
+    ])();
+  return { int, pick, text, junk };
+}
+
+type Random = ReturnType<typeof random>;
+
+interface Attempt {
+  target: string;
+  path: string;
+  body: string | Uint8Array<ArrayBuffer>;
+  headers: Record<string, string>;
+  method?: string;
+}
+
+const json = { 'content-type': 'application/json' };
+
+/** A webhook body the provider's schema must reject: one of many ways to be wrong. */
+function badInbound(r: Random): string | Uint8Array<ArrayBuffer> {
+  const base: Record<string, unknown> = { from: `fuzz-${r.int(1e6)}`, text: r.text(20) || 'x' };
+  const mutations: (() => string | Uint8Array<ArrayBuffer>)[] = [
+    () => JSON.stringify({ ...base, [`unknown_${r.int(1e6)}`]: r.junk() }),
+    () => JSON.stringify({ ...base, from: r.pick([r.int(100), null, true, [], {}, '', 'f'.repeat(257)]) }),
+    () => JSON.stringify({ text: base.text }),
+    () => JSON.stringify({ ...base, text: r.pick([r.int(100), null, false, [], {}, '', 't'.repeat(32_769)]) }),
+    () => JSON.stringify({ ...base, content: { type: 'text', text: 'both' } }),
+    () => JSON.stringify({ from: base.from, content: r.pick(['text', 7, [], null, { type: 7 }]) }),
+    () => JSON.stringify({ ...base, correlationId: 'c'.repeat(129 + r.int(100)) }),
+    () => JSON.stringify({ ...base, metadata: r.pick(['m', 1, [], true]) }),
+    () => JSON.stringify({ ...base, roomId: `no-such-room-${r.int(1e6)}` }),
+    () => JSON.stringify({ type: 'status', deliveryId: `dlv_${r.int(1e9)}`, status: r.pick(['sent', 'delivered', 'read', 'failed']) }),
+    () => JSON.stringify({ type: 'status', deliveryId: 'x', status: r.pick(['done', '', 1, null]) }),
+    () => JSON.stringify({ type: r.pick(['event', 'STATUS', 1]), ...base }),
+    () => JSON.stringify(r.pick([[base], 42, 'a string', true])),
+    () => JSON.stringify(base).slice(0, 1 + r.int(20)),
+    () => `{${r.text(30)}`,
+    () => new Uint8Array([0x7b, 0x22, 0x66, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]),
+    () => JSON.stringify({ ...base, text: 'x'.repeat(WEBHOOK_LIMIT) }),
+  ];
+  return r.pick(mutations)();
+}
+
+function webhookAttempt(r: Random): Attempt {
+  const kind = r.int(10);
+  if (kind < 6) return { target: 'webhook', path: 'roomwire/webhook/demo-webhook', body: badInbound(r), headers: json };
+  if (kind < 9) {
+    // A well-formed message on the signed channel, with a signature that is wrong in some way.
+    const body = JSON.stringify({ from: `fuzz-${r.int(1e6)}`, text: 'signed?' });
+    const now = Math.floor(Date.now() / 1000);
+    const headers = r.pick<Record<string, string>>([
+      {},
+      { 'x-roomwire-timestamp': String(now) },
+      { 'x-roomwire-timestamp': String(now), 'x-roomwire-signature': signWebhookBody('not the secret', now, body) },
+      { 'x-roomwire-timestamp': String(now - 3600), 'x-roomwire-signature': signWebhookBody(SECRET, now - 3600, body) },
+      { 'x-roomwire-timestamp': 'soon', 'x-roomwire-signature': signWebhookBody(SECRET, now, body) },
+      { 'x-roomwire-timestamp': String(now), 'x-roomwire-signature': signWebhookBody(SECRET, now, `${body} `) },
+      { 'x-roomwire-timestamp': String(now), 'x-roomwire-signature': `sha256=${r.text(64)}`.replace(/[^\x20-\x7e]/g, '0') },
+    ]);
+    return { target: 'webhook (signed)', path: `roomwire/webhook/${SIGNED_CHANNEL}`, body, headers: { ...json, ...headers } };
+  }
+  return { target: 'webhook (unknown channel)', path: `roomwire/webhook/${r.pick(['nope', 'demo-observer', 'x'.repeat(200)])}`, body: badInbound(r), headers: json };
+}
+
+function restAttempt(r: Random, operations: string[]): Attempt {
+  const auth = { ...json, authorization: `Bearer ${TOKEN}` };
+  const kind = r.int(10);
+  if (kind === 0) {
+    const headers = r.pick([json, { ...json, authorization: 'Bearer wrong' }, { ...json, authorization: TOKEN }, { ...json, authorization: `Bearer ${TOKEN}x` }]);
+    return { target: 'rest (no token)', path: `roomwire/api/operations/${r.pick(operations)}`, body: '{}', headers };
+  }
+  if (kind === 1) return { target: 'rest (unknown operation)', path: `roomwire/api/operations/${r.pick(['dropTables', 'createroom', 'x'])}`, body: '{}', headers: auth };
+  if (kind === 2) return { target: 'rest (GET)', path: `roomwire/api/operations/${r.pick(operations)}`, body: '', headers: auth, method: 'GET' };
+  const operation = r.pick(operations);
+  const body = r.pick<() => string>([
+    // Every operation's schema refuses fields it does not know.
+    () => JSON.stringify({ [`unknown_${r.int(1e6)}`]: r.junk(), roomId: r.junk(), bindingId: r.junk() }),
+    () => JSON.stringify({ roomId: r.pick([1, [], {}, '', 'has spaces', 'r'.repeat(129)]), unknownToo: true }),
+    () => JSON.stringify(r.pick([[], 1, 'text', true])),
+    () => `{"roomId": ${r.text(10)}`,
+    () => `[${'['.repeat(r.int(50))}`,
+    () => JSON.stringify({ content: { type: 'text', text: 'x'.repeat(WEBHOOK_LIMIT) } }),
+  ])();
+  return { target: 'rest', path: `roomwire/api/operations/${operation}`, body, headers: auth };
+}
+
+function sayAttempt(r: Random): Attempt {
+  const path = `demo/say/${r.pick(['alice', 'bob'])}`;
+  const body = r.pick<() => string>([
+    () => `{"text": ${r.text(10)}`,
+    () => JSON.stringify(r.pick([[1], 2, 'text', true, null])),
+    () => JSON.stringify({ text: r.pick([1, null, true, [], '']) }),
+    () => JSON.stringify({ said: 'no text field' }),
+    () => JSON.stringify({ content: r.pick([{ type: 'bogus' }, { type: 'text' }, { type: 'text', text: '' }, 'str', 5]) }),
+    () => JSON.stringify({ text: 'x'.repeat(SAY_LIMIT + r.int(1000)) }),
+  ])();
+  return { target: 'demo say', path, body, headers: json };
+}
+
+interface Outcome {
+  attempt: Attempt;
+  seed: number;
+  status: number;
+  body: unknown;
+}
+
+async function fire(attempt: Attempt, seed: number): Promise<Outcome> {
+  const res = await fetch(`${demo.nodeRed.httpNodeUrl}${attempt.path}`, {
+    method: attempt.method ?? 'POST',
+    headers: attempt.headers,
+    body: attempt.method === 'GET' ? undefined : attempt.body,
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Not JSON: reported by the assertion below.
+  }
+  return { attempt, seed, status: res.status, body };
+}
+
+async function runAll(attempts: (() => Attempt)[]): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < attempts.length) {
+      const seed = next++;
+      outcomes.push(await fire(attempts[seed]!(), seed));
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return outcomes;
+}
+
+/** What is stored: rooms, every room's timeline with blocked events (audit), and side effects. */
+async function storedCounts(): Promise<Record<string, number>> {
+  const { body } = await demo.api('listRooms', { states: ['active', 'paused', 'closed', 'archived'], limit: 1000 });
+  const counts: Record<string, number> = { rooms: body.rooms.length };
+  for (const room of body.rooms as { id: string }[]) {
+    counts[`events:${room.id}`] = (await demo.api('getTimeline', { roomId: room.id, audit: true, limit: 1000 })).body.events.length;
+    counts[`sideEffects:${room.id}`] = (await demo.api('listSideEffects', { roomId: room.id })).body.sideEffects.length;
+  }
+  return counts;
+}
+
+/** Why an answer breaks the contract, or null when it keeps it. */
+function violation(outcome: Outcome): string | null {
+  if (outcome.status < 400 || outcome.status >= 500) return `status ${outcome.status}`;
+  const error = (outcome.body as { error?: { code?: unknown; message?: unknown; field?: unknown } } | null)?.error;
+  if (!error || typeof error.code !== 'string' || typeof error.message !== 'string') return 'no JSON error';
+  const namesField = error.code === 'invalid_input' || error.code === 'payload_too_large';
+  if (namesField && (typeof error.field !== 'string' || error.field === '' || !error.message.includes(error.field))) return 'no field named';
+  return null;
+}
+
+describe('HTTP entry points under malformed input', () => {
+  it('answer every request with a 4xx JSON error, never a 5xx, store nothing and keep running', async () => {
+    const listed = await fetch(`${demo.nodeRed.httpNodeUrl}roomwire/api/operations`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const operations = ((await listed.json()) as { operations: { name: string }[] }).operations.map((o) => o.name);
+    const before = await storedCounts();
+
+    const attempts: (() => Attempt)[] = [];
+    for (let i = 0; i < REQUESTS_PER_TARGET; i++) {
+      const seed = attempts.length;
+      attempts.push(() => webhookAttempt(random(seed + 1)));
+      attempts.push(() => restAttempt(random(seed + 2), operations));
+      attempts.push(() => sayAttempt(random(seed + 3)));
+    }
+    const outcomes = await runAll(attempts);
+
+    const broken = outcomes
+      .map((outcome) => ({ outcome, why: violation(outcome) }))
+      .filter((entry) => entry.why !== null)
+      .slice(0, 5)
+      .map(({ outcome, why }) => `${why} from ${outcome.attempt.target} (seed ${outcome.seed}): ${outcome.status} ${JSON.stringify(outcome.body).slice(0, 300)}`);
+    expect(broken).toEqual([]);
+    expect(outcomes).toHaveLength(REQUESTS_PER_TARGET * 3);
+    // The generator reached every entry point and every kind of refusal.
+    expect(new Set(outcomes.map((o) => o.attempt.target)).size).toBe(8);
+    expect([...new Set(outcomes.map((o) => o.status))].sort()).toEqual([400, 401, 403, 404, 413]);
+
+    expect(await storedCounts()).toEqual(before);
+    // Still serving: a valid message goes through.
+    expect((await demo.post('demo/say/alice', { text: 'still here' })).status).toBe(200);
+    expect(demo.nodeRed.logs()).not.toMatch(/\[error\]|Unhandled|uncaught/i);
+  });
+});
