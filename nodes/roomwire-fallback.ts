@@ -3,9 +3,9 @@
 // The engine decides when to fall back; this node only configures it and reports what happened.
 import type { Binding, FallbackPolicy, FallbackTrigger, Notification } from '@roomwire/runtime';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { resolveBindingId } from './lib/binding-ref';
+import { targetBindingId } from './lib/binding-ref';
 import { useEngine } from './lib/engine-user';
-import { commaList, failureStatus, fieldError, handleInput, msgString, plain, settingOrMsg } from './lib/input';
+import { commaList, failureStatus, fieldError, handleInput, plain } from './lib/input';
 import { describeNotification } from './lib/notification-msg';
 
 interface FallbackNodeDef extends NodeDef {
@@ -64,13 +64,7 @@ export = function (RED: NodeAPI): void {
     let unsubscribe: (() => void) | undefined;
 
     handleInput(node, async (msg) => {
-      const bindingId = await resolveBindingId(engine(), {
-        bindingId: settingOrMsg(def.bindingId, msg, 'bindingId'),
-        roomId: msgString(msg, 'roomId'),
-        channelId: msgString(msg, 'channelId'),
-        address: msgString(msg, 'address'),
-      });
-      if (!bindingId) throw fieldError('bindingId', 'is required: set it on the node, as msg.bindingId, or name the participant with msg.roomId and msg.address');
+      const bindingId = await targetBindingId(engine(), def.bindingId, msg);
       const fallback = wantedPolicy(def, msg);
       const binding = await engine().call<Binding>('setFallback', { bindingId, fallback });
       node.status(

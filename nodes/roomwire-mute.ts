@@ -2,9 +2,9 @@
 // binding still reads; its writes are stored blocked (`muted`) while their side effects still flow.
 import type { Binding } from '@roomwire/runtime';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { resolveBindingId } from './lib/binding-ref';
+import { targetBindingId } from './lib/binding-ref';
 import { useEngine, type EngineRef } from './lib/engine-user';
-import { fieldError, handleInput, msgString, plain, settingOrMsg } from './lib/input';
+import { fieldError, handleInput, plain } from './lib/input';
 
 interface MuteNodeDef extends NodeDef {
   engine: string;
@@ -35,13 +35,7 @@ export = function (RED: NodeAPI): void {
     const engine = useEngine(RED, node, def.engine);
 
     handleInput(node, async (msg) => {
-      const bindingId = await resolveBindingId(engine(), {
-        bindingId: settingOrMsg(def.bindingId, msg, 'bindingId'),
-        roomId: msgString(msg, 'roomId'),
-        channelId: msgString(msg, 'channelId'),
-        address: msgString(msg, 'address'),
-      });
-      if (!bindingId) throw fieldError('bindingId', 'is required: set it on the node, as msg.bindingId, or name the participant with msg.roomId and msg.address');
+      const bindingId = await targetBindingId(engine(), def.bindingId, msg);
       const muted = await wantMuted(def.action, msg, engine, bindingId);
       const binding = await engine().call<Binding>('updateBinding', { bindingId, muted });
       node.status({ fill: muted ? 'yellow' : 'green', shape: 'dot', text: `${muted ? 'muted' : 'unmuted'} ${binding.address}` });

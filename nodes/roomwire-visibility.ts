@@ -3,9 +3,9 @@
 // written, so a change never rewrites who could see the past.
 import type { Access, Binding, Visibility } from '@roomwire/runtime';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { resolveBindingId } from './lib/binding-ref';
+import { targetBindingId } from './lib/binding-ref';
 import { useEngine } from './lib/engine-user';
-import { defined, fieldError, handleInput, msgString, plain, settingOrMsg } from './lib/input';
+import { defined, fieldError, handleInput, plain } from './lib/input';
 
 interface VisibilityNodeDef extends NodeDef {
   engine: string;
@@ -43,13 +43,7 @@ export = function (RED: NodeAPI): void {
     const engine = useEngine(RED, node, def.engine);
 
     handleInput(node, async (msg) => {
-      const bindingId = await resolveBindingId(engine(), {
-        bindingId: settingOrMsg(def.bindingId, msg, 'bindingId'),
-        roomId: msgString(msg, 'roomId'),
-        channelId: msgString(msg, 'channelId'),
-        address: msgString(msg, 'address'),
-      });
-      if (!bindingId) throw fieldError('bindingId', 'is required: set it on the node, as msg.bindingId, or name the participant with msg.roomId and msg.address');
+      const bindingId = await targetBindingId(engine(), def.bindingId, msg);
       const changes = defined({ visibility: visibilityOf(def, msg), access: accessOf(def, msg) });
       if (Object.keys(changes).length === 0) throw fieldError('visibility', 'nothing to change: set visibility or access on the node, or msg.visibility / msg.access');
       const binding = await engine().call<Binding>('updateBinding', { bindingId, ...changes });

@@ -2,7 +2,8 @@
 // (what a flow usually knows: "bob in room demo"). The address is looked up through the
 // `getRoom` operation, never in the store.
 import { RoomwireError, type Binding } from '@roomwire/runtime';
-import { fieldError } from './input';
+import type { NodeMessageInFlow } from 'node-red';
+import { fieldError, msgString, settingOrMsg } from './input';
 import type { SharedEngine } from './shared-engine';
 
 export interface BindingRef {
@@ -27,4 +28,22 @@ export async function resolveBindingId(shared: SharedEngine, ref: BindingRef): P
   }
   if (matches.length > 1) throw fieldError('channelId', `${JSON.stringify(ref.address)} is bound on several channels of ${where}: set msg.channelId`);
   return matches[0]!.id;
+}
+
+/**
+ * The participant a node acts on (mute, visibility, fallback): the node's binding id, else
+ * msg.bindingId, else msg.roomId + msg.address (+ msg.channelId). Refuses, naming the field, when
+ * the message names nobody.
+ */
+export async function targetBindingId(shared: SharedEngine, configuredBindingId: string | undefined, msg: NodeMessageInFlow): Promise<string> {
+  const bindingId = await resolveBindingId(shared, {
+    bindingId: settingOrMsg(configuredBindingId, msg, 'bindingId'),
+    roomId: msgString(msg, 'roomId'),
+    channelId: msgString(msg, 'channelId'),
+    address: msgString(msg, 'address'),
+  });
+  if (!bindingId) {
+    throw fieldError('bindingId', 'is required: set it on the node, as msg.bindingId, or name the participant with msg.roomId and msg.address');
+  }
+  return bindingId;
 }
