@@ -1,11 +1,13 @@
 // Binding operations: attach a participant's channel to a room, change its permissions, detach it.
-import { invalid, notFound } from '../errors';
-import type { FallbackPolicy } from '../model';
+import { RoomwireError, invalid, notFound } from '../errors';
+import type { EngineParts } from '../engine-parts';
+import { normaliseAddress } from '../identity';
+import type { Binding, FallbackPolicy } from '../model';
 import { attachBinding, detachBinding, updateBinding, type AttachInput, type BindingChanges } from '../rooms';
 import { rejoinBinding } from '../membership';
 import { operation, type Operation } from './define';
 import { validateContent } from '../content-validation';
-import { checkMetadata } from './shared';
+import { checkMetadata, requireRoom } from './shared';
 import * as s from './schemas';
 
 export const bindingOperations: Operation<any, unknown>[] = [
@@ -98,4 +100,31 @@ export const bindingOperations: Operation<any, unknown>[] = [
     if (!binding) throw notFound('binding', input.bindingId, 'bindingId');
     return parts.cache.peek(binding.roomId)?.binding(binding.id) ?? binding;
   }),
+  operation<{ roomId: string; address: string; channelId?: string }, unknown>(
+    'findBinding',
+    'The participant of a room with this address ("bob in room demo"), optionally on one channel. The address is normalised for each channel type (a phone number written any way matches). Refuses when no participant, or several on different channels, match.',
+    false,
+    { roomId: s.id, address: s.address, channelId: s.id },
+    ['roomId', 'address'],
+    async (parts, input) => {
+      const { bindings } = await roomBindings(parts, input.roomId);
+      const matches = bindings.filter((b) => {
+        if (b.state === 'left' || (input.channelId && b.channelId !== input.channelId)) return false;
+        try {
+          return normaliseAddress(b.channelType, input.address).address === b.address;
+        } catch {
+          return false; // not an address of this binding's channel type
+        }
+      });
+      const where = `room ${input.roomId}${input.channelId ? ` on channel ${input.channelId}` : ''}`;
+      if (matches.length === 0) throw new RoomwireError('not_found', `${JSON.stringify(input.address)} is not a participant of ${where}`, 'address');
+      if (matches.length > 1) throw invalid('channelId', `${JSON.stringify(input.address)} is bound on several channels of ${where}: name the channel`);
+      return matches[0]!;
+    },
+  ),
 ];
+
+async function roomBindings(parts: EngineParts, roomId: string): Promise<{ bindings: Binding[] }> {
+  await requireRoom(parts, roomId);
+  return { bindings: parts.cache.peek(roomId)?.bindings ?? (await parts.store.listBindings(roomId)) };
+}
