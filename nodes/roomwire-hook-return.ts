@@ -36,17 +36,10 @@ function decisionOf(msg: NodeMessageInFlow, def: HookReturnNodeDef): HookDecisio
     }
     Object.assign(decision, defined({ content: event.content, metadata: event.metadata }));
   }
-  // The answer to an on_identity `unknown` question (a flow as the identity resolver).
-  const identityId = msg.identityId;
-  if (identityId !== undefined && identityId !== null && identityId !== '') {
-    if (typeof identityId !== 'string') throw fieldError('msg.identityId', 'must be a string (the identity the address belongs to)');
-    decision.identityId = identityId;
-  }
-  const identity = msg.identity;
-  if (identity !== undefined && identity !== null) {
-    if (!isObject(identity)) throw fieldError('msg.identity', 'must be an object {displayName?, externalId?, metadata?}');
-    decision.identity = identity as HookDecision['identity'];
-  }
+  // The answer to an on_identity `unknown` question (a flow as the identity resolver). The engine's
+  // resolver checks it (identity/resolver.ts): a malformed answer leaves it to the default resolver.
+  if (msg.identityId !== undefined && msg.identityId !== null && msg.identityId !== '') decision.identityId = msg.identityId as string;
+  if (msg.identity !== undefined && msg.identity !== null) decision.identity = msg.identity as HookDecision['identity'];
   return decision;
 }
 

@@ -132,6 +132,28 @@ describe('pluggable resolver: an on_identity hook answers `unknown`', () => {
     never.resolve();
   });
 
+  it('a malformed answer (wrong types, unknown fields) is refused and the default resolver decides', async () => {
+    const t = await openIdentityEngine();
+    const answers: unknown[] = [{ identityId: 42 }, { identity: 'Ada' }, { identity: { externalId: 7 } }, { identity: { displayName: 'x', isAdmin: true } }];
+    let next = 0;
+    t.engine.registerHook({ name: 'crm', trigger: 'on_identity' }, (context) =>
+      context.detail?.change === 'unknown' ? (answers[next++] as never) : undefined,
+    );
+    for (const [i, from] of ['+15550100021', '+15550100022', '+15550100023', '+15550100024'].entries()) {
+      const accepted = await t.inboundOn('sms', { from });
+      const identityId = (await roomOf(t.engine, accepted.roomId)).bindings[0]!.identityId!;
+      const identity = await t.engine.call<Identity>('getIdentity', { identityId });
+      // Created by the default resolver: only the address, none of the malformed answer's fields.
+      expect({ i, externalId: identity.externalId, displayName: identity.displayName, metadata: identity.metadata }).toEqual({
+        i,
+        externalId: null,
+        displayName: null,
+        metadata: {},
+      });
+    }
+    expect(next).toBe(4);
+  });
+
   it('hooks are asked in priority order; the first answer decides; a channel-type filter narrows what a hook is asked', async () => {
     const t = await openIdentityEngine();
     const a = await t.engine.call<Identity>('createIdentity', { displayName: 'A' });
