@@ -21,7 +21,7 @@ interface SendResult {
 
 function statusOf(event: RoomEvent, duplicate: boolean) {
   if (duplicate) return { fill: 'grey', shape: 'ring', text: `duplicate of #${event.index}` } as const;
-  if (event.status === 'blocked') return { fill: 'yellow', shape: 'ring', text: `#${event.index} blocked: ${event.blockedBy}` } as const;
+  if (event.status === 'blocked') return { fill: 'yellow', shape: 'ring', text: `#${event.index} blocked: ${event.blockedBy}${event.blockReason ? ` (${event.blockReason})` : ''}` } as const;
   return { fill: 'green', shape: 'dot', text: `sent #${event.index}` } as const;
 }
 

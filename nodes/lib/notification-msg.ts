@@ -31,6 +31,7 @@ export function describeNotification(notification: Notification): DescribedNotif
           eventId: event.id,
           bindingId: event.source.bindingId,
           correlationId: event.correlationId,
+          ...(event.status === 'blocked' ? { blockedBy: event.blockedBy, blockReason: event.blockReason ?? null } : {}),
         },
       };
     }

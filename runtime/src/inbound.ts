@@ -1,6 +1,7 @@
 // Provider traffic into the engine: verify the signature before anything else, parse, then route
 // each message to a room (DESIGN.md section 3 step 2) and write it through the pipeline.
 // Provider retries (same provider message id) return the original event and store nothing.
+import { createHash } from 'node:crypto';
 import type { EngineParts } from './engine-parts';
 import { RoomwireError } from './errors';
 import type { Content, RoomEvent } from './model';
@@ -25,13 +26,22 @@ export async function handleInbound(parts: EngineParts, channelId: string, reque
   if (!registered || !registered.provider.parseInbound) {
     throw new RoomwireError('not_found', `no inbound channel ${JSON.stringify(channelId)}`, 'channelId');
   }
-  registered.provider.verifyInbound?.(request);
+  const verified = registered.provider.verifyInbound?.(request);
   const items = registered.provider.parseInbound(request);
   const accepted: unknown[] = [];
-  for (const item of items) {
+  for (const [position, item] of items.entries()) {
     if (item.kind === 'message') {
-      const { event, duplicate } = await receiveMessage(parts, registered, item);
-      accepted.push({ kind: 'message', eventId: event.id, roomId: event.roomId, index: event.index, status: event.status, duplicate });
+      const message = item.providerMessageId || !verified?.replayKey ? item : { ...item, providerMessageId: replayMessageId(verified.replayKey, position) };
+      const { event, duplicate } = await receiveMessage(parts, registered, message);
+      accepted.push({
+        kind: 'message',
+        eventId: event.id,
+        roomId: event.roomId,
+        index: event.index,
+        status: event.status,
+        ...(event.blockedBy ? { blockedBy: event.blockedBy, blockReason: event.blockReason ?? null } : {}),
+        duplicate,
+      });
     } else {
       const delivery = await parts.delivery.applyStatus({
         channelId,
@@ -47,6 +57,20 @@ export async function handleInbound(parts: EngineParts, channelId: string, reque
   return { status: 200, body: { accepted } };
 }
 
+/**
+ * The provider message id of a signed message that brought none: derived from the request's
+ * signature, so a replay of the same signed request is a duplicate, durably and on every instance
+ * (the store's unique index on channel and provider message id decides).
+ */
+function replayMessageId(replayKey: string, position: number): string {
+  return `signature:${createHash('sha256').update(replayKey).digest('hex').slice(0, 32)}:${position}`;
+}
+
+/** Provider retries are recognised by this pair, in the in-flight map and in the store alike. */
+function providerMessageKey(channelId: string, providerMessageId: string): string {
+  return `${channelId}\u0000${providerMessageId}`;
+}
+
 export async function receiveMessage(
   parts: EngineParts,
   registered: RegisteredChannel,
@@ -56,7 +80,7 @@ export async function receiveMessage(
   // Provider payloads meet the same limits as any write (DESIGN.md section 14: every entry point validates).
   validateContent(message.content);
   checkMetadataSize(message.metadata, 'metadata');
-  const key = message.providerMessageId ? `${channelId}\u0000${message.providerMessageId}` : null;
+  const key = message.providerMessageId ? providerMessageKey(channelId, message.providerMessageId) : null;
   if (key) {
     const inflight = parts.inflightProviderMessages.get(key);
     if (inflight) return { event: await inflight, duplicate: true };
@@ -73,7 +97,7 @@ export async function receiveMessage(
       content: message.content,
       correlationId: message.correlationId,
       metadata: message.metadata,
-      provider: { name: registered.provider.name, messageId: message.providerMessageId, raw: message.raw },
+      provider: { name: registered.provider.name, channelId, messageId: message.providerMessageId, raw: message.raw },
     });
   })();
   if (!key) {

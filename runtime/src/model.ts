@@ -70,6 +70,8 @@ export interface Binding {
   state: BindingState;
   direction: Direction;
   lastReadIndex: number;
+  /** Set when the binding leaves: the room's newest index then. Its history ends there (DESIGN.md section 4). */
+  leftAtIndex?: number | null;
   /** Time of this participant's newest inbound message: opens a channel's session window. */
   lastInboundAt?: string | null;
   /** Content sent instead of free-form messages outside the session window (a template). */
@@ -123,6 +125,8 @@ export interface RoomEvent {
   visibility: Visibility;
   status: EventStatus;
   blockedBy: string | null;
+  /** Why a hook blocked the event (its `block` reason, or why it failed closed); kept for the writer and audits. */
+  blockReason?: string | null;
   correlationId: string | null;
   idempotencyKey: string | null;
   chainDepth: number;

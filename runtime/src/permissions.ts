@@ -50,10 +50,12 @@ export function planTargets(event: Pick<RoomEvent, 'visibility' | 'source' | 'st
 /**
  * History as `reader` may see it: committed events that pass visibility, from a binding that can
  * read (a write-only or no-access binding still sees its own events). Blocked events are never
- * part of anyone's history; only an audit read shows them.
+ * part of anyone's history; only an audit read shows them. A binding that has left keeps its past:
+ * its history ends at the index where it left.
  */
-export function canSeeInHistory(reader: Binding, event: Pick<RoomEvent, 'visibility' | 'source' | 'status'>): boolean {
+export function canSeeInHistory(reader: Binding, event: Pick<RoomEvent, 'index' | 'visibility' | 'source' | 'status'>): boolean {
   if (event.status !== 'committed') return false;
+  if (reader.state === 'left' && event.index > (reader.leftAtIndex ?? Number.MAX_SAFE_INTEGER)) return false;
   const own = event.source.bindingId === reader.id;
   if (own) return true;
   return canRead(reader) && passesVisibility(reader, event.visibility, event.source.bindingId);

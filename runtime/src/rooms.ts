@@ -237,6 +237,7 @@ export async function updateBinding(parts: EngineParts, bindingId: string, chang
     const after: Binding = {
       ...before,
       ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)),
+      ...(changes.state === 'left' && before.state !== 'left' ? { leftAtIndex: loaded.room.latestIndex } : {}),
       updatedAt: now,
     };
     const changed = describeChanges(before, after);

@@ -25,15 +25,16 @@ export function compileValidator<T>(schema: Schema, root = ''): (input: unknown)
 export const MAX_JSON_DEPTH = 64;
 
 /**
- * Inputs are JSON on every surface. A value JSON cannot carry (a cycle, a BigInt, a function, NaN)
- * or nested absurdly deep would otherwise pass a schema that only looks at the top (metadata, custom
+ * Inputs are JSON on every surface. A value JSON cannot carry (a cycle, a BigInt, a function, NaN,
+ * a string that is not well-formed Unicode) or nested absurdly deep would otherwise pass a schema that only looks at the top (metadata, custom
  * data) and fail later when it is serialized for the store, as a 500 for the caller's mistake.
  */
 function notJsonError(input: unknown, root: string): { field: string; message: string } | null {
   const ancestors = new Set<object>();
   const walk = (value: unknown, path: string, depth: number): { field: string; message: string } | null => {
     const field = path || '(input)';
-    if (value === null || typeof value === 'string' || typeof value === 'boolean' || value === undefined) return null;
+    if (typeof value === 'string') return isWellFormed(value) ? null : { field, message: LONE_SURROGATE };
+    if (value === null || typeof value === 'boolean' || value === undefined) return null;
     if (typeof value === 'number') return Number.isFinite(value) ? null : { field, message: 'must be a finite number' };
     if (typeof value !== 'object') return { field, message: `must be JSON, not a ${typeof value}` };
     if (depth >= MAX_JSON_DEPTH) return { field, message: `nested deeper than ${MAX_JSON_DEPTH} levels` };
@@ -47,6 +48,7 @@ function notJsonError(input: unknown, root: string): { field: string; message: s
         }
       } else {
         for (const key of Object.keys(value)) {
+          if (!isWellFormed(key)) return { field: path ? `${path}.${JSON.stringify(key)}` : JSON.stringify(key), message: `(a key) ${LONE_SURROGATE}` };
           const error = walk((value as Record<string, unknown>)[key], path ? `${path}.${key}` : key, depth + 1);
           if (error) return error;
         }
@@ -57,6 +59,17 @@ function notJsonError(input: unknown, root: string): { field: string; message: s
     }
   };
   return walk(input, root, 0);
+}
+
+/**
+ * SQLite and every JSON encoder store a lone UTF-16 surrogate as U+FFFD, so the string written is
+ * not the one later looked up (an address would never match again). Such strings are refused at
+ * the door, on every surface, instead of being silently altered.
+ */
+const LONE_SURROGATE = 'contains a lone UTF-16 surrogate (not well-formed Unicode)';
+
+function isWellFormed(text: string): boolean {
+  return (text as string & { isWellFormed(): boolean }).isWellFormed();
 }
 
 /** Prefer errors deep in the input; for a `oneOf`/`anyOf` miss, the branch errors say more. */

@@ -50,6 +50,49 @@ describe('DESIGN §7 hooks', () => {
     expect(texts(await timeline(engine, room.id))).toEqual(['a question']);
   });
 
+
+  it('7 a block reason is kept on the event, returned to the writer and carried by the notification', async () => {
+    const { engine } = await openTestEngine();
+    const { room, b } = await createRoom(engine);
+    const notified: RoomEvent[] = [];
+    engine.subscribe((n) => {
+      if (n.kind === 'event' && n.event.type === 'message') notified.push(n.event);
+    });
+    engine.registerHook({ name: 'moderation', trigger: 'before_broadcast' }, (c) =>
+      c.event!.content.text === 'buy now' ? { action: 'block', reason: 'spam' } : undefined,
+    );
+    const blocked = await send(engine, room.id, { bindingId: b['visitor-1']!.id, text: 'buy now' });
+    const allowed = await send(engine, room.id, { bindingId: b['visitor-1']!.id, text: 'hello' });
+    expect(blocked).toMatchObject({ status: 'blocked', blockedBy: 'moderation', blockReason: 'spam' });
+    expect(allowed.blockReason ?? null).toBeNull();
+    const audit = messages(await timeline(engine, room.id, { audit: true }));
+    expect(audit.map((e) => e.blockReason ?? null)).toEqual(['spam', null]);
+    await until(() => notified.length === 2, 'both notifications');
+    expect(notified.map((e) => e.blockReason ?? null)).toEqual(['spam', null]);
+    // A provider's write gets the reason in the webhook answer.
+    const answer = await inbound(engine, { text: 'buy now', id: 'sms-spam-1' });
+    expect(answer).toMatchObject({ status: 'blocked', blockedBy: 'moderation', blockReason: 'spam' });
+  });
+
+  it('7 modify with nothing to modify is a malformed decision: failMode closed blocks, open allows', async () => {
+    const { engine } = await openTestEngine();
+    const { room, b } = await createRoom(engine);
+    let answer: unknown = { action: 'modify' };
+    engine.registerHook({ name: 'strict', trigger: 'before_broadcast', failMode: 'closed' }, () => answer as never);
+    const empty = await send(engine, room.id, { bindingId: b['visitor-1']!.id, text: 'original' });
+    expect(empty).toMatchObject({ status: 'blocked', blockedBy: 'strict' });
+    expect(empty.blockReason).toMatch(/hook failed closed: .*content/);
+    // The same hook with something to modify goes through.
+    answer = { action: 'modify', content: { type: 'text', text: 'rewritten' } };
+    const modified = await send(engine, room.id, { bindingId: b['visitor-1']!.id, text: 'original' });
+    expect(modified).toMatchObject({ status: 'committed', content: { text: 'rewritten' } });
+
+    const open = await openTestEngine();
+    const other = await createRoom(open.engine);
+    open.engine.registerHook({ name: 'lenient', trigger: 'before_broadcast', failMode: 'open' }, () => ({ action: 'modify' }) as never);
+    const through = await send(open.engine, other.room.id, { bindingId: other.b['visitor-1']!.id, text: 'original' });
+    expect(through).toMatchObject({ status: 'committed', content: { text: 'original' } });
+  });
   it('7 before_broadcast modify(event): the modified content and metadata are committed and delivered', async () => {
     const { engine, sms } = await openTestEngine();
     const { room, b } = await createRoom(engine);

@@ -230,6 +230,25 @@ describe('DESIGN §4 permissions', () => {
     expect(unread.unread).toBe(1);
   });
 
+  it('4 a binding that has left keeps its past: its history ends where it left and it counts no unread after', async () => {
+    const { engine } = await openTestEngine();
+    const { room, b } = await createRoom(engine, [
+      { channelId: 'web', address: 'leaver' },
+      { channelId: 'web', address: 'stayer' },
+      { channelId: 'console', address: 'agent-1' },
+    ]);
+    await send(engine, room.id, { bindingId: b['agent-1']!.id, text: 'before leaving' });
+    await engine.call('detachBinding', { bindingId: b.leaver!.id });
+    await send(engine, room.id, { bindingId: b['agent-1']!.id, text: 'after leaving' });
+    await send(engine, room.id, { bindingId: b['agent-1']!.id, text: 'later still' });
+
+    expect(texts(await timeline(engine, room.id, { bindingId: b.leaver!.id }))).toEqual(['before leaving']);
+    expect(await engine.call('getUnreadCount', { bindingId: b.leaver!.id })).toMatchObject({ unread: 1 });
+    // The same writes reach a binding that stayed: the cut is the leaving, not the messages.
+    expect(texts(await timeline(engine, room.id, { bindingId: b.stayer!.id }))).toEqual(['before leaving', 'after leaving', 'later still']);
+    expect(await engine.call('getUnreadCount', { bindingId: b.stayer!.id })).toMatchObject({ unread: 3 });
+  });
+
   it('4 changing a binding later never rewrites who could see the past', async () => {
     const { engine } = await openTestEngine();
     const { room, b } = await createRoom(engine, [

@@ -43,6 +43,10 @@ const validate = compileValidator<HookDecision | null | undefined>({
     },
     metadataUpdates: { type: 'object' },
   },
+  // A `modify` that names nothing to modify is malformed, not an allow: a fail-closed moderation
+  // hook answering it must not let the original through.
+  if: { properties: { action: { const: 'modify' } }, required: ['action'] },
+  then: { anyOf: [{ required: ['content'] }, { required: ['metadata'] }] },
 });
 
 /** Throws (naming the field) when a hook's decision is not a decision; `undefined` means allow. */

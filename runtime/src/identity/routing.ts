@@ -1,9 +1,13 @@
 // DESIGN.md section 3 step 2, by identity: a provider message goes to the `active` or `paused`
-// room where the sender's identity is bound with this address on the message's channel type; else
-// where the person is bound on that channel type with another of their addresses; else, when the
-// room's policy is `metadata.routing: 'identity'`, their open room on another channel type (a new
-// binding for this channel is attached). Never a guess: several candidates at the first level
-// that has any open a new room.
+// room where the sender is bound with this address on the very channel it arrived through; else
+// where the person is bound on that channel type (another channel of the type, or another of
+// their addresses); else, when the room's policy is `metadata.routing: 'identity'`, their open room
+// on another channel type. Never a guess: several candidates at the first level that has any open
+// a new room.
+//
+// A write is only as trusted as the channel it arrived through: identity may choose the room, but
+// the message is always written as a binding of the arrival channel (attached when missing), never
+// as the person's binding on another channel whose signature check the request did not pass.
 import type { RegisteredChannel } from '../channels';
 import type { EngineParts } from '../engine-parts';
 import { RoomwireError } from '../errors';
@@ -36,7 +40,7 @@ export async function routeInbound(
   const from = addressForChannel(channel.type, channel.id, message.from, 'from');
   if (message.roomId) {
     const loaded = await parts.cache.load(message.roomId);
-    const binding = loaded?.bindings.find((b) => b.channelType === channel.type && b.address === from && b.state !== 'left');
+    const binding = loaded?.bindings.find((b) => b.channelId === channel.id && b.address === from && b.state !== 'left');
     if (!binding) throw new RoomwireError('forbidden', `${from} is not a participant of room ${message.roomId}`, 'roomId');
     return { roomId: message.roomId, bindingId: await joinIfInvited(parts, binding) };
   }
@@ -45,9 +49,10 @@ export async function routeInbound(
   return parts.serial.run(`route:${resolved}`, async () => {
     const bindings = (await bindingsOfPerson(parts, resolved)).filter((b) => b.state !== 'left');
     const sameType = bindings.filter((b) => b.channelType === channel.type);
-    // Rooms where this very address is bound come first; then the person's other addresses of this
-    // channel type (a second number, an alias from a merge); then, by room policy, other channel types.
-    const exact = sameType.filter((b) => b.address === from);
+    // Rooms where this very address is bound on this channel come first; then the person's other
+    // bindings of this channel type (another channel of the type, a second number, an alias from a
+    // merge); then, by room policy, other channel types.
+    const exact = sameType.filter((b) => b.channelId === channel.id && b.address === from);
     const exactRooms = new Set(exact.map((b) => b.roomId));
     const sameTypeRooms = new Set(sameType.map((b) => b.roomId));
     let roomId: string | null = null;
@@ -55,8 +60,8 @@ export async function routeInbound(
     if (exactRooms.size === 0 && sameTypeRooms.size === 1) roomId = sameType[0]!.roomId;
     else if (exactRooms.size === 0 && sameTypeRooms.size === 0) roomId = await identityRoutedRoom(parts, bindings);
     if (roomId) {
-      // Another address of the same person (an alias, a second number, a new channel type): it
-      // joins the room on the channel it wrote from, so replies go back where they came from.
+      // Another address or channel of the same person: it joins the room on the channel it wrote
+      // from, so replies go back where they came from and the event names its true channel.
       try {
         const { binding } = await attachBinding(parts, { roomId, channelId: channel.id, address: from, displayName: message.displayName });
         return { roomId, bindingId: await joinIfInvited(parts, binding) };

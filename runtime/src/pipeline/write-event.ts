@@ -30,8 +30,8 @@ export interface WriteEventInput {
   chainDepth?: number;
   /** An inbound plain-text answer matched to an offered option. */
   reply?: RoomEvent['reply'];
-  /** Set by inbound provider traffic. */
-  provider?: { name: string; messageId?: string; raw: Json };
+  /** Set by inbound provider traffic; `channelId` is the channel the request arrived (and was verified) through. */
+  provider?: { name: string; channelId: string; messageId?: string; raw: Json };
 }
 
 export interface WriteEventResult {
@@ -74,6 +74,11 @@ async function writeInRoom(parts: EngineParts, input: WriteEventInput): Promise<
   if (input.bindingId && !source) throw notFound('binding', input.bindingId, 'bindingId');
   if (source?.state === 'left') {
     throw new RoomwireError('forbidden', `binding ${source.id} has left room ${room.id}; attach it again to write`, 'bindingId');
+  }
+  // A provider write speaks only as a binding of the channel it arrived through: the event's
+  // channel is then both what the signature vouched for and the key provider retries are found by.
+  if (input.provider && source?.channelId !== input.provider.channelId) {
+    throw new RoomwireError('forbidden', `a message that arrived on channel ${input.provider.channelId} cannot be written as binding ${input.bindingId ?? '(none)'}`, 'bindingId');
   }
 
   if (input.idempotencyKey) {
@@ -136,7 +141,7 @@ async function writeInRoom(parts: EngineParts, input: WriteEventInput): Promise<
         parts.logger.warn(`hook ${failure.hook} failed (${failure.failMode}): ${failure.error}`);
       }
       event = outcome.event;
-      if (outcome.blockedBy) event = { ...event, status: 'blocked', blockedBy: outcome.blockedBy };
+      if (outcome.blockedBy) event = { ...event, status: 'blocked', blockedBy: outcome.blockedBy, blockReason: outcome.blockReason };
       for (const { hook, task } of outcome.tasks) {
         sideEffects.push(sideEffect(room.id, event.id, 'task', { status: 'open', ...task } as JsonObject, hook, now));
       }

@@ -61,11 +61,21 @@ export type ParsedInbound =
       raw: Json;
     };
 
+/** What a successful signature check proves about one request. */
+export interface VerifiedInbound {
+  /**
+   * A value unique to this signed request (the signature over body and timestamp). Messages that
+   * carry no provider message id are deduplicated by it, so a captured request replayed within
+   * the signature's time window is stored once.
+   */
+  replayKey?: string;
+}
+
 export interface Provider {
   readonly name: string;
   send(message: OutboundMessage): Promise<SendResult>;
   /** Throws a RoomwireError (`unauthorized`) when the request is not signed by the provider's secret. */
-  verifyInbound?(request: InboundRequest): void;
+  verifyInbound?(request: InboundRequest): VerifiedInbound | void;
   /** Throws a RoomwireError (`invalid_input`, naming the field) for a payload it cannot read. */
   parseInbound?(request: InboundRequest): ParsedInbound[];
   close?(): Promise<void>;

@@ -8,7 +8,7 @@ import { RoomwireError } from '../errors';
 import type { Content, Json, JsonObject } from '../model';
 import { compileValidator } from '../validation';
 import { HttpPostError, JsonPoster, type PostResult } from './http-post';
-import { ProviderError, type InboundRequest, type OutboundMessage, type ParsedInbound, type Provider, type SendResult } from './contract';
+import { ProviderError, type InboundRequest, type VerifiedInbound, type OutboundMessage, type ParsedInbound, type Provider, type SendResult } from './contract';
 
 export const SIGNATURE_HEADER = 'x-roomwire-signature';
 export const TIMESTAMP_HEADER = 'x-roomwire-timestamp';
@@ -131,8 +131,8 @@ export function createWebhookProvider(options: WebhookProviderOptions): Provider
       poster.close();
     },
 
-    verifyInbound(request: InboundRequest): void {
-      if (!options.secret) return;
+    verifyInbound(request: InboundRequest): VerifiedInbound {
+      if (!options.secret) return {};
       const signature = header(request, SIGNATURE_HEADER);
       const timestamp = header(request, TIMESTAMP_HEADER);
       if (!signature || !timestamp) {
@@ -147,6 +147,7 @@ export function createWebhookProvider(options: WebhookProviderOptions): Provider
       if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
         throw new RoomwireError('forbidden', `${SIGNATURE_HEADER} does not match the request body`);
       }
+      return { replayKey: signature };
     },
 
     parseInbound(request: InboundRequest): ParsedInbound[] {

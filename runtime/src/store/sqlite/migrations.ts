@@ -126,4 +126,14 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX deliveries_by_binding ON deliveries(binding_id);
     `,
   },
+  {
+    version: 4,
+    description: 'bindings that left before leftAtIndex was recorded: their history ends at the last event before they left',
+    sql: `
+      UPDATE bindings SET data = json_set(data, '$.leftAtIndex', COALESCE(
+        (SELECT MAX(e.idx) FROM events e WHERE e.room_id = bindings.room_id AND e.created_at < json_extract(bindings.data, '$.updatedAt')),
+        -1))
+      WHERE state = 'left' AND json_extract(data, '$.leftAtIndex') IS NULL;
+    `,
+  },
 ];
