@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import helper from 'node-red-node-test-helper';
 import type { NodeAPI } from 'node-red';
+export { until } from '../support/wait';
 
 const require = createRequire(import.meta.url);
 helper.init(require.resolve('node-red'));
@@ -151,15 +152,6 @@ export const errors = (id: string) => calls(id, 'error').map((args) => String(ar
 export const warnings = (id: string) => calls(id, 'warn').map((args) => String(args[0]));
 export const infos = (id: string) => calls(id, 'log').map((args) => String(args[0]));
 
-export async function until<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** Serves the HTTP In app the nodes got (in the test helper it is not attached to a server). */
 export async function serveHttpNode(): Promise<{ url: string; close(): Promise<void> }> {

@@ -23,6 +23,7 @@ import {
   type RoomEvent,
   type SendResult,
 } from '../../../runtime/src';
+export { until } from '../../support/wait';
 
 const cleanups: (() => unknown)[] = [];
 
@@ -271,13 +272,3 @@ export function sql<T = unknown>(path: string, statement: string): Promise<T[]> 
   });
 }
 
-/** Polls until `probe` holds (real time): for deliveries that run on real backoff timers. */
-export async function until<T>(probe: () => T | false | undefined | Promise<T | false | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

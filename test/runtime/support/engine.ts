@@ -20,6 +20,7 @@ import {
   type RoomEvent,
 } from '../../../runtime/src';
 import { startLocalServer, type LocalServer } from './http';
+export { until } from '../../support/wait';
 
 export const SECRET = 'test-secret-do-not-use';
 
@@ -220,16 +221,6 @@ export function deferred<T = void>(): Deferred<T> {
   return { promise, resolve };
 }
 
-/** Polls until `probe` returns something truthy (no fixed sleeps). */
-export async function until<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 2000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 /** The RoomwireError a call rejects with (fails the test if it resolves or throws something else). */
 export async function rejection(promise: Promise<unknown>): Promise<{ code: string; field?: string; httpStatus: number; message: string }> {
