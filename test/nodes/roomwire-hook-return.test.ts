@@ -84,7 +84,7 @@ describe('roomwire-hook-return', () => {
   it('takes the decision from msg.action and msg.reason', async () => {
     const { alice } = await load();
     const { event } = await decide(alice, 'from-msg', (msg) => ({ ...msg, action: 'block', reason: 'from the msg' }));
-    expect(event).toMatchObject({ status: 'blocked', blockedBy: 'moderation' });
+    expect(event).toMatchObject({ status: 'blocked', blockedBy: 'moderation', blockReason: 'from the msg' });
   });
 
   it("modifies: the content and metadata of msg.payload replace the original's", async () => {

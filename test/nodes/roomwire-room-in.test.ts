@@ -90,7 +90,18 @@ describe('roomwire-room-in: events mode', () => {
     await engineOf().call('updateBinding', { bindingId: bob, muted: true });
     const next = nextMessage('out');
     await say('r1', bob, 'muted');
-    expect((await next).payload).toMatchObject({ status: 'blocked', blockedBy: 'muted' });
+    const msg = await next;
+    expect(msg.payload).toMatchObject({ status: 'blocked', blockedBy: 'muted' });
+    expect(msg).toMatchObject({ blockedBy: 'muted', blockReason: null });
+  });
+
+  it("carries a hook's block reason on the msg", async () => {
+    await load({ eventTypes: 'message', includeBlocked: true });
+    const { bob } = await room();
+    (await engineOf().ready()).registerHook({ name: 'moderation', trigger: 'before_broadcast' }, () => ({ action: 'block', reason: 'spam' }));
+    const next = nextMessage('out');
+    await say('r1', bob, 'buy now');
+    expect(await next).toMatchObject({ blockedBy: 'moderation', blockReason: 'spam', payload: { blockReason: 'spam' } });
   });
 
   it('emits tasks, binding changes and deliveries under their own types', async () => {
