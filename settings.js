@@ -6,6 +6,8 @@
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
+// This checkout's own package entry (`require('@roomwire/node-red')` from a user's settings.js).
+const { rejectHostileBodies } = require('./dist/nodes/lib/index.js');
 
 const dataDir = path.resolve(process.env.ROOMWIRE_DATA_DIR || path.join(__dirname, 'data'));
 fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -40,6 +42,10 @@ module.exports = {
   // body it sees (@node-red/editor-api). Requests for /api/ skip it, unread: Roomwire's webhook
   // routes read the raw bytes (signatures cover them) and would otherwise wait for a body forever.
   httpAdminMiddleware: (req, res, next) => next(req.url.startsWith('/api/') ? 'router' : undefined),
+  // Every `http in` route refuses bodies nested deeper than the engine accepts (64 levels) or
+  // larger than it accepts (1 MB) before a flow sees them: a few kilobytes nested thousands of
+  // levels deep would otherwise end the process in Node-RED's deep clone of the message.
+  httpNodeMiddleware: rejectHostileBodies(),
 
   // Node-RED's own files (flows, credentials, context, user settings) stay apart from Roomwire's.
   userDir: path.join(dataDir, 'node-red'),
