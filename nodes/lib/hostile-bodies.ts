@@ -48,9 +48,8 @@ export function rejectHostileBodies(options: HostileBodyOptions = {}): Middlewar
 
   return (req, res, next) => {
     const refuse = (error: RoomwireError) => {
-      // The rest of an unread body is not worth reading: close the connection after the answer.
-      res.setHeader('connection', 'close');
       sendJson(res, error.httpStatus, error.toJSON());
+      // Whatever is left of the body is discarded as it arrives, and the connection stays usable.
       req.resume();
     };
     const kind = bodyKind(req.headers['content-type']);
