@@ -89,7 +89,8 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
       'Node-RED to listen',
       options.startTimeoutMs ?? 30_000,
     );
-    await until(async () => (await fetch(`${baseUrl}settings`).catch(() => undefined))?.ok, 'the admin API');
+    // auth/login answers with or without adminAuth (it says which login the editor needs).
+    await until(async () => (await fetch(`${baseUrl}auth/login`).catch(() => undefined))?.ok, 'the admin API');
     await waitForStartedFlows(() => output, 0);
     return {
       baseUrl,
