@@ -1,11 +1,16 @@
 // Node-RED settings for `npm start` (scripts/start.js). Every value a user may want to change
 // comes from the environment, so that a fresh clone runs without editing this file:
 //   PORT (1880), HOST (127.0.0.1), ROOMWIRE_DATA_DIR (<checkout>/data),
-//   ROOMWIRE_DB (<data dir>/roomwire.sqlite), ROOMWIRE_CREDENTIAL_SECRET (generated file).
+//   ROOMWIRE_DB (<data dir>/roomwire.sqlite), ROOMWIRE_CREDENTIAL_SECRET (generated file),
+//   ROOMWIRE_PUBLIC_URL (the address providers reach this Node-RED at, through a tunnel or proxy),
+//   ROOMWIRE_ADMIN_USER (admin), ROOMWIRE_ADMIN_PASSWORD or ROOMWIRE_ADMIN_PASSWORD_HASH (bcrypt).
 'use strict';
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
+// This checkout's own package entry (`require('@roomwire/node-red')` from a user's settings.js).
+const { rejectHostileBodies } = require('./dist/nodes/lib/index.js');
+const { adminAuth } = require('./scripts/admin-auth.js');
 
 const dataDir = path.resolve(process.env.ROOMWIRE_DATA_DIR || path.join(__dirname, 'data'));
 fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -31,15 +36,25 @@ function credentialSecret() {
   return secret;
 }
 
+const uiHost = process.env.HOST || '127.0.0.1';
+
 module.exports = {
-  uiHost: process.env.HOST || '127.0.0.1',
+  uiHost,
   uiPort: Number(process.env.PORT || 1880),
+  // A login for the editor as soon as other machines can reach it (scripts/admin-auth.js); none on
+  // loopback unless the environment sets a password. npm start also refuses admin requests
+  // addressed to host names other than this Node-RED's own (scripts/admin-guard.js).
+  adminAuth: adminAuth({ env: process.env, host: uiHost, dataDir, print: (text) => console.log(text) }),
   httpAdminRoot: '/',
   httpNodeRoot: '/api',
   // The editor's app is mounted at '/' ahead of the HTTP In app, and it parses every JSON and form
   // body it sees (@node-red/editor-api). Requests for /api/ skip it, unread: Roomwire's webhook
   // routes read the raw bytes (signatures cover them) and would otherwise wait for a body forever.
   httpAdminMiddleware: (req, res, next) => next(req.url.startsWith('/api/') ? 'router' : undefined),
+  // Every `http in` route refuses bodies nested deeper than the engine accepts (64 levels) or
+  // larger than it accepts (1 MB) before a flow sees them: a few kilobytes nested thousands of
+  // levels deep would otherwise end the process in Node-RED's deep clone of the message.
+  httpNodeMiddleware: rejectHostileBodies(),
 
   // Node-RED's own files (flows, credentials, context, user settings) stay apart from Roomwire's.
   userDir: path.join(dataDir, 'node-red'),

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createOperationsHandler, createWebhookHandler, type Engine } from '@roomwire/runtime';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { EngineConfigNode } from './lib/engine-user';
+import { quietClientAborts } from './lib/client-aborts';
 import { normalisePrefix, serveRoutes, type RouteHandlers } from './lib/http-routes';
 import { SharedEngine } from './lib/shared-engine';
 
@@ -45,10 +46,15 @@ export = function (RED: NodeAPI): void {
     let handlers: Promise<RouteHandlers> | undefined;
     const routeHandlers = () =>
       (handlers ??= node.shared.ready().then((engine: Engine) => {
-        const options = { apiToken: node.credentials.apiToken || undefined, onError: (error: unknown) => node.error(String(error)) };
+        const options = {
+          apiToken: node.credentials.apiToken || undefined,
+          onError: (error: unknown) => node.error(String(error)),
+          onDebug: (message: string) => node.debug(message),
+        };
         return { webhook: createWebhookHandler(engine, options), operations: createOperationsHandler(engine, options) };
       }));
     let releaseRoutes = () => {};
+    quietClientAborts(RED.httpNode, (message) => RED.log.debug(message));
     try {
       releaseRoutes = serveRoutes(RED.httpNode, normalisePrefix(def.httpPrefix || '/roomwire'), node.id, routeHandlers);
     } catch (error) {

@@ -10,15 +10,41 @@ if (process.argv.length > 2) {
   process.exit(2);
 }
 
+const { StartupRefusal, publicUrl } = require('./admin-auth');
+const { guardAdminRequests } = require('./admin-guard');
+
 const settingsFile = path.join(__dirname, '..', 'settings.js');
 // The same object red.js gets from the require cache, with the values it will run with.
-const settings = require(settingsFile);
+const settings = loadSettings();
 
 seedFlows();
 const redJs = require.resolve('node-red/red.js');
 process.argv = [process.argv[0], redJs, '--settings', settingsFile];
 require(redJs);
+// red.js creates its HTTP server in a promise callback queued while it loaded; this one runs next,
+// before the flows start and long before the server listens.
+queueMicrotask(guardAdmin);
 announceWhenListening();
+
+function loadSettings() {
+  try {
+    return require(settingsFile);
+  } catch (err) {
+    if (!(err instanceof StartupRefusal)) throw err;
+    console.error(`npm start: ${err.message}`);
+    process.exit(1);
+  }
+}
+
+function guardAdmin() {
+  const RED = require('node-red');
+  if (!RED.server) {
+    // Fail closed: an editor without its guard must not listen.
+    console.error('npm start: Node-RED created no HTTP server to guard; not starting');
+    process.exit(1);
+  }
+  guardAdminRequests(RED.server, { nodeRoot: settings.httpNodeRoot, host: settings.uiHost, publicUrl: publicUrl(process.env) });
+}
 
 // First start: open the default example instead of an empty editor. ROOMWIRE_SEED_FLOW names
 // another flow file (tests use it); an existing flows file is never touched.
@@ -54,9 +80,6 @@ function announceWhenListening() {
     if (!server || !server.listening) return;
     clearInterval(timer);
     RED.log.info(`Roomwire editor: ${editorUrl(server.address().port)}  database: ${process.env.ROOMWIRE_DB}`);
-    if (!settings.adminAuth && !isLoopback(settings.uiHost)) {
-      RED.log.warn('The editor is reachable from other machines without a password: set adminAuth in settings.js');
-    }
   }, 100);
   timer.unref();
 }
@@ -64,8 +87,4 @@ function announceWhenListening() {
 function editorUrl(port) {
   const host = { '0.0.0.0': '127.0.0.1', '::': 'localhost' }[settings.uiHost] || settings.uiHost;
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}${settings.httpAdminRoot}`;
-}
-
-function isLoopback(host) {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }

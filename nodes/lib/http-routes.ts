@@ -66,7 +66,7 @@ interface RootApp {
 }
 
 /** The top-level Express app that `app` is mounted in (Node-RED's server app), or `app` itself. */
-function rootOf(app: Express): RootApp {
+export function rootOf(app: Express): RootApp {
   let current: { parent?: unknown } = app as unknown as { parent?: unknown };
   while (current.parent) current = current.parent as { parent?: unknown };
   return current as unknown as RootApp;

@@ -15,4 +15,6 @@ export { FlowProvider } from './providers/flow';
 export { SqliteStore } from './store/sqlite/sqlite-store';
 export type { Store, WriteSet } from './store/store';
 export { canRead, writeGate, planTargets, canSeeInHistory, passesVisibility } from './permissions';
-export { createWebhookHandler, createOperationsHandler, readBody, sendJson, type HttpHandlerOptions } from './http/handlers';
+export { createWebhookHandler, createOperationsHandler, readBody, sendJson, ClientGoneError, MAX_BODY_BYTES, type HttpHandlerOptions } from './http/handlers';
+export { jsonNestsDeeperThan, valueNestsDeeperThan } from './http/nesting';
+export { MAX_JSON_DEPTH } from './validation';

@@ -6,12 +6,11 @@
 // and nothing is stored, as the room, timeline and side effect counts before and after show.
 import { signWebhookBody } from '@roomwire/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { badInbound, badOperationInput, badSaid, random, type Random } from '../support/hostile-requests';
 import { SECRET, SIGNED_CHANNEL, TOKEN, startDemo, type Demo } from './demo-flow';
 
 const REQUESTS_PER_TARGET = 1500;
 const CONCURRENCY = 32;
-const WEBHOOK_LIMIT = 1024 * 1024;
-const SAY_LIMIT = 64 * 1024;
 
 let demo: Demo;
 
@@ -23,37 +22,6 @@ afterAll(async () => {
   await demo?.nodeRed.stop();
 });
 
-/** A deterministic generator, so a failure can be replayed from the seed in its message. */
-function random(seed: number) {
-  // mulberry32: neighbouring seeds give unrelated sequences.
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
-  const text = (max: number) => Array.from({ length: int(max) }, () => String.fromCharCode(int(3) === 0 ? 0x20 + int(0x5f) : int(0xd7ff))).join('');
-  const junk = (): unknown =>
-    pick<() => unknown>([
-      () => int(1e9) - 5e8,
-      () => next(),
-      () => text(40),
-      () => '',
-      () => null,
-      () => int(2) === 0,
-      () => [junk(), junk()],
-      () => ({ [text(8) || 'k']: junk() }),
-      () => 'x'.repeat(300 + int(40_000)),
-    ])();
-  return { int, pick, text, junk };
-}
-
-type Random = ReturnType<typeof random>;
-
 interface Attempt {
   target: string;
   path: string;
@@ -63,31 +31,6 @@ interface Attempt {
 }
 
 const json = { 'content-type': 'application/json' };
-
-/** A webhook body the provider's schema must reject: one of many ways to be wrong. */
-function badInbound(r: Random): string | Uint8Array<ArrayBuffer> {
-  const base: Record<string, unknown> = { from: `fuzz-${r.int(1e6)}`, text: r.text(20) || 'x' };
-  const mutations: (() => string | Uint8Array<ArrayBuffer>)[] = [
-    () => JSON.stringify({ ...base, [`unknown_${r.int(1e6)}`]: r.junk() }),
-    () => JSON.stringify({ ...base, from: r.pick([r.int(100), null, true, [], {}, '', 'f'.repeat(257)]) }),
-    () => JSON.stringify({ text: base.text }),
-    () => JSON.stringify({ ...base, text: r.pick([r.int(100), null, false, [], {}, '', 't'.repeat(32_769)]) }),
-    () => JSON.stringify({ ...base, content: { type: 'text', text: 'both' } }),
-    () => JSON.stringify({ from: base.from, content: r.pick(['text', 7, [], null, { type: 7 }]) }),
-    () => JSON.stringify({ ...base, correlationId: 'c'.repeat(129 + r.int(100)) }),
-    () => JSON.stringify({ ...base, metadata: r.pick(['m', 1, [], true]) }),
-    () => JSON.stringify({ ...base, roomId: `no-such-room-${r.int(1e6)}` }),
-    () => JSON.stringify({ type: 'status', deliveryId: `dlv_${r.int(1e9)}`, status: r.pick(['sent', 'delivered', 'read', 'failed']) }),
-    () => JSON.stringify({ type: 'status', deliveryId: 'x', status: r.pick(['done', '', 1, null]) }),
-    () => JSON.stringify({ type: r.pick(['event', 'STATUS', 1]), ...base }),
-    () => JSON.stringify(r.pick([[base], 42, 'a string', true])),
-    () => JSON.stringify(base).slice(0, 1 + r.int(20)),
-    () => `{${r.text(30)}`,
-    () => new Uint8Array([0x7b, 0x22, 0x66, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]),
-    () => JSON.stringify({ ...base, text: 'x'.repeat(WEBHOOK_LIMIT) }),
-  ];
-  return r.pick(mutations)();
-}
 
 function webhookAttempt(r: Random): Attempt {
   const kind = r.int(10);
@@ -120,28 +63,13 @@ function restAttempt(r: Random, operations: string[]): Attempt {
   if (kind === 1) return { target: 'rest (unknown operation)', path: `roomwire/api/operations/${r.pick(['dropTables', 'createroom', 'x'])}`, body: '{}', headers: auth };
   if (kind === 2) return { target: 'rest (GET)', path: `roomwire/api/operations/${r.pick(operations)}`, body: '', headers: auth, method: 'GET' };
   const operation = r.pick(operations);
-  const body = r.pick<() => string>([
-    // Every operation's schema refuses fields it does not know.
-    () => JSON.stringify({ [`unknown_${r.int(1e6)}`]: r.junk(), roomId: r.junk(), bindingId: r.junk() }),
-    () => JSON.stringify({ roomId: r.pick([1, [], {}, '', 'has spaces', 'r'.repeat(129)]), unknownToo: true }),
-    () => JSON.stringify(r.pick([[], 1, 'text', true])),
-    () => `{"roomId": ${r.text(10)}`,
-    () => `[${'['.repeat(r.int(50))}`,
-    () => JSON.stringify({ content: { type: 'text', text: 'x'.repeat(WEBHOOK_LIMIT) } }),
-  ])();
+  const body = badOperationInput(r);
   return { target: 'rest', path: `roomwire/api/operations/${operation}`, body, headers: auth };
 }
 
 function sayAttempt(r: Random): Attempt {
   const path = `demo/say/${r.pick(['alice', 'bob'])}`;
-  const body = r.pick<() => string>([
-    () => `{"text": ${r.text(10)}`,
-    () => JSON.stringify(r.pick([[1], 2, 'text', true, null])),
-    () => JSON.stringify({ text: r.pick([1, null, true, [], '']) }),
-    () => JSON.stringify({ said: 'no text field' }),
-    () => JSON.stringify({ content: r.pick([{ type: 'bogus' }, { type: 'text' }, { type: 'text', text: '' }, 'str', 5]) }),
-    () => JSON.stringify({ text: 'x'.repeat(SAY_LIMIT + r.int(1000)) }),
-  ])();
+  const body = badSaid(r);
   return { target: 'demo say', path, body, headers: json };
 }
 

@@ -28,6 +28,8 @@ export interface NodeRed {
   dataDir: string;
   /** Everything the runtime printed so far. */
   logs(): string;
+  /** Whether the process is still running. */
+  running(): boolean;
   /** Stops the runtime (SIGTERM: flows close as on Ctrl-C) and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -39,6 +41,8 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
   delete env.ROOMWIRE_DB;
   delete env.ROOMWIRE_CREDENTIAL_SECRET;
   delete env.ROOMWIRE_SEED_FLOW;
+  // Vitest sets NODE_ENV=test, which silences Express's own error log; users run without it.
+  delete env.NODE_ENV;
   Object.assign(env, {
     ROOMWIRE_DATA_DIR: dataDir,
     HOST: '127.0.0.1',
@@ -85,7 +89,8 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
       'Node-RED to listen',
       options.startTimeoutMs ?? 30_000,
     );
-    await until(async () => (await fetch(`${baseUrl}settings`).catch(() => undefined))?.ok, 'the admin API');
+    // auth/login answers with or without adminAuth (it says which login the editor needs).
+    await until(async () => (await fetch(`${baseUrl}auth/login`).catch(() => undefined))?.ok, 'the admin API');
     await waitForStartedFlows(() => output, 0);
     return {
       baseUrl,
@@ -93,6 +98,7 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
       httpNodeUrl: new URL('api/', baseUrl).href,
       dataDir,
       logs: () => output,
+      running: () => child.exitCode === null && child.signalCode === null,
       stop,
     };
   } catch (err) {

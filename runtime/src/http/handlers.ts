@@ -15,12 +15,27 @@ export interface HttpHandlerOptions {
   apiToken?: string;
   /** The public base URL in front of these routes, for providers whose signature covers the URL. */
   publicBaseUrl?: string;
+  /** Unexpected failures (answered 500): worth an error line. */
   onError?: (error: unknown) => void;
+  /** Normal events only a debug log wants: a client that left before its body arrived. */
+  onDebug?: (message: string) => void;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => Promise<void>;
 
-const DEFAULT_MAX_BODY = 1024 * 1024;
+/** The default body limit of the webhook and REST routes (and of the `http in` guard). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The client closed the connection before its whole body arrived (a provider timing out, a user
+ * cancelling): there is nobody left to answer, and nothing went wrong here.
+ */
+export class ClientGoneError extends Error {
+  constructor() {
+    super('the client closed the connection before sending its whole body');
+    this.name = 'ClientGoneError';
+  }
+}
 
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -43,7 +58,9 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
       chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    // Node reports a client that left mid-body as an `Error: aborted` on the request.
+    req.on('error', (error) => reject(req.complete ? error : new ClientGoneError()));
+    req.on('close', () => reject(new ClientGoneError()));
   });
 }
 
@@ -56,28 +73,32 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
-function errorResponse(res: ServerResponse, error: unknown, onError?: (error: unknown) => void): void {
+function errorResponse(res: ServerResponse, error: unknown, options: HttpHandlerOptions): void {
+  if (error instanceof ClientGoneError) {
+    options.onDebug?.(error.message);
+    return;
+  }
   if (error instanceof RoomwireError) {
     sendJson(res, error.httpStatus, error.toJSON());
     return;
   }
-  onError?.(error);
+  options.onError?.(error);
   sendJson(res, 500, { error: { code: 'internal', message: 'internal error' } });
 }
 
-function guarded(handler: Handler, onError?: (error: unknown) => void): Handler {
+function guarded(handler: Handler, options: HttpHandlerOptions): Handler {
   return async (req, res, params) => {
     try {
       await handler(req, res, params);
     } catch (error) {
-      errorResponse(res, error, onError);
+      errorResponse(res, error, options);
     }
   };
 }
 
 /** POST {root}/webhook/:channelId — a provider's inbound messages and status callbacks. */
 export function createWebhookHandler(engine: Engine, options: HttpHandlerOptions = {}): Handler {
-  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
   return guarded(async (req, res, params) => {
     if (req.method !== 'POST') throw new RoomwireError('invalid_input', 'webhooks accept POST only', 'method');
     const rawBody = await readBody(req, maxBody);
@@ -92,7 +113,7 @@ export function createWebhookHandler(engine: Engine, options: HttpHandlerOptions
       rawBody,
     });
     sendJson(res, result.status, result.body);
-  }, options.onError);
+  }, options);
 }
 
 function bearerMatches(req: IncomingMessage, token: string | undefined): boolean {
@@ -108,7 +129,7 @@ function bearerMatches(req: IncomingMessage, token: string | undefined): boolean
  * operation with its input schema; `POST {root}/operations/:name` runs one with the JSON body.
  */
 export function createOperationsHandler(engine: Engine, options: HttpHandlerOptions = {}): Handler {
-  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
   return guarded(async (req, res, params) => {
     if (!bearerMatches(req, options.apiToken)) {
       throw new RoomwireError('unauthorized', options.apiToken ? 'missing or wrong bearer token' : 'the REST API has no token configured');
@@ -130,5 +151,5 @@ export function createOperationsHandler(engine: Engine, options: HttpHandlerOpti
       }
     }
     sendJson(res, 200, await engine.call(params.name, input));
-  }, options.onError);
+  }, options);
 }
