@@ -19,7 +19,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: slow,
-          globalSetup: ['test/support/build.ts'],
+          globalSetup: ['test/support/browser.ts', 'test/support/build.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
