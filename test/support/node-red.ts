@@ -1,5 +1,6 @@
-// A real Node-RED for end-to-end tests, started exactly as users start it (`scripts/start.js`,
-// settings.js, this checkout loaded as a module), in a temporary data dir on a port of its own.
+// A real Node-RED for end-to-end tests, in a temporary data dir on a port of its own: started
+// exactly as users of this checkout start it (`scripts/start.js`, settings.js, this checkout loaded
+// as a module), or as users of the npm package start it (Node-RED's own red.js, default settings).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -34,27 +35,58 @@ export interface NodeRed {
 
 export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRed> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'roomwire-e2e-')));
+  const env: NodeJS.ProcessEnv = {
+    ROOMWIRE_DATA_DIR: dataDir,
+    HOST: '127.0.0.1',
+    // Port 0: the OS picks a free port, so test files can run side by side; start.js logs it.
+    PORT: '0',
+    ...options.env,
+  };
+  if (options.flows !== undefined) env.ROOMWIRE_SEED_FLOW = await seedFile(dataDir, options.flows);
+
+  const runtime = launch([path.join(root, 'scripts', 'start.js')], env, async () => {
+    if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+  const baseUrl = await runtime.ready((logs) => /Roomwire editor: (\S+)/.exec(logs)?.[1], options.startTimeoutMs);
+  // settings.js: httpNodeRoot '/api'
+  return { logs: runtime.logs, stop: runtime.stop, baseUrl, httpNodeUrl: new URL('api/', baseUrl).href, dataDir };
+}
+
+/**
+ * Node-RED's own red.js on `userDir`, as someone who installed Roomwire from npm runs it: no
+ * settings file of ours (Node-RED writes its default one on first start). The caller owns `userDir`.
+ */
+export async function startPlainNodeRed(userDir: string): Promise<NodeRed> {
+  const redJs = path.join(root, 'node_modules', 'node-red', 'red.js');
+  const runtime = launch([redJs, '--userDir', userDir, '--port', '0']);
+  const baseUrl = await runtime.ready((logs) => {
+    const port = /Server now running at \S+?:(\d+)\//.exec(logs)?.[1];
+    return port && `http://127.0.0.1:${port}/`;
+  });
+  // Node-RED's defaults: the editor and the HTTP In nodes both at the root.
+  return { logs: runtime.logs, stop: runtime.stop, baseUrl, httpNodeUrl: baseUrl, dataDir: userDir };
+}
+
+interface Launched {
+  logs(): string;
+  stop(): Promise<void>;
+  /**
+   * Waits until the log tells the editor's URL (read by `baseUrl`), the admin API answers there and
+   * the flows have started, and returns that URL; stops the runtime and throws with its output if not.
+   */
+  ready(baseUrl: (logs: string) => string | undefined, timeoutMs?: number): Promise<string>;
+}
+
+function launch(args: string[], extraEnv: NodeJS.ProcessEnv = {}, cleanUp = async () => {}): Launched {
   const env: NodeJS.ProcessEnv = { ...process.env };
   // A developer's own Roomwire settings must not leak into a test's runtime.
   delete env.ROOMWIRE_DB;
   delete env.ROOMWIRE_CREDENTIAL_SECRET;
   delete env.ROOMWIRE_SEED_FLOW;
-  Object.assign(env, {
-    ROOMWIRE_DATA_DIR: dataDir,
-    HOST: '127.0.0.1',
-    // Port 0: the OS picks a free port, so test files can run side by side; start.js logs it.
-    PORT: '0',
-    // Node-RED picks its log language from the locale; readiness below is read from the log.
-    LC_ALL: 'en_US.UTF-8',
-    ...options.env,
-  });
-  if (options.flows !== undefined) env.ROOMWIRE_SEED_FLOW = await seedFile(dataDir, options.flows);
+  // Node-RED picks its log language from the locale; readiness below is read from the log.
+  Object.assign(env, { LC_ALL: 'en_US.UTF-8', ...extraEnv });
 
-  const child = spawn(process.execPath, [path.join(root, 'scripts', 'start.js')], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -73,32 +105,29 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
         clearTimeout(timer);
       }
       process.removeListener('exit', killOnExit);
-      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+      await cleanUp();
     })());
+  const logs = () => output;
 
-  try {
-    const baseUrl = await until(
-      () => {
-        if (child.exitCode !== null) throw new Error(`Node-RED exited with code ${child.exitCode}`);
-        return /Roomwire editor: (\S+)/.exec(output)?.[1];
-      },
-      'Node-RED to listen',
-      options.startTimeoutMs ?? 30_000,
-    );
-    await until(async () => (await fetch(`${baseUrl}settings`).catch(() => undefined))?.ok, 'the admin API');
-    await waitForStartedFlows(() => output, 0);
-    return {
-      baseUrl,
-      // settings.js: httpNodeRoot '/api'
-      httpNodeUrl: new URL('api/', baseUrl).href,
-      dataDir,
-      logs: () => output,
-      stop,
-    };
-  } catch (err) {
-    await stop();
-    throw new Error(`${(err as Error).message}\n--- Node-RED output ---\n${output}`);
-  }
+  const ready = async (readBaseUrl: (logs: string) => string | undefined, timeoutMs = 30_000) => {
+    try {
+      const baseUrl = await until(
+        () => {
+          if (child.exitCode !== null) throw new Error(`Node-RED exited with code ${child.exitCode}`);
+          return readBaseUrl(output);
+        },
+        'Node-RED to listen',
+        timeoutMs,
+      );
+      await until(async () => (await fetch(`${baseUrl}settings`).catch(() => undefined))?.ok, 'the admin API');
+      await waitForStartedFlows(logs, 0);
+      return baseUrl;
+    } catch (err) {
+      await stop();
+      throw new Error(`${(err as Error).message}\n--- Node-RED output ---\n${output}`);
+    }
+  };
+  return { logs, stop, ready };
 }
 
 /** Replaces all flows (a full deploy, as the editor's Deploy button) and waits until they run. */
