@@ -3,13 +3,13 @@
 // by Node-RED's own red.js (this checkout's node-red dev dependency) with Node-RED's default settings.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployFlows, startPlainNodeRed, type NodeRed } from '../support/node-red';
+import { deployFlows, shellEnv, startPlainNodeRed, type NodeRed } from '../support/node-red';
 import { until } from '../support/wait';
 
 const run = promisify(execFile);
@@ -41,16 +41,18 @@ interface NodeSet {
 }
 
 let workDir: string;
-let userDir: string;
+let tarball: string;
 let packed: string[];
+let prebuilds: Record<string, string>;
+let userDir: string;
 let nodeRed: NodeRed;
 
 beforeAll(async () => {
   workDir = await mkdtemp(path.join(os.tmpdir(), 'roomwire-package-'));
-  const tarball = await pack(workDir);
-  packed = tarball.files;
+  ({ file: tarball, files: packed } = await pack(workDir));
+  prebuilds = await sqlite3Prebuild(path.join(workDir, 'prebuilds'));
   userDir = path.join(workDir, 'node-red');
-  await install(userDir, tarball.file, await sqlite3Prebuild(path.join(workDir, 'prebuilds')));
+  await install(userDir, tarball);
   nodeRed = await startPlainNodeRed(userDir);
 }, 180_000);
 
@@ -150,6 +152,29 @@ describe('installed into a new Node-RED user dir, Node-RED started with its defa
   });
 });
 
+describe('uploaded in the editor (Manage palette > Install > Upload module tgz file)', () => {
+  let fresh: NodeRed | undefined;
+  afterAll(async () => {
+    await fresh?.stop();
+  });
+
+  it('installs from the one file, and every Roomwire node type loads with no error', async () => {
+    const dir = path.join(workDir, 'node-red-upload');
+    // Node-RED runs npm itself, with its own environment: the prebuilt sqlite3 goes in there.
+    fresh = await startPlainNodeRed(dir, prebuilds);
+    const form = new FormData();
+    form.append('tarball', new Blob([await readFile(tarball)]), path.basename(tarball));
+    const res = await fetch(`${fresh.baseUrl}nodes`, { method: 'POST', body: form });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expectPrebuiltSqlite3(dir);
+
+    const ours = (await nodeSets(fresh)).filter((set) => set.module === MODULE);
+    expect(ours.filter((set) => set.err !== undefined).map((set) => `${set.id}: ${set.err}`)).toEqual([]);
+    expect(ours.flatMap((set) => set.types).sort()).toEqual(nodeTypes);
+    expect(roomwireWarnings(fresh.logs())).toEqual([]);
+  });
+});
+
 /** `npm pack`, without its lifecycle scripts: the e2e global setup has just built dist/, and a second
  * build would delete it under the other end-to-end tests running from it. */
 async function pack(into: string): Promise<{ file: string; files: string[] }> {
@@ -162,11 +187,18 @@ async function pack(into: string): Promise<{ file: string; files: string[] }> {
 }
 
 /** What a user does: a Node-RED user dir (the package.json Node-RED writes there) and `npm install`. */
-async function install(dir: string, tarball: string, env: NodeJS.ProcessEnv): Promise<void> {
+async function install(dir: string, file: string): Promise<void> {
   await mkdir(dir);
   const project = { name: 'node-red-project', description: 'A Node-RED Project', version: '0.0.1', private: true };
   await writeFile(path.join(dir, 'package.json'), JSON.stringify(project, null, 4));
-  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: dir, env });
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', file], {
+    cwd: dir,
+    env: { ...shellEnv(), ...prebuilds },
+  });
+  expectPrebuiltSqlite3(dir);
+}
+
+function expectPrebuiltSqlite3(dir: string): void {
   if (existsSync(path.join(dir, 'node_modules', 'sqlite3', 'build', 'Release', 'obj.target'))) {
     throw new Error('sqlite3 was compiled from source: its install script did not find the prebuilt binary');
   }
@@ -178,7 +210,7 @@ async function install(dir: string, tarball: string, env: NodeJS.ProcessEnv): Pr
  * would compile for minutes instead). The binary `npm ci` put in this checkout is the one for this
  * platform; it is packed under the name prebuild-install looks for.
  */
-async function sqlite3Prebuild(dir: string): Promise<NodeJS.ProcessEnv> {
+async function sqlite3Prebuild(dir: string): Promise<Record<string, string>> {
   const sqlite3 = path.join(root, 'node_modules', 'sqlite3');
   const { version, binary } = JSON.parse(readFileSync(path.join(sqlite3, 'package.json'), 'utf8')) as {
     version: string;
@@ -190,16 +222,11 @@ async function sqlite3Prebuild(dir: string): Promise<NodeJS.ProcessEnv> {
   const name = `sqlite3-v${version}-napi-v${napi}-${process.platform}${libc}-${process.arch}.tar.gz`;
   await mkdir(dir);
   await run('tar', ['-czf', path.join(dir, name), '-C', sqlite3, 'build/Release/node_sqlite3.node']);
-  return { ...shellEnv(), npm_config_sqlite3_local_prebuilds: dir };
+  return { npm_config_sqlite3_local_prebuilds: dir };
 }
 
-/** The environment of a user's shell: without the npm_* variables `npm test` set for its own scripts. */
-function shellEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('npm_')));
-}
-
-async function nodeSets(): Promise<NodeSet[]> {
-  const res = await fetch(`${nodeRed.baseUrl}nodes`, { headers: { accept: 'application/json' } });
+async function nodeSets(runtime = nodeRed): Promise<NodeSet[]> {
+  const res = await fetch(`${runtime.baseUrl}nodes`, { headers: { accept: 'application/json' } });
   return (await res.json()) as NodeSet[];
 }
 

@@ -35,13 +35,13 @@ export interface NodeRed {
 
 export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRed> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'roomwire-e2e-')));
-  const env: NodeJS.ProcessEnv = {
+  const env = runtimeEnv(process.env, {
     ROOMWIRE_DATA_DIR: dataDir,
     HOST: '127.0.0.1',
     // Port 0: the OS picks a free port, so test files can run side by side; start.js logs it.
     PORT: '0',
     ...options.env,
-  };
+  });
   if (options.flows !== undefined) env.ROOMWIRE_SEED_FLOW = await seedFile(dataDir, options.flows);
 
   const runtime = launch([path.join(root, 'scripts', 'start.js')], env, async () => {
@@ -54,11 +54,12 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
 
 /**
  * Node-RED's own red.js on `userDir`, as someone who installed Roomwire from npm runs it: no
- * settings file of ours (Node-RED writes its default one on first start). The caller owns `userDir`.
+ * settings file of ours (Node-RED writes its default one on first start), started from a shell.
+ * The caller owns `userDir`.
  */
-export async function startPlainNodeRed(userDir: string): Promise<NodeRed> {
+export async function startPlainNodeRed(userDir: string, env: Record<string, string> = {}): Promise<NodeRed> {
   const redJs = path.join(root, 'node_modules', 'node-red', 'red.js');
-  const runtime = launch([redJs, '--userDir', userDir, '--port', '0']);
+  const runtime = launch([redJs, '--userDir', userDir, '--port', '0'], runtimeEnv(shellEnv(), env));
   const baseUrl = await runtime.ready((logs) => {
     const port = /Server now running at \S+?:(\d+)\//.exec(logs)?.[1];
     return port && `http://127.0.0.1:${port}/`;
@@ -77,15 +78,29 @@ interface Launched {
   ready(baseUrl: (logs: string) => string | undefined, timeoutMs?: number): Promise<string>;
 }
 
-function launch(args: string[], extraEnv: NodeJS.ProcessEnv = {}, cleanUp = async () => {}): Launched {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  // A developer's own Roomwire settings must not leak into a test's runtime.
+/**
+ * The environment of a user's shell: without the npm_* variables `npm test` set for its scripts,
+ * which an npm started from here (`npm pack`, or the one Node-RED runs to install a module from
+ * the palette) would take as its own configuration (npm_config_local_prefix: this checkout).
+ */
+export function shellEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('npm_')));
+}
+
+/**
+ * `base` without a developer's own Roomwire settings, which must not leak into a test's runtime, in
+ * English (Node-RED picks its log language from the locale, and readiness is read from the log),
+ * with `extra` on top.
+ */
+function runtimeEnv(base: NodeJS.ProcessEnv, extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base, LC_ALL: 'en_US.UTF-8' };
   delete env.ROOMWIRE_DB;
   delete env.ROOMWIRE_CREDENTIAL_SECRET;
   delete env.ROOMWIRE_SEED_FLOW;
-  // Node-RED picks its log language from the locale; readiness below is read from the log.
-  Object.assign(env, { LC_ALL: 'en_US.UTF-8', ...extraEnv });
+  return { ...env, ...extra };
+}
 
+function launch(args: string[], env: NodeJS.ProcessEnv, cleanUp = async () => {}): Launched {
   const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
