@@ -64,7 +64,7 @@ module.exports = {
 
   // A nodesDir that holds a package.json with a "node-red" section is loaded as that module
   // (@node-red/registry, localfilesystem.js): our nodes come from this checkout, and the module's
-  // examples/ folder (a link to flows/) appears under Import > Examples.
+  // examples/ folder (the build's copy of flows/) appears under Import > Examples.
   nodesDir: __dirname,
 
   // Decided here so that the editor opens without the consent prompt and the welcome tour.

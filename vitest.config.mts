@@ -1,9 +1,10 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
-// Tests that start a real Node-RED (test/e2e/) or a browser (test/editor/) take seconds, not
-// milliseconds: they get long timeouts and a fresh build; everything else stays a fast unit test.
-// Each runtime picks its own free port and data dir, so test files still run in parallel.
-const slow = ['test/e2e/**/*.test.ts', 'test/editor/**/*.test.ts'];
+// Tests that start a real Node-RED (test/e2e/), install the packed package (test/package/) or drive
+// a browser (test/editor/) take seconds, not milliseconds: they get long timeouts and a fresh build;
+// everything else stays a fast unit test. Each runtime picks its own free port and data dir, so test
+// files still run in parallel.
+const slow = ['test/e2e/**/*.test.ts', 'test/package/**/*.test.ts', 'test/editor/**/*.test.ts'];
 
 export default defineConfig({
   test: {
@@ -19,7 +20,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: slow,
-          globalSetup: ['test/support/build.ts'],
+          globalSetup: ['test/support/browser.ts', 'test/support/build.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -5,6 +5,6 @@ const fs = require('fs');
 const path = require('path');
 
 const root = path.join(__dirname, '..');
-for (const target of ['dist', 'runtime/dist', 'tsconfig.tsbuildinfo', 'tsconfig.nodes.tsbuildinfo', 'runtime/tsconfig.tsbuildinfo']) {
+for (const target of ['dist', 'examples', 'runtime/dist', 'tsconfig.tsbuildinfo', 'tsconfig.nodes.tsbuildinfo', 'runtime/tsconfig.tsbuildinfo']) {
   fs.rmSync(path.join(root, target), { recursive: true, force: true });
 }

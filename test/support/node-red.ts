@@ -1,5 +1,6 @@
-// A real Node-RED for end-to-end tests, started exactly as users start it (`scripts/start.js`,
-// settings.js, this checkout loaded as a module), in a temporary data dir on a port of its own.
+// A real Node-RED for end-to-end tests, in a temporary data dir on a port of its own: started
+// exactly as users of this checkout start it (`scripts/start.js`, settings.js, this checkout loaded
+// as a module), or as users of the npm package start it (Node-RED's own red.js, default settings).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -36,29 +37,76 @@ export interface NodeRed {
 
 export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRed> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'roomwire-e2e-')));
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  // A developer's own Roomwire settings must not leak into a test's runtime.
+  const env = runtimeEnv(process.env, {
+    ROOMWIRE_DATA_DIR: dataDir,
+    HOST: '127.0.0.1',
+    // Port 0: the OS picks a free port, so test files can run side by side; start.js logs it.
+    PORT: '0',
+    ...options.env,
+  });
+  if (options.flows !== undefined) env.ROOMWIRE_SEED_FLOW = await seedFile(dataDir, options.flows);
+
+  const runtime = launch([path.join(root, 'scripts', 'start.js')], env, async () => {
+    if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+  const baseUrl = await runtime.ready((logs) => /Roomwire editor: (\S+)/.exec(logs)?.[1], options.startTimeoutMs);
+  // settings.js: httpNodeRoot '/api'
+  return { logs: runtime.logs, running: runtime.running, stop: runtime.stop, baseUrl, httpNodeUrl: new URL('api/', baseUrl).href, dataDir };
+}
+
+/**
+ * Node-RED's own red.js on `userDir`, as someone who installed Roomwire from npm runs it: no
+ * settings file of ours (Node-RED writes its default one on first start), started from a shell.
+ * The caller owns `userDir`.
+ */
+export async function startPlainNodeRed(userDir: string, env: Record<string, string> = {}): Promise<NodeRed> {
+  const redJs = path.join(root, 'node_modules', 'node-red', 'red.js');
+  const runtime = launch([redJs, '--userDir', userDir, '--port', '0'], runtimeEnv(shellEnv(), env));
+  const baseUrl = await runtime.ready((logs) => {
+    const port = /Server now running at \S+?:(\d+)\//.exec(logs)?.[1];
+    return port && `http://127.0.0.1:${port}/`;
+  });
+  // Node-RED's defaults: the editor and the HTTP In nodes both at the root.
+  return { logs: runtime.logs, running: runtime.running, stop: runtime.stop, baseUrl, httpNodeUrl: baseUrl, dataDir: userDir };
+}
+
+interface Launched {
+  logs(): string;
+  running(): boolean;
+  stop(): Promise<void>;
+  /**
+   * Waits until the log tells the editor's URL (read by `baseUrl`), the admin API answers there and
+   * the flows have started, and returns that URL; stops the runtime and throws with its output if not.
+   */
+  ready(baseUrl: (logs: string) => string | undefined, timeoutMs?: number): Promise<string>;
+}
+
+/**
+ * The environment of a user's shell: without the npm_* variables `npm test` set for its scripts,
+ * which an npm started from here (`npm pack`, or the one Node-RED runs to install a module from
+ * the palette) would take as its own configuration (npm_config_local_prefix: this checkout).
+ */
+export function shellEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('npm_')));
+}
+
+/**
+ * `base` without a developer's own Roomwire settings, which must not leak into a test's runtime, in
+ * English (Node-RED picks its log language from the locale, and readiness is read from the log),
+ * with `extra` on top.
+ */
+function runtimeEnv(base: NodeJS.ProcessEnv, extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base, LC_ALL: 'en_US.UTF-8' };
   delete env.ROOMWIRE_DB;
   delete env.ROOMWIRE_CREDENTIAL_SECRET;
   delete env.ROOMWIRE_SEED_FLOW;
   // Vitest sets NODE_ENV=test, which silences Express's own error log; users run without it.
   delete env.NODE_ENV;
-  Object.assign(env, {
-    ROOMWIRE_DATA_DIR: dataDir,
-    HOST: '127.0.0.1',
-    // Port 0: the OS picks a free port, so test files can run side by side; start.js logs it.
-    PORT: '0',
-    // Node-RED picks its log language from the locale; readiness below is read from the log.
-    LC_ALL: 'en_US.UTF-8',
-    ...options.env,
-  });
-  if (options.flows !== undefined) env.ROOMWIRE_SEED_FLOW = await seedFile(dataDir, options.flows);
+  return { ...env, ...extra };
+}
 
-  const child = spawn(process.execPath, [path.join(root, 'scripts', 'start.js')], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+function launch(args: string[], env: NodeJS.ProcessEnv, cleanUp = async () => {}): Launched {
+  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -77,34 +125,31 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
         clearTimeout(timer);
       }
       process.removeListener('exit', killOnExit);
-      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+      await cleanUp();
     })());
+  const logs = () => output;
+  const running = () => child.exitCode === null && child.signalCode === null;
 
-  try {
-    const baseUrl = await until(
-      () => {
-        if (child.exitCode !== null) throw new Error(`Node-RED exited with code ${child.exitCode}`);
-        return /Roomwire editor: (\S+)/.exec(output)?.[1];
-      },
-      'Node-RED to listen',
-      options.startTimeoutMs ?? 30_000,
-    );
-    // auth/login answers with or without adminAuth (it says which login the editor needs).
-    await until(async () => (await fetch(`${baseUrl}auth/login`).catch(() => undefined))?.ok, 'the admin API');
-    await waitForStartedFlows(() => output, 0);
-    return {
-      baseUrl,
-      // settings.js: httpNodeRoot '/api'
-      httpNodeUrl: new URL('api/', baseUrl).href,
-      dataDir,
-      logs: () => output,
-      running: () => child.exitCode === null && child.signalCode === null,
-      stop,
-    };
-  } catch (err) {
-    await stop();
-    throw new Error(`${(err as Error).message}\n--- Node-RED output ---\n${output}`);
-  }
+  const ready = async (readBaseUrl: (logs: string) => string | undefined, timeoutMs = 30_000) => {
+    try {
+      const baseUrl = await until(
+        () => {
+          if (child.exitCode !== null) throw new Error(`Node-RED exited with code ${child.exitCode}`);
+          return readBaseUrl(output);
+        },
+        'Node-RED to listen',
+        timeoutMs,
+      );
+      // auth/login answers with or without adminAuth (it says which login the editor needs).
+      await until(async () => (await fetch(`${baseUrl}auth/login`).catch(() => undefined))?.ok, 'the admin API');
+      await waitForStartedFlows(logs, 0);
+      return baseUrl;
+    } catch (err) {
+      await stop();
+      throw new Error(`${(err as Error).message}\n--- Node-RED output ---\n${output}`);
+    }
+  };
+  return { logs, running, stop, ready };
 }
 
 /** Replaces all flows (a full deploy, as the editor's Deploy button) and waits until they run. */

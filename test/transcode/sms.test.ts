@@ -10,8 +10,8 @@ interface SegmentVector {
   segments: number;
 }
 
-// The repository sits beside shared/ (locally /work/main and /work/shared; in CI the clone and shared/).
-const vectorsFile = path.resolve(__dirname, '../../../shared/vectors/sms-segments.json');
+// Twilio's segment counts, copied with their `about` (where they come from) into the fixtures.
+const vectorsFile = path.join(__dirname, 'fixtures', 'sms-segments.json');
 const vectors = (JSON.parse(readFileSync(vectorsFile, 'utf8')) as { cases: SegmentVector[] }).cases;
 
 const a = (n: number): string => 'a'.repeat(n);
