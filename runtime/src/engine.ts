@@ -1,6 +1,7 @@
 // One engine: a store, the pipeline, hooks, channels and the delivery worker. Every external
 // surface reaches it through `call(operation, input)`; code that hosts it (Node-RED config nodes,
 // tests, benchmarks) also registers channels and in-memory hooks and subscribes to its stream.
+import { combineOverrides } from './capabilities';
 import { ChannelRegistry } from './channels';
 import { DEFAULT_DELIVERY_OPTIONS, DeliveryWorker, type DeliveryOptions, type PrepareContent } from './delivery/worker';
 import type { EngineParts, Logger } from './engine-parts';
@@ -128,7 +129,7 @@ export class Engine {
       channel,
       provider: registration.provider,
       profile: registration.profile ?? registration.type,
-      profileOverride: registration.profileOverride,
+      profileOverride: combineOverrides(registration.provider.capabilities?.(registration.type), registration.profileOverride),
       maxConcurrency: registration.maxConcurrency ?? 16,
     });
     return channel;

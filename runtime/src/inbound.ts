@@ -6,7 +6,7 @@ import type { EngineParts } from './engine-parts';
 import { RoomwireError } from './errors';
 import type { Content, RoomEvent } from './model';
 import { matchReply, type ReplyOption } from './transcode';
-import type { InboundRequest, ParsedInbound } from './providers/contract';
+import type { InboundRequest, ParsedInbound, WebhookReply } from './providers/contract';
 import type { RegisteredChannel } from './channels';
 // Routing uses the sender's identity: identity/routing.ts.
 import { routeInbound } from './identity/routing';
@@ -17,6 +17,8 @@ import { checkMetadataSize } from './validation';
 export interface InboundResult {
   status: number;
   body: unknown;
+  /** What the HTTP answer carries instead of `body` as JSON, when the provider asks for it. */
+  reply?: WebhookReply;
 }
 
 type InboundMessage = Extract<ParsedInbound, { kind: 'message' }>;
@@ -54,7 +56,8 @@ export async function handleInbound(parts: EngineParts, channelId: string, reque
       accepted.push({ kind: 'status', deliveryId: delivery.id, status: delivery.status });
     }
   }
-  return { status: 200, body: { accepted } };
+  const reply = registered.provider.webhookReply?.();
+  return { status: 200, body: { accepted }, ...(reply ? { reply } : {}) };
 }
 
 /**

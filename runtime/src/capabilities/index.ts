@@ -1,3 +1,3 @@
 export * from './types';
 export { profiles, GENERIC_PROFILE, standardSmsSegments } from './profiles';
-export { capabilitiesFor } from './override';
+export { capabilitiesFor, combineOverrides } from './override';

@@ -37,3 +37,10 @@ export function capabilitiesFor(profile: string, override?: CapabilitiesOverride
   if (override === undefined) return base;
   return merge(base, override, fillIns) as Capabilities;
 }
+
+/** Two overrides as one: `over` wins field by field (a provider's limits under a channel's own). */
+export function combineOverrides(under?: CapabilitiesOverride, over?: CapabilitiesOverride): CapabilitiesOverride | undefined {
+  if (under === undefined) return over;
+  if (over === undefined) return under;
+  return merge(under, over, undefined) as CapabilitiesOverride;
+}

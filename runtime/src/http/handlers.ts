@@ -65,10 +65,13 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  sendText(res, status, 'application/json; charset=utf-8', JSON.stringify(body));
+}
+
+function sendText(res: ServerResponse, status: number, contentType: string, text: string): void {
   if (res.headersSent) return;
-  const text = JSON.stringify(body);
   res.statusCode = status;
-  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-type', contentType);
   res.setHeader('content-length', Buffer.byteLength(text));
   res.end(text);
 }
@@ -112,7 +115,8 @@ export function createWebhookHandler(engine: Engine, options: HttpHandlerOptions
       headers: req.headers,
       rawBody,
     });
-    sendJson(res, result.status, result.body);
+    if (result.reply) sendText(res, result.status, result.reply.contentType, result.reply.body);
+    else sendJson(res, result.status, result.body);
   }, options);
 }
 

@@ -1,5 +1,6 @@
 // The Provider contract (DESIGN.md section 1): what every channel carrier implements, built in or
 // installed from npm as a `roomwire-provider` plugin.
+import type { CapabilitiesOverride } from '../capabilities';
 import type { Channel, Content, DeliveryStatus, Json, JsonObject, RoomEvent } from '../model';
 
 export interface OutboundMessage {
@@ -71,6 +72,12 @@ export interface VerifiedInbound {
   replayKey?: string;
 }
 
+/** The body of a successful webhook answer, when the provider expects something other than JSON. */
+export interface WebhookReply {
+  contentType: string;
+  body: string;
+}
+
 export interface Provider {
   readonly name: string;
   send(message: OutboundMessage): Promise<SendResult>;
@@ -78,5 +85,12 @@ export interface Provider {
   verifyInbound?(request: InboundRequest): VerifiedInbound | void;
   /** Throws a RoomwireError (`invalid_input`, naming the field) for a payload it cannot read. */
   parseInbound?(request: InboundRequest): ParsedInbound[];
+  /** What a successful webhook request is answered with (Twilio wants TwiML); JSON when absent. */
+  webhookReply?(): WebhookReply;
+  /**
+   * What this provider cannot carry on a channel of `channelType` although the type's profile can
+   * (a Body limit, no native buttons): merged over the profile, under the channel's own override.
+   */
+  capabilities?(channelType: string): CapabilitiesOverride | undefined;
   close?(): Promise<void>;
 }
