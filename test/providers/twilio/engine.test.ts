@@ -128,6 +128,17 @@ describe('signature failures store nothing', () => {
     expect(await timeline(t.engine, await onlyRoom(t.engine))).toHaveLength(1);
   });
 
+  it('refuses a WhatsApp sender on the SMS channel\'s webhook, naming from, and stores nothing', async () => {
+    const t = await setup();
+    const before = await rowCounts(t.path);
+    const answer = await t.post('tw-sms', incomingSms(`whatsapp:${CUSTOMER}`, `whatsapp:${TWILIO_NUMBER}`, 'wrong door'));
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 'invalid_input', field: 'from' } });
+    expect(await rowCounts(t.path)).toEqual(before);
+    await t.customerWrites('tw-wa', incomingSms(`whatsapp:${CUSTOMER}`, `whatsapp:${TWILIO_NUMBER}`, 'right door'));
+    expect(await timeline(t.engine, await onlyRoom(t.engine))).toHaveLength(1);
+  });
+
   it('refuses a status callback with a wrong signature, leaving the delivery as it was', async () => {
     const t = await setup();
     await t.customerWrites('tw-sms', incomingSms(CUSTOMER, TWILIO_NUMBER, 'hi'));

@@ -93,7 +93,7 @@ export class TwilioClient {
       const what = (error as Error)?.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : 'the connection broke before Twilio answered';
       throw new ProviderError(
         'outcome_unknown',
-        `${what}; Twilio may have accepted the message, so it is not sent again (Twilio takes no idempotency key)`,
+        `${what}; Twilio may have accepted the message, so it is not sent again (Twilio takes no idempotency key): check Twilio's message log`,
         true,
       );
     }

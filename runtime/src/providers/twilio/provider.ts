@@ -11,7 +11,6 @@ import {
   type ParsedInbound,
   type Provider,
   type SendResult,
-  type VerifiedInbound,
   type WebhookReply,
 } from '../contract';
 import { twilioCapabilities, TWILIO_BODY_MAX } from './capabilities';
@@ -159,9 +158,9 @@ export function createTwilioProvider(options: TwilioProviderOptions): Provider {
       return { status: 'sent', providerMessageId: created.sid };
     },
 
-    verifyInbound(request: InboundRequest): VerifiedInbound {
+    // Every message carries its Message SID, so no replay key is needed for deduplication.
+    verifyInbound(request: InboundRequest): void {
       verifyTwilioSignature(request, keys, options.publicBaseUrl);
-      return {};
     },
 
     parseInbound(request: InboundRequest): ParsedInbound[] {

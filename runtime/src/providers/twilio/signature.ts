@@ -94,10 +94,9 @@ function sameText(a: string, b: string): boolean {
 
 /**
  * Throws `unauthorized` (401) when the request carries no signature and `forbidden` (403) when
- * the signature does not match; returns the fields that were signed (the parsed form, or none for
- * a JSON body signed through `bodySHA256`).
+ * the signature does not match (or the channel has no key to check it with).
  */
-export function verifyTwilioSignature(request: InboundRequest, keys: TwilioSigningKeys, publicBaseUrl?: string): FormFields {
+export function verifyTwilioSignature(request: InboundRequest, keys: TwilioSigningKeys, publicBaseUrl?: string): void {
   const signature = header(request, TWILIO_SIGNATURE_HEADER);
   if (!signature) throw new RoomwireError('unauthorized', `missing ${TWILIO_SIGNATURE_HEADER} header`);
   const algorithm = algorithmOf(header(request, TWILIO_SIGNATURE_SETTINGS_HEADER));
@@ -117,7 +116,6 @@ export function verifyTwilioSignature(request: InboundRequest, keys: TwilioSigni
   if (bodyHash !== null && !sameText(bodyHash.toLowerCase(), createHash('sha256').update(request.rawBody).digest('hex'))) {
     throw new RoomwireError('forbidden', 'the body does not match the bodySHA256 the signature covers');
   }
-  return fields;
 }
 
 /** The `bodySHA256` query parameter of a JSON webhook's URL, or null for a form post. */
