@@ -7,9 +7,9 @@ import { createServer } from 'node:net';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Delivery, RoomEvent } from '../../../runtime/src';
+import { createTwilioProvider, type Delivery, type RoomEvent } from '../../../runtime/src';
 import { cleanupAll } from '../../runtime/support/engine';
-import { API_KEY_SECRET, API_KEY_SID, AUTH_TOKEN, CONTENT_SID, SERVICE_SID, incomingSms, startFakeTwilio, twilioErrorAnswer } from './support/twilio';
+import { ACCOUNT_SID, API_KEY_SECRET, API_KEY_SID, AUTH_TOKEN, CONTENT_SID, SERVICE_SID, incomingSms, startFakeTwilio, twilioErrorAnswer } from './support/twilio';
 import { CUSTOMER, PUBLIC_BASE_URL, TWILIO_NUMBER, closeTwilioServers, deliveriesOf, openTwilioEngine, roomWith } from './support/engine';
 
 afterEach(async () => {
@@ -180,6 +180,13 @@ describe('WhatsApp', () => {
 });
 
 describe('errors', () => {
+  it('fails a Body over 1,600 characters without calling Twilio (a channel override let it through)', async () => {
+    const t = await whatsappRoom({ maxTextLength: 4000 });
+    const event = await t.send({ type: 'text', text: 'x'.repeat(1700) });
+    expect(t.twilio.server.requests).toHaveLength(0);
+    expect(await customerDelivery(t.engine, event.id, 'tw-wa')).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'body_too_long' } });
+  });
+
   it('fails at once on a 4xx error, with Twilio\'s code and message', async () => {
     const t = await smsRoom();
     t.twilio.faults.push(twilioErrorAnswer(400, 21211, "The 'To' number +15550001 is not a valid phone number."));
@@ -232,5 +239,32 @@ describe('errors', () => {
     expect(delivery).toMatchObject({ status: 'failed', error: { code: 'twilio_20003' } });
     expect(JSON.stringify(delivery)).not.toContain(AUTH_TOKEN);
     expect(JSON.stringify(delivery)).not.toContain(Buffer.from(AUTH_TOKEN).toString('base64').slice(0, 12));
+  });
+});
+
+describe('configuration', () => {
+  function refusal(options: Record<string, unknown>): { code: string; field?: string } {
+    try {
+      createTwilioProvider(options as never);
+    } catch (error) {
+      return error as never;
+    }
+    throw new Error('expected the options to be refused');
+  }
+
+  it('refuses malformed credentials and SIDs, naming the option', () => {
+    expect(refusal({ accountSid: 'AC123', authToken: 't' })).toMatchObject({ code: 'invalid_input', field: 'accountSid' });
+    expect(refusal({ accountSid: ACCOUNT_SID })).toMatchObject({ code: 'invalid_input', field: 'authToken' });
+    expect(refusal({ accountSid: ACCOUNT_SID, apiKeySid: 'SK1', apiKeySecret: 's' })).toMatchObject({ field: 'apiKeySid' });
+    expect(refusal({ accountSid: ACCOUNT_SID, apiKeySid: API_KEY_SID })).toMatchObject({ field: 'apiKeySecret' });
+    expect(refusal({ accountSid: ACCOUNT_SID, authToken: 't', messagingServiceSid: 'MG1' })).toMatchObject({ field: 'messagingServiceSid' });
+    expect(() => createTwilioProvider({ accountSid: ACCOUNT_SID, apiKeySid: API_KEY_SID, apiKeySecret: API_KEY_SECRET })).not.toThrow();
+  });
+
+  it('fails a send when the channel has no sender (neither From nor a Messaging Service), without calling Twilio', async () => {
+    const t = await smsRoom({ from: undefined });
+    const event = await t.send({ type: 'text', text: 'from whom?' });
+    expect(t.twilio.server.requests).toHaveLength(0);
+    expect(await customerDelivery(t.engine, event.id, 'tw-sms')).toMatchObject({ status: 'failed', error: { code: 'not_configured' } });
   });
 });

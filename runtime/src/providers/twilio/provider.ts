@@ -57,7 +57,6 @@ const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
 const API_KEY_SID = /^SK[0-9a-fA-F]{32}$/;
 const SERVICE_SID = /^MG[0-9a-fA-F]{32}$/;
 const CONTENT_SID = /^HX[0-9a-fA-F]{32}$/;
-const MAX_MEDIA_URLS = 10;
 
 function invalid(field: string, message: string): RoomwireError {
   return new RoomwireError('invalid_input', message, field);
@@ -84,7 +83,7 @@ function contentFields(content: Content, channelType: string): Record<string, st
     case 'text':
       return { Body: String(content.text) };
     case 'media':
-      return { MediaUrl: [String(content.url)], Body: typeof content.caption === 'string' ? content.caption : undefined };
+      return { MediaUrl: String(content.url), Body: typeof content.caption === 'string' ? content.caption : undefined };
     case 'template': {
       const name = String(content.name);
       if (!CONTENT_SID.test(name)) {
@@ -102,13 +101,10 @@ function contentFields(content: Content, channelType: string): Record<string, st
   }
 }
 
-function checkLimits(fields: Record<string, string | string[] | undefined>): void {
-  const body = fields.Body;
+/** A Body over Twilio's limit would be refused with error 21617 every time: fail it here, clearly. */
+function checkBodyLength(body: string | undefined): void {
   if (typeof body === 'string' && body.length > TWILIO_BODY_MAX) {
     throw new ProviderError('body_too_long', `Body is ${body.length} characters; Twilio accepts at most ${TWILIO_BODY_MAX}`, true);
-  }
-  if (Array.isArray(fields.MediaUrl) && fields.MediaUrl.length > MAX_MEDIA_URLS) {
-    throw new ProviderError('too_many_media', `${fields.MediaUrl.length} media URLs; Twilio accepts at most ${MAX_MEDIA_URLS}`, true);
   }
 }
 
@@ -146,14 +142,14 @@ export function createTwilioProvider(options: TwilioProviderOptions): Provider {
         throw new ProviderError('not_configured', 'the Twilio channel has neither a From number nor a Messaging Service SID', true);
       }
       const whatsapp = message.channel.type === 'whatsapp';
-      const fields = {
+      const fields: Record<string, string | string[] | undefined> = {
         To: whatsapp ? whatsappAddress(message.to.address) : message.to.address,
         From: options.from ? (whatsapp ? whatsappAddress(options.from) : options.from) : undefined,
         MessagingServiceSid: options.messagingServiceSid,
         ...contentFields(message.content, message.channel.type),
         StatusCallback: statusCallback(message),
       };
-      checkLimits(fields);
+      checkBodyLength(fields.Body as string | undefined);
       const created = await client.createMessage(fields);
       return { status: 'sent', providerMessageId: created.sid };
     },
