@@ -16,3 +16,4 @@ export { SqliteStore } from './store/sqlite/sqlite-store';
 export type { Store, WriteSet } from './store/store';
 export { canRead, writeGate, planTargets, canSeeInHistory, passesVisibility } from './permissions';
 export { createWebhookHandler, createOperationsHandler, readBody, sendJson, type HttpHandlerOptions } from './http/handlers';
+export { vocabulary, BUILT_IN_PROVIDERS, type Vocabulary } from './vocabulary';
