@@ -55,10 +55,12 @@ describe('the rich-message example as saved before versioned configs', () => {
 
   it('routes the SMS customer\'s "2" through the room in filtered by channel id to the bot\'s answer', async () => {
     expect((await fetch(`${nodeRed.baseUrl}inject/rich-send-inject`, { method: 'POST' })).status).toBe(200);
+    // The customer's "2" is read against the options of the message they were delivered.
     await until(async () => {
       const { body } = await api('getTimeline', { roomId: 'rich-demo', limit: 100 });
-      return (body.events as { type: string }[]).some((e) => e.type === 'message');
-    }, 'the bot to send the rich message');
+      const sent = (body.events as { id: string; type: string }[]).find((e) => e.type === 'message');
+      return sent && (await api('getDeliveries', { eventId: sent.id })).body.aggregate.delivered === 'all';
+    }, 'the rich message to be delivered');
     const answered = await fetch(`${nodeRed.httpNodeUrl}roomwire-rich/webhook/rich-sms`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
