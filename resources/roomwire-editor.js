@@ -176,7 +176,6 @@
         return {
             value: '',
             type: CHANNEL,
-            required: false,
             validate: function (value) {
                 if (!needed.call(this)) return true;
                 return !!value && !!RED.nodes.node(value);
@@ -283,20 +282,35 @@
         return clash;
     }
 
+    /** A node without an engine (dropped before one existed) gets the only engine there is. */
+    function pickOnlyEngine(select) {
+        var engines = [];
+        RED.nodes.eachConfig(function (config) {
+            if (config.type === 'roomwire-engine') engines.push(config.id);
+        });
+        if (engines.length === 1) $(select).val(engines[0]).trigger('change');
+    }
+
     /**
      * RED.nodes.registerType with what every Roomwire node shares: palette category and colour,
-     * `name`, `engine` and `version` defaults, palette label and help from its catalogue.
+     * `name`, `engine` and `version` defaults, palette label from its catalogue, the only engine
+     * preselected.
      */
     function registerNode(type, definition) {
         var config = definition.category === 'config';
         var defaults = $.extend({ name: { value: '' } }, definition.defaults);
         if (definition.engine !== false) defaults.engine = { value: '', type: 'roomwire-engine', required: true };
         defaults.version = { value: window.RoomwireMigrations ? window.RoomwireMigrations.currentVersion(type) : 1 };
+        var prepare = definition.oneditprepare;
         RED.nodes.registerType(type, $.extend({}, definition, {
             category: config ? 'config' : 'roomwire',
             color: config ? undefined : COLOR,
             defaults: defaults,
-            paletteLabel: definition.paletteLabel || function () { return this._(type + '.paletteLabel'); }
+            paletteLabel: definition.paletteLabel || function () { return this._(type + '.paletteLabel'); },
+            oneditprepare: function () {
+                if (definition.engine !== false && !this.engine) pickOnlyEngine(config ? '#node-config-input-engine' : '#node-input-engine');
+                if (prepare) prepare.call(this);
+            }
         }));
     }
 
