@@ -282,6 +282,50 @@
         return clash;
     }
 
+    // Form rows: a template writes `<div data-row="text" data-property="roomId" data-icon="home"
+    // data-label="<key>" data-hint="<key>"></div>` (kinds text, password, select, checkbox; `engine`
+    // and `name` need nothing else) and gets Node-RED's usual row, label and input.
+    var ROW_PRESETS = {
+        engine: { kind: 'text', property: 'engine', icon: 'database', label: MODULE + '/roomwire-engine:common.label.engine' },
+        name: { kind: 'text', property: 'name', icon: 'tag', label: 'node-red:common.label.name' }
+    };
+
+    function attributesOf(text) {
+        var attributes = {};
+        text.replace(/data-([a-z-]+)="([^"]*)"/g, function (whole, name, value) {
+            attributes[name] = value;
+            return whole;
+        });
+        return attributes;
+    }
+
+    function formRow(prefix, spec) {
+        var id = prefix + '-' + spec.property;
+        var hint = spec.hint ? ' data-i18n="[placeholder]' + spec.hint + '"' : '';
+        var label = '<label for="' + id + '"><i class="fa fa-' + spec.icon + '"></i> <span data-i18n="' + spec.label + '"></span></label>';
+        var input;
+        if (spec.kind === 'select') {
+            input = '<select id="' + id + '">' + (spec.options ? spec.options.split(',').map(function (value) {
+                return '<option value="' + value + '" data-i18n="' + spec['options-key'] + '.' + value + '"></option>';
+            }).join('') : '') + '</select>';
+        } else if (spec.kind === 'checkbox') {
+            input = '<input type="checkbox" id="' + id + '" style="width: auto; vertical-align: top;"> <span data-i18n="' + spec.hint + '"></span>';
+        } else {
+            input = '<input type="' + (spec.kind === 'password' ? 'password' : 'text') + '" id="' + id + '"' + hint + (spec.width ? ' style="width: ' + spec.width + ';"' : '') + '>';
+        }
+        return '<div class="form-row ' + (spec.class || '') + '">' + label + input + '</div>';
+    }
+
+    function expandRows(type, config) {
+        var template = $('script[data-template-name="' + type + '"]');
+        var prefix = config ? 'node-config-input' : 'node-input';
+        template.text(template.text().replace(/<div data-row="([a-z]+)"([^>]*)><\/div>/g, function (whole, kind, rest) {
+            var spec = $.extend({ kind: kind }, ROW_PRESETS[kind], attributesOf(rest));
+            if (ROW_PRESETS[kind]) spec.kind = ROW_PRESETS[kind].kind;
+            return formRow(prefix, spec);
+        }));
+    }
+
     /** A node without an engine (dropped before one existed) gets the only engine there is. */
     function pickOnlyEngine(select) {
         var engines = [];
@@ -302,6 +346,7 @@
         if (definition.engine !== false) defaults.engine = { value: '', type: 'roomwire-engine', required: true };
         defaults.version = { value: window.RoomwireMigrations ? window.RoomwireMigrations.currentVersion(type) : 1 };
         var prepare = definition.oneditprepare;
+        expandRows(type, config);
         RED.nodes.registerType(type, $.extend({}, definition, {
             category: config ? 'config' : 'roomwire',
             color: config ? undefined : COLOR,
