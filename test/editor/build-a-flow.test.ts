@@ -3,7 +3,7 @@
 // filled, wires drawn, Deploy (no "unused configuration" warning), the inject clicked, and the
 // delivered message found in the debug sidebar. Deleting the channel then flags every node that
 // uses it. Screenshots land in test-results/.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -213,3 +213,55 @@ describe('a flow built in the editor', () => {
     expect(pageErrors).toEqual([]);
   });
 });
+
+// The editor's view of flows it did not build: the examples, and an example saved before configs
+// carried a version.
+describe('flows loaded into the editor', () => {
+  let other: NodeRed | undefined;
+  afterAll(async () => {
+    await other?.stop();
+  });
+
+  async function open(flows: unknown[]): Promise<Page> {
+    await other?.stop();
+    other = await startNodeRed({ flows });
+    const tab = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    tab.on('pageerror', (err) => pageErrors.push(err.message));
+    await tab.goto(other.baseUrl);
+    await tab.locator('#red-ui-palette .red-ui-palette-node').first().waitFor();
+    await tab.locator('#red-ui-loading-progress').waitFor({ state: 'hidden' });
+    return tab;
+  }
+
+  const readFlow = async (file: string) => JSON.parse(await readFile(path.join(root, file), 'utf8')) as { id: string }[];
+
+  it('shows no unused channel and no invalid node in the example flows', async () => {
+    const tab = await open([...(await readFlow('flows/webhook-room.json')), ...(await readFlow('flows/rich-message.json'))]);
+    const state = await tab.evaluate(() => {
+      const editor = (window as unknown as { RED: { nodes: { eachConfig(cb: (n: any) => void): void; eachNode(cb: (n: any) => void): void } } }).RED;
+      const unused: string[] = [];
+      const invalid: string[] = [];
+      editor.nodes.eachConfig((n) => {
+        if (n._def.hasUsers !== false && n.users.length === 0) unused.push(n.id);
+        if (n.valid === false) invalid.push(n.id);
+      });
+      editor.nodes.eachNode((n) => n.valid === false && invalid.push(n.id));
+      return { unused, invalid };
+    });
+    expect(state).toEqual({ unused: [], invalid: [] });
+    await tab.close();
+  });
+
+  it('migrates a flow saved before versioned configs as it loads: channel ids become channel nodes', async () => {
+    const tab = await open(await readFlow('test/nodes/fixtures/legacy-rich-message.json'));
+    const roomIn = await tab.evaluate(() => {
+      const n = (window as unknown as { RED: { nodes: { node(id: string): any } } }).RED.nodes.node('rich-sms-in');
+      return { version: n.version, channel: n.channel, onlyChannel: n.onlyChannel, channelIds: n.channelIds, valid: n.valid };
+    });
+    expect(roomIn).toEqual({ version: 1, channel: 'rich-sms-channel', onlyChannel: true, channelIds: '', valid: true });
+    await tab.screenshot({ path: path.join(screenshots, 'build-a-flow-legacy-loaded.png') });
+    await tab.close();
+    expect(pageErrors).toEqual([]);
+  });
+});
+
