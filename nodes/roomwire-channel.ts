@@ -4,6 +4,7 @@
 // deliveries POSTed to a URL, optionally HMAC-signed both ways. `flow`: the participant is a flow
 // (`room in`, participant mode).
 import {
+  BUILT_IN_PROVIDERS,
   FlowProvider,
   createWebhookProvider,
   type Direction,
@@ -13,7 +14,9 @@ import {
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { ChannelConfigNode } from './lib/channel-config';
 import { useEngine } from './lib/engine-user';
+import { translator } from './lib/i18n';
 import { localHttpNodeUrl } from './lib/local-url';
+import { migrated } from './lib/migrate';
 
 interface ChannelNodeDef extends NodeDef {
   engine: string;
@@ -33,20 +36,12 @@ interface ChannelCredentials {
 
 const CHANNEL_ID = /^[A-Za-z0-9._:@+-]{1,128}$/;
 const CHANNEL_TYPE = /^[a-z][a-z0-9_-]{0,31}$/;
-const PROVIDERS = ['webhook', 'flow'];
-
-/**
- * Flows saved before the type and the provider were separate fields have only `channelType`,
- * holding the provider (`webhook` or `flow`): the type is then the provider's name, as it was.
- */
-function typeAndProvider(def: ChannelNodeDef): { type: string; provider: string } {
-  const type = def.channelType?.trim() || 'webhook';
-  const provider = def.provider?.trim() || (PROVIDERS.includes(type) ? type : 'webhook');
-  return { type, provider };
-}
+const PROVIDERS: readonly string[] = BUILT_IN_PROVIDERS;
 const DIRECTIONS: Direction[] = ['inbound', 'outbound', 'bidirectional'];
 
 export = function (RED: NodeAPI): void {
+  const _ = translator(RED);
+
   function webhookProvider(outboundUrl: string, secret: string | undefined): Provider {
     const options: WebhookProviderOptions = {
       secret,
@@ -59,25 +54,27 @@ export = function (RED: NodeAPI): void {
     return createWebhookProvider(options);
   }
 
-  function RoomwireChannelNode(this: Node<ChannelCredentials>, def: ChannelNodeDef): void {
-    RED.nodes.createNode(this, def);
+  function RoomwireChannelNode(this: Node<ChannelCredentials>, raw: ChannelNodeDef): void {
+    RED.nodes.createNode(this, raw);
     const node = this;
+    const def = migrated(RED, raw);
     // A config node has no status on the canvas; its own (`unsigned`) is for Status nodes and tests.
     const engine = useEngine(RED, node, def.engine, { showState: false });
     const id = def.channelId?.trim() || node.id;
     // Flow nodes that name this config node (transcode) read the channel id from it.
     (node as ChannelConfigNode).channelId = id;
-    const { type, provider: providerName } = typeAndProvider(def);
+    const type = def.channelType?.trim() || 'webhook';
+    const providerName = def.provider?.trim() || 'webhook';
     const direction = DIRECTIONS.includes(def.direction as Direction) ? def.direction : 'bidirectional';
     const secret = node.credentials.secret || undefined;
 
     let registration: Promise<void> = Promise.resolve();
     if (!CHANNEL_ID.test(id)) {
-      node.error(`channel id ${JSON.stringify(id)} may only use letters, digits and . _ : @ + - (at most 128)`);
+      node.error(_('roomwire-channel.errors.channel-id', { id: JSON.stringify(id) }));
     } else if (!CHANNEL_TYPE.test(type)) {
-      node.error(`channel type ${JSON.stringify(type)}: use a lower-case name such as sms, whatsapp or webchat`);
+      node.error(_('roomwire-channel.errors.channel-type', { type: JSON.stringify(type) }));
     } else if (!PROVIDERS.includes(providerName)) {
-      node.error(`unknown provider ${JSON.stringify(providerName)}: use webhook or flow`);
+      node.error(_('roomwire-channel.errors.provider', { provider: JSON.stringify(providerName), providers: PROVIDERS.join(', ') }));
     } else {
       const provider = providerName === 'webhook' ? webhookProvider(def.outboundUrl?.trim() ?? '', secret) : new FlowProvider();
       // Read by the engine's routing and membership rules (docs/identity.md).
@@ -85,15 +82,15 @@ export = function (RED: NodeAPI): void {
       try {
         registration = engine()
           .registerChannel({ id, type, provider, direction, info, profile: def.profile?.trim() || type })
-          .catch((error: unknown) => node.error(`channel ${id} is not registered: ${(error as Error).message}`));
+          .catch((error: unknown) => node.error(_('roomwire-channel.errors.not-registered', { id, message: (error as Error).message })));
       } catch (error) {
-        node.error(`channel ${id} is not registered: ${(error as Error).message}`);
+        node.error(_('roomwire-channel.errors.not-registered', { id, message: (error as Error).message }));
       }
       if (providerName === 'webhook' && !secret) {
-        node.status({ fill: 'yellow', shape: 'ring', text: 'unsigned' });
+        node.status({ fill: 'yellow', shape: 'ring', text: _('roomwire-channel.status.unsigned') });
         // Info, not a warning: an unsigned channel is a deliberate choice (the demo flow makes it), and
         // a first start must not log warnings a user has to act on. The editor's help says how to sign.
-        node.log(`channel ${id} accepts unsigned webhook requests (set a secret to require signatures)`);
+        node.log(_('roomwire-channel.log.unsigned', { id }));
       }
     }
 

@@ -1,11 +1,17 @@
 // `roomwire-engine` config node: one engine and its SQLite database, shared by the nodes that use
-// it, and its HTTP entry points (provider webhooks, the REST API) under a path prefix.
+// it, and its HTTP entry points (provider webhooks, the REST API) under a path prefix. A database
+// file or a path prefix another engine node already holds is a deploy error shown on this
+// engine's nodes. Loading this module also serves the editor's lists (lib/admin-vocabulary.ts).
 import path from 'node:path';
 import { createOperationsHandler, createWebhookHandler, type Engine } from '@roomwire/runtime';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { serveVocabulary } from './lib/admin-vocabulary';
+import { claimDatabase, type EngineLease } from './lib/engine-registry';
 import type { EngineConfigNode } from './lib/engine-user';
 import { quietClientAborts } from './lib/client-aborts';
 import { normalisePrefix, serveRoutes, type RouteHandlers } from './lib/http-routes';
+import { translator } from './lib/i18n';
+import { migrated } from './lib/migrate';
 import { SharedEngine } from './lib/shared-engine';
 
 interface EngineNodeDef extends NodeDef {
@@ -22,6 +28,9 @@ const DEFAULT_DATABASE_FILE = 'roomwire.sqlite';
 const DEFAULT_MAX_CHAIN_DEPTH = 5;
 
 export = function (RED: NodeAPI): void {
+  const _ = translator(RED);
+  serveVocabulary(RED);
+
   /**
    * Empty, or an unset `${VAR}` (Node-RED leaves those as written), falls back to $ROOMWIRE_DB and
    * then to the user directory; a relative path is relative to the user directory.
@@ -32,15 +41,34 @@ export = function (RED: NodeAPI): void {
     return path.resolve(RED.settings.userDir ?? process.cwd(), chosen);
   }
 
-  function RoomwireEngineNode(this: EngineConfigNode & Node<EngineCredentials>, def: EngineNodeDef): void {
-    RED.nodes.createNode(this, def);
+  /** A lease whose engine never opens: the reason is the node's fault, shown on its users. */
+  function refusedLease(error: Error): EngineLease {
+    return { engine: () => Promise.reject(error), release: async () => undefined };
+  }
+
+  function RoomwireEngineNode(this: EngineConfigNode & Node<EngineCredentials>, raw: EngineNodeDef): void {
+    RED.nodes.createNode(this, raw);
     const node = this;
+    const def = migrated(RED, raw);
     const depth = Number(def.maxChainDepth);
+    const logger = { info: (m: string) => node.log(m), warn: (m: string) => node.warn(m), error: (m: string) => node.error(m) };
+    const database = databasePath(def.database);
+    const faults: string[] = [];
+
+    let lease: EngineLease;
+    try {
+      lease = claimDatabase({ databasePath: database, maxChainDepth: Number.isInteger(depth) && depth >= 0 ? depth : DEFAULT_MAX_CHAIN_DEPTH, logger }, node.id);
+    } catch (error) {
+      node.error(_('roomwire-engine.errors.database-in-use', { message: (error as Error).message }));
+      faults.push(_('roomwire-engine.status.database-in-use'));
+      lease = refusedLease(error as Error);
+    }
     node.shared = new SharedEngine({
-      databasePath: databasePath(def.database),
-      maxChainDepth: Number.isInteger(depth) && depth >= 0 ? depth : DEFAULT_MAX_CHAIN_DEPTH,
-      logger: { info: (m) => node.log(m), warn: (m) => node.warn(m), error: (m) => node.error(m) },
-      onOpen: (engine) => RED.log.info(`Roomwire engine ready: database ${engine.databasePath}`),
+      lease,
+      databasePath: database,
+      logger,
+      translate: _,
+      onOpen: (engine) => RED.log.info(_('roomwire-engine.log.ready', { path: engine.databasePath })),
     });
 
     let handlers: Promise<RouteHandlers> | undefined;
@@ -58,13 +86,15 @@ export = function (RED: NodeAPI): void {
     try {
       releaseRoutes = serveRoutes(RED.httpNode, normalisePrefix(def.httpPrefix || '/roomwire'), node.id, routeHandlers);
     } catch (error) {
-      node.error(`HTTP routes not mounted: ${(error as Error).message}`);
+      node.error(_('roomwire-engine.errors.routes', { message: (error as Error).message }));
+      faults.push(_('roomwire-engine.status.path-in-use'));
     }
+    if (faults.length > 0) node.shared.setFault(faults.join(', '));
 
     node.on('close', (_removed: boolean, done: () => void) => {
       releaseRoutes();
       node.shared.close().then(done, (error: unknown) => {
-        node.error(`closing the engine failed: ${String(error)}`);
+        node.error(_('roomwire-engine.errors.close', { message: String(error) }));
         done();
       });
     });

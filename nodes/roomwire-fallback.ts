@@ -7,6 +7,8 @@ import { targetBindingId } from './lib/binding-ref';
 import { useEngine } from './lib/engine-user';
 import { commaList, failureStatus, fieldError, handleInput, plain } from './lib/input';
 import { describeNotification } from './lib/notification-msg';
+import { translator } from './lib/i18n';
+import { migrated } from './lib/migrate';
 
 interface FallbackNodeDef extends NodeDef {
   engine: string;
@@ -55,9 +57,11 @@ function stepText(notification: Extract<Notification, { kind: 'fallback' }>): st
 }
 
 export = function (RED: NodeAPI): void {
-  function RoomwireFallbackNode(this: Node, def: FallbackNodeDef): void {
-    RED.nodes.createNode(this, def);
+  function RoomwireFallbackNode(this: Node, raw: FallbackNodeDef): void {
+    RED.nodes.createNode(this, raw);
     const node = this;
+    const def = migrated(RED, raw);
+    const _ = translator(RED);
     const engine = useEngine(RED, node, def.engine);
     const roomFilter = def.roomId?.trim();
     let closed = false;
@@ -69,8 +73,8 @@ export = function (RED: NodeAPI): void {
       const binding = await engine().call<Binding>('setFallback', { bindingId, fallback });
       node.status(
         fallback
-          ? { fill: 'green', shape: 'dot', text: `${binding.address} → ${fallback.channels.join(', ')}` }
-          : { fill: 'grey', shape: 'dot', text: `${binding.address}: no fallback` },
+          ? { fill: 'green', shape: 'dot', text: _('roomwire-fallback.status.set', { address: binding.address, channels: fallback.channels.join(', ') }) }
+          : { fill: 'grey', shape: 'dot', text: _('roomwire-fallback.status.cleared', { address: binding.address }) },
       );
       return { ...msg, payload: plain(binding), bindingId, roomId: binding.roomId };
     });

@@ -5,6 +5,8 @@ import type { HookDecision } from '@roomwire/runtime';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { defined, fieldError, handleInput } from './lib/input';
 import { settleRequest } from './lib/hook-requests';
+import { translator } from './lib/i18n';
+import { migrated } from './lib/migrate';
 
 interface HookReturnNodeDef extends NodeDef {
   action?: 'allow' | 'block' | 'modify' | 'msg';
@@ -44,9 +46,11 @@ function decisionOf(msg: NodeMessageInFlow, def: HookReturnNodeDef): HookDecisio
 }
 
 export = function (RED: NodeAPI): void {
-  function RoomwireHookReturnNode(this: Node, def: HookReturnNodeDef): void {
-    RED.nodes.createNode(this, def);
+  function RoomwireHookReturnNode(this: Node, raw: HookReturnNodeDef): void {
+    RED.nodes.createNode(this, raw);
     const node = this;
+    const def = migrated(RED, raw);
+    const _ = translator(RED);
 
     handleInput(node, async (msg) => {
       const hook = msg.hook as { id?: unknown } | undefined;
@@ -63,7 +67,7 @@ export = function (RED: NodeAPI): void {
       }
       if (!settleRequest(hook.id, { decision })) {
         node.warn(`hook request ${hook.id} is no longer pending: it timed out, was already answered, or its hook node stopped`);
-        node.status({ fill: 'yellow', shape: 'ring', text: 'late: already settled' });
+        node.status({ fill: 'yellow', shape: 'ring', text: _('roomwire-hook-return.status.late') });
         return null;
       }
       node.status({ fill: 'green', shape: 'dot', text: String(decision.action) });

@@ -6,6 +6,8 @@ import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { useEngine } from './lib/engine-user';
 import { commaList, plain } from './lib/input';
 import { failRequestsOf, openRequest, pendingCount } from './lib/hook-requests';
+import { translator } from './lib/i18n';
+import { migrated } from './lib/migrate';
 
 interface HookNodeDef extends NodeDef {
   engine: string;
@@ -66,9 +68,11 @@ function hookMsg(context: HookContext, hook: { id?: string; name: string }): Nod
 }
 
 export = function (RED: NodeAPI): void {
-  function RoomwireHookNode(this: Node, def: HookNodeDef): void {
-    RED.nodes.createNode(this, def);
+  function RoomwireHookNode(this: Node, raw: HookNodeDef): void {
+    RED.nodes.createNode(this, raw);
     const node = this;
+    const def = migrated(RED, raw);
+    const _ = translator(RED);
     const engine = useEngine(RED, node, def.engine);
     let closed = false;
     let removeHook: (() => void) | undefined;
@@ -78,12 +82,12 @@ export = function (RED: NodeAPI): void {
       settings = settingsOf(def, node.id);
     } catch (error) {
       node.error((error as Error).message);
-      node.status({ fill: 'red', shape: 'ring', text: 'invalid settings' });
+      node.status({ fill: 'red', shape: 'ring', text: _('roomwire-hook.status.invalid') });
       return;
     }
     const showPending = () => {
       const pending = pendingCount(node.id);
-      node.status({ fill: pending > 0 ? 'blue' : 'green', shape: pending > 0 ? 'dot' : 'ring', text: `${pending} pending` });
+      node.status({ fill: pending > 0 ? 'blue' : 'green', shape: pending > 0 ? 'dot' : 'ring', text: _('roomwire-hook.status.pending', { count: pending }) });
     };
     // A resolving on_identity hook is the pluggable identity resolver: the engine waits for its
     // answer to `unknown` (within the timeout; then the default resolver decides).

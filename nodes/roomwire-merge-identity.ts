@@ -5,6 +5,8 @@ import type { Identity, IdentityRef, MergeResult } from '@roomwire/runtime';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { useEngine } from './lib/engine-user';
 import { fieldError, handleInput, msgString, plain } from './lib/input';
+import { translator } from './lib/i18n';
+import { migrated } from './lib/migrate';
 
 interface MergeIdentityNodeDef extends NodeDef {
   engine: string;
@@ -34,9 +36,11 @@ function label(identity: Identity): string {
 }
 
 export = function (RED: NodeAPI): void {
-  function RoomwireMergeIdentityNode(this: Node, def: MergeIdentityNodeDef): void {
-    RED.nodes.createNode(this, def);
+  function RoomwireMergeIdentityNode(this: Node, raw: MergeIdentityNodeDef): void {
+    RED.nodes.createNode(this, raw);
     const node = this;
+    const def = migrated(RED, raw);
+    const _ = translator(RED);
     const engine = useEngine(RED, node, def.engine);
 
     handleInput(node, async (msg) => {
@@ -45,8 +49,8 @@ export = function (RED: NodeAPI): void {
       const result = await engine().call<MergeResult>('mergeIdentities', { source, destination });
       node.status(
         result.merged
-          ? { fill: 'green', shape: 'dot', text: `merged into ${label(result.identity)}` }
-          : { fill: 'grey', shape: 'ring', text: `already ${label(result.identity)}` },
+          ? { fill: 'green', shape: 'dot', text: _('roomwire-merge-identity.status.merged', { identity: label(result.identity) }) }
+          : { fill: 'grey', shape: 'ring', text: _('roomwire-merge-identity.status.already', { identity: label(result.identity) }) },
       );
       const { identity, ...merge } = result;
       return { ...msg, payload: plain(identity), identityId: identity.id, merged: result.merged, merge: plain(merge) };

@@ -5,6 +5,8 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { targetBindingId } from './lib/binding-ref';
 import { useEngine, type EngineRef } from './lib/engine-user';
 import { fieldError, handleInput, plain } from './lib/input';
+import { translator } from './lib/i18n';
+import { migrated } from './lib/migrate';
 
 interface MuteNodeDef extends NodeDef {
   engine: string;
@@ -29,16 +31,18 @@ async function wantMuted(action: MuteNodeDef['action'], msg: NodeMessageInFlow, 
 }
 
 export = function (RED: NodeAPI): void {
-  function RoomwireMuteNode(this: Node, def: MuteNodeDef): void {
-    RED.nodes.createNode(this, def);
+  function RoomwireMuteNode(this: Node, raw: MuteNodeDef): void {
+    RED.nodes.createNode(this, raw);
     const node = this;
+    const def = migrated(RED, raw);
+    const _ = translator(RED);
     const engine = useEngine(RED, node, def.engine);
 
     handleInput(node, async (msg) => {
       const bindingId = await targetBindingId(engine(), def.bindingId, msg);
       const muted = await wantMuted(def.action, msg, engine, bindingId);
       const binding = await engine().call<Binding>('updateBinding', { bindingId, muted });
-      node.status({ fill: muted ? 'yellow' : 'green', shape: 'dot', text: `${muted ? 'muted' : 'unmuted'} ${binding.address}` });
+      node.status({ fill: muted ? 'yellow' : 'green', shape: 'dot', text: _(muted ? 'roomwire-mute.status.muted' : 'roomwire-mute.status.unmuted', { address: binding.address }) });
       return { ...msg, payload: plain(binding), bindingId, roomId: binding.roomId };
     });
   }

@@ -1,20 +1,27 @@
 // `roomwire-room-in`: the engine's stream into a flow. Mode `events`: room events, side effects
 // and delivery changes, filtered. Mode `participant`: what the participants of a `flow` channel
-// receive (the flow takes part in rooms like a person on a phone would).
+// receive (the flow takes part in rooms like a person on a phone would). Channels are named by
+// `roomwire-channel` config nodes; `channelIds` holds ids from flows saved before that.
 import type { Engine, Notification } from '@roomwire/runtime';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import { configuredChannelId } from './lib/channel-config';
 import { useEngine } from './lib/engine-user';
-import { commaList, failureStatus } from './lib/input';
+import { translator } from './lib/i18n';
+import { commaList, failureStatus, fieldError } from './lib/input';
+import { migrated } from './lib/migrate';
 import { deliveryMsg, describeNotification } from './lib/notification-msg';
 
 interface RoomInNodeDef extends NodeDef {
   engine: string;
   mode?: 'events' | 'participant';
   roomId?: string;
+  /** A `roomwire-channel` config node: the flow channel (participant), or the filter when `onlyChannel` (events). */
+  channel?: string;
+  onlyChannel?: boolean;
+  /** Comma-separated channel ids that no channel node carried when the flow was migrated. */
   channelIds?: string;
   eventTypes?: string;
   includeBlocked?: boolean;
-  channelId?: string;
 }
 
 function clock(): string {
@@ -22,29 +29,37 @@ function clock(): string {
 }
 
 export = function (RED: NodeAPI): void {
-  function RoomwireRoomInNode(this: Node, def: RoomInNodeDef): void {
-    RED.nodes.createNode(this, def);
+  const _ = translator(RED);
+
+  function RoomwireRoomInNode(this: Node, raw: RoomInNodeDef): void {
+    RED.nodes.createNode(this, raw);
     const node = this;
+    const def = migrated(RED, raw);
     const engine = useEngine(RED, node, def.engine);
     let closed = false;
     const stops: (() => void)[] = [];
 
     const emit = (msg: NodeMessage) => {
       node.send(msg);
-      node.status({ fill: 'green', shape: 'dot', text: `${String(msg.topic)} ${clock()}` });
+      node.status({ fill: 'green', shape: 'dot', text: _('roomwire-room-in.status.emitted', { topic: String(msg.topic), time: clock() }) });
     };
-    const listening = () => node.status({ fill: 'green', shape: 'ring', text: 'listening' });
+    const listening = () => node.status({ fill: 'green', shape: 'ring', text: _('roomwire-room-in.status.listening') });
+    /** The channel ids the node names: its channel node's, then those kept from an older flow. */
+    const channelIds = () => {
+      const configured = def.mode === 'participant' || def.onlyChannel ? configuredChannelId(RED, def.channel) : undefined;
+      return [...(configured ? [configured] : []), ...commaList(def.channelIds)];
+    };
     const failed = (error: unknown) => node.status(failureStatus(error));
 
     function subscribeToEvents(running: Engine): void {
       const roomId = def.roomId?.trim();
-      const channelIds = commaList(def.channelIds);
+      const channels = channelIds();
       const types = new Set(commaList(def.eventTypes));
       const wanted = (notification: Notification) => {
         const described = describeNotification(notification);
         if (roomId && notification.roomId !== roomId) return null;
         if (types.size > 0 && !types.has(described.category)) return null;
-        if (channelIds.length > 0 && !(described.channelId && channelIds.includes(described.channelId))) return null;
+        if (channels.length > 0 && !(described.channelId && channels.includes(described.channelId))) return null;
         if (described.blocked && !def.includeBlocked) return null;
         return described.msg;
       };
@@ -80,8 +95,8 @@ export = function (RED: NodeAPI): void {
       .then((running) => {
         if (closed) return;
         if (def.mode === 'participant') {
-          const channelId = def.channelId?.trim();
-          if (!channelId) throw new Error('channelId: a flow channel id is required in participant mode');
+          const channelId = channelIds()[0];
+          if (!channelId) throw fieldError('channel', _('roomwire-room-in.errors.channel'));
           listenAsParticipant(running, channelId);
         } else {
           subscribeToEvents(running);

@@ -1,9 +1,13 @@
-// `roomwire-room`: room operations from a flow — create (with bindings), attach and detach a
-// participant, read a room, and move it through its states (pause, resume, close, archive).
+// `roomwire-room`: room operations from a flow — create (with the participants listed on the node
+// and those of msg.payload), attach and detach participants, read a room, and move it through its
+// states (pause, resume, close, archive).
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { resolveBindingId } from './lib/binding-ref';
 import { useEngine, type EngineRef } from './lib/engine-user';
+import { translator } from './lib/i18n';
 import { fieldError, handleInput, msgString, plain, settingOrMsg } from './lib/input';
+import { migrated } from './lib/migrate';
+import { participantSpecs, type ParticipantSetting } from './lib/participants';
 
 type RoomOperation = 'create' | 'attach' | 'detach' | 'get' | 'pause' | 'resume' | 'close' | 'archive';
 
@@ -11,6 +15,7 @@ interface RoomNodeDef extends NodeDef {
   engine: string;
   operation?: RoomOperation;
   roomId?: string;
+  participants?: ParticipantSetting[];
 }
 
 const STATE_OPERATIONS: Partial<Record<RoomOperation, string>> = {
@@ -33,17 +38,32 @@ function requireRoomId(roomId: string | undefined): string {
 }
 
 /** Runs the node's operation; returns the result and the room it concerns. */
-async function run(operation: RoomOperation, def: RoomNodeDef, msg: NodeMessageInFlow, engine: EngineRef): Promise<{ result: unknown; roomId: string }> {
+async function run(
+  operation: RoomOperation,
+  def: RoomNodeDef,
+  participants: () => Record<string, unknown>[],
+  msg: NodeMessageInFlow,
+  engine: EngineRef,
+): Promise<{ result: unknown; roomId: string }> {
   const roomId = settingOrMsg(def.roomId, msg, 'roomId');
   switch (operation) {
     case 'create': {
-      // A bare trigger (an inject's timestamp) creates the room as configured, without bindings.
-      const input = typeof msg.payload === 'object' && msg.payload !== null && !Array.isArray(msg.payload) ? { ...msg.payload } : {};
+      // A bare trigger (an inject's timestamp) creates the room as configured.
+      const input: Record<string, unknown> = typeof msg.payload === 'object' && msg.payload !== null && !Array.isArray(msg.payload) ? { ...msg.payload } : {};
       const id = def.roomId?.trim() || (input as { id?: string }).id || msgString(msg, 'roomId');
+      const listed = participants();
+      if (listed.length > 0) input.bindings = [...listed, ...(Array.isArray(input.bindings) ? input.bindings : [])];
       const result = await engine().call<{ room: { id: string } }>('createRoom', id ? { ...input, id } : input);
       return { result, roomId: result.room.id };
     }
     case 'attach': {
+      const listed = participants();
+      if (listed.length > 0) {
+        const room = requireRoomId(roomId);
+        const result = [];
+        for (const spec of listed) result.push(await engine().call('attachBinding', { ...spec, roomId: room }));
+        return { result, roomId: room };
+      }
       const input = objectPayload(msg, '{"channelId": "sms", "address": "+15551234567"}');
       return { result: await engine().call('attachBinding', { ...input, roomId: requireRoomId(roomId) }), roomId: roomId! };
     }
@@ -70,15 +90,20 @@ async function run(operation: RoomOperation, def: RoomNodeDef, msg: NodeMessageI
 }
 
 export = function (RED: NodeAPI): void {
-  function RoomwireRoomNode(this: Node, def: RoomNodeDef): void {
-    RED.nodes.createNode(this, def);
+  const _ = translator(RED);
+
+  function RoomwireRoomNode(this: Node, raw: RoomNodeDef): void {
+    RED.nodes.createNode(this, raw);
     const node = this;
+    const def = migrated(RED, raw);
     const engine = useEngine(RED, node, def.engine);
     const operation = def.operation ?? 'get';
+    // Read per message: a channel node deployed later is found then.
+    const participants = () => participantSpecs(RED, def.participants);
 
     handleInput(node, async (msg) => {
-      const { result, roomId } = await run(operation, def, msg, engine);
-      node.status({ fill: 'green', shape: 'dot', text: `${operation} ${roomId}` });
+      const { result, roomId } = await run(operation, def, participants, msg, engine);
+      node.status({ fill: 'green', shape: 'dot', text: _('roomwire-room.status.done', { operation: _(`roomwire-room.operation.${operation}`), room: roomId }) });
       return { ...msg, payload: plain(result), roomId };
     });
   }

@@ -1,15 +1,26 @@
-// `roomwire-send`: writes msg.payload into a room as a participant (its permissions apply) or as
-// the system, through the `sendEvent` operation: hooks, mute, visibility and delivery included.
+// `roomwire-send`: writes msg.payload into a room through the `sendEvent` operation (hooks, mute,
+// visibility and delivery included), as one of:
+//   participant  a channel node and an address (the node's, else msg.address): its permissions apply
+//   system       nobody's message
+//   msg          whoever msg names: msg.bindingId, or msg.address (+ msg.channelId); nobody: the system
 import type { RoomEvent } from '@roomwire/runtime';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { resolveBindingId } from './lib/binding-ref';
+import { configuredChannelId } from './lib/channel-config';
 import { contentOf } from './lib/content-input';
-import { useEngine } from './lib/engine-user';
+import { useEngine, type EngineRef } from './lib/engine-user';
+import { translator, type Translate } from './lib/i18n';
 import { defined, fieldError, handleInput, msgString, plain, settingOrMsg } from './lib/input';
+import { migrated } from './lib/migrate';
 
 interface SendNodeDef extends NodeDef {
   engine: string;
   roomId?: string;
+  speaker?: 'participant' | 'system' | 'msg';
+  /** A `roomwire-channel` config node (speaker `participant`). */
+  channel?: string;
+  address?: string;
+  /** Speaker `msg`: a binding id that wins over msg.bindingId. */
   bindingId?: string;
   eventType?: string;
 }
@@ -19,27 +30,47 @@ interface SendResult {
   duplicate: boolean;
 }
 
-function statusOf(event: RoomEvent, duplicate: boolean) {
-  if (duplicate) return { fill: 'grey', shape: 'ring', text: `duplicate of #${event.index}` } as const;
-  if (event.status === 'blocked') return { fill: 'yellow', shape: 'ring', text: `#${event.index} blocked: ${event.blockedBy}${event.blockReason ? ` (${event.blockReason})` : ''}` } as const;
-  return { fill: 'green', shape: 'dot', text: `sent #${event.index}` } as const;
+function statusOf(_: Translate, event: RoomEvent, duplicate: boolean) {
+  if (duplicate) return { fill: 'grey', shape: 'ring', text: _('roomwire-send.status.duplicate', { index: event.index }) } as const;
+  if (event.status === 'blocked') return { fill: 'yellow', shape: 'ring', text: _('roomwire-send.status.blocked', { index: event.index, by: event.blockReason ? `${event.blockedBy} (${event.blockReason})` : String(event.blockedBy) }) } as const;
+  return { fill: 'green', shape: 'dot', text: _('roomwire-send.status.sent', { index: event.index }) } as const;
 }
 
 export = function (RED: NodeAPI): void {
-  function RoomwireSendNode(this: Node, def: SendNodeDef): void {
-    RED.nodes.createNode(this, def);
+  const _ = translator(RED);
+
+  /** The binding that writes, or undefined for the system. */
+  async function writer(def: SendNodeDef, engine: EngineRef, roomId: string, msg: NodeMessageInFlow): Promise<string | undefined> {
+    switch (def.speaker) {
+      case 'system':
+        return undefined;
+      case 'participant': {
+        const channelId = configuredChannelId(RED, def.channel);
+        if (!channelId) throw fieldError('channel', _('roomwire-send.errors.channel'));
+        const address = settingOrMsg(def.address, msg, 'address');
+        if (!address) throw fieldError('address', _('roomwire-send.errors.address'));
+        return resolveBindingId(engine(), { roomId, channelId, address });
+      }
+      default:
+        return resolveBindingId(engine(), {
+          bindingId: settingOrMsg(def.bindingId, msg, 'bindingId'),
+          roomId,
+          channelId: msgString(msg, 'channelId'),
+          address: msgString(msg, 'address'),
+        });
+    }
+  }
+
+  function RoomwireSendNode(this: Node, raw: SendNodeDef): void {
+    RED.nodes.createNode(this, raw);
     const node = this;
+    const def = migrated(RED, raw);
     const engine = useEngine(RED, node, def.engine);
 
     handleInput(node, async (msg: NodeMessageInFlow) => {
       const roomId = settingOrMsg(def.roomId, msg, 'roomId');
-      if (!roomId) throw fieldError('roomId', 'is required: set it on the node or as msg.roomId');
-      const bindingId = await resolveBindingId(engine(), {
-        bindingId: settingOrMsg(def.bindingId, msg, 'bindingId'),
-        roomId,
-        channelId: msgString(msg, 'channelId'),
-        address: msgString(msg, 'address'),
-      });
+      if (!roomId) throw fieldError('roomId', _('roomwire-send.errors.room'));
+      const bindingId = await writer(def, engine, roomId, msg);
       const { event, duplicate } = await engine().call<SendResult>(
         'sendEvent',
         defined({
@@ -52,7 +83,7 @@ export = function (RED: NodeAPI): void {
           metadata: msg.metadata,
         }),
       );
-      node.status(statusOf(event, duplicate));
+      node.status(statusOf(_, event, duplicate));
       return { ...msg, payload: plain(event), duplicate, roomId, bindingId, eventId: event.id, index: event.index };
     });
   }

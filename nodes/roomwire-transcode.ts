@@ -8,6 +8,7 @@ import { configuredChannelId } from './lib/channel-config';
 import { contentOf } from './lib/content-input';
 import { useEngine } from './lib/engine-user';
 import { defined, fieldError, handleInput, msgString, plain } from './lib/input';
+import { migrated } from './lib/migrate';
 
 interface TranscodeNodeDef extends NodeDef {
   engine: string;
@@ -81,9 +82,10 @@ function statusOf(result: Extract<Transcoded, { ok: true }>): NodeStatus {
 }
 
 export = function (RED: NodeAPI): void {
-  function RoomwireTranscodeNode(this: Node, def: TranscodeNodeDef): void {
-    RED.nodes.createNode(this, def);
+  function RoomwireTranscodeNode(this: Node, raw: TranscodeNodeDef): void {
+    RED.nodes.createNode(this, raw);
     const node = this;
+    const def = migrated(RED, raw);
     const engine = useEngine(RED, node, def.engine);
 
     handleInput(node, async (msg) => {

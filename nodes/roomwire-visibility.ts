@@ -6,6 +6,8 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { targetBindingId } from './lib/binding-ref';
 import { useEngine } from './lib/engine-user';
 import { defined, fieldError, handleInput, plain } from './lib/input';
+import { translator } from './lib/i18n';
+import { migrated } from './lib/migrate';
 
 interface VisibilityNodeDef extends NodeDef {
   engine: string;
@@ -37,9 +39,11 @@ function accessOf(def: VisibilityNodeDef, msg: NodeMessageInFlow): Access | unde
 }
 
 export = function (RED: NodeAPI): void {
-  function RoomwireVisibilityNode(this: Node, def: VisibilityNodeDef): void {
-    RED.nodes.createNode(this, def);
+  function RoomwireVisibilityNode(this: Node, raw: VisibilityNodeDef): void {
+    RED.nodes.createNode(this, raw);
     const node = this;
+    const def = migrated(RED, raw);
+    const _ = translator(RED);
     const engine = useEngine(RED, node, def.engine);
 
     handleInput(node, async (msg) => {
@@ -48,7 +52,7 @@ export = function (RED: NodeAPI): void {
       if (Object.keys(changes).length === 0) throw fieldError('visibility', 'nothing to change: set visibility or access on the node, or msg.visibility / msg.access');
       const binding = await engine().call<Binding>('updateBinding', { bindingId, ...changes });
       const visibility = Array.isArray(binding.visibility) ? binding.visibility.join(',') : binding.visibility;
-      node.status({ fill: 'green', shape: 'dot', text: `${binding.address}: ${visibility}, ${binding.access}` });
+      node.status({ fill: 'green', shape: 'dot', text: _('roomwire-visibility.status.set', { address: binding.address, visibility, access: binding.access }) });
       return { ...msg, payload: plain(binding), bindingId, roomId: binding.roomId };
     });
   }

@@ -1,49 +1,58 @@
-// One Engine per database file in this process, shared by every `roomwire-engine` config node that
-// names it. Two engines on one file would each route inbound traffic and assign indexes on their
-// own and refuse each other's writes; sharing is what users mean by "the same database".
+// One Engine per database file in this process, owned by one `roomwire-engine` config node. Two
+// engines on one file would each route inbound traffic and assign indexes on their own and refuse
+// each other's writes, so a second engine node naming a file already in use is refused at deploy
+// (its nodes show it) instead of quietly sharing or racing.
 import { Engine, type EngineOptions } from '@roomwire/runtime';
 
-interface Entry {
-  users: number;
-  engine: Promise<Engine>;
+interface Claim {
+  owner: string;
+  /** Opened on first use. */
+  engine?: Promise<Engine>;
 }
 
-const engines = new Map<string, Entry>();
+const claims = new Map<string, Claim>();
 /** Closes still under way, by path: a redeploy reopens the file only after the old engine closed. */
 const closing = new Map<string, Promise<void>>();
 
+/** The file is open by another engine node of this Node-RED. */
+export class DatabaseInUseError extends Error {
+  constructor(
+    readonly databasePath: string,
+    readonly owner: string,
+  ) {
+    super(`the database ${databasePath} is already used by engine node ${owner}: pick that engine in the nodes, or another file`);
+    this.name = 'DatabaseInUseError';
+  }
+}
+
 export interface EngineLease {
-  engine: Promise<Engine>;
-  /** True when this lease opened the engine (its options were used). */
-  opened: boolean;
+  /** The engine, opened on the first call. */
+  engine(): Promise<Engine>;
   release(): Promise<void>;
 }
 
-export function leaseEngine(options: EngineOptions & { databasePath: string }): EngineLease {
+/** Claims the database file for engine node `owner`; throws DatabaseInUseError when another node holds it. */
+export function claimDatabase(options: EngineOptions & { databasePath: string }, owner: string): EngineLease {
   const path = options.databasePath;
-  let entry = engines.get(path);
-  const opened = !entry;
-  if (!entry) {
-    const previousClose = closing.get(path) ?? Promise.resolve();
-    entry = { users: 0, engine: previousClose.then(() => Engine.open(options)) };
-    engines.set(path, entry);
-    // A file that failed to open is not kept: the next deploy tries again.
-    entry.engine.catch(() => {
-      if (engines.get(path) === entry) engines.delete(path);
-    });
-  }
-  entry.users++;
-  const leased = entry;
+  const current = claims.get(path);
+  if (current && current.owner !== owner) throw new DatabaseInUseError(path, current.owner);
+  const claim: Claim = { owner };
+  claims.set(path, claim);
   let released = false;
   return {
-    engine: leased.engine,
-    opened,
+    engine() {
+      if (!claim.engine) {
+        const previousClose = closing.get(path) ?? Promise.resolve();
+        claim.engine = previousClose.then(() => Engine.open(options));
+      }
+      return claim.engine;
+    },
     async release() {
       if (released) return;
       released = true;
-      if (--leased.users > 0) return;
-      if (engines.get(path) === leased) engines.delete(path);
-      const done = leased.engine.then(
+      if (claims.get(path) === claim) claims.delete(path);
+      if (!claim.engine) return;
+      const done = claim.engine.then(
         (engine) => engine.close(),
         () => undefined,
       );

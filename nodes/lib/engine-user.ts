@@ -2,6 +2,7 @@
 // registers as a user (so its status shows the engine's state) and deregisters when it closes.
 import { RoomwireError } from '@roomwire/runtime';
 import type { Node, NodeAPI } from 'node-red';
+import { foreignKey, translator } from './i18n';
 import type { SharedEngine } from './shared-engine';
 
 /** The runtime side of a `roomwire-engine` config node, as other nodes see it. */
@@ -16,7 +17,7 @@ export function useEngine(RED: NodeAPI, node: Node, engineId: string | undefined
   const config = engineId ? (RED.nodes.getNode(engineId) as EngineConfigNode | null) : null;
   const shared = config?.shared;
   if (!shared) {
-    node.status({ fill: 'red', shape: 'ring', text: 'no engine' });
+    node.status({ fill: 'red', shape: 'ring', text: translator(RED)(foreignKey('roomwire-engine', 'roomwire-engine.status.no-engine')) });
     return () => {
       throw new RoomwireError('invalid_input', 'no roomwire-engine config node is selected, or it is disabled', 'engine');
     };

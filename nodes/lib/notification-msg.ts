@@ -4,6 +4,9 @@ import type { Notification, OutboundMessage } from '@roomwire/runtime';
 import type { NodeMessage } from 'node-red';
 import { plain } from './input';
 
+/** What `room in` can filter on, in the order the editor offers them. */
+export const NOTIFICATION_CATEGORIES = ['message', 'system', 'binding', 'room', 'identity', 'custom', 'delivery', 'task', 'observation'] as const;
+
 export interface DescribedNotification {
   /**
    * What `room in` filters on: an event type (custom:* as `custom`), a side effect kind (`task`,

@@ -1,14 +1,17 @@
 // The engine of one `roomwire-engine` config node, shared by every node that uses it (the shape of
 // Node-RED's MQTT broker node): opened on first use, channels registered through it, its state
-// fanned out to the users' status, closed with the config node.
+// fanned out to the users' status, closed with the config node. A fault found at deploy (its
+// database or HTTP path taken by another engine node) stays on the users' status: never "ready".
 import type { ChannelRegistration, Engine, Logger } from '@roomwire/runtime';
-import { leaseEngine, type EngineLease } from './engine-registry';
+import type { EngineLease } from './engine-registry';
 import type { Node, NodeStatus } from 'node-red';
+import type { Translate } from './i18n';
 
 export interface SharedEngineOptions {
+  lease: EngineLease;
   databasePath: string;
-  maxChainDepth: number;
   logger: Logger;
+  translate: Translate;
   onOpen: (engine: Engine) => void;
 }
 
@@ -16,15 +19,18 @@ type ChannelListener = (channelId: string) => void;
 
 export class SharedEngine {
   private opening: Promise<Engine> | null = null;
-  private lease: EngineLease | null = null;
   private closed = false;
+  /** Why this engine cannot serve, shown on every user instead of its state. */
+  private fault: NodeStatus | null = null;
   /** Channel registrations under way: operations wait for them, so bindings to them can be made. */
   private readonly pendingChannels = new Set<Promise<unknown>>();
   private readonly channelListeners = new Set<ChannelListener>();
   private readonly users = new Set<Node>();
-  private state: NodeStatus = { fill: 'yellow', shape: 'ring', text: 'opening' };
+  private state: NodeStatus;
 
-  constructor(private readonly options: SharedEngineOptions) {}
+  constructor(private readonly options: SharedEngineOptions) {
+    this.state = { fill: 'yellow', shape: 'ring', text: options.translate('roomwire-engine.status.opening') };
+  }
 
   /** The open engine, once every channel registered so far is registered. */
   async ready(): Promise<Engine> {
@@ -63,7 +69,13 @@ export class SharedEngine {
 
   addUser(user: Node): void {
     this.users.add(user);
-    user.status(this.state);
+    user.status(this.fault ?? this.state);
+  }
+
+  /** Marks the engine as misconfigured: every user shows `text` in red from now on. */
+  setFault(text: string): void {
+    this.fault = { fill: 'red', shape: 'ring', text };
+    for (const user of this.users) user.status(this.fault);
   }
 
   removeUser(user: Node): void {
@@ -73,27 +85,21 @@ export class SharedEngine {
   async close(): Promise<void> {
     this.closed = true;
     this.channelListeners.clear();
-    await this.lease?.release();
+    await this.options.lease.release();
   }
 
   private open(): Promise<Engine> {
     if (this.closed) return Promise.reject(new Error('the Roomwire engine node is closed'));
-    if (!this.lease) {
-      this.lease = leaseEngine({
-        databasePath: this.options.databasePath,
-        maxChainDepth: this.options.maxChainDepth,
-        logger: this.options.logger,
-      });
-    }
-    this.opening ??= this.lease.engine.then(
+    const translate = this.options.translate;
+    this.opening ??= this.options.lease.engine().then(
       (engine) => {
         this.options.onOpen(engine);
-        this.setState({ fill: 'green', shape: 'dot', text: 'ready' });
+        this.setState({ fill: 'green', shape: 'dot', text: translate('roomwire-engine.status.ready') });
         return engine;
       },
       (error: unknown) => {
-        this.options.logger.error(`cannot open the database ${this.options.databasePath}: ${(error as Error).message}`);
-        this.setState({ fill: 'red', shape: 'ring', text: 'database error' });
+        this.options.logger.error(translate('roomwire-engine.errors.open', { path: this.options.databasePath, message: (error as Error).message }));
+        this.setState({ fill: 'red', shape: 'ring', text: translate('roomwire-engine.status.database-error') });
         throw error;
       },
     );
@@ -102,6 +108,7 @@ export class SharedEngine {
 
   private setState(state: NodeStatus): void {
     this.state = state;
+    if (this.fault) return;
     for (const user of this.users) user.status(state);
   }
 }

@@ -33,3 +33,4 @@ export { canRead, writeGate, planTargets, canSeeInHistory, passesVisibility } fr
 export { createWebhookHandler, createOperationsHandler, readBody, sendJson, ClientGoneError, MAX_BODY_BYTES, type HttpHandlerOptions } from './http/handlers';
 export { jsonNestsDeeperThan, valueNestsDeeperThan } from './http/nesting';
 export { MAX_JSON_DEPTH } from './validation';
+export { vocabulary, BUILT_IN_PROVIDERS, type Vocabulary } from './vocabulary';

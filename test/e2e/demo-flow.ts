@@ -30,13 +30,16 @@ export interface Demo {
   inject(id: string): Promise<void>;
 }
 
-export async function readExample(): Promise<FlowNode[]> {
-  return JSON.parse(await readFile(FLOW_FILE, 'utf8')) as FlowNode[];
+export async function readExample(file = FLOW_FILE): Promise<FlowNode[]> {
+  return JSON.parse(await readFile(file, 'utf8')) as FlowNode[];
 }
 
-/** Starts Node-RED with the example; `inboxUrl` replaces the demo channel's outbound URL. */
-export async function startDemo(options: { inboxUrl?: string } = {}): Promise<Demo> {
-  const example = await readExample();
+/**
+ * Starts Node-RED with the example (or `flowFile`, a copy of it saved in another format);
+ * `inboxUrl` replaces the demo channel's outbound URL.
+ */
+export async function startDemo(options: { inboxUrl?: string; flowFile?: string } = {}): Promise<Demo> {
+  const example = await readExample(options.flowFile);
   const flows: FlowNode[] = example.map((node) =>
     node.id === 'demo-webhook-channel' && options.inboxUrl ? { ...node, outboundUrl: options.inboxUrl } : node,
   );

@@ -1,7 +1,8 @@
 // Both example flows deployed in one Node-RED, as a user who imports the second example next to
-// the default one gets them: two engine config nodes on the same database file share one engine
-// (nodes/lib/engine-registry.ts), so each room keeps its traffic and nothing fails to open, and
-// channels of different types (webhook, sms) never route into each other's rooms.
+// the default one gets them: each example's engine has its own database file and HTTP path (a
+// second engine on a file or path already in use would be refused), so each room keeps its
+// traffic and nothing fails to open, and channels of different types (webhook, sms) never route
+// into each other's rooms.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,7 +35,7 @@ async function post(path: string, body: unknown): Promise<{ status: number; body
 }
 
 describe('both example flows in one Node-RED', () => {
-  it('share one engine per database and keep each room its own traffic', async () => {
+  it('run side by side, each engine on its own database and path, each room keeping its own traffic', async () => {
     // Room demo exists once the demo flow's start-up inject ran: its say endpoint writes into it.
     await until(async () => (await post('demo/say/alice', { text: 'first' })).status === 200, 'room demo to exist');
     const demo = await post('roomwire/webhook/demo-webhook', { from: 'alice', text: 'hello from the demo' });

@@ -191,9 +191,33 @@ describe('roomwire-engine: HTTP routes', () => {
     }
   });
 
-  it('refuses a prefix another engine node already serves', async () => {
-    await helper.load(allNodes(), [engineConfig('engine'), engineConfig('engine2')]);
-    const refused = [...errors('engine'), ...errors('engine2')];
-    expect(refused.some((e) => e.includes('already served'))).toBe(true);
+});
+
+describe('roomwire-engine: a second engine on a path or database already in use', () => {
+  const sendOf = (id: string, engine: string) => ({ id, type: 'roomwire-send', engine, roomId: 'r1', wires: [] });
+
+  it('is an error at deploy and a red status on its nodes, never ready, while the first engine serves', async () => {
+    // Same prefix (/roomwire), databases of their own.
+    await helper.load(allNodes(), [engineConfig('engine'), engineConfig('engine2'), ...onTab([sendOf('first', 'engine'), sendOf('second', 'engine2')])]);
+    expect(errors('engine2')).toEqual([expect.stringMatching(/HTTP routes not mounted: .*\/roomwire is already served by engine node engine/)]);
+    expect(errors('engine')).toEqual([]);
+    await engineOf('engine').ready();
+    await engineOf('engine2').ready();
+    await until(() => lastStatus('first')?.text === 'ready', 'the first engine to be ready');
+    expect(lastStatus('second')).toEqual({ fill: 'red', shape: 'ring', text: 'HTTP path in use' });
+  });
+
+  it('refuses a database file another engine node has open, naming it, and fails the calls of its nodes', async () => {
+    const database = path.join(tempDir(), 'shared.sqlite');
+    await helper.load(allNodes(), [
+      engineConfig('engine', { database }),
+      engineConfig('engine2', { database, httpPrefix: '/roomwire-2' }),
+      ...onTab([sendOf('first', 'engine'), sendOf('second', 'engine2')]),
+    ]);
+    expect(errors('engine2')).toEqual([expect.stringContaining(`the database ${database} is already used by engine node engine`)]);
+    await expect(engineOf('engine2').call('createRoom', { id: 'r1' })).rejects.toThrow(/already used by engine node engine/);
+    expect(lastStatus('second')).toEqual({ fill: 'red', shape: 'ring', text: 'database in use' });
+    await engineOf('engine').call('createRoom', { id: 'r1' });
+    expect(lastStatus('first')).toMatchObject({ fill: 'green', text: 'ready' });
   });
 });

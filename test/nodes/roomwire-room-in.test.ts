@@ -161,4 +161,23 @@ describe('roomwire-room-in: participant mode', () => {
     await until(() => lastStatus('in')?.fill === 'red', 'the red status');
     expect(lastStatus('in')?.text).toMatch(/channel web is not a flow/);
   });
+
+  it('takes part through the channel node it names', async () => {
+    await load({ mode: 'participant', channel: 'ch-flow', version: 1 });
+    const { alice, carol } = await room();
+    const next = nextMessages('out', 2);
+    await say('r1', carol, 'through the channel node');
+    expect((await next).map((m) => m.bindingId)).toContain(alice);
+  });
+});
+
+describe('roomwire-room-in: a channel node as the filter', () => {
+  it("emits only the events of the channel node's channel when asked to", async () => {
+    await load({ channel: 'ch-web', onlyChannel: true, eventTypes: 'message', version: 1 });
+    const { alice, carol } = await room();
+    const next = nextMessage('out');
+    await say('r1', alice, 'from the flow channel');
+    await say('r1', carol, 'from the webhook channel');
+    expect((await next).payload.content.text).toBe('from the webhook channel');
+  });
 });

@@ -79,6 +79,37 @@ describe('roomwire-room: create', () => {
   });
 });
 
+describe('roomwire-room: participants listed on the node', () => {
+  const listed = [
+    { channel: 'ch-web', address: 'alice', displayName: 'Alice', audience: 'external', access: 'read_write', visibility: 'all', muted: false },
+    { channel: 'ch-flow', address: 'observer', audience: 'internal', access: 'read_only', visibility: 'all', muted: true },
+  ];
+
+  it('creates the room with them, each on the channel its channel node registers', async () => {
+    await load({ ...roomNode('create', 'create', 'listed'), participants: listed, version: 1 });
+    const msg = await run('create', { payload: 1700000000000 });
+    expect(msg.payload.bindings.map((b: Record<string, unknown>) => [b.channelId, b.address, b.audience, b.access, b.muted])).toEqual([
+      ['web', 'alice', 'external', 'read_write', false],
+      ['bots', 'observer', 'internal', 'read_only', true],
+    ]);
+  });
+
+  it('attaches them to the room of msg.roomId', async () => {
+    await load(roomNode('create', 'create', 'r2'), { ...roomNode('attach', 'attach'), participants: listed, version: 1 });
+    await run('create', {});
+    const msg = await run('attach', { roomId: 'r2' });
+    expect(msg.payload.map((r: { binding: { address: string } }) => r.binding.address)).toEqual(['alice', 'observer']);
+  });
+
+  it('names the participant whose channel node is missing', async () => {
+    await load({ ...roomNode('create', 'create', 'r3'), participants: [listed[0], { ...listed[1], channel: 'deleted-channel' }], version: 1 });
+    expect((await fails('create', {})).message).toMatch(/channel/);
+    await helper.unload();
+    await load({ ...roomNode('create2', 'create', 'r3'), participants: [{ ...listed[0], address: ' ' }], version: 1 });
+    expect((await fails('create2', {})).message).toMatch(/participants\[0\]\.address: is required/);
+  });
+});
+
 describe('roomwire-room: participants', () => {
   it('attaches msg.payload to the room of msg.roomId', async () => {
     await load(roomNode('create', 'create', 'r1'), roomNode('attach', 'attach'));

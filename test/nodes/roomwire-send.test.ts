@@ -107,4 +107,24 @@ describe('roomwire-send', () => {
     expect(await timeline()).toHaveLength(0);
     expect(lastStatus('send')).toMatchObject({ fill: 'red' });
   });
+
+  it("writes as the participant on the node's channel node, at the node's address or msg.address", async () => {
+    const { alice, bob } = await load({ roomId: 'r1', speaker: 'participant', channel: 'ch-flow', address: 'alice', version: 1 });
+    expect((await send({ payload: 'hi', bindingId: bob.id })).payload.source.bindingId).toBe(alice.id);
+    await helper.unload();
+    const again = await load({ roomId: 'r1', speaker: 'participant', channel: 'ch-flow', address: '', version: 1 });
+    expect((await send({ payload: 'hi', address: 'bob' })).payload.source.bindingId).toBe(again.bob.id);
+    expect((await fails({ payload: 'nobody' })).message).toMatch(/address: is required: set it on the node or as msg.address/);
+  });
+
+  it('writes as the system when told to, whoever msg names', async () => {
+    const { bob } = await load({ roomId: 'r1', speaker: 'system', version: 1 });
+    const msg = await send({ payload: 'maintenance tonight', bindingId: bob.id, address: 'bob' });
+    expect(msg.payload.source.bindingId).toBeNull();
+  });
+
+  it('names the channel when a participant node has none', async () => {
+    await load({ roomId: 'r1', speaker: 'participant', channel: '', address: 'alice', version: 1 });
+    expect((await fails({ payload: 'x' })).message).toMatch(/channel: is required/);
+  });
 });

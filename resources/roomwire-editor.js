@@ -1,0 +1,376 @@
+// Editor code shared by every Roomwire node (served from this module's resources/ folder): node
+// registration with the common defaults, choices filled from the runtime's vocabulary endpoint,
+// the channel picker and the participant list, config migration, and the bookkeeping that makes
+// channel nodes referenced from a list count as used (and flags their users when deleted).
+(function () {
+    'use strict';
+    if (window.RoomwireEditor) return;
+
+    var MODULE = '@roomwire/node-red';
+    var COLOR = '#78C2AD';
+    var CHANNEL = 'roomwire-channel';
+    var vocabularyRequest = null;
+
+    /** Keys of the shared catalogue (the engine node's): `common.label.engine`... */
+    function common(key, vars) {
+        return RED._(MODULE + '/roomwire-engine:common.' + key, vars);
+    }
+
+    /** The runtime's lists (channel types, profiles, triggers, permission values), asked once. */
+    function vocabulary() {
+        if (!vocabularyRequest) {
+            vocabularyRequest = $.getJSON('roomwire/vocabulary').fail(function (xhr) {
+                vocabularyRequest = null;
+                RED.notify(common('errors.vocabulary', { status: xhr.status }), 'error');
+            });
+        }
+        return vocabularyRequest;
+    }
+
+    /**
+     * Fills `select` with `values` (strings, or {value, label}) from the vocabulary list `name`,
+     * keeping `current` even when the runtime no longer offers it.
+     */
+    function fillChoice(select, name, current, options) {
+        options = options || {};
+        var $select = $(select);
+        return vocabulary().then(function (lists) {
+            var values = (lists[name] || []).map(function (entry) { return typeof entry === 'string' ? entry : entry.name; });
+            $select.empty();
+            if (options.empty !== undefined) $('<option>').val('').text(options.empty).appendTo($select);
+            values.forEach(function (value) {
+                $('<option>').val(value).text(options.label ? options.label(value) : value).appendTo($select);
+            });
+            if (current && values.indexOf(current) === -1) $('<option>').val(current).text(current).appendTo($select);
+            $select.val(current || (options.empty !== undefined ? '' : values[0])).trigger('change');
+            return lists;
+        });
+    }
+
+    function channelNodes() {
+        var channels = [];
+        RED.nodes.eachConfig(function (config) {
+            if (config.type === CHANNEL) channels.push(config);
+        });
+        return channels.sort(function (a, b) { return RED.utils.getNodeLabel(a, a.id).localeCompare(RED.utils.getNodeLabel(b, b.id)); });
+    }
+
+    /** The channel id a channel node registers: its own setting, else its node id. */
+    function channelIdOf(config) {
+        return (config.channelId || '').trim() || config.id;
+    }
+
+    function findChannel(channelId) {
+        var found;
+        RED.nodes.eachConfig(function (config) {
+            if (!found && config.type === CHANNEL && channelIdOf(config) === channelId) found = config.id;
+        });
+        return found;
+    }
+
+    var pickerCount = 0;
+
+    /**
+     * A channel select with an edit/add button, like Node-RED's own config picker, for places
+     * its picker cannot go (rows of a list). Returns {element, value()}.
+     */
+    function channelPicker(current) {
+        var id = 'roomwire-channel-picker-' + (++pickerCount);
+        var row = $('<span class="roomwire-channel-picker">');
+        var select = $('<select>').attr('id', 'roomwire-picker-' + id).css({ width: 'calc(100% - 40px)' }).appendTo(row);
+        var button = $('<button type="button" class="red-ui-button roomwire-channel-edit"><i class="fa fa-pencil"></i></button>').css({ 'margin-left': '4px' }).appendTo(row);
+        function fill(value) {
+            select.empty();
+            $('<option>').val('').text(common('label.pickChannel')).appendTo(select);
+            channelNodes().forEach(function (config) {
+                $('<option>').val(config.id).text(RED.utils.getNodeLabel(config, config.id)).appendTo(select);
+            });
+            $('<option>').val('_ADD_').text(common('label.addChannel')).appendTo(select);
+            select.val(value || '');
+        }
+        fill(current);
+        function edit() {
+            var value = select.val();
+            // Node-RED's config dialog refills #<prefix>-<name> with every channel once it closes.
+            RED.editor.editConfig(id, CHANNEL, value && value !== '_ADD_' ? value : '_ADD_', 'roomwire-picker');
+        }
+        select.on('change', function () {
+            if (select.val() === '_ADD_') {
+                select.val('');
+                edit();
+            }
+        });
+        button.on('click', function (event) {
+            event.preventDefault();
+            edit();
+        });
+        return { element: row, select: select, value: function () { return select.val() === '_ADD_' ? '' : select.val(); } };
+    }
+
+    /** A select of one vocabulary list, for list rows. */
+    function choice(name, current, label) {
+        var select = $('<select>').css({ width: '100%' });
+        fillChoice(select, name, current, { label: label });
+        return select;
+    }
+
+    /**
+     * The `room` node's participant editor: one row per participant with a channel, an address,
+     * a display name, audience, access, visibility and mute.
+     */
+    function participantList(container, participants, _) {
+        var list = $(container).css({ 'min-height': '150px', 'min-width': '450px' }).editableList({
+            addButton: _('roomwire-room.label.addParticipant'),
+            sortable: true,
+            removable: true,
+            addItem: function (row, index, data) {
+                row.addClass('roomwire-participant');
+                var line1 = $('<div class="roomwire-participant-line">').css({ display: 'flex', gap: '6px', 'margin-bottom': '4px' }).appendTo(row);
+                var line2 = $('<div class="roomwire-participant-line">').css({ display: 'flex', gap: '6px', 'align-items': 'center' }).appendTo(row);
+                var picker = channelPicker(data.channel);
+                picker.element.css({ flex: '2' }).appendTo(line1);
+                $('<input type="text" class="roomwire-participant-address">').attr('placeholder', _('roomwire-room.label.address')).val(data.address || '').css({ flex: '2' }).appendTo(line1);
+                $('<input type="text" class="roomwire-participant-name">').attr('placeholder', _('roomwire-room.label.displayName')).val(data.displayName || '').css({ flex: '1' }).appendTo(line1);
+                var cell = function (title) { return $('<label>').attr('title', title).css({ flex: '1', margin: 0 }).appendTo(line2); };
+                choice('audience', data.audience || 'external').addClass('roomwire-participant-audience').appendTo(cell(_('roomwire-room.label.audience')));
+                choice('access', data.access || 'read_write').addClass('roomwire-participant-access').appendTo(cell(_('roomwire-room.label.access')));
+                choice('visibility', data.visibility || 'all').addClass('roomwire-participant-visibility').appendTo(cell(_('roomwire-room.label.visibility')));
+                var muted = $('<label>').css({ flex: '0 0 auto', margin: 0, width: 'auto' }).appendTo(line2);
+                $('<input type="checkbox" class="roomwire-participant-muted">').prop('checked', !!data.muted).css({ width: 'auto', margin: '0 4px 0 0' }).appendTo(muted);
+                $('<span>').text(_('roomwire-room.label.muted')).appendTo(muted);
+                row.data('picker', picker);
+            }
+        });
+        (participants || []).forEach(function (participant) { list.editableList('addItem', participant); });
+        return list;
+    }
+
+    function readParticipants(container) {
+        var participants = [];
+        $(container).editableList('items').each(function () {
+            var row = $(this);
+            var participant = {
+                channel: row.data('picker').value(),
+                address: row.find('.roomwire-participant-address').val().trim(),
+                audience: row.find('.roomwire-participant-audience').val(),
+                access: row.find('.roomwire-participant-access').val(),
+                visibility: row.find('.roomwire-participant-visibility').val(),
+                muted: row.find('.roomwire-participant-muted').is(':checked')
+            };
+            var name = row.find('.roomwire-participant-name').val().trim();
+            if (name) participant.displayName = name;
+            participants.push(participant);
+        });
+        return participants;
+    }
+
+    /** Valid when every participant names a channel node that exists and an address. */
+    function validParticipants(list) {
+        return (list || []).every(function (participant) {
+            return !!participant.channel && !!RED.nodes.node(participant.channel) && !!(participant.address || '').trim();
+        });
+    }
+
+    /** A channel reference that must name an existing channel node when `needed` says so. */
+    function channelRef(needed) {
+        return {
+            value: '',
+            type: CHANNEL,
+            validate: function (value) {
+                if (!needed.call(this)) return true;
+                return !!value && !!RED.nodes.node(value);
+            }
+        };
+    }
+
+    // Config migration: every Roomwire node is brought to today's format as it enters the editor
+    // (load, import, paste), with the same migrations the runtime applies.
+    function configOf(node) {
+        var config = {};
+        Object.keys(node).forEach(function (key) {
+            if (key.charAt(0) !== '_' && typeof node[key] !== 'function' && key !== 'users' && key !== 'wires') config[key] = node[key];
+        });
+        return config;
+    }
+
+    function migrateInPlace(node) {
+        var migrations = window.RoomwireMigrations;
+        if (!migrations || !node._def || !node._def.defaults || !node._def.defaults.version) return;
+        var before = configOf(node);
+        var after = migrations.migrate(node.type, JSON.parse(JSON.stringify(before)), findChannel);
+        Object.keys(before).forEach(function (key) {
+            if (!(key in after)) delete node[key];
+        });
+        Object.keys(after).forEach(function (key) {
+            if (JSON.stringify(after[key]) !== JSON.stringify(before[key])) node[key] = after[key];
+        });
+        RED.nodes.updateConfigNodeUsers(node, { action: 'add', emitEvent: false });
+    }
+
+    // Channel nodes named inside a list (the room's participants) are not seen by Node-RED, which
+    // only counts top-level config properties: count those users here too, so that a channel in
+    // use is never reported unused, and flag the nodes whose list names a deleted channel.
+    function listedChannels(node) {
+        var ids = {};
+        ((node._def && node._def.channelLists) || []).forEach(function (property) {
+            (node[property] || []).forEach(function (entry) {
+                if (entry && entry.channel) ids[entry.channel] = true;
+            });
+        });
+        return ids;
+    }
+
+    function refersDirectly(node, configId) {
+        var defaults = node._def.defaults || {};
+        return Object.keys(defaults).some(function (key) { return defaults[key].type === CHANNEL && node[key] === configId; });
+    }
+
+    function syncListedUsers(node, removed) {
+        if (!node._def || !node._def.channelLists) return;
+        var wanted = removed ? {} : listedChannels(node);
+        RED.nodes.eachConfig(function (config) {
+            if (config.type !== CHANNEL) return;
+            var index = config.users.indexOf(node);
+            if (wanted[config.id] && index === -1) config.users.push(node);
+            else if (!wanted[config.id] && index !== -1 && !refersDirectly(node, config.id)) config.users.splice(index, 1);
+        });
+    }
+
+    function flagUsersOf(configId) {
+        var flagged = false;
+        RED.nodes.eachNode(function (node) {
+            if (listedChannels(node)[configId]) {
+                RED.editor.validateNode(node);
+                node.dirty = true;
+                flagged = true;
+            }
+        });
+        if (flagged) RED.view.redraw(true);
+    }
+
+    RED.events.on('nodes:add', function (node) {
+        if (!node.type || node.type.indexOf('roomwire-') !== 0) return;
+        migrateInPlace(node);
+        syncListedUsers(node, false);
+    });
+    RED.events.on('nodes:change', function (node) {
+        if (node.type && node.type.indexOf('roomwire-') === 0) syncListedUsers(node, false);
+    });
+    RED.events.on('nodes:remove', function (node) {
+        if (node.type === CHANNEL) flagUsersOf(node.id);
+        else if (node.type && node.type.indexOf('roomwire-') === 0) syncListedUsers(node, true);
+    });
+
+    /** The first `/roomwire`, `/roomwire-2`... path no other engine node serves. */
+    function unusedEnginePath(self) {
+        var taken = {};
+        RED.nodes.eachConfig(function (config) {
+            if (config.type === 'roomwire-engine' && config.id !== self.id) taken[(config.httpPrefix || '/roomwire').replace(/\/+$/, '')] = true;
+        });
+        for (var n = 1; ; n++) {
+            var path = n === 1 ? '/roomwire' : '/roomwire-' + n;
+            if (!taken[path]) return path;
+        }
+    }
+
+    /** Another engine node already uses `property` with this value (the runtime refuses the second one). */
+    function takenByAnotherEngine(self, property, value, normalise) {
+        var clash = false;
+        RED.nodes.eachConfig(function (config) {
+            if (config.type === 'roomwire-engine' && config.id !== self.id && !config.d && normalise(config[property]) === normalise(value)) clash = true;
+        });
+        return clash;
+    }
+
+    // Form rows: a template writes `<div data-row="text" data-property="roomId" data-icon="home"
+    // data-label="<key>" data-hint="<key>"></div>` (kinds text, password, select, checkbox; `engine`
+    // and `name` need nothing else) and gets Node-RED's usual row, label and input.
+    var ROW_PRESETS = {
+        engine: { kind: 'text', property: 'engine', icon: 'database', label: MODULE + '/roomwire-engine:common.label.engine' },
+        name: { kind: 'text', property: 'name', icon: 'tag', label: 'node-red:common.label.name' }
+    };
+
+    function attributesOf(text) {
+        var attributes = {};
+        text.replace(/data-([a-z-]+)="([^"]*)"/g, function (whole, name, value) {
+            attributes[name] = value;
+            return whole;
+        });
+        return attributes;
+    }
+
+    function formRow(prefix, spec) {
+        var id = prefix + '-' + spec.property;
+        var hint = spec.hint ? ' data-i18n="[placeholder]' + spec.hint + '"' : '';
+        var label = '<label for="' + id + '"><i class="fa fa-' + spec.icon + '"></i> <span data-i18n="' + spec.label + '"></span></label>';
+        var input;
+        if (spec.kind === 'select') {
+            input = '<select id="' + id + '">' + (spec.options ? spec.options.split(',').map(function (value) {
+                return '<option value="' + value + '" data-i18n="' + spec['options-key'] + '.' + value + '"></option>';
+            }).join('') : '') + '</select>';
+        } else if (spec.kind === 'checkbox') {
+            input = '<input type="checkbox" id="' + id + '" style="width: auto; vertical-align: top;"> <span data-i18n="' + spec.hint + '"></span>';
+        } else {
+            input = '<input type="' + (spec.kind === 'password' ? 'password' : 'text') + '" id="' + id + '"' + hint + (spec.width ? ' style="width: ' + spec.width + ';"' : '') + '>';
+        }
+        return '<div class="form-row ' + (spec.class || '') + '">' + label + input + '</div>';
+    }
+
+    function expandRows(type, config) {
+        var template = $('script[data-template-name="' + type + '"]');
+        var prefix = config ? 'node-config-input' : 'node-input';
+        template.text(template.text().replace(/<div data-row="([a-z]+)"([^>]*)><\/div>/g, function (whole, kind, rest) {
+            var spec = $.extend({ kind: kind }, ROW_PRESETS[kind], attributesOf(rest));
+            if (ROW_PRESETS[kind]) spec.kind = ROW_PRESETS[kind].kind;
+            return formRow(prefix, spec);
+        }));
+    }
+
+    /** A node without an engine (dropped before one existed) gets the only engine there is. */
+    function pickOnlyEngine(select) {
+        var engines = [];
+        RED.nodes.eachConfig(function (config) {
+            if (config.type === 'roomwire-engine') engines.push(config.id);
+        });
+        if (engines.length === 1) $(select).val(engines[0]).trigger('change');
+    }
+
+    /**
+     * RED.nodes.registerType with what every Roomwire node shares: palette category and colour,
+     * `name`, `engine` and `version` defaults, palette label from its catalogue, the only engine
+     * preselected.
+     */
+    function registerNode(type, definition) {
+        var config = definition.category === 'config';
+        var defaults = $.extend({ name: { value: '' } }, definition.defaults);
+        if (definition.engine !== false) defaults.engine = { value: '', type: 'roomwire-engine', required: true };
+        defaults.version = { value: window.RoomwireMigrations ? window.RoomwireMigrations.currentVersion(type) : 1 };
+        var prepare = definition.oneditprepare;
+        expandRows(type, config);
+        RED.nodes.registerType(type, $.extend({}, definition, {
+            category: config ? 'config' : 'roomwire',
+            color: config ? undefined : COLOR,
+            defaults: defaults,
+            paletteLabel: definition.paletteLabel || function () { return this._(type + '.paletteLabel'); },
+            oneditprepare: function () {
+                if (definition.engine !== false && !this.engine) pickOnlyEngine(config ? '#node-config-input-engine' : '#node-input-engine');
+                if (prepare) prepare.call(this);
+            }
+        }));
+    }
+
+    window.RoomwireEditor = {
+        MODULE: MODULE,
+        vocabulary: vocabulary,
+        fillChoice: fillChoice,
+        channelRef: channelRef,
+        channelIdOf: channelIdOf,
+        participantList: participantList,
+        readParticipants: readParticipants,
+        validParticipants: validParticipants,
+        unusedEnginePath: unusedEnginePath,
+        takenByAnotherEngine: takenByAnotherEngine,
+        registerNode: registerNode,
+        common: common
+    };
+})();
