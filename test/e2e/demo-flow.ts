@@ -55,8 +55,10 @@ export async function startDemo(options: { inboxUrl?: string; flowFile?: string 
     profile: '',
     outboundUrl: options.inboxUrl ?? '/demo/inbox/{address}',
   };
-  const nodeRed = await startNodeRed({ flows });
-  // Credentials cannot be seeded in a flow file: deploy them as the editor would.
+  // Credentials cannot be seeded in a flow file: deploy them as the editor would. Started empty, so
+  // that the flows start once: a redeploy right after a seeded start would stop the example while
+  // its start-up inject is creating the room, and log that interrupted call as an error.
+  const nodeRed = await startNodeRed({ flows: [] });
   await deployFlows(nodeRed, [
     ...flows.map((node) => (node === engine ? { ...node, credentials: { apiToken: TOKEN } } : node)),
     { ...signed, credentials: { secret: SECRET } },

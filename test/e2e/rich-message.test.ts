@@ -31,8 +31,9 @@ beforeAll(async () => {
   const flows = example.map((node) =>
     node.type === 'roomwire-channel' && node.outboundUrl ? { ...node, outboundUrl: `${receiver.url}rich/inbox/{address}` } : node,
   );
-  nodeRed = await startNodeRed({ flows });
-  // A REST API token is a credential, which a seed file cannot hold: deploy it as the editor would.
+  // A REST API token is a credential, which a seed file cannot hold: deploy it as the editor would,
+  // onto an empty start (a redeploy would interrupt the start-up inject creating the room).
+  nodeRed = await startNodeRed({ flows: [] });
   await deployFlows(
     nodeRed,
     flows.map((node) => (node.type === 'roomwire-engine' ? { ...node, credentials: { apiToken: TOKEN } } : node)),
