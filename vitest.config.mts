@@ -14,6 +14,9 @@ export default defineConfig({
           name: 'unit',
           include: ['test/**/*.test.ts'],
           exclude: [...configDefaults.exclude, ...slow],
+          // Node tests load Node-RED's test helper per test; on a 2-core CI machine that also runs
+          // the e2e files beside them, a load of 10 makes that take more than the default 5 s.
+          testTimeout: 20_000,
         },
       },
       {
