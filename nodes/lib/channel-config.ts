@@ -16,3 +16,14 @@ export function configuredChannelId(RED: NodeAPI, configId: string | undefined):
   if (!config) throw fieldError('channel', 'the selected roomwire-channel config node is not deployed, or it is disabled');
   return config.channelId;
 }
+
+/** The channel ids of a list of `roomwire-channel` config nodes, in order; `field` names the list in errors. */
+export function configuredChannelIds(RED: NodeAPI, configIds: unknown, field: string): string[] {
+  if (configIds === undefined || configIds === null || configIds === '') return [];
+  if (!Array.isArray(configIds)) throw fieldError(field, 'must be a list of channel nodes');
+  return configIds.map((configId, i) => {
+    const config = typeof configId === 'string' && configId ? (RED.nodes.getNode(configId) as ChannelConfigNode | null) : null;
+    if (!config) throw fieldError(`${field}[${i}]`, 'the selected roomwire-channel config node is not deployed, or it is disabled');
+    return config.channelId;
+  });
+}
