@@ -183,6 +183,16 @@
         });
     }
 
+    /**
+     * A list of channel node ids as saved. Deleting a channel, Node-RED's config dialog compares
+     * every property of its users with `==`, so a one-entry list (['sms'] == 'sms') is set to "",
+     * and undoing that puts back the id alone: a string is a list of one.
+     */
+    function listOf(value) {
+        if (Array.isArray(value)) return value;
+        return typeof value === 'string' && value ? [value] : [];
+    }
+
     /** An editable list of channel pickers (fallback order, hook filter); `ids` are channel node ids. */
     function channelList(container, ids, addLabel) {
         var list = $(container).css({ 'min-height': '80px', 'min-width': '300px' }).editableList({
@@ -197,7 +207,7 @@
                 row.data('picker', picker);
             }
         });
-        (ids || []).forEach(function (id) { list.editableList('addItem', id); });
+        listOf(ids).forEach(function (id) { list.editableList('addItem', id); });
         return list;
     }
 
@@ -215,7 +225,7 @@
         return {
             value: [],
             validate: function (ids) {
-                return (Array.isArray(ids) ? ids : []).every(function (id) { return !!RED.nodes.node(id); });
+                return listOf(ids).every(function (id) { return !!RED.nodes.node(id); });
             }
         };
     }
@@ -285,7 +295,7 @@
         var ids = {};
         ((node._def && node._def.channelLists) || []).forEach(function (property) {
             // A list holds channel node ids (fallback, hook) or rows with a `channel` (participants).
-            (Array.isArray(node[property]) ? node[property] : []).forEach(function (entry) {
+            listOf(node[property]).forEach(function (entry) {
                 var id = typeof entry === 'string' ? entry : entry && entry.channel;
                 if (id) ids[id] = true;
             });
@@ -309,7 +319,15 @@
         });
     }
 
-    function flagUsersOf(configId) {
+    function flagUsersOf(config) {
+        var configId = config.id;
+        // A one-entry list naming the channel was just set to "" by the config dialog (see listOf):
+        // give it back its entry, which now names a missing channel.
+        (config.users || []).forEach(function (user) {
+            ((user._def && user._def.channelLists) || []).forEach(function (property) {
+                if (user[property] === '') user[property] = [configId];
+            });
+        });
         var flagged = false;
         RED.nodes.eachNode(function (node) {
             if (listedChannels(node)[configId]) {
@@ -330,7 +348,7 @@
         if (node.type && node.type.indexOf('roomwire-') === 0) syncListedUsers(node, false);
     });
     RED.events.on('nodes:remove', function (node) {
-        if (node.type === CHANNEL) flagUsersOf(node.id);
+        if (node.type === CHANNEL) flagUsersOf(node);
         else if (node.type && node.type.indexOf('roomwire-') === 0) syncListedUsers(node, true);
     });
 

@@ -1,6 +1,6 @@
 // Versioned node configs: a flow saved before versions existed, or at an older version (the
-// fixtures are the example flows as they were saved then), is brought to today's format the same way by the nodes and the
-// editor (resources/roomwire-migrations.js), and today's flows are already current.
+// fixtures are the example flows as they were saved then), is brought to today's format the same
+// way by the nodes and the editor (resources/roomwire-migrations.js); today's flows are current.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
