@@ -29,7 +29,7 @@ const FLOW = [
   { id: 'fallback', type: 'roomwire-fallback', engine: 'engine', version: 2, action: 'set', target: 'participant', channel: 'sms', address: 'x', bindingId: '', channels: ['email'], channelIds: '', after: 'PT5M', onFailed: true, ...at(200, 100), wires: [[], []] },
   { id: 'hook', type: 'roomwire-hook', engine: 'engine', version: 2, trigger: 'before_broadcast', priority: 100, channels: ['sms'], channelIds: '', eventTypes: 'message', timeoutMs: 5000, failMode: 'open', ...at(200, 200) },
   { id: 'transcode', type: 'roomwire-transcode', engine: 'engine', version: 2, target: 'channel', channel: 'email', channelType: 'sms', maxParts: '', smartEncoding: true, ...at(200, 300) },
-  { id: 'visibility', type: 'roomwire-visibility', engine: 'engine', version: 2, target: 'msg', channel: '', address: '', bindingId: '', visibility: 'internal', visibilityList: '', access: 'read_only', ...at(200, 400) },
+  { id: 'room', type: 'roomwire-room', engine: 'engine', version: 1, operation: 'create', roomId: 'lobby', participants: [{ channel: 'sms', address: 'ann', audience: 'internal', access: 'read_only', visibility: 'none', muted: false }], ...at(200, 400) },
 ];
 
 let browser: Browser;
@@ -80,8 +80,8 @@ describe.skipIf(!chromiumPath)('channel nodes in lists and choices', () => {
   it('counts the channels of fallback and hook lists and of transcode as used', async () => {
     page = await open();
     expect(await userIds(page, 'email')).toEqual(['fallback', 'transcode']);
-    expect(await userIds(page, 'sms')).toEqual(['fallback', 'hook']);
-    const valid = await page.evaluate(() => ['fallback', 'hook', 'transcode', 'visibility'].map((id) => RED.nodes.node(id)?.valid));
+    expect(await userIds(page, 'sms')).toEqual(['fallback', 'hook', 'room']);
+    const valid = await page.evaluate(() => ['fallback', 'hook', 'transcode', 'room'].map((id) => RED.nodes.node(id)?.valid));
     expect(valid).toEqual([true, true, true, true]);
   });
 
@@ -104,7 +104,7 @@ describe.skipIf(!chromiumPath)('channel nodes in lists and choices', () => {
     await page.locator('.red-ui-tray').last().locator('button.leftButton').click();
     await page.locator('#node-config-dialog-ok').waitFor({ state: 'detached' });
 
-    const flagged = () => page.evaluate(() => ['fallback', 'hook', 'transcode', 'visibility'].filter((id) => RED.nodes.node(id)?.valid === false));
+    const flagged = () => page.evaluate(() => ['fallback', 'hook', 'transcode', 'room'].filter((id) => RED.nodes.node(id)?.valid === false));
     await expect.poll(flagged).toEqual(['fallback', 'hook', 'transcode']);
     for (const id of ['fallback', 'hook', 'transcode']) await expect.poll(() => nodeEl(page, id).locator('.red-ui-flow-node-error').isVisible()).toBe(true);
     await page.screenshot({ path: path.join(screenshots, 'channel-lists-channel-deleted.png') });
@@ -115,10 +115,12 @@ describe.skipIf(!chromiumPath)('channel nodes in lists and choices', () => {
   it('keeps the values of a dialog saved before the runtime sent its lists', async () => {
     let held: Route | undefined;
     const tab = await open((p) => p.route('**/roomwire/vocabulary', (route) => void (held = route)));
-    await edit(tab, 'visibility');
+    await edit(tab, 'room');
     await done(tab);
     expect(held, 'the vocabulary request is still held').toBeDefined();
-    expect(await tab.evaluate(() => ({ visibility: RED.nodes.node('visibility')?.visibility, access: RED.nodes.node('visibility')?.access }))).toEqual({ visibility: 'internal', access: 'read_only' });
+    expect(await tab.evaluate(() => RED.nodes.node('room')?.participants)).toEqual([
+      { channel: 'sms', address: 'ann', audience: 'internal', access: 'read_only', visibility: 'none', muted: false },
+    ]);
     await held!.continue();
     await tab.close();
     expect(pageErrors).toEqual([]);
