@@ -473,6 +473,7 @@
         channelList: channelList,
         readChannelList: readChannelList,
         channelListRef: channelListRef,
+        listOf: listOf,
         participantDefaults: participantDefaults,
         showTarget: showTarget,
         channelIdOf: channelIdOf,

@@ -210,6 +210,12 @@ describe('roomwire-hook: channel nodes', () => {
     expect((await sending).event.status).toBe('committed');
   });
 
+  it('refuses a list naming a channel node that is not deployed, naming the entry', async () => {
+    await helper.load(allNodes(), [engineConfig(), ...channelConfigs(), ...flowNodes({ version: 2, channels: ['ch-flow', 'ch-gone'] })]);
+    expect(errors('hook').join()).toMatch(/channels\[1\]/);
+    expect(statuses('hook').at(-1)).toMatchObject({ fill: 'red', text: 'invalid settings' });
+  });
+
   it('turns the channel ids typed in a version 1 node into channel nodes as it loads', async () => {
     await load({ version: 1, channelIds: 'bots' });
     const r1 = await room('r1');
