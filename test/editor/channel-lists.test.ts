@@ -1,5 +1,5 @@
 // Channel nodes named in lists and choices of the editor: the fallback order and the hook filter
-// are lists of channel pickers, transcode names its channel by choice; each of them counts as a use
+// are lists of channel pickers, transcode and mute name a channel by choice; each counts as a use
 // of the channel, and deleting the channel flags them. A dialog saved before the runtime's lists
 // arrive keeps its values. Screenshots land in test-results/.
 import { mkdir } from 'node:fs/promises';
@@ -29,6 +29,7 @@ const FLOW = [
   { id: 'fallback', type: 'roomwire-fallback', engine: 'engine', version: 2, action: 'set', target: 'participant', channel: 'sms', address: 'x', bindingId: '', channels: ['email'], channelIds: '', after: 'PT5M', onFailed: true, ...at(200, 100), wires: [[], []] },
   { id: 'hook', type: 'roomwire-hook', engine: 'engine', version: 2, trigger: 'before_broadcast', priority: 100, channels: ['sms'], channelIds: '', eventTypes: 'message', timeoutMs: 5000, failMode: 'open', ...at(200, 200) },
   { id: 'transcode', type: 'roomwire-transcode', engine: 'engine', version: 2, target: 'channel', channel: 'email', channelType: 'sms', maxParts: '', smartEncoding: true, ...at(200, 300) },
+  { id: 'mute', type: 'roomwire-mute', engine: 'engine', version: 2, action: 'mute', target: 'participant', channel: 'email', address: 'ann', bindingId: '', ...at(400, 100) },
   { id: 'room', type: 'roomwire-room', engine: 'engine', version: 1, operation: 'create', roomId: 'lobby', participants: [{ channel: 'sms', address: 'ann', audience: 'internal', access: 'read_only', visibility: 'none', muted: false }], ...at(200, 400) },
 ];
 
@@ -77,12 +78,12 @@ const userIds = (page: Page, channel: string) => page.evaluate((id) => (RED.node
 describe.skipIf(!chromiumPath)('channel nodes in lists and choices', () => {
   let page: Page;
 
-  it('counts the channels of fallback and hook lists and of transcode as used', async () => {
+  it('counts the channels of fallback and hook lists, of transcode and of mute as used', async () => {
     page = await open();
-    expect(await userIds(page, 'email')).toEqual(['fallback', 'transcode']);
+    expect(await userIds(page, 'email')).toEqual(['fallback', 'mute', 'transcode']);
     expect(await userIds(page, 'sms')).toEqual(['fallback', 'hook', 'room']);
-    const valid = await page.evaluate(() => ['fallback', 'hook', 'transcode', 'room'].map((id) => RED.nodes.node(id)?.valid));
-    expect(valid).toEqual([true, true, true, true]);
+    const valid = await page.evaluate(() => ['fallback', 'hook', 'transcode', 'mute', 'room'].map((id) => RED.nodes.node(id)?.valid));
+    expect(valid).toEqual([true, true, true, true, true]);
   });
 
   it('edits the hook filter as a list of channel pickers', async () => {
@@ -95,18 +96,18 @@ describe.skipIf(!chromiumPath)('channel nodes in lists and choices', () => {
     await page.screenshot({ path: path.join(screenshots, 'channel-lists-hook-dialog.png') });
     await done(page);
     expect(await page.evaluate(() => RED.nodes.node('hook')?.channels)).toEqual(['sms', 'email']);
-    expect(await userIds(page, 'email')).toEqual(['fallback', 'hook', 'transcode']);
+    expect(await userIds(page, 'email')).toEqual(['fallback', 'hook', 'mute', 'transcode']);
   });
 
-  it('flags the fallback, hook and transcode nodes once a channel they use is deleted', async () => {
+  it('flags the fallback, hook, transcode and mute nodes once a channel they use is deleted', async () => {
     await page.evaluate(() => (window as unknown as { RED: { sidebar: { config: { show(): void } } } }).RED.sidebar.config.show());
     await page.locator('.red-ui-palette-node-config').filter({ hasText: 'email' }).first().dblclick();
     await page.locator('.red-ui-tray').last().locator('button.leftButton').click();
     await page.locator('#node-config-dialog-ok').waitFor({ state: 'detached' });
 
-    const flagged = () => page.evaluate(() => ['fallback', 'hook', 'transcode', 'room'].filter((id) => RED.nodes.node(id)?.valid === false));
-    await expect.poll(flagged).toEqual(['fallback', 'hook', 'transcode']);
-    for (const id of ['fallback', 'hook', 'transcode']) await expect.poll(() => nodeEl(page, id).locator('.red-ui-flow-node-error').isVisible()).toBe(true);
+    const flagged = () => page.evaluate(() => ['fallback', 'hook', 'transcode', 'mute', 'room'].filter((id) => RED.nodes.node(id)?.valid === false));
+    await expect.poll(flagged).toEqual(['fallback', 'hook', 'transcode', 'mute']);
+    for (const id of ['fallback', 'hook', 'transcode', 'mute']) await expect.poll(() => nodeEl(page, id).locator('.red-ui-flow-node-error').isVisible()).toBe(true);
     await page.screenshot({ path: path.join(screenshots, 'channel-lists-channel-deleted.png') });
     await page.close();
     expect(pageErrors).toEqual([]);
