@@ -3,19 +3,21 @@
 // The engine decides when to fall back; this node only configures it and reports what happened.
 import type { Binding, FallbackPolicy, FallbackTrigger, Notification } from '@roomwire/runtime';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { targetBindingId } from './lib/binding-ref';
+import { chosenBindingId, type ParticipantChoice } from './lib/binding-ref';
+import { configuredChannelIds } from './lib/channel-config';
 import { useEngine } from './lib/engine-user';
 import { commaList, failureStatus, fieldError, handleInput, plain } from './lib/input';
 import { describeNotification } from './lib/notification-msg';
-import { translator } from './lib/i18n';
+import { translator, type Translate } from './lib/i18n';
 import { migrated } from './lib/migrate';
 
-interface FallbackNodeDef extends NodeDef {
+interface FallbackNodeDef extends NodeDef, ParticipantChoice {
   engine: string;
   action?: 'set' | 'clear';
-  bindingId?: string;
-  /** Comma-separated channel ids, tried in order. */
-  channels?: string;
+  /** `roomwire-channel` config nodes, tried in order. */
+  channels?: string[];
+  /** Channel ids typed before channels were config nodes, kept when not all named one; tried after `channels`. */
+  channelIds?: string;
   /** ISO 8601 duration to wait for `delivered` before `no_receipt` applies. */
   after?: string;
   onFailed?: boolean;
@@ -27,18 +29,19 @@ interface FallbackNodeDef extends NodeDef {
 }
 
 /** The policy the node is configured with; the engine validates it (and names the field). */
-function configuredPolicy(def: FallbackNodeDef): FallbackPolicy {
+function configuredPolicy(RED: NodeAPI, def: FallbackNodeDef): FallbackPolicy {
   const on: FallbackTrigger[] = [];
   if (def.onFailed) on.push('failed');
   if (def.onUndelivered) on.push('undelivered');
   if (def.onNoReceipt) on.push('no_receipt');
   if (def.onOutsideWindow) on.push('outside_window');
   const after = def.after?.trim();
-  return { channels: commaList(def.channels), on, ...(after ? { after } : {}) };
+  const channels = [...configuredChannelIds(RED, def.channels, 'channels'), ...commaList(def.channelIds)];
+  return { channels, on, ...(after ? { after } : {}) };
 }
 
 /** null clears; `msg.fallback` (an object, or null) overrides the node's settings. */
-function wantedPolicy(def: FallbackNodeDef, msg: NodeMessageInFlow): FallbackPolicy | null {
+function wantedPolicy(RED: NodeAPI, def: FallbackNodeDef, msg: NodeMessageInFlow): FallbackPolicy | null {
   if (def.action === 'clear' || msg.payload === null) return null;
   if ('fallback' in msg && msg.fallback !== undefined) {
     const given = msg.fallback;
@@ -48,12 +51,12 @@ function wantedPolicy(def: FallbackNodeDef, msg: NodeMessageInFlow): FallbackPol
     }
     return given as FallbackPolicy;
   }
-  return configuredPolicy(def);
+  return configuredPolicy(RED, def);
 }
 
-function stepText(notification: Extract<Notification, { kind: 'fallback' }>): string {
-  const target = notification.to ? `→ ${notification.to.channelId}` : 'no channels left';
-  return `step ${notification.step} ${target} (${notification.reason})`;
+function stepText(_: Translate, notification: Extract<Notification, { kind: 'fallback' }>): string {
+  const vars = { step: notification.step, reason: notification.reason };
+  return notification.to ? _('roomwire-fallback.status.step', { ...vars, channel: notification.to.channelId }) : _('roomwire-fallback.status.lastStep', vars);
 }
 
 export = function (RED: NodeAPI): void {
@@ -68,8 +71,8 @@ export = function (RED: NodeAPI): void {
     let unsubscribe: (() => void) | undefined;
 
     handleInput(node, async (msg) => {
-      const bindingId = await targetBindingId(engine(), def.bindingId, msg);
-      const fallback = wantedPolicy(def, msg);
+      const bindingId = await chosenBindingId(RED, engine(), def, msg);
+      const fallback = wantedPolicy(RED, def, msg);
       const binding = await engine().call<Binding>('setFallback', { bindingId, fallback });
       node.status(
         fallback
@@ -89,7 +92,7 @@ export = function (RED: NodeAPI): void {
           const { msg } = describeNotification(notification);
           const step: NodeMessage = { ...msg, payload: { roomId: notification.roomId, ...(msg.payload as object) } };
           node.send([null, step]);
-          node.status({ fill: notification.to ? 'yellow' : 'red', shape: 'dot', text: stepText(notification) });
+          node.status({ fill: notification.to ? 'yellow' : 'red', shape: 'dot', text: stepText(_, notification) });
         });
       })
       .catch((error: unknown) => {

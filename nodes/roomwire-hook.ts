@@ -3,10 +3,11 @@
 // gives (or the timeout, with the fail mode); any other trigger is a notification the flow gets.
 import { HOOK_TRIGGERS, SYNC_TRIGGERS, type HookContext, type HookDecision, type HookFilters, type HookSettings, type HookTrigger } from '@roomwire/runtime';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import { configuredChannelIds } from './lib/channel-config';
 import { useEngine } from './lib/engine-user';
 import { commaList, plain } from './lib/input';
 import { failRequestsOf, openRequest, pendingCount } from './lib/hook-requests';
-import { translator } from './lib/i18n';
+import { translator, type Translate } from './lib/i18n';
 import { migrated } from './lib/migrate';
 
 interface HookNodeDef extends NodeDef {
@@ -15,6 +16,9 @@ interface HookNodeDef extends NodeDef {
   priority?: string | number;
   roomId?: string;
   channelTypes?: string;
+  /** `roomwire-channel` config nodes the hook is limited to. */
+  channels?: string[];
+  /** Channel ids typed before channels were config nodes, when no channel node carries them. */
   channelIds?: string;
   directions?: string;
   eventTypes?: string;
@@ -27,20 +31,21 @@ interface HookNodeDef extends NodeDef {
 const MAX_TIMEOUT_MS = 120_000;
 
 /** The hook's settings from the node's, or an error naming the setting that is wrong. */
-function settingsOf(def: HookNodeDef, fallbackName: string): HookSettings {
+function settingsOf(RED: NodeAPI, _: Translate, def: HookNodeDef, fallbackName: string): HookSettings {
+  const invalid = (field: string, vars?: Record<string, string | number>) => new Error(`${field}: ${_(`roomwire-hook.errors.${field}`, vars)}`);
   const trigger = (def.trigger || 'before_broadcast') as HookTrigger;
-  if (!HOOK_TRIGGERS.includes(trigger)) throw new Error(`trigger: unknown trigger ${JSON.stringify(def.trigger)}`);
+  if (!HOOK_TRIGGERS.includes(trigger)) throw invalid('trigger', { trigger: JSON.stringify(def.trigger) });
   const priority = Number(def.priority ?? 100);
-  if (!Number.isInteger(priority)) throw new Error('priority: must be a whole number');
+  if (!Number.isInteger(priority)) throw invalid('priority');
   const timeoutMs = Number(def.timeoutMs ?? 5000);
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS) throw new Error(`timeoutMs: must be a whole number of ms from 1 to ${MAX_TIMEOUT_MS}`);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS) throw invalid('timeoutMs', { max: MAX_TIMEOUT_MS });
   const failMode = def.failMode || 'open';
-  if (failMode !== 'open' && failMode !== 'closed') throw new Error('failMode: must be open or closed');
+  if (failMode !== 'open' && failMode !== 'closed') throw invalid('failMode');
   const directions = commaList(def.directions);
-  if (directions.some((d) => d !== 'inbound' && d !== 'outbound')) throw new Error('directions: only inbound and outbound');
+  if (directions.some((d) => d !== 'inbound' && d !== 'outbound')) throw invalid('directions');
   const filters: HookFilters = {
     channelTypes: commaList(def.channelTypes),
-    channelIds: commaList(def.channelIds),
+    channelIds: [...configuredChannelIds(RED, def.channels, 'channels'), ...commaList(def.channelIds)],
     directions: directions as HookFilters['directions'],
     eventTypes: commaList(def.eventTypes),
   };
@@ -79,7 +84,7 @@ export = function (RED: NodeAPI): void {
 
     let settings: HookSettings;
     try {
-      settings = settingsOf(def, node.id);
+      settings = settingsOf(RED, _, def, node.id);
     } catch (error) {
       node.error((error as Error).message);
       node.status({ fill: 'red', shape: 'ring', text: _('roomwire-hook.status.invalid') });
@@ -111,12 +116,12 @@ export = function (RED: NodeAPI): void {
         if (SYNC_TRIGGERS.has(settings.trigger) || resolves) showPending();
         else node.status({ fill: 'green', shape: 'ring', text: settings.trigger });
       })
-      .catch((error: unknown) => node.error(`hook not registered: ${(error as Error).message}`));
+      .catch((error: unknown) => node.error(_('roomwire-hook.errors.register', { message: (error as Error).message })));
 
     node.on('close', () => {
       closed = true;
       removeHook?.();
-      failRequestsOf(node.id, new Error('the hook node was stopped'));
+      failRequestsOf(node.id, new Error(_('roomwire-hook.errors.stopped')));
     });
   }
 

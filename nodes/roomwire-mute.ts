@@ -2,15 +2,14 @@
 // binding still reads; its writes are stored blocked (`muted`) while their side effects still flow.
 import type { Binding } from '@roomwire/runtime';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { targetBindingId } from './lib/binding-ref';
+import { chosenBindingId, type ParticipantChoice } from './lib/binding-ref';
 import { useEngine, type EngineRef } from './lib/engine-user';
 import { fieldError, handleInput, plain } from './lib/input';
 import { translator } from './lib/i18n';
 import { migrated } from './lib/migrate';
 
-interface MuteNodeDef extends NodeDef {
+interface MuteNodeDef extends NodeDef, ParticipantChoice {
   engine: string;
-  bindingId?: string;
   action?: 'mute' | 'unmute' | 'toggle' | 'payload';
 }
 
@@ -39,7 +38,7 @@ export = function (RED: NodeAPI): void {
     const engine = useEngine(RED, node, def.engine);
 
     handleInput(node, async (msg) => {
-      const bindingId = await targetBindingId(engine(), def.bindingId, msg);
+      const bindingId = await chosenBindingId(RED, engine(), def, msg);
       const muted = await wantMuted(def.action, msg, engine, bindingId);
       const binding = await engine().call<Binding>('updateBinding', { bindingId, muted });
       node.status({ fill: muted ? 'yellow' : 'green', shape: 'dot', text: _(muted ? 'roomwire-mute.status.muted' : 'roomwire-mute.status.unmuted', { address: binding.address }) });

@@ -5,8 +5,7 @@
 //   msg          whoever msg names: msg.bindingId, or msg.address (+ msg.channelId); nobody: the system
 import type { RoomEvent } from '@roomwire/runtime';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { resolveBindingId } from './lib/binding-ref';
-import { configuredChannelId } from './lib/channel-config';
+import { participantBindingId, resolveBindingId } from './lib/binding-ref';
 import { contentOf } from './lib/content-input';
 import { useEngine, type EngineRef } from './lib/engine-user';
 import { translator, type Translate } from './lib/i18n';
@@ -44,13 +43,8 @@ export = function (RED: NodeAPI): void {
     switch (def.speaker) {
       case 'system':
         return undefined;
-      case 'participant': {
-        const channelId = configuredChannelId(RED, def.channel);
-        if (!channelId) throw fieldError('channel', _('roomwire-send.errors.channel'));
-        const address = settingOrMsg(def.address, msg, 'address');
-        if (!address) throw fieldError('address', _('roomwire-send.errors.address'));
-        return resolveBindingId(engine(), { roomId, channelId, address });
-      }
+      case 'participant':
+        return participantBindingId(RED, engine(), roomId, def, msg);
       default:
         return resolveBindingId(engine(), {
           bindingId: settingOrMsg(def.bindingId, msg, 'bindingId'),

@@ -8,13 +8,16 @@ import { configuredChannelId } from './lib/channel-config';
 import { contentOf } from './lib/content-input';
 import { useEngine } from './lib/engine-user';
 import { defined, fieldError, handleInput, msgString, plain } from './lib/input';
+import { translator, type Translate } from './lib/i18n';
 import { migrated } from './lib/migrate';
 
 interface TranscodeNodeDef extends NodeDef {
   engine: string;
-  /** A `roomwire-channel` config node: its profile and overrides apply. */
+  /** What the content is transcoded for: a channel node, a built-in profile, or what msg names. */
+  target?: 'channel' | 'profile' | 'msg';
+  /** Target `channel`: a `roomwire-channel` config node, whose profile and overrides apply. */
   channel?: string;
-  /** A built-in profile name; empty: msg.channelId or msg.channelType. */
+  /** Target `profile`: a built-in profile name. */
   channelType?: string;
   /** Most SMS segments; empty: the channel's own limit (or msg.maxParts). */
   maxParts?: string | number;
@@ -41,16 +44,22 @@ class TranscodeError extends Error {
   }
 }
 
-/** Channel id wins over channel type: a registered channel may override its profile. */
+/** From msg, channel id wins over channel type: a registered channel may override its profile. */
 function target(RED: NodeAPI, def: TranscodeNodeDef, msg: NodeMessageInFlow): { channelId: string } | { channelType: string } {
-  const channelId = configuredChannelId(RED, def.channel);
-  if (channelId) return { channelId };
-  if (def.channelType) return { channelType: def.channelType };
+  if (def.target === 'channel') {
+    const channelId = configuredChannelId(RED, def.channel);
+    if (!channelId) throw fieldError('channel', 'is required: pick a channel on the node');
+    return { channelId };
+  }
+  if (def.target === 'profile') {
+    if (!def.channelType) throw fieldError('channelType', 'is required: pick a profile on the node');
+    return { channelType: def.channelType };
+  }
   const fromMsg = msgString(msg, 'channelId');
   if (fromMsg) return { channelId: fromMsg };
   const type = msgString(msg, 'channelType');
   if (type) return { channelType: type };
-  throw fieldError('channelType', 'is required: pick a profile or a channel on the node, or set msg.channelType or msg.channelId');
+  throw fieldError('channelType', 'is required: set msg.channelType or msg.channelId, or pick a channel or a profile on the node');
 }
 
 function maxParts(setting: TranscodeNodeDef['maxParts'], msg: NodeMessageInFlow): number | undefined {
@@ -69,15 +78,12 @@ function windowOpenUntil(msg: NodeMessageInFlow): string | undefined {
   throw fieldError('msg.sessionWindowOpenUntil', 'must be an ISO date-time or milliseconds since the epoch');
 }
 
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
-function statusOf(result: Extract<Transcoded, { ok: true }>): NodeStatus {
+function statusOf(_: Translate, result: Extract<Transcoded, { ok: true }>): NodeStatus {
   const degraded = result.degradations.length > 0;
+  const count = (key: string, n: number) => _(`roomwire-transcode.status.${key}${n === 1 ? '' : '_plural'}`, { count: n });
   const text = result.sms
-    ? `${result.profile}: ${result.sms.encoding}, ${plural(result.sms.segments, 'segment')}`
-    : `${result.profile}: ${degraded ? plural(result.degradations.length, 'degradation') : 'unchanged'}`;
+    ? _('roomwire-transcode.status.sms', { profile: result.profile, encoding: result.sms.encoding, segments: count('segments', result.sms.segments) })
+    : _('roomwire-transcode.status.done', { profile: result.profile, change: degraded ? count('degradations', result.degradations.length) : _('roomwire-transcode.status.unchanged') });
   return { fill: degraded ? 'yellow' : 'green', shape: 'dot', text };
 }
 
@@ -86,6 +92,7 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, raw);
     const node = this;
     const def = migrated(RED, raw);
+    const _ = translator(RED);
     const engine = useEngine(RED, node, def.engine);
 
     handleInput(node, async (msg) => {
@@ -101,7 +108,7 @@ export = function (RED: NodeAPI): void {
         }),
       );
       if (!result.ok) throw new TranscodeError(result.code, `${result.profile} ${result.code}: ${result.reason}`);
-      node.status(statusOf(result));
+      node.status(statusOf(_, result));
       const parts = plain(result.parts);
       return {
         ...msg,

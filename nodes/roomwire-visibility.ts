@@ -3,15 +3,14 @@
 // written, so a change never rewrites who could see the past.
 import type { Access, Binding, Visibility } from '@roomwire/runtime';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { targetBindingId } from './lib/binding-ref';
+import { chosenBindingId, type ParticipantChoice } from './lib/binding-ref';
 import { useEngine } from './lib/engine-user';
 import { defined, fieldError, handleInput, plain } from './lib/input';
 import { translator } from './lib/i18n';
 import { migrated } from './lib/migrate';
 
-interface VisibilityNodeDef extends NodeDef {
+interface VisibilityNodeDef extends NodeDef, ParticipantChoice {
   engine: string;
-  bindingId?: string;
   visibility?: 'unchanged' | 'all' | 'internal' | 'none' | 'list';
   visibilityList?: string;
   access?: 'unchanged' | Access;
@@ -47,7 +46,7 @@ export = function (RED: NodeAPI): void {
     const engine = useEngine(RED, node, def.engine);
 
     handleInput(node, async (msg) => {
-      const bindingId = await targetBindingId(engine(), def.bindingId, msg);
+      const bindingId = await chosenBindingId(RED, engine(), def, msg);
       const changes = defined({ visibility: visibilityOf(def, msg), access: accessOf(def, msg) });
       if (Object.keys(changes).length === 0) throw fieldError('visibility', 'nothing to change: set visibility or access on the node, or msg.visibility / msg.access');
       const binding = await engine().call<Binding>('updateBinding', { bindingId, ...changes });

@@ -27,21 +27,33 @@
         return vocabularyRequest;
     }
 
+    function addOptions($select, extra) {
+        (extra || []).forEach(function (option) { $('<option>').val(option.value).text(option.label).appendTo($select); });
+    }
+
     /**
-     * Fills `select` with `values` (strings, or {value, label}) from the vocabulary list `name`,
-     * keeping `current` even when the runtime no longer offers it.
+     * Fills `select` with the vocabulary list `name` (between options.first and options.last,
+     * {value, label} each), keeping `current` even when the runtime no longer offers it. Until the
+     * runtime answers, `current` is the select's only option, so a dialog saved meanwhile keeps it.
      */
     function fillChoice(select, name, current, options) {
         options = options || {};
         var $select = $(select);
+        if (current !== undefined && current !== null && $select.find('option').filter(function () { return this.value === String(current); }).length === 0) {
+            $('<option>').val(current).text(current).appendTo($select);
+        }
+        $select.val(current);
         return vocabulary().then(function (lists) {
             var values = (lists[name] || []).map(function (entry) { return typeof entry === 'string' ? entry : entry.name; });
+            var extra = (options.first || []).concat(options.last || []).map(function (option) { return option.value; });
             $select.empty();
             if (options.empty !== undefined) $('<option>').val('').text(options.empty).appendTo($select);
+            addOptions($select, options.first);
             values.forEach(function (value) {
                 $('<option>').val(value).text(options.label ? options.label(value) : value).appendTo($select);
             });
-            if (current && values.indexOf(current) === -1) $('<option>').val(current).text(current).appendTo($select);
+            addOptions($select, options.last);
+            if (current && values.indexOf(current) === -1 && extra.indexOf(current) === -1) $('<option>').val(current).text(current).appendTo($select);
             $select.val(current || (options.empty !== undefined ? '' : values[0])).trigger('change');
             return lists;
         });
@@ -171,6 +183,75 @@
         });
     }
 
+    /**
+     * A list of channel node ids as saved. Deleting a channel, Node-RED's config dialog compares
+     * every property of its users with `==`, so a one-entry list (['sms'] == 'sms') is set to "",
+     * and undoing that puts back the id alone: a string is a list of one.
+     */
+    function listOf(value) {
+        if (Array.isArray(value)) return value;
+        return typeof value === 'string' && value ? [value] : [];
+    }
+
+    /** An editable list of channel pickers (fallback order, hook filter); `ids` are channel node ids. */
+    function channelList(container, ids, addLabel) {
+        var list = $(container).css({ 'min-height': '80px', 'min-width': '300px' }).editableList({
+            addButton: addLabel,
+            height: 'auto',
+            sortable: true,
+            removable: true,
+            addItem: function (row, index, data) {
+                row.addClass('roomwire-channel-list-row');
+                var picker = channelPicker(typeof data === 'string' ? data : '');
+                picker.element.css({ display: 'block' }).appendTo(row);
+                row.data('picker', picker);
+            }
+        });
+        listOf(ids).forEach(function (id) { list.editableList('addItem', id); });
+        return list;
+    }
+
+    function readChannelList(container) {
+        var ids = [];
+        $(container).editableList('items').each(function () {
+            var id = $(this).data('picker').value();
+            if (id) ids.push(id);
+        });
+        return ids;
+    }
+
+    /** A list of channel node ids: valid while every one of them exists. */
+    function channelListRef() {
+        return {
+            value: [],
+            validate: function (ids) {
+                return listOf(ids).every(function (id) { return !!RED.nodes.node(id); });
+            }
+        };
+    }
+
+    /**
+     * The defaults of "which participant" (mute, visibility, fallback): a channel node and an
+     * address (else msg.address, in room msg.roomId), or whoever msg (or a binding id) names.
+     */
+    function participantDefaults() {
+        return {
+            target: { value: 'participant', required: true },
+            channel: channelRef(function () { return this.target === 'participant'; }),
+            address: { value: '' },
+            bindingId: { value: '' }
+        };
+    }
+
+    /** Shows the rows of the chosen way to name the participant (the `participant` form row). */
+    function showTarget() {
+        $('#node-input-target').on('change', function () {
+            var target = $(this).val();
+            $('.roomwire-target-participant').toggle(target === 'participant');
+            $('.roomwire-target-msg').toggle(target === 'msg');
+        }).trigger('change');
+    }
+
     /** A channel reference that must name an existing channel node when `needed` says so. */
     function channelRef(needed) {
         return {
@@ -213,8 +294,10 @@
     function listedChannels(node) {
         var ids = {};
         ((node._def && node._def.channelLists) || []).forEach(function (property) {
-            (node[property] || []).forEach(function (entry) {
-                if (entry && entry.channel) ids[entry.channel] = true;
+            // A list holds channel node ids (fallback, hook) or rows with a `channel` (participants).
+            listOf(node[property]).forEach(function (entry) {
+                var id = typeof entry === 'string' ? entry : entry && entry.channel;
+                if (id) ids[id] = true;
             });
         });
         return ids;
@@ -236,7 +319,15 @@
         });
     }
 
-    function flagUsersOf(configId) {
+    function flagUsersOf(config) {
+        var configId = config.id;
+        // A one-entry list naming the channel was just set to "" by the config dialog (see listOf):
+        // give it back its entry, which now names a missing channel.
+        (config.users || []).forEach(function (user) {
+            ((user._def && user._def.channelLists) || []).forEach(function (property) {
+                if (user[property] === '') user[property] = [configId];
+            });
+        });
         var flagged = false;
         RED.nodes.eachNode(function (node) {
             if (listedChannels(node)[configId]) {
@@ -257,7 +348,7 @@
         if (node.type && node.type.indexOf('roomwire-') === 0) syncListedUsers(node, false);
     });
     RED.events.on('nodes:remove', function (node) {
-        if (node.type === CHANNEL) flagUsersOf(node.id);
+        if (node.type === CHANNEL) flagUsersOf(node);
         else if (node.type && node.type.indexOf('roomwire-') === 0) syncListedUsers(node, true);
     });
 
@@ -316,10 +407,25 @@
         return '<div class="form-row ' + (spec.class || '') + '">' + label + input + '</div>';
     }
 
+    // `<div data-row="participant"></div>`: the rows of "which participant" (participantDefaults).
+    var PARTICIPANT_ROWS = [
+        { kind: 'select', property: 'target', icon: 'user', label: 'label.participant', options: 'participant,msg', 'options-key': 'target' },
+        { kind: 'text', property: 'channel', icon: 'plug', label: 'label.channel', class: 'roomwire-target-participant' },
+        { kind: 'text', property: 'address', icon: 'at', label: 'label.address', hint: 'label.addressHint', class: 'roomwire-target-participant' },
+        { kind: 'text', property: 'bindingId', icon: 'id-badge', label: 'label.bindingId', hint: 'label.bindingIdHint', class: 'roomwire-target-msg' }
+    ].map(function (row) {
+        var spec = $.extend({}, row);
+        ['label', 'hint', 'options-key'].forEach(function (key) {
+            if (spec[key]) spec[key] = MODULE + '/roomwire-engine:common.' + spec[key];
+        });
+        return spec;
+    });
+
     function expandRows(type, config) {
         var template = $('script[data-template-name="' + type + '"]');
         var prefix = config ? 'node-config-input' : 'node-input';
         template.text(template.text().replace(/<div data-row="([a-z]+)"([^>]*)><\/div>/g, function (whole, kind, rest) {
+            if (kind === 'participant') return PARTICIPANT_ROWS.map(function (spec) { return formRow(prefix, spec); }).join('');
             var spec = $.extend({ kind: kind }, ROW_PRESETS[kind], attributesOf(rest));
             if (ROW_PRESETS[kind]) spec.kind = ROW_PRESETS[kind].kind;
             return formRow(prefix, spec);
@@ -364,6 +470,12 @@
         vocabulary: vocabulary,
         fillChoice: fillChoice,
         channelRef: channelRef,
+        channelList: channelList,
+        readChannelList: readChannelList,
+        channelListRef: channelListRef,
+        listOf: listOf,
+        participantDefaults: participantDefaults,
+        showTarget: showTarget,
         channelIdOf: channelIdOf,
         participantList: participantList,
         readParticipants: readParticipants,

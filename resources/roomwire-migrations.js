@@ -19,6 +19,15 @@
         return String(text || '').split(',').map(function (item) { return item.trim(); }).filter(Boolean);
     }
 
+    // The participant was named by binding id or msg only; "a channel node and an address" is
+    // the other choice now, so older nodes keep reading the participant from their id or msg.
+    function participantFromMsg(config) {
+        config.target = 'msg';
+        config.channel = '';
+        config.address = '';
+        return config;
+    }
+
     var migrations = {
         'roomwire-engine': [keep],
         'roomwire-channel': [
@@ -73,12 +82,49 @@
                 return config;
             }
         ],
-        'roomwire-hook': [keep],
+        'roomwire-hook': [
+            keep,
+            // The channel filter was channel ids in text; it is a list of channel nodes now. Ids no
+            // channel node carries stay in `channelIds`, which still applies.
+            function (config, findChannel) {
+                var refs = [];
+                var unknown = [];
+                commaList(config.channelIds).forEach(function (id) {
+                    var ref = findChannel(id);
+                    if (ref) refs.push(ref);
+                    else unknown.push(id);
+                });
+                config.channels = refs;
+                config.channelIds = unknown.join(', ');
+                return config;
+            }
+        ],
         'roomwire-hook-return': [keep],
-        'roomwire-mute': [keep],
-        'roomwire-visibility': [keep],
-        'roomwire-fallback': [keep],
-        'roomwire-transcode': [keep],
+        'roomwire-mute': [keep, participantFromMsg],
+        'roomwire-visibility': [keep, participantFromMsg],
+        'roomwire-fallback': [
+            keep,
+            // The channels to fall back to were channel ids in text, in order; they are channel
+            // nodes now. Unless every id names one, the text stays as it was (order matters).
+            function (config, findChannel) {
+                config = participantFromMsg(config);
+                var ids = commaList(config.channels);
+                var refs = ids.map(function (id) { return findChannel(id); });
+                var all = refs.every(Boolean);
+                config.channelIds = all ? '' : ids.join(', ');
+                config.channels = all ? refs : [];
+                return config;
+            }
+        ],
+        'roomwire-transcode': [
+            keep,
+            // What to transcode for was implied: the channel when one was picked, else the profile,
+            // else msg. It is a choice now, so a deleted channel is flagged, not silently replaced.
+            function (config) {
+                config.target = config.channel ? 'channel' : config.channelType ? 'profile' : 'msg';
+                return config;
+            }
+        ],
         'roomwire-merge-identity': [keep]
     };
 

@@ -1,7 +1,9 @@
 // Which binding a message means: `bindingId`, or a participant named by room, channel and address
 // (what a flow usually knows: "bob in room demo"), looked up by the `findBinding` operation.
 import type { Binding } from '@roomwire/runtime';
-import type { NodeMessageInFlow } from 'node-red';
+import type { NodeAPI, NodeMessageInFlow } from 'node-red';
+import { configuredChannelId } from './channel-config';
+import { foreignKey, translator } from './i18n';
 import { fieldError, msgString, settingOrMsg } from './input';
 import type { SharedEngine } from './shared-engine';
 
@@ -38,4 +40,39 @@ export async function targetBindingId(shared: SharedEngine, configuredBindingId:
     throw fieldError('bindingId', 'is required: set it on the node, as msg.bindingId, or name the participant with msg.roomId and msg.address');
   }
   return bindingId;
+}
+
+/** How a node names its participant in its dialog: a channel node and an address, or msg. */
+export interface ParticipantChoice {
+  target?: 'participant' | 'msg';
+  /** A `roomwire-channel` config node (target `participant`). */
+  channel?: string;
+  /** Target `participant`: the address on that channel; empty: msg.address. */
+  address?: string;
+  /** Target `msg`: a binding id that wins over msg.bindingId. */
+  bindingId?: string;
+}
+
+/**
+ * The binding of "a participant: channel node + address" in `roomId`, the address being the
+ * node's, else msg.address. Refuses, naming the field, when either is missing.
+ */
+export async function participantBindingId(RED: NodeAPI, shared: SharedEngine, roomId: string, choice: ParticipantChoice, msg: NodeMessageInFlow): Promise<string> {
+  const _ = translator(RED);
+  const channelId = configuredChannelId(RED, choice.channel);
+  if (!channelId) throw fieldError('channel', _(foreignKey('roomwire-engine', 'common.errors.channel')));
+  const address = settingOrMsg(choice.address, msg, 'address');
+  if (!address) throw fieldError('address', _(foreignKey('roomwire-engine', 'common.errors.address')));
+  return (await resolveBindingId(shared, { roomId, channelId, address }))!;
+}
+
+/**
+ * The participant a node acts on (mute, visibility, fallback): the channel node and address of its
+ * dialog, in room msg.roomId; or, for target `msg`, whoever the node's binding id or msg names.
+ */
+export async function chosenBindingId(RED: NodeAPI, shared: SharedEngine, choice: ParticipantChoice, msg: NodeMessageInFlow): Promise<string> {
+  if (choice.target !== 'participant') return targetBindingId(shared, choice.bindingId, msg);
+  const roomId = msgString(msg, 'roomId');
+  if (!roomId) throw fieldError('roomId', translator(RED)(foreignKey('roomwire-engine', 'common.errors.roomId')));
+  return participantBindingId(RED, shared, roomId, choice, msg);
 }

@@ -16,3 +16,16 @@ export function configuredChannelId(RED: NodeAPI, configId: string | undefined):
   if (!config) throw fieldError('channel', 'the selected roomwire-channel config node is not deployed, or it is disabled');
   return config.channelId;
 }
+
+/** The channel ids of a list of `roomwire-channel` config nodes, in order; `field` names the list in errors. */
+export function configuredChannelIds(RED: NodeAPI, configIds: unknown, field: string): string[] {
+  if (configIds === undefined || configIds === null || configIds === '') return [];
+  // The editor's undo of a channel deletion can put back a one-entry list as the id alone.
+  const list = typeof configIds === 'string' ? [configIds] : configIds;
+  if (!Array.isArray(list)) throw fieldError(field, 'must be a list of channel nodes');
+  return list.map((configId, i) => {
+    const config = typeof configId === 'string' && configId ? (RED.nodes.getNode(configId) as ChannelConfigNode | null) : null;
+    if (!config) throw fieldError(`${field}[${i}]`, 'the selected roomwire-channel config node is not deployed, or it is disabled');
+    return config.channelId;
+  });
+}

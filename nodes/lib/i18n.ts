@@ -32,9 +32,11 @@ function fill(text: string, vars: Vars | undefined): string {
 }
 
 function englishText(key: string, vars: Vars | undefined): string {
-  const bare = key.includes(':') ? key.slice(key.lastIndexOf(':') + 1) : key;
-  const [catalogue] = bare.split('.', 1);
-  let value: unknown = english(catalogue!);
+  const colon = key.lastIndexOf(':');
+  const bare = colon === -1 ? key : key.slice(colon + 1);
+  // `<module>/<node set>:<key>` reads that node set's catalogue; a bare key, its first part's.
+  const catalogue = colon === -1 ? bare.split('.', 1)[0]! : key.slice(key.lastIndexOf('/', colon) + 1, colon);
+  let value: unknown = english(catalogue);
   for (const part of bare.split('.')) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
   return typeof value === 'string' ? fill(value, vars) : key;
 }

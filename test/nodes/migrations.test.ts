@@ -1,6 +1,6 @@
-// Versioned node configs: a flow saved before versions existed (the fixtures are the example
-// flows as they were saved then) is brought to today's format the same way by the nodes and the
-// editor (resources/roomwire-migrations.js), and today's flows are already current.
+// Versioned node configs: a flow saved before versions existed, or at an older version (the
+// fixtures are the example flows as they were saved then), is brought to today's format the same
+// way by the nodes and the editor (resources/roomwire-migrations.js); today's flows are current.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
@@ -51,6 +51,39 @@ describe('node config migrations', () => {
     const merge = migrated(read('fixtures/legacy-merge-identity.json'));
     expect(merge.get('merge-sms-channel')).toMatchObject({ channelType: 'webhook', provider: 'webhook', profile: 'sms' });
     expect(migrate('roomwire-channel', { type: 'roomwire-channel', channelType: 'flow' })).toMatchObject({ channelType: 'flow', provider: 'flow' });
+  });
+
+  it('brings a flow saved at version 1 (the example flows as they were saved then) to exactly today\'s example flow', () => {
+    for (const [fixture, today] of [
+      ['fixtures/v1-webhook-room.json', '../../flows/webhook-room.json'],
+      ['fixtures/v1-rich-message.json', '../../flows/rich-message.json'],
+    ] as const) {
+      const expected = read(today);
+      for (const [id, config] of migrated(read(fixture))) expect(config, `${fixture} ${id}`).toEqual(expected.find((n) => n.id === id));
+    }
+  });
+
+  it('keeps mute, visibility and fallback nodes of version 1 reading their participant from their id or msg', () => {
+    for (const type of ['roomwire-mute', 'roomwire-visibility', 'roomwire-fallback']) {
+      expect(migrate(type, { type, version: 1, bindingId: 'bnd_1' }), type).toMatchObject({ version: 2, target: 'msg', bindingId: 'bnd_1', channel: '', address: '' });
+    }
+  });
+
+  it('turns the channel ids of fallback and hook nodes of version 1 into channel node references', () => {
+    const channels: Record<string, string> = { sms: 'node-sms', email: 'node-email' };
+    const find = (id: string) => channels[id];
+    expect(migrate('roomwire-fallback', { type: 'roomwire-fallback', version: 1, channels: 'email, sms' }, find)).toMatchObject({ channels: ['node-email', 'node-sms'], channelIds: '' });
+    // Order matters: unless every id names a channel node, the typed list stays whole.
+    expect(migrate('roomwire-fallback', { type: 'roomwire-fallback', version: 1, channels: 'email, pager' }, find)).toMatchObject({ channels: [], channelIds: 'email, pager' });
+    expect(migrate('roomwire-hook', { type: 'roomwire-hook', version: 1, channelIds: 'sms, pager' }, find)).toMatchObject({ channels: ['node-sms'], channelIds: 'pager' });
+    expect(migrate('roomwire-hook', { type: 'roomwire-hook', version: 1, channelIds: '' }, find)).toMatchObject({ channels: [], channelIds: '' });
+  });
+
+  it('makes explicit what a transcode node of version 1 transcoded for: its channel, else its profile, else msg', () => {
+    const transcode = (config: Record<string, unknown>) => migrate('roomwire-transcode', { type: 'roomwire-transcode', version: 1, ...config }).target;
+    expect(transcode({ channel: 'node-sms', channelType: 'webchat' })).toBe('channel');
+    expect(transcode({ channel: '', channelType: 'sms' })).toBe('profile');
+    expect(transcode({ channel: '', channelType: '' })).toBe('msg');
   });
 
   it("leaves today's example flows as they are", () => {

@@ -229,3 +229,40 @@ describe('roomwire-fallback without an engine', () => {
     expect(error).toContain('engine');
   });
 });
+
+describe('roomwire-fallback: channel nodes and the participant chosen in its dialog', () => {
+  it('falls back through the channel nodes of its list, to the participant named by channel node and address', async () => {
+    const { room } = await load([{ id: 'f', version: 2, target: 'participant', channel: 'ch-sms', address: '', channels: ['ch-email', 'ch-console'], channelIds: '', after: '', onFailed: true }]);
+    const { room: r, customer } = await room();
+    const out = next('out');
+    node('f').receive({ roomId: r.id, address: '+15550001' });
+    const msg = await out;
+    expect(msg.payload).toMatchObject({ id: customer.id, fallback: { channels: ['email', 'console'], on: ['failed'] } });
+    expect(lastStatus('f')).toMatchObject({ fill: 'green', text: '+15550001 → email, console' });
+  });
+
+  it('refuses a list naming a channel node that is not deployed, naming the entry', async () => {
+    const { room } = await load([{ id: 'f', version: 2, target: 'msg', channels: ['ch-email', 'ch-gone'], onFailed: true }]);
+    const { customer } = await room();
+    node('f').receive({ bindingId: customer.id });
+    const [error] = await until(() => errors('f').length > 0 && errors('f'), 'the error');
+    expect(error).toContain('channels[1]');
+  });
+
+  it('migrates channel ids typed in a version 1 node to channel nodes, and keeps reading the participant from msg', async () => {
+    const { room } = await load([{ id: 'f', version: 1, bindingId: '', channels: 'email, console', onFailed: true }]);
+    const { customer } = await room();
+    const out = next('out');
+    node('f').receive({ bindingId: customer.id });
+    expect((await out).payload.fallback.channels).toEqual(['email', 'console']);
+  });
+
+  it('keeps the typed channel ids of a version 1 node when not all of them name a channel node', async () => {
+    const { room } = await load([{ id: 'f', version: 1, bindingId: '', channels: 'email, pager', onFailed: true }]);
+    const { customer } = await room();
+    node('f').receive({ bindingId: customer.id });
+    // The engine refuses the unknown channel (the second), as it did before the migration.
+    const [error] = await until(() => errors('f').length > 0 && errors('f'), 'the error');
+    expect(error).toContain('fallback.channels[1]');
+  });
+});

@@ -197,3 +197,33 @@ describe('roomwire-hook: notification triggers and lifecycle', () => {
     expect(statuses('hook').at(-1)).toMatchObject({ fill: 'red', text: 'invalid settings' });
   });
 });
+
+describe('roomwire-hook: channel nodes', () => {
+  it('only sees events written on the channel nodes of its list', async () => {
+    await load({ version: 2, channels: ['ch-flow'], channelIds: '' });
+    const r1 = await room('r1');
+    const nothing = receivesNothing('hooked', 300);
+    expect((await say('r1', r1.alice, 'other channel')).event.status).toBe('committed');
+    expect(await nothing).toBe(true);
+    const sending = say('r1', r1.bot, 'selected');
+    node('allow').receive(await nextMessage('hooked'));
+    expect((await sending).event.status).toBe('committed');
+  });
+
+  it('refuses a list naming a channel node that is not deployed, naming the entry', async () => {
+    await helper.load(allNodes(), [engineConfig(), ...channelConfigs(), ...flowNodes({ version: 2, channels: ['ch-flow', 'ch-gone'] })]);
+    expect(errors('hook').join()).toMatch(/channels\[1\]/);
+    expect(statuses('hook').at(-1)).toMatchObject({ fill: 'red', text: 'invalid settings' });
+  });
+
+  it('turns the channel ids typed in a version 1 node into channel nodes as it loads', async () => {
+    await load({ version: 1, channelIds: 'bots' });
+    const r1 = await room('r1');
+    const nothing = receivesNothing('hooked', 300);
+    expect((await say('r1', r1.alice, 'other channel')).event.status).toBe('committed');
+    expect(await nothing).toBe(true);
+    const sending = say('r1', r1.bot, 'selected');
+    node('allow').receive(await nextMessage('hooked'));
+    expect((await sending).event.status).toBe('committed');
+  });
+});

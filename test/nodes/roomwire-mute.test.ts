@@ -8,12 +8,12 @@ afterEach(async () => {
   removeTempDirs();
 });
 
-async function load(action: string, bindingId = '') {
+async function load(action: string, settings: Record<string, unknown> = {}) {
   await helper.load(allNodes(), [
     engineConfig(),
     ...channelConfigs(),
     ...onTab([
-      { id: 'mute', type: 'roomwire-mute', engine: 'engine', action, bindingId, wires: [['out']] },
+      { id: 'mute', type: 'roomwire-mute', engine: 'engine', action, wires: [['out']], ...settings },
       { id: 'out', type: 'helper' },
       { id: 'caught', type: 'helper' },
       { id: 'catch', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
@@ -81,5 +81,33 @@ describe('roomwire-mute', () => {
     expect(await fails({ bindingId: 'bnd_missing' })).toMatchObject({ code: 'not_found', message: expect.stringContaining('bindingId') });
     expect((await fails({})).message).toMatch(/bindingId: is required/);
     expect((await fails({ address: 'bob' })).message).toMatch(/roomId: is required/);
+  });
+});
+
+describe('roomwire-mute: the participant chosen in its dialog', () => {
+  const chosen = { version: 2, target: 'participant', channel: 'ch-flow' };
+
+  it('mutes the participant named by a channel node and an address, in room msg.roomId', async () => {
+    const ids = await load('mute', { ...chosen, address: 'bob' });
+    const msg = await run({ roomId: 'demo', bindingId: ids.alice });
+    expect(msg.payload).toMatchObject({ id: ids.bob, muted: true });
+    expect((await say(ids.alice)).event.status).toBe('committed');
+  });
+
+  it('takes the address from msg.address when the dialog has none, and names what is missing', async () => {
+    const ids = await load('mute', { ...chosen, address: '' });
+    expect((await run({ roomId: 'demo', address: 'alice' })).payload).toMatchObject({ id: ids.alice, muted: true });
+    expect((await fails({ roomId: 'demo' })).message).toMatch(/address: is required/);
+    expect((await fails({ address: 'alice' })).message).toMatch(/roomId: is required/);
+  });
+
+  it('refuses a participant choice without a channel node', async () => {
+    await load('mute', { ...chosen, channel: '', address: 'bob' });
+    expect((await fails({ roomId: 'demo' })).message).toMatch(/channel: is required/);
+  });
+
+  it('keeps reading the participant from msg in a node saved before the choice existed (version 1)', async () => {
+    const ids = await load('mute', { version: 1, bindingId: '' });
+    expect((await run({ bindingId: ids.alice })).payload).toMatchObject({ id: ids.alice, muted: true });
   });
 });

@@ -180,3 +180,25 @@ describe('roomwire-transcode with a channel', () => {
     expect((error!.error as { message: string }).message).toContain('channelType: is required');
   });
 });
+
+describe('roomwire-transcode: what it transcodes for', () => {
+  it('a node set to a channel whose channel node is gone fails naming the channel, not silently using a profile', async () => {
+    const loaded = await load({ version: 2, target: 'channel', channel: '', channelType: 'sms' });
+    const { error } = await transcode(loaded, { payload: 'hi' });
+    expect((error!.error as { message: string }).message).toContain('channel: is required');
+  });
+
+  it('a node set to msg ignores the profile it once had', async () => {
+    const loaded = await load({ version: 2, target: 'msg', channelType: 'webchat' });
+    const { output } = await transcode(loaded, { payload: RICH, channelId: 'sms-line' });
+    expect(output).toMatchObject({ payload: { type: 'text', text: RICH_AS_SMS }, profile: 'sms' });
+  });
+
+  it('a version 1 node with a channel keeps it, with a profile keeps that', async () => {
+    const withChannel = await load({ version: 1, channel: 'sms-line-node', channelType: 'webchat' });
+    expect((await transcode(withChannel, { payload: RICH })).output).toMatchObject({ profile: 'sms' });
+    await helper.unload();
+    const withProfile = await load({ version: 1, channel: '', channelType: 'sms' });
+    expect((await transcode(withProfile, { payload: RICH, channelId: 'sms-line' })).output).toMatchObject({ profile: 'sms', sms: { segments: 1 } });
+  });
+});

@@ -83,3 +83,16 @@ describe('roomwire-visibility', () => {
     expect((await rejected).error).toMatchObject({ code: 'invalid_input', message: expect.stringContaining('access') });
   });
 });
+
+describe('roomwire-visibility: the participant chosen in its dialog', () => {
+  it('changes the participant named by a channel node and an address (else msg.address), in room msg.roomId', async () => {
+    const ids = await load({ version: 2, target: 'participant', channel: 'ch-flow', address: 'agent', visibility: 'internal' });
+    expect((await run({ roomId: 'r1', address: 'customer' })).payload).toMatchObject({ id: ids.agent, visibility: 'internal' });
+    expect(await receiversOf(ids.agent)).toEqual([ids.supervisor]);
+  });
+
+  it('keeps reading the participant from msg in a node saved before the choice existed (version 1)', async () => {
+    const ids = await load({ version: 1, bindingId: '', visibility: 'internal' });
+    expect((await run({ bindingId: ids.customer })).payload).toMatchObject({ id: ids.customer, visibility: 'internal' });
+  });
+});
