@@ -72,7 +72,7 @@ describe('each write set of a group commit fails alone', () => {
 
   it('property: in random interleavings of retries, duplicates and unrelated writes in one group commit, only the refused write set (and the later writes of its room) fail; every status update is kept', async () => {
     for (let seed = 1; seed <= 25; seed++) await checkOneInterleaving(await open(), seed);
-  });
+  }, 60_000);
 });
 
 interface Op {

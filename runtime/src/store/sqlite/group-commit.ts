@@ -22,6 +22,7 @@ export class GroupCommitter {
   private queue: Pending[] = [];
   private draining = false;
   private closed = false;
+  private walRestartWanted = false;
 
   constructor(
     private readonly db: Database,
@@ -36,6 +37,18 @@ export class GroupCommitter {
     });
   }
 
+  /**
+   * A RESTART checkpoint on the writer, between two transactions. The WAL only starts over from
+   * its beginning when a checkpoint has copied all of it back before a transaction begins; under
+   * constant writes the passive checkpoints never catch up, and the WAL file (and its index, mapped
+   * into memory) would grow for as long as the writes go on. Commits wait meanwhile, for the few
+   * frames the last passive checkpoint did not copy.
+   */
+  restartWal(): void {
+    this.walRestartWanted = true;
+    if (!this.draining) void this.drain();
+  }
+
   /** Waits for everything queued so far, then refuses new writes. */
   async close(): Promise<void> {
     this.closed = true;
@@ -47,7 +60,13 @@ export class GroupCommitter {
   private async drain(): Promise<void> {
     this.draining = true;
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 || this.walRestartWanted) {
+        if (this.walRestartWanted) {
+          this.walRestartWanted = false;
+          // Busy (a long read on another connection): the next passive checkpoint asks again.
+          await this.db.get('PRAGMA wal_checkpoint(RESTART)').catch(() => undefined);
+          continue;
+        }
         const batch = this.queue.splice(0, this.maxBatch).filter((pending) => {
           if (!pending.isCurrent || pending.isCurrent()) return true;
           pending.reject(new RoomwireError('conflict', 'the room changed under this write after a failed commit; retry'));
