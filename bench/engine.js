@@ -5,7 +5,7 @@ const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Engine, FlowProvider } = require('../runtime/dist');
-const { percentile, peakRss } = require('./measure');
+const { percentile, peakRss, settledRss } = require('./measure');
 
 async function openBenchEngine() {
   const dir = mkdtempSync(join(tmpdir(), 'roomwire-bench-'));
@@ -78,8 +78,8 @@ async function throughput(scenario, roomCount, total, window = 2000) {
 
 /**
  * Keyed writes (each with its own idempotency key) spread over many rooms: the keys remembered in
- * memory have one bound over all rooms, so resident memory must stay flat. RSS is sampled once
- * `checkpoint` writes have completed and again at the end.
+ * memory have one bound over all rooms, so resident memory must stay flat. RSS is sampled, after a
+ * full collection, once `checkpoint` writes have completed and again at the end.
  */
 async function keyedRooms(scenario, roomCount, total, checkpoint, window = 2000) {
   const bench = await openBenchEngine();
@@ -90,7 +90,7 @@ async function keyedRooms(scenario, roomCount, total, checkpoint, window = 2000)
   const latencies = new Float64Array(total);
   let next = 0;
   let completed = 0;
-  let rssAtCheckpoint = 0;
+  let rssAtCheckpointMb = 0;
   const started = process.hrtime.bigint();
   async function worker() {
     while (next < total) {
@@ -98,13 +98,13 @@ async function keyedRooms(scenario, roomCount, total, checkpoint, window = 2000)
       const t0 = process.hrtime.bigint();
       await bench.engine.call('sendEvent', { ...message(rooms[i % roomCount], i), idempotencyKey: `key-${i}` });
       latencies[i] = Number(process.hrtime.bigint() - t0) / 1e6;
-      if (++completed === checkpoint) rssAtCheckpoint = process.memoryUsage().rss;
+      if (++completed === checkpoint) rssAtCheckpointMb = settledRss();
     }
   }
   await Promise.all(Array.from({ length: Math.min(window, total) }, worker));
   await bench.engine.idle();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const rssAtEnd = process.memoryUsage().rss;
+  const rssAtEndMb = settledRss();
   const result = {
     scenario,
     msgsPerSec: Math.round(total / seconds),
@@ -115,9 +115,9 @@ async function keyedRooms(scenario, roomCount, total, checkpoint, window = 2000)
     rooms: roomCount,
     deliveries: bench.delivered,
     rssCheckpointWrites: checkpoint,
-    rssAtCheckpointMb: Math.round(rssAtCheckpoint / 1048576),
-    rssAtEndMb: Math.round(rssAtEnd / 1048576),
-    rssGrowthPct: Math.round((rssAtEnd / rssAtCheckpoint - 1) * 1000) / 10,
+    rssAtCheckpointMb,
+    rssAtEndMb,
+    rssGrowthPct: Math.round((rssAtEndMb / rssAtCheckpointMb - 1) * 1000) / 10,
   };
   await bench.close();
   return result;

@@ -45,6 +45,7 @@ export class GroupCommitter {
    * frames the last passive checkpoint did not copy.
    */
   restartWal(): void {
+    if (this.closed) return;
     this.walRestartWanted = true;
     if (!this.draining) void this.drain();
   }
