@@ -5,7 +5,7 @@ const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Engine, FlowProvider } = require('../runtime/dist');
-const { percentile, peakRss } = require('./measure');
+const { percentile, peakRss, settledRss } = require('./measure');
 
 async function openBenchEngine() {
   const dir = mkdtempSync(join(tmpdir(), 'roomwire-bench-'));
@@ -77,6 +77,53 @@ async function throughput(scenario, roomCount, total, window = 2000) {
 }
 
 /**
+ * Keyed writes (each with its own idempotency key) spread over many rooms: the keys remembered in
+ * memory have one bound over all rooms, so resident memory must stay flat. RSS is sampled, after a
+ * full collection, once `checkpoint` writes have completed and again at the end.
+ */
+async function keyedRooms(scenario, roomCount, total, checkpoint, window = 2000) {
+  const bench = await openBenchEngine();
+  const rooms = [];
+  while (rooms.length < roomCount) {
+    rooms.push(...(await Promise.all(Array.from({ length: Math.min(500, roomCount - rooms.length) }, () => bench.createRoom()))));
+  }
+  const latencies = new Float64Array(total);
+  let next = 0;
+  let completed = 0;
+  let rssAtCheckpointMb = 0;
+  const started = process.hrtime.bigint();
+  async function worker() {
+    while (next < total) {
+      const i = next++;
+      const t0 = process.hrtime.bigint();
+      await bench.engine.call('sendEvent', { ...message(rooms[i % roomCount], i), idempotencyKey: `key-${i}` });
+      latencies[i] = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (++completed === checkpoint) rssAtCheckpointMb = settledRss();
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(window, total) }, worker));
+  await bench.engine.idle();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const rssAtEndMb = settledRss();
+  const result = {
+    scenario,
+    msgsPerSec: Math.round(total / seconds),
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+    peakRssMb: peakRss(),
+    messages: total,
+    rooms: roomCount,
+    deliveries: bench.delivered,
+    rssCheckpointWrites: checkpoint,
+    rssAtCheckpointMb,
+    rssAtEndMb,
+    rssGrowthPct: Math.round((rssAtEndMb / rssAtCheckpointMb - 1) * 1000) / 10,
+  };
+  await bench.close();
+  return result;
+}
+
+/**
  * Latency at a fixed offered rate. DESIGN.md budgets commit-to-delivery: from the moment the event
  * is durable (the engine announces it right after its commit) until both targets have received
  * it. The time from offering a message to its durable commit is reported beside it.
@@ -127,4 +174,4 @@ async function latencyAtRate(scenario, rate, seconds) {
   return result;
 }
 
-module.exports = { throughput, latencyAtRate, openBenchEngine };
+module.exports = { throughput, keyedRooms, latencyAtRate, openBenchEngine };

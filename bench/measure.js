@@ -13,4 +13,13 @@ function peakRss() {
   return Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
-module.exports = { percentile, peakRss };
+/**
+ * Resident set size now, in MB, after a full garbage collection when the process runs with
+ * --expose-gc (`npm run bench` does): what the process keeps, not what awaits collection.
+ */
+function settledRss() {
+  if (global.gc) global.gc();
+  return Math.round(process.memoryUsage().rss / 1048576);
+}
+
+module.exports = { percentile, peakRss, settledRss };

@@ -37,6 +37,11 @@ export interface EngineOptions {
   delivery?: Partial<DeliveryOptions>;
   /** How content is adapted for each target; defaults to the transcoder with the channel's capability profile. */
   prepareContent?: PrepareContent;
+  /**
+   * Committed idempotency keys remembered in memory over all rooms (default 10,000), so a retry
+   * soon after its original needs no read. Beyond them the store's unique index deduplicates.
+   */
+  recentIdempotencyKeys?: number;
 }
 
 export interface ChannelRegistration {
@@ -69,7 +74,7 @@ export class Engine {
     const clock = options.clock ?? Date.now;
     const parts: EngineParts = {
       store,
-      cache: new RoomCache(store),
+      cache: new RoomCache(store, { recentKeys: options.recentIdempotencyKeys }),
       serial: new SerialQueues(),
       hooks: new HookRegistry(),
       notifier: new Notifier((error) => logger.error(`a subscriber failed: ${String(error)}`)),

@@ -3,8 +3,8 @@
 // limit; provider status callbacks in any order; delivery notifications, hooks and aggregates;
 // read receipts; and what a restart resends (queued) and what it never resends (sent, delivered).
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Binding, Delivery, HookContext, Notification, RoomEvent } from '../../runtime/src';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SqliteStore, type Binding, type Delivery, type HookContext, type Notification, type RoomEvent } from '../../runtime/src';
 import {
   AcceptingProvider,
   cleanup,
@@ -334,6 +334,37 @@ describe('status callbacks, notifications, hooks and aggregates', () => {
 });
 
 describe('restart', () => {
+  it('a status write whose transaction failed is tried again: a sent delivery never stays queued', async () => {
+    const path = join(tempDir(), 'db.sqlite');
+    const store = new SqliteStore(path);
+    // The transactions holding the first two status changes fail whole (a lock another process held).
+    const commit = store.commit.bind(store);
+    let failed = 0;
+    vi.spyOn(store, 'commit').mockImplementation((writes, isCurrent) => {
+      const statusChange = Object.keys(writes).length === 1 && writes.deliveries?.every((d) => d.status !== 'queued');
+      if (statusChange && failed < 2) {
+        failed++;
+        return Promise.reject(Object.assign(new Error('SQLITE_BUSY: database is locked'), { code: 'SQLITE_BUSY' }));
+      }
+      return commit(writes, isCurrent);
+    });
+    const receiver = await startReceiver();
+    const engine = await openEngine(path, { store });
+    await registerWebhookChannel(engine, receiver, 'hook');
+    await registerWebhookChannel(engine, receiver, 'console');
+    const { room, b } = await createRoom(engine, [
+      { channelId: 'console', address: 'agent' },
+      { channelId: 'hook', address: 'customer' },
+    ]);
+    const event = await send(engine, room.id, 'hello', { bindingId: b.agent!.id });
+    await engine.idle();
+    expect(failed).toBe(2);
+    expect(receiver.to('hook')).toHaveLength(1);
+    expect((await deliveryTo(engine, event.id, b.customer!.id)).status).toBe('delivered');
+    const [queued] = await sql<{ n: number }>(path, "SELECT count(*) AS n FROM deliveries WHERE status = 'queued'");
+    expect(queued!.n).toBe(0);
+  });
+
   it('resumes queued deliveries in order and never resends sent or delivered ones', async () => {
     const path = join(tempDir(), 'db.sqlite');
     const receiver = await startReceiver();

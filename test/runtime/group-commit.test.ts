@@ -2,40 +2,25 @@
 // share the next one, every caller resolves only after its own transaction committed, and a write
 // set refused as stale fails alone. Runs on a real SQLite file; the connection's `run` is only
 // observed (counting BEGINs), not replaced.
-import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Room } from '../../runtime/src';
-import { Database, OPEN_READ_ONLY, OPEN_READ_WRITE } from '../../runtime/src/store/sqlite/database';
-import { GroupCommitter } from '../../runtime/src/store/sqlite/group-commit';
-import { MIGRATIONS } from '../../runtime/src/store/sqlite/migrations';
-import { cleanupAll, tempDir } from './support/engine';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanupAll } from './support/engine';
+import { openCommitter, room, type OpenCommitter } from './support/write-sets';
 
-const open: Database[] = [];
+const opened: OpenCommitter[] = [];
 afterEach(async () => {
-  for (const db of open.splice(0)) await db.close();
+  for (const store of opened.splice(0)) await store.close();
   await cleanupAll();
 });
 
-function room(id: string): Room {
-  const now = new Date().toISOString();
-  return { id, state: 'active', timers: {}, metadata: {}, tenantId: null, latestIndex: -1, createdAt: now, updatedAt: now };
-}
-
-async function openCommitter(): Promise<{ committer: GroupCommitter; writer: Database; reader: Database; begins: () => number }> {
-  const path = join(tempDir(), 'group.sqlite');
-  const writer = await Database.open(path, OPEN_READ_WRITE);
-  await writer.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
-  for (const migration of MIGRATIONS) await writer.exec(migration.sql);
-  const reader = await Database.open(path, OPEN_READ_ONLY);
-  open.push(reader, writer);
-  const run = vi.spyOn(writer, 'run');
-  const begins = () => run.mock.calls.filter(([sql]) => sql === 'BEGIN IMMEDIATE').length;
-  return { committer: new GroupCommitter(writer), writer, reader, begins };
+async function open(): Promise<OpenCommitter> {
+  const store = await openCommitter();
+  opened.push(store);
+  return store;
 }
 
 describe('group commit', () => {
   it('many write sets share a transaction; each caller resolves after its rows are durable', async () => {
-    const { committer, reader, begins } = await openCommitter();
+    const { committer, reader, begins } = await open();
     const seenAtResolve: number[] = [];
     await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
@@ -54,7 +39,7 @@ describe('group commit', () => {
   });
 
   it('a write set whose inputs went stale is refused alone; the others of its batch commit', async () => {
-    const { committer, reader } = await openCommitter();
+    const { committer, reader } = await open();
     const first = committer.commit({ rooms: [room('first')] });
     const results = await Promise.allSettled([
       committer.commit({ rooms: [room('kept-1')] }),

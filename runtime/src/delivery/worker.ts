@@ -46,6 +46,9 @@ interface LaneItem {
   event: RoomEvent;
 }
 
+/** Tries to store one status change before giving up (the delivery is then sent again after a restart). */
+const STATUS_WRITE_ATTEMPTS = 8;
+
 /** The reason on the first delivery of a fallback chain that ran out of channels. */
 export const NO_CHANNELS_LEFT = 'no_channels_left';
 
@@ -177,7 +180,7 @@ export class DeliveryWorker {
       // The lane is done with a delivery once it leaves `queued`; later callbacks read the store.
       if (next.status === 'queued') this.active.set(deliveryId, next);
       else this.active.delete(deliveryId);
-      await this.parts.store.commit({ deliveries: [next] });
+      await this.storeStatus(next);
       if (moves) {
         this.announce(next, event);
         const chainEnded = next.error?.code === NO_CHANNELS_LEFT;
@@ -186,6 +189,24 @@ export class DeliveryWorker {
       }
       return next;
     });
+  }
+
+  /**
+   * A status write that fails is tried again: a delivery left `queued` in the store would be sent
+   * again after a restart. Only a transaction that failed whole (the disk, a lock another process
+   * held too long) gets here; the group commit never refuses a status update for another write.
+   */
+  private async storeStatus(delivery: Delivery): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.parts.store.commit({ deliveries: [delivery] });
+        return;
+      } catch (error) {
+        if (this.closed || attempt >= STATUS_WRITE_ATTEMPTS) throw error;
+        this.parts.logger.warn(`delivery ${delivery.id}: storing status ${delivery.status} failed, trying again: ${String(error)}`);
+        await this.sleep(this.backoff(attempt));
+      }
+    }
   }
 
   private announce(delivery: Delivery, known?: RoomEvent): void {

@@ -4,18 +4,23 @@
 // state are refused by the store (`isCurrent`), so the index stays gapless.
 import type { Binding, RoomEvent, Room } from '../model';
 import type { Store } from '../store/store';
+import { RecentKeys } from './recent-keys';
 
-const RECENT_KEYS_PER_ROOM = 512;
+export interface RoomCacheOptions {
+  /** Rooms kept loaded (rooms with a commit under way are kept beyond it). */
+  rooms?: number;
+  /** Committed idempotency keys remembered over all rooms; the store answers for the others. */
+  recentKeys?: number;
+}
 
 export class LoadedRoom {
   pendingCommits = 0;
-  /** Idempotency keys committed or in flight in this process, newest last. */
-  private readonly recentKeys = new Map<string, Promise<RoomEvent>>();
 
   constructor(
     public room: Room,
     public bindings: Binding[],
     readonly generation: number,
+    private readonly keys: RecentKeys,
   ) {}
 
   binding(id: string): Binding | undefined {
@@ -28,27 +33,30 @@ export class LoadedRoom {
     else this.bindings[position] = binding;
   }
 
+  /** The event of this room's idempotency key, if memory still has it (committing or recently committed). */
   recentKey(key: string): Promise<RoomEvent> | undefined {
-    return this.recentKeys.get(key);
+    return this.keys.get(this.room.id, key);
   }
 
   rememberKey(key: string, event: Promise<RoomEvent>): void {
-    this.recentKeys.set(key, event);
-    if (this.recentKeys.size > RECENT_KEYS_PER_ROOM) {
-      const oldest = this.recentKeys.keys().next().value as string;
-      this.recentKeys.delete(oldest);
-    }
+    this.keys.remember(this.room.id, key, event);
   }
 }
 
 export class RoomCache {
   private readonly rooms = new Map<string, LoadedRoom>();
   private nextGeneration = 1;
+  private readonly capacity: number;
+  /** Shared by every room, so the bound holds however many rooms are loaded. */
+  readonly keys: RecentKeys;
 
   constructor(
     private readonly store: Store,
-    private readonly capacity = 10_000,
-  ) {}
+    options: RoomCacheOptions = {},
+  ) {
+    this.capacity = options.rooms ?? 10_000;
+    this.keys = new RecentKeys(options.recentKeys);
+  }
 
   async load(roomId: string): Promise<LoadedRoom | null> {
     const cached = this.rooms.get(roomId);
@@ -60,14 +68,14 @@ export class RoomCache {
     }
     const room = await this.store.getRoom(roomId);
     if (!room) return null;
-    const loaded = new LoadedRoom(room, await this.store.listBindings(roomId), this.nextGeneration++);
+    const loaded = new LoadedRoom(room, await this.store.listBindings(roomId), this.nextGeneration++, this.keys);
     this.add(loaded);
     return loaded;
   }
 
   /** A room created in this process (not yet durable). */
   create(room: Room, bindings: Binding[]): LoadedRoom {
-    const loaded = new LoadedRoom(room, bindings, this.nextGeneration++);
+    const loaded = new LoadedRoom(room, bindings, this.nextGeneration++, this.keys);
     this.add(loaded);
     return loaded;
   }

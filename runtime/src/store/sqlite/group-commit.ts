@@ -1,10 +1,11 @@
 // Group commit (DESIGN.md section 13): while one transaction is being written and synced, new
 // write sets queue up; the next transaction takes all of them. Each caller's promise resolves
-// only after the transaction that holds its writes has committed durably.
+// only after the transaction that holds its writes has committed durably. Each write set fails
+// alone: one refused by a unique index does not take the others of its transaction with it.
 import { RoomwireError } from '../../errors';
 import type { WriteSet } from '../store';
-import type { Timer } from '../../timers/types';
 import type { Database } from './database';
+import { writeSets } from './write-sets';
 
 interface Pending {
   writes: WriteSet;
@@ -14,152 +15,14 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-type TableKey = Exclude<keyof WriteSet, 'deletedHookIds' | 'deletedTimerIds'>;
-
-// One upsert per table. Rows are bound as multi-row VALUES (fixed chunk sizes, so statements stay
-// prepared): extracting columns from JSON text in SQL re-parses the text once per column.
-interface TableSpec {
-  key: TableKey;
-  table: string;
-  columns: string[];
-  values: (row: any) => unknown[];
-  /** Columns refreshed on conflict (the id never changes). */
-  update: string[];
-}
-
-const TABLES: TableSpec[] = [
-  {
-    key: 'rooms',
-    table: 'rooms',
-    columns: ['id', 'state', 'tenant_id', 'latest_index', 'updated_at', 'data'],
-    values: (r) => [r.id, r.state, r.tenantId, r.latestIndex, r.updatedAt, JSON.stringify(r)],
-    update: ['state', 'tenant_id', 'latest_index', 'updated_at', 'data'],
-  },
-  {
-    key: 'channels',
-    table: 'channels',
-    columns: ['id', 'type', 'data'],
-    values: (r) => [r.id, r.type, JSON.stringify(r)],
-    update: ['type', 'data'],
-  },
-  {
-    key: 'identities',
-    table: 'identities',
-    columns: ['id', 'external_id', 'data'],
-    values: (r) => [r.id, r.externalId, JSON.stringify(r)],
-    update: ['external_id', 'data'],
-  },
-  {
-    key: 'bindings',
-    table: 'bindings',
-    columns: ['id', 'room_id', 'channel_id', 'channel_type', 'address', 'identity_id', 'state', 'data'],
-    values: (r) => [r.id, r.roomId, r.channelId, r.channelType, r.address, r.identityId, r.state, JSON.stringify(r)],
-    update: ['identity_id', 'state', 'data'],
-  },
-  {
-    key: 'events',
-    table: 'events',
-    columns: ['id', 'room_id', 'idx', 'type', 'status', 'idempotency_key', 'channel_id', 'provider_message_id', 'created_at', 'data'],
-    values: (r) => [
-      r.id,
-      r.roomId,
-      r.index,
-      r.type,
-      r.status,
-      r.idempotencyKey,
-      r.source.channelId,
-      r.source.providerMessageId,
-      r.createdAt,
-      JSON.stringify(r),
-    ],
-    update: ['status', 'data'],
-  },
-  {
-    key: 'sideEffects',
-    table: 'side_effects',
-    columns: ['id', 'room_id', 'event_id', 'kind', 'created_at', 'data'],
-    values: (r) => [r.id, r.roomId, r.eventId, r.kind, r.createdAt, JSON.stringify(r)],
-    update: ['data'],
-  },
-  {
-    key: 'deliveries',
-    table: 'deliveries',
-    columns: ['id', 'event_id', 'room_id', 'binding_id', 'channel_id', 'status', 'provider_message_id', 'updated_at', 'data'],
-    values: (r) => [r.id, r.eventId, r.roomId, r.bindingId, r.channelId, r.status, r.providerMessageId, r.updatedAt, JSON.stringify(r)],
-    update: ['status', 'provider_message_id', 'updated_at', 'data'],
-  },
-  {
-    key: 'hooks',
-    table: 'hooks',
-    columns: ['id', 'room_id', 'data'],
-    values: (r) => [r.id, r.roomId, JSON.stringify(r)],
-    update: ['room_id', 'data'],
-  },
-  {
-    key: 'timers',
-    table: 'timers',
-    columns: ['id', 'kind', 'room_id', 'due_at', 'data'],
-    values: (r) => [r.id, r.kind, r.roomId, r.dueAt, JSON.stringify(r)],
-    update: ['kind', 'room_id', 'due_at', 'data'],
-  },
-];
-
-const CHUNK_SIZES = [256, 32, 4, 1];
-
-function upsertSql(spec: TableSpec, rows: number): string {
-  const tuple = `(${spec.columns.map(() => '?').join(', ')})`;
-  return `INSERT INTO ${spec.table} (${spec.columns.join(', ')}) VALUES ${Array(rows).fill(tuple).join(', ')}
-    ON CONFLICT(id) DO UPDATE SET ${spec.update.map((c) => `${c} = excluded.${c}`).join(', ')}`;
-}
-
-/** The newest version of each record: a room written by 2,000 events of one batch is one row write. */
-function latestById<T extends { id: string }>(rows: T[]): T[] {
-  if (rows.length < 2) return rows;
-  const byId = new Map<string, T>();
-  for (const row of rows) {
-    byId.delete(row.id);
-    byId.set(row.id, row);
-  }
-  return byId.size === rows.length ? rows : [...byId.values()];
-}
-
-// An identity owns its addresses and its aliases (kept from merges): rewrite their rows whenever
-// the identity is written. A merged identity owns none: its addresses resolve through the destination.
-const CLEAR_IDENTITY_ADDRESSES = `DELETE FROM identity_addresses WHERE identity_id IN (SELECT value->>'id' FROM json_each(?))`;
-const WRITE_IDENTITY_ADDRESSES = `INSERT INTO identity_addresses (channel_type, address, identity_id)
-  SELECT a.value->>'channelType', a.value->>'address', i.value->>'id'
-  FROM json_each(?1) AS i, json_each(i.value, '$.addresses') AS a WHERE i.value->>'mergedInto' IS NULL
-  UNION ALL
-  SELECT a.value->>'channelType', a.value->>'address', i.value->>'id'
-  FROM json_each(?1) AS i, json_each(i.value, '$.aliases') AS a WHERE i.value->>'mergedInto' IS NULL
-  ON CONFLICT(channel_type, address) DO UPDATE SET identity_id = excluded.identity_id`;
-const DELETE_HOOKS = `DELETE FROM hooks WHERE id IN (SELECT value FROM json_each(?))`;
-const DELETE_TIMERS = `DELETE FROM timers WHERE id IN (SELECT value FROM json_each(?))`;
-
-/**
- * What the batch does to each timer, in write-set order: a timer deleted by one write set and
- * re-armed by a later one survives. Within one write set the deletion comes first, so a firing
- * timer that re-arms itself under the same id keeps its new due time.
- */
-function netTimerChanges(sets: WriteSet[]): { upserts: Timer[]; deletes: string[] } {
-  const final = new Map<string, Timer | null>();
-  for (const set of sets) {
-    for (const id of set.deletedTimerIds ?? []) final.set(id, null);
-    for (const timer of set.timers ?? []) final.set(timer.id, timer);
-  }
-  const upserts: Timer[] = [];
-  const deletes: string[] = [];
-  for (const [id, timer] of final) {
-    if (timer) upserts.push(timer);
-    else deletes.push(id);
-  }
-  return { upserts, deletes };
-}
+/** Why each write set of a batch was refused, by position; `undefined`: it committed. */
+type Refusals = (unknown | undefined)[];
 
 export class GroupCommitter {
   private queue: Pending[] = [];
   private draining = false;
   private closed = false;
+  private walRestartWanted = false;
 
   constructor(
     private readonly db: Database,
@@ -174,6 +37,19 @@ export class GroupCommitter {
     });
   }
 
+  /**
+   * A RESTART checkpoint on the writer, between two transactions. The WAL only starts over from
+   * its beginning when a checkpoint has copied all of it back before a transaction begins; under
+   * constant writes the passive checkpoints never catch up, and the WAL file (and its index, mapped
+   * into memory) would grow for as long as the writes go on. Commits wait meanwhile, for the few
+   * frames the last passive checkpoint did not copy.
+   */
+  restartWal(): void {
+    if (this.closed) return;
+    this.walRestartWanted = true;
+    if (!this.draining) void this.drain();
+  }
+
   /** Waits for everything queued so far, then refuses new writes. */
   async close(): Promise<void> {
     this.closed = true;
@@ -185,61 +61,109 @@ export class GroupCommitter {
   private async drain(): Promise<void> {
     this.draining = true;
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 || this.walRestartWanted) {
+        if (this.walRestartWanted) {
+          this.walRestartWanted = false;
+          // Busy (a long read on another connection): the next passive checkpoint asks again.
+          await this.db.get('PRAGMA wal_checkpoint(RESTART)').catch(() => undefined);
+          continue;
+        }
         const batch = this.queue.splice(0, this.maxBatch).filter((pending) => {
           if (!pending.isCurrent || pending.isCurrent()) return true;
           pending.reject(new RoomwireError('conflict', 'the room changed under this write after a failed commit; retry'));
           return false;
         });
         if (batch.length === 0) continue;
+        let refusals: Refusals;
         try {
-          await this.writeTransaction(batch.map((pending) => pending.writes));
-          for (const pending of batch) pending.resolve();
+          refusals = await this.writeTransaction(batch);
         } catch (error) {
-          // A unique index refused the batch: another writer got there first. Retryable, so a
-          // conflict (409), not an internal error; the callers' rooms reload their state.
-          const code = (error as { code?: unknown }).code;
-          const failure =
-            code === 'SQLITE_CONSTRAINT' ? new RoomwireError('conflict', 'the write conflicts with data another writer stored; retry') : error;
+          // The transaction itself failed (the disk, a lock held too long): nothing of it is stored.
+          const failure = storeFailure(error);
           for (const pending of batch) pending.reject(failure);
+          continue;
         }
+        batch.forEach((pending, i) => (refusals[i] === undefined ? pending.resolve() : pending.reject(refusals[i])));
       }
     } finally {
       this.draining = false;
     }
   }
 
-  private async writeRows(spec: TableSpec, rows: unknown[]): Promise<void> {
-    let offset = 0;
-    for (const size of CHUNK_SIZES) {
-      const sql = upsertSql(spec, size);
-      while (rows.length - offset >= size) {
-        await this.db.run(sql, rows.slice(offset, offset + size).flatMap(spec.values));
-        offset += size;
-      }
-    }
-  }
-
-  private async writeTransaction(sets: WriteSet[]): Promise<void> {
+  /**
+   * The whole batch in one transaction, its rows grouped per table. Should any row be refused,
+   * the batch is undone and written again with a savepoint per write set, so only the write set
+   * that owns the refused row fails (and the writes of its rooms that came after it).
+   */
+  private async writeTransaction(batch: Pending[]): Promise<Refusals> {
     await this.db.run('BEGIN IMMEDIATE');
     try {
-      const timers = netTimerChanges(sets);
-      for (const spec of TABLES) {
-        const rows =
-          spec.key === 'timers' ? timers.upserts : latestById(sets.flatMap((set) => (set[spec.key] ?? []) as { id: string }[]));
-        if (rows.length === 0) continue;
-        const json = spec.key === 'identities' ? JSON.stringify(rows) : '';
-        if (json) await this.db.run(CLEAR_IDENTITY_ADDRESSES, [json]);
-        await this.writeRows(spec, rows);
-        if (json) await this.db.run(WRITE_IDENTITY_ADDRESSES, [json]);
+      let refusals: Refusals = batch.map(() => undefined);
+      try {
+        await writeSets(this.db, batch.map((pending) => pending.writes));
+      } catch (error) {
+        if (batch.length === 1) throw error;
+        await this.db.run('ROLLBACK');
+        await this.db.run('BEGIN IMMEDIATE');
+        refusals = await this.writeEachAlone(batch);
       }
-      const deletedHooks = sets.flatMap((set) => set.deletedHookIds ?? []);
-      if (deletedHooks.length > 0) await this.db.run(DELETE_HOOKS, [JSON.stringify(deletedHooks)]);
-      if (timers.deletes.length > 0) await this.db.run(DELETE_TIMERS, [JSON.stringify(timers.deletes)]);
       await this.db.run('COMMIT');
+      return refusals;
     } catch (error) {
       await this.db.run('ROLLBACK').catch(() => undefined);
       throw error;
     }
   }
+
+  /**
+   * Each write set under its own savepoint, in queue order. A room's indexes were assigned in that
+   * order before the commit, so once a write set of a room is refused, the later ones of the same
+   * room are refused too: storing them would leave a gap where the refused event's index was.
+   */
+  private async writeEachAlone(batch: Pending[]): Promise<Refusals> {
+    const failedRooms = new Set<string>();
+    const refusals: Refusals = [];
+    for (const { writes } of batch) {
+      const rooms = roomsWrittenBy(writes);
+      const after = rooms.find((id) => failedRooms.has(id));
+      if (after !== undefined) {
+        refusals.push(new RoomwireError('conflict', `an earlier write to room ${after} was refused in the same transaction; retry`));
+        for (const id of rooms) failedRooms.add(id);
+        continue;
+      }
+      await this.db.run('SAVEPOINT write_set');
+      try {
+        await writeSets(this.db, [writes]);
+        await this.db.run('RELEASE write_set');
+        refusals.push(undefined);
+      } catch (error) {
+        // A failing ROLLBACK TO (the transaction is gone) ends the pass: the batch fails whole.
+        await this.db.run('ROLLBACK TO write_set');
+        await this.db.run('RELEASE write_set');
+        refusals.push(storeFailure(error));
+        for (const id of rooms) failedRooms.add(id);
+      }
+    }
+    return refusals;
+  }
+}
+
+/** Rooms whose timeline or state a write set changes (a status update or an identity changes none). */
+function roomsWrittenBy(writes: WriteSet): string[] {
+  return [
+    ...(writes.rooms ?? []).map((room) => room.id),
+    ...(writes.events ?? []).map((event) => event.roomId),
+    ...(writes.bindings ?? []).map((binding) => binding.roomId),
+  ];
+}
+
+/**
+ * A unique index refused a row: another writer stored it first. Retryable, so a conflict (409),
+ * not an internal error; the callers' rooms reload their state.
+ */
+function storeFailure(error: unknown): unknown {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (code !== 'SQLITE_CONSTRAINT') return error;
+  const detail = typeof message === 'string' ? ` (${message.replace(/^SQLITE_CONSTRAINT: /, '')})` : '';
+  return new RoomwireError('conflict', `the write conflicts with data another writer stored${detail}; retry`);
 }

@@ -15,6 +15,10 @@ interface DataRow {
 }
 
 const CHECKPOINT_INTERVAL_MS = 1000;
+/** WAL frames (4 KB pages) after which the writer restarts the WAL: 256 MB. */
+const WAL_RESTART_FRAMES = 65_536;
+/** What a restarted WAL file is cut back to, so a burst does not keep its disk space. */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 function parse<T>(row: DataRow | undefined): T | null {
   return row ? (JSON.parse(row.data) as T) : null;
@@ -31,7 +35,11 @@ export class SqliteStore implements Store {
   private checkpointer: Database | null = null;
   private checkpointTimer: NodeJS.Timeout | null = null;
 
-  constructor(readonly path: string) {}
+  /** `walRestartFrames`: WAL length (in pages) at which the writer restarts it; tests shorten it. */
+  constructor(
+    readonly path: string,
+    private readonly walRestartFrames = WAL_RESTART_FRAMES,
+  ) {}
 
   async open(): Promise<void> {
     const inMemory = this.path === ':memory:';
@@ -43,6 +51,7 @@ export class SqliteStore implements Store {
       PRAGMA busy_timeout = 5000;
       PRAGMA temp_store = MEMORY;
       PRAGMA wal_autocheckpoint = 0;
+      PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES};
     `);
     await this.migrate();
     // An in-memory database exists once per connection, so it has to read through the writer.
@@ -55,7 +64,9 @@ export class SqliteStore implements Store {
   /**
    * WAL pages are copied back into the database by a connection of their own, in PASSIVE mode:
    * SQLite's automatic checkpoint would run inside a writer's COMMIT and stall every caller of
-   * that group commit for tens of milliseconds.
+   * that group commit for tens of milliseconds. Once the WAL is long, the writer restarts it
+   * (`GroupCommitter.restartWal`): passive checkpoints alone never let it start over while
+   * writes keep coming.
    */
   private async startCheckpoints(): Promise<void> {
     const checkpointer = await Database.open(this.path, OPEN_READ_WRITE);
@@ -66,7 +77,10 @@ export class SqliteStore implements Store {
       if (running) return;
       running = true;
       checkpointer
-        .exec('PRAGMA wal_checkpoint(PASSIVE);')
+        .get<{ log: number }>('PRAGMA wal_checkpoint(PASSIVE)')
+        .then((result) => {
+          if (result && result.log >= this.walRestartFrames) this.committer.restartWal();
+        })
         .catch(() => undefined)
         .finally(() => {
           running = false;

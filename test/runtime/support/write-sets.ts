@@ -1,0 +1,105 @@
+// Write sets shaped like the engine's, for tests of the group commit on a real SQLite file: a
+// message is its room row, its event and two queued deliveries; a status update is one delivery row.
+import { join } from 'node:path';
+import { vi } from 'vitest';
+import type { Delivery, DeliveryStatus, Room, RoomEvent } from '../../../runtime/src';
+import type { WriteSet } from '../../../runtime/src/store/store';
+import { Database, OPEN_READ_ONLY, OPEN_READ_WRITE } from '../../../runtime/src/store/sqlite/database';
+import { GroupCommitter } from '../../../runtime/src/store/sqlite/group-commit';
+import { MIGRATIONS } from '../../../runtime/src/store/sqlite/migrations';
+import { tempDir } from './engine';
+
+const NOW = '2025-01-01T00:00:00.000Z';
+
+export interface OpenCommitter {
+  committer: GroupCommitter;
+  reader: Database;
+  /** Transactions begun on the writer so far (the connection's `run` is observed, not replaced). */
+  begins(): number;
+  close(): Promise<void>;
+}
+
+export async function openCommitter(): Promise<OpenCommitter> {
+  const path = join(tempDir(), 'group.sqlite');
+  const writer = await Database.open(path, OPEN_READ_WRITE);
+  await writer.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
+  for (const migration of MIGRATIONS) await writer.exec(migration.sql);
+  const reader = await Database.open(path, OPEN_READ_ONLY);
+  const run = vi.spyOn(writer, 'run');
+  const committer = new GroupCommitter(writer);
+  return {
+    committer,
+    reader,
+    begins: () => run.mock.calls.filter(([sql]) => sql === 'BEGIN IMMEDIATE').length,
+    async close() {
+      await committer.close();
+      await reader.close();
+      await writer.close();
+    },
+  };
+}
+
+export function room(id: string, latestIndex = -1): Room {
+  return { id, state: 'active', timers: {}, metadata: {}, tenantId: null, latestIndex, createdAt: NOW, updatedAt: NOW };
+}
+
+export interface MessageOptions {
+  idempotencyKey?: string;
+  /** The provider's id of the message, on `channelId` (default `sms`). */
+  providerMessageId?: string;
+  channelId?: string;
+}
+
+/** The writes of one message at `index` in a room: the room row, the event, two queued deliveries. */
+export function messageWrites(roomId: string, index: number, eventId: string, options: MessageOptions = {}): WriteSet {
+  const channelId = options.channelId ?? 'sms';
+  const event: RoomEvent = {
+    id: eventId,
+    roomId,
+    index,
+    type: 'message',
+    content: { type: 'text', text: eventId },
+    source: {
+      channelId,
+      bindingId: `${roomId}-customer`,
+      identityId: null,
+      provider: 'test',
+      providerMessageId: options.providerMessageId ?? null,
+      raw: null,
+    },
+    direction: 'inbound',
+    visibility: 'all',
+    status: 'committed',
+    blockedBy: null,
+    correlationId: null,
+    idempotencyKey: options.idempotencyKey ?? null,
+    chainDepth: 0,
+    metadata: {},
+    createdAt: NOW,
+  };
+  const deliveries = ['agent', 'ai'].map((target) => queuedDelivery(`${eventId}-${target}`, event, `${roomId}-${target}`));
+  return { rooms: [room(roomId, index)], events: [event], deliveries };
+}
+
+function queuedDelivery(id: string, event: RoomEvent, bindingId: string): Delivery {
+  return {
+    id,
+    eventId: event.id,
+    roomId: event.roomId,
+    eventIndex: event.index,
+    bindingId,
+    channelId: 'console',
+    status: 'queued',
+    attempts: 0,
+    providerMessageId: null,
+    error: null,
+    fallbackOf: null,
+    createdAt: NOW,
+    updatedAt: NOW,
+  };
+}
+
+/** What the delivery worker commits when a send or a provider callback moves a delivery. */
+export function statusWrites(delivery: Delivery, status: DeliveryStatus): WriteSet {
+  return { deliveries: [{ ...delivery, status, attempts: delivery.attempts + 1, updatedAt: NOW }] };
+}
