@@ -5,7 +5,7 @@ const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Engine, FlowProvider } = require('../runtime/dist');
-const { percentile, peakRss, settledRss } = require('./measure');
+const { percentile, peakRss, settledRss, summary } = require('./measure');
 
 async function openBenchEngine() {
   const dir = mkdtempSync(join(tmpdir(), 'roomwire-bench-'));
@@ -63,12 +63,7 @@ async function throughput(scenario, roomCount, total, window = 2000) {
   await bench.engine.idle();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const result = {
-    scenario,
-    msgsPerSec: Math.round(total / seconds),
-    p50Ms: percentile(latencies, 0.5),
-    p99Ms: percentile(latencies, 0.99),
-    peakRssMb: peakRss(),
-    messages: total,
+    ...summary(scenario, total, seconds, latencies),
     rooms: roomCount,
     deliveries: bench.delivered,
   };
@@ -106,12 +101,7 @@ async function keyedRooms(scenario, roomCount, total, checkpoint, window = 2000)
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const rssAtEndMb = settledRss();
   const result = {
-    scenario,
-    msgsPerSec: Math.round(total / seconds),
-    p50Ms: percentile(latencies, 0.5),
-    p99Ms: percentile(latencies, 0.99),
-    peakRssMb: peakRss(),
-    messages: total,
+    ...summary(scenario, total, seconds, latencies),
     rooms: roomCount,
     deliveries: bench.delivered,
     rssCheckpointWrites: checkpoint,

@@ -22,4 +22,16 @@ function settledRss() {
   return Math.round(process.memoryUsage().rss / 1048576);
 }
 
-module.exports = { percentile, peakRss, settledRss };
+/** The fields every scenario's JSON line starts with. */
+function summary(scenario, messages, seconds, latencies) {
+  return {
+    scenario,
+    msgsPerSec: Math.round(messages / seconds),
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+    peakRssMb: peakRss(),
+    messages,
+  };
+}
+
+module.exports = { percentile, peakRss, settledRss, summary };

@@ -14,7 +14,7 @@ const { mkdtempSync, writeFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const http = require('node:http');
-const { percentile, peakRss } = require('./measure');
+const { summary } = require('./measure');
 
 const ROOT = join(__dirname, '..');
 
@@ -152,14 +152,7 @@ async function run(scenario, total) {
   await Promise.all(Array.from({ length: window }, worker));
   await done;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const result = {
-    scenario,
-    msgsPerSec: Math.round(total / seconds),
-    p50Ms: percentile(latencies, 0.5),
-    p99Ms: percentile(latencies, 0.99),
-    peakRssMb: peakRss(),
-    messages: total,
-  };
+  const result = summary(scenario, total, seconds, latencies);
   await engine.idle();
   await red.stop();
   rmSync(dataDir, { recursive: true, force: true });
