@@ -2,7 +2,7 @@
 // every operation, to provider webhooks and to the HTTP handlers. Every failure is a RoomwireError
 // with a 4xx status (over HTTP: a 4xx with a JSON error body), never a 5xx, an unhandled rejection
 // or a crash, and a rejected call stores nothing. Seeded: FUZZ_SEED=<n> replays a run.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   RoomwireError,
   SIGNATURE_HEADER,
@@ -20,17 +20,15 @@ import { SECRET, cleanupAll, createRoom, openRowCounter, openTestEngine, send } 
 import { request, serveHandlers } from './support/http';
 import { Random, junk, NASTY_KEYS } from './support/random';
 import { sampleInput } from './support/schema-samples';
+import { recordUnhandledRejections } from '../support/unhandled';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed2024);
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
 
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
-beforeAll(() => process.on('unhandledRejection', onUnhandled));
-afterAll(() => process.off('unhandledRejection', onUnhandled));
+const unhandledRejections = recordUnhandledRejections();
 afterEach(async () => {
   await cleanupAll();
-  expect(unhandled.map((e) => String((e as Error)?.stack ?? e))).toEqual([]);
+  expect(unhandledRejections()).toEqual([]);
   expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
 });

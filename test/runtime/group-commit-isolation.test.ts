@@ -7,19 +7,12 @@ import type { Delivery, DeliveryStatus, RoomEvent } from '../../runtime/src';
 import type { WriteSet } from '../../runtime/src/store/store';
 import { cleanupAll } from './support/engine';
 import { Random } from './support/random';
-import { messageWrites, openCommitter, room, statusWrites, type OpenCommitter } from './support/write-sets';
+import { closeCommitters, messageWrites, openCommitter, room, statusWrites, type OpenCommitter } from './support/write-sets';
 
-const opened: OpenCommitter[] = [];
 afterEach(async () => {
-  for (const store of opened.splice(0)) await store.close();
+  await closeCommitters();
   await cleanupAll();
 });
-
-async function open(): Promise<OpenCommitter> {
-  const store = await openCommitter();
-  opened.push(store);
-  return store;
-}
 
 async function count(store: OpenCommitter, sql: string, params: unknown[] = []): Promise<number> {
   return (await store.reader.get<{ n: number }>(sql, params))!.n;
@@ -29,7 +22,7 @@ const GAPS = 'SELECT count(*) AS n FROM (SELECT room_id FROM events GROUP BY roo
 
 describe('each write set of a group commit fails alone', () => {
   it('a provider retrying one message 40 times among 400 unrelated messages: no unrelated write fails, no status update is lost', async () => {
-    const store = await open();
+    const store = await openCommitter();
     const { committer } = store;
     await committer.commit(messageWrites('retried', 0, 'evt-original', { providerMessageId: 'SM-1' }));
     // Deliveries already stored, whose sends succeed while the retries arrive.
@@ -71,7 +64,7 @@ describe('each write set of a group commit fails alone', () => {
   });
 
   it('property: in random interleavings of retries, duplicates and unrelated writes in one group commit, only the refused write set (and the later writes of its room) fail; every status update is kept', async () => {
-    for (let seed = 1; seed <= 25; seed++) await checkOneInterleaving(await open(), seed);
+    for (let seed = 1; seed <= 25; seed++) await checkOneInterleaving(await openCommitter(), seed);
   }, 60_000);
 });
 

@@ -4,23 +4,16 @@
 // observed (counting BEGINs), not replaced.
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanupAll } from './support/engine';
-import { openCommitter, room, type OpenCommitter } from './support/write-sets';
+import { closeCommitters, openCommitter, room } from './support/write-sets';
 
-const opened: OpenCommitter[] = [];
 afterEach(async () => {
-  for (const store of opened.splice(0)) await store.close();
+  await closeCommitters();
   await cleanupAll();
 });
 
-async function open(): Promise<OpenCommitter> {
-  const store = await openCommitter();
-  opened.push(store);
-  return store;
-}
-
 describe('group commit', () => {
   it('many write sets share a transaction; each caller resolves after its rows are durable', async () => {
-    const { committer, reader, begins } = await open();
+    const { committer, reader, begins } = await openCommitter();
     const seenAtResolve: number[] = [];
     await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
@@ -39,7 +32,7 @@ describe('group commit', () => {
   });
 
   it('a write set whose inputs went stale is refused alone; the others of its batch commit', async () => {
-    const { committer, reader } = await open();
+    const { committer, reader } = await openCommitter();
     const first = committer.commit({ rooms: [room('first')] });
     const results = await Promise.allSettled([
       committer.commit({ rooms: [room('kept-1')] }),

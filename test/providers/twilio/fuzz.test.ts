@@ -2,24 +2,22 @@
 // unsigned, well-formed and hostile form posts (junk values in every field Roomwire reads, nasty
 // names, broken encodings, random bytes, unknown delivery ids) get 200 or a 4xx, never a 5xx, and
 // a rejected request stores nothing. Seeded: FUZZ_SEED=<n> replays a run.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { RoomwireError, type InboundRequest } from '../../../runtime/src';
 import { cleanupAll, openRowCounter } from '../../runtime/support/engine';
 import { Random, junk, NASTY_KEYS } from '../../runtime/support/random';
 import { incomingSms, officialSignature, type Params } from './support/twilio';
 import { CUSTOMER, TWILIO_NUMBER, closeTwilioServers, openTwilioEngine } from './support/engine';
+import { recordUnhandledRejections } from '../../support/unhandled';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x7711);
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
 
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
-beforeAll(() => process.on('unhandledRejection', onUnhandled));
-afterAll(() => process.off('unhandledRejection', onUnhandled));
+const unhandledRejections = recordUnhandledRejections();
 afterEach(async () => {
   await cleanupAll();
   await closeTwilioServers();
-  expect(unhandled.map((e) => String((e as Error)?.stack ?? e))).toEqual([]);
+  expect(unhandledRejections()).toEqual([]);
   expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
 });
 

@@ -19,6 +19,13 @@ export interface OpenCommitter {
   close(): Promise<void>;
 }
 
+const opened: OpenCommitter[] = [];
+
+/** Closes every committer opened so far (call in `afterEach`, before `cleanupAll` removes the files). */
+export async function closeCommitters(): Promise<void> {
+  for (const store of opened.splice(0)) await store.close();
+}
+
 export async function openCommitter(): Promise<OpenCommitter> {
   const path = join(tempDir(), 'group.sqlite');
   const writer = await Database.open(path, OPEN_READ_WRITE);
@@ -27,7 +34,7 @@ export async function openCommitter(): Promise<OpenCommitter> {
   const reader = await Database.open(path, OPEN_READ_ONLY);
   const run = vi.spyOn(writer, 'run');
   const committer = new GroupCommitter(writer);
-  return {
+  const store: OpenCommitter = {
     committer,
     reader,
     begins: () => run.mock.calls.filter(([sql]) => sql === 'BEGIN IMMEDIATE').length,
@@ -37,6 +44,8 @@ export async function openCommitter(): Promise<OpenCommitter> {
       await writer.close();
     },
   };
+  opened.push(store);
+  return store;
 }
 
 export function room(id: string, latestIndex = -1): Room {
