@@ -3,22 +3,16 @@
 // by; its provider is what carries it. `webhook`: inbound JSON on the engine's webhook route,
 // deliveries POSTed to a URL, optionally HMAC-signed both ways. `flow`: the participant is a flow
 // (`room in`, participant mode).
-import {
-  BUILT_IN_PROVIDERS,
-  FlowProvider,
-  createWebhookProvider,
-  type Direction,
-  type Provider,
-  type WebhookProviderOptions,
-} from '@roomwire/runtime';
+import type { Direction } from '@roomwire/runtime';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { ChannelConfigNode } from './lib/channel-config';
 import { useEngine } from './lib/engine-user';
 import { translator } from './lib/i18n';
-import { localHttpNodeUrl } from './lib/local-url';
 import { migrated } from './lib/migrate';
+import { providerKind, providerKindNames } from './lib/provider-kinds';
 
-interface ChannelNodeDef extends NodeDef {
+// A type, not an interface: provider kinds read it as a record of settings.
+type ChannelNodeDef = Pick<NodeDef, 'id' | 'type' | 'name' | 'z'> & {
   engine: string;
   channelId?: string;
   channelType?: string;
@@ -28,31 +22,16 @@ interface ChannelNodeDef extends NodeDef {
   autoJoin?: boolean;
   profile?: string;
   outboundUrl?: string;
-}
+};
 
-interface ChannelCredentials {
-  secret?: string;
-}
+type ChannelCredentials = Record<string, string | undefined>;
 
 const CHANNEL_ID = /^[A-Za-z0-9._:@+-]{1,128}$/;
 const CHANNEL_TYPE = /^[a-z][a-z0-9_-]{0,31}$/;
-const PROVIDERS: readonly string[] = BUILT_IN_PROVIDERS;
 const DIRECTIONS: Direction[] = ['inbound', 'outbound', 'bidirectional'];
 
 export = function (RED: NodeAPI): void {
   const _ = translator(RED);
-
-  function webhookProvider(outboundUrl: string, secret: string | undefined): Provider {
-    const options: WebhookProviderOptions = {
-      secret,
-      // Read on every send: a path resolves against this Node-RED, whose port is known only once it listens.
-      get outboundUrl() {
-        if (!outboundUrl) return undefined;
-        return outboundUrl.startsWith('/') ? localHttpNodeUrl(RED, outboundUrl) : outboundUrl;
-      },
-    };
-    return createWebhookProvider(options);
-  }
 
   function RoomwireChannelNode(this: Node<ChannelCredentials>, raw: ChannelNodeDef): void {
     RED.nodes.createNode(this, raw);
@@ -73,10 +52,10 @@ export = function (RED: NodeAPI): void {
       node.error(_('roomwire-channel.errors.channel-id', { id: JSON.stringify(id) }));
     } else if (!CHANNEL_TYPE.test(type)) {
       node.error(_('roomwire-channel.errors.channel-type', { type: JSON.stringify(type) }));
-    } else if (!PROVIDERS.includes(providerName)) {
-      node.error(_('roomwire-channel.errors.provider', { provider: JSON.stringify(providerName), providers: PROVIDERS.join(', ') }));
+    } else if (!providerKind(providerName)) {
+      node.error(_('roomwire-channel.errors.provider', { provider: JSON.stringify(providerName), providers: providerKindNames().join(', ') }));
     } else {
-      const provider = providerName === 'webhook' ? webhookProvider(def.outboundUrl?.trim() ?? '', secret) : new FlowProvider();
+      const provider = providerKind(providerName)!.create({ RED, channelNode: node, def, channelId: id, channelType: type });
       // Read by the engine's routing and membership rules (docs/identity.md).
       const info = { ...(def.routeByIdentity ? { routing: 'identity' } : {}), ...(def.autoJoin ? { autoJoin: true } : {}) };
       try {
