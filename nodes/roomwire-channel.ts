@@ -2,14 +2,19 @@
 // deployed. Its type (sms, whatsapp, webchat...) is what routing, identities and capabilities go
 // by; its provider is what carries it. `webhook`: inbound JSON on the engine's webhook route,
 // deliveries POSTed to a URL, optionally HMAC-signed both ways. `flow`: the participant is a flow
-// (`room in`, participant mode).
+// (`room in`, participant mode). `twilio` and the other kinds of lib/provider-kinds.ts, and
+// providers installed from npm as `roomwire-provider` plugins (lib/provider-plugins.ts).
 import type { Direction } from '@roomwire/runtime';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { serveProviders } from './lib/admin-providers';
 import type { ChannelConfigNode } from './lib/channel-config';
-import { useEngine } from './lib/engine-user';
+import { useEngine, type EngineConfigNode } from './lib/engine-user';
 import { translator } from './lib/i18n';
 import { migrated } from './lib/migrate';
-import { providerKind, providerKindNames } from './lib/provider-kinds';
+import { ProviderNotConfigured, type ProviderKind } from './lib/provider-kind';
+import { providerKind } from './lib/provider-kinds';
+import { onPluginAdded, pluginKind } from './lib/provider-plugins';
+import { channelWebhookUrl } from './lib/public-url';
 
 // A type, not an interface: provider kinds read it as a record of settings.
 type ChannelNodeDef = Pick<NodeDef, 'id' | 'type' | 'name' | 'z'> & {
@@ -22,6 +27,11 @@ type ChannelNodeDef = Pick<NodeDef, 'id' | 'type' | 'name' | 'z'> & {
   autoJoin?: boolean;
   profile?: string;
   outboundUrl?: string;
+  /** Twilio: the `roomwire-twilio` config node, and the number sent from. */
+  twilio?: string;
+  twilioFrom?: string;
+  /** A plugin provider's settings, as its editor form saved them (secrets: `providerSecrets`). */
+  providerSettings?: Record<string, unknown>;
 };
 
 type ChannelCredentials = Record<string, string | undefined>;
@@ -32,6 +42,7 @@ const DIRECTIONS: Direction[] = ['inbound', 'outbound', 'bidirectional'];
 
 export = function (RED: NodeAPI): void {
   const _ = translator(RED);
+  serveProviders(RED);
 
   function RoomwireChannelNode(this: Node<ChannelCredentials>, raw: ChannelNodeDef): void {
     RED.nodes.createNode(this, raw);
@@ -48,14 +59,27 @@ export = function (RED: NodeAPI): void {
     const secret = node.credentials.secret || undefined;
 
     let registration: Promise<void> = Promise.resolve();
-    if (!CHANNEL_ID.test(id)) {
-      node.error(_('roomwire-channel.errors.channel-id', { id: JSON.stringify(id) }));
-    } else if (!CHANNEL_TYPE.test(type)) {
-      node.error(_('roomwire-channel.errors.channel-type', { type: JSON.stringify(type) }));
-    } else if (!providerKind(providerName)) {
-      node.error(_('roomwire-channel.errors.provider', { provider: JSON.stringify(providerName), providers: providerKindNames().join(', ') }));
-    } else {
-      const provider = providerKind(providerName)!.create({ RED, channelNode: node, def, channelId: id, channelType: type });
+    let stopWaiting = () => {};
+    const lookUp = (): ProviderKind | undefined => providerKind(providerName) ?? pluginKind(RED, providerName);
+
+    const start = (kind: ProviderKind) => {
+      const webhookUrl = () => {
+        const address = (RED.nodes.getNode(def.engine) as EngineConfigNode | null)?.address ?? { httpPrefix: '/roomwire' };
+        return channelWebhookUrl(RED, address, id);
+      };
+      let provider;
+      try {
+        provider = kind.create({ RED, channelNode: node, def, channelId: id, channelType: type, webhookUrl });
+      } catch (error) {
+        if (error instanceof ProviderNotConfigured) {
+          node.status({ fill: 'yellow', shape: 'ring', text: _('roomwire-channel.status.not-configured') });
+          node.warn(_('roomwire-channel.errors.not-configured', { id, provider: providerName, missing: error.missing.join(', ') }));
+        } else {
+          node.status({ fill: 'red', shape: 'ring', text: _('roomwire-channel.status.provider-failed') });
+          node.error(_('roomwire-channel.errors.provider-failed', { id, provider: providerName, message: (error as Error).message }));
+        }
+        return;
+      }
       // Read by the engine's routing and membership rules (docs/identity.md).
       const info = { ...(def.routeByIdentity ? { routing: 'identity' } : {}), ...(def.autoJoin ? { autoJoin: true } : {}) };
       try {
@@ -64,16 +88,38 @@ export = function (RED: NodeAPI): void {
           .catch((error: unknown) => node.error(_('roomwire-channel.errors.not-registered', { id, message: (error as Error).message })));
       } catch (error) {
         node.error(_('roomwire-channel.errors.not-registered', { id, message: (error as Error).message }));
+        return;
       }
       if (providerName === 'webhook' && !secret) {
         node.status({ fill: 'yellow', shape: 'ring', text: _('roomwire-channel.status.unsigned') });
         // Info, not a warning: an unsigned channel is a deliberate choice (the demo flow makes it), and
         // a first start must not log warnings a user has to act on. The editor's help says how to sign.
         node.log(_('roomwire-channel.log.unsigned', { id }));
+      } else {
+        node.status({});
       }
+    };
+
+    if (!CHANNEL_ID.test(id)) {
+      node.error(_('roomwire-channel.errors.channel-id', { id: JSON.stringify(id) }));
+    } else if (!CHANNEL_TYPE.test(type)) {
+      node.error(_('roomwire-channel.errors.channel-type', { type: JSON.stringify(type) }));
+    } else if (lookUp()) {
+      start(lookUp()!);
+    } else {
+      // A provider package may be installed from the palette after this channel started.
+      node.status({ fill: 'yellow', shape: 'ring', text: _('roomwire-channel.status.no-provider', { provider: providerName }) });
+      node.warn(_('roomwire-channel.errors.provider', { provider: JSON.stringify(providerName) }));
+      stopWaiting = onPluginAdded(RED, () => {
+        const kind = lookUp();
+        if (!kind) return;
+        stopWaiting();
+        start(kind);
+      });
     }
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      stopWaiting();
       registration
         .then(() => engine().unregisterChannel(id))
         .catch(() => undefined)
@@ -82,6 +128,6 @@ export = function (RED: NodeAPI): void {
   }
 
   RED.nodes.registerType<Node<ChannelCredentials>, ChannelNodeDef, unknown, ChannelCredentials>('roomwire-channel', RoomwireChannelNode, {
-    credentials: { secret: { type: 'password' } },
+    credentials: { secret: { type: 'password' }, providerSecrets: { type: 'password' } },
   });
 };

@@ -12,12 +12,15 @@ import { quietClientAborts } from './lib/client-aborts';
 import { normalisePrefix, serveRoutes, type RouteHandlers } from './lib/http-routes';
 import { translator } from './lib/i18n';
 import { migrated } from './lib/migrate';
+import { engineAddress } from './lib/public-url';
 import { SharedEngine } from './lib/shared-engine';
 
 interface EngineNodeDef extends NodeDef {
   database?: string;
   maxChainDepth?: string | number;
   httpPrefix?: string;
+  /** Where providers reach this Node-RED (lib/public-url.ts). */
+  publicUrl?: string;
 }
 
 interface EngineCredentials {
@@ -54,6 +57,7 @@ export = function (RED: NodeAPI): void {
     const logger = { info: (m: string) => node.log(m), warn: (m: string) => node.warn(m), error: (m: string) => node.error(m) };
     const database = databasePath(def.database);
     const faults: string[] = [];
+    node.address = engineAddress(def, normalisePrefix, (message) => node.error(_('roomwire-engine.errors.public-url', { message })));
 
     let lease: EngineLease;
     try {
@@ -76,6 +80,7 @@ export = function (RED: NodeAPI): void {
       (handlers ??= node.shared.ready().then((engine: Engine) => {
         const options = {
           apiToken: node.credentials.apiToken || undefined,
+          publicBaseUrl: node.address.publicUrl,
           onError: (error: unknown) => node.error(String(error)),
           onDebug: (message: string) => node.debug(message),
         };

@@ -3,11 +3,14 @@
 import { RoomwireError } from '@roomwire/runtime';
 import type { Node, NodeAPI } from 'node-red';
 import { foreignKey, translator } from './i18n';
+import type { EngineAddress } from './public-url';
 import type { SharedEngine } from './shared-engine';
 
 /** The runtime side of a `roomwire-engine` config node, as other nodes see it. */
 export interface EngineConfigNode extends Node {
   shared: SharedEngine;
+  /** Its public URL and path prefix: what channels tell providers to call. */
+  address: EngineAddress;
 }
 
 /** A node's engine, or a rejection that says none is configured (then the node shows it too). */

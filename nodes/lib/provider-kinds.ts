@@ -2,27 +2,12 @@
 // Provider from the channel node's settings; a kind that needs an account (Twilio, Sinch, SMTP)
 // names the channel property holding its config node. New built-in providers add one entry here;
 // providers from npm arrive as `roomwire-provider` plugins.
-import { FlowProvider, createWebhookProvider, type Provider } from '@roomwire/runtime';
-import type { Node, NodeAPI } from 'node-red';
+import { FlowProvider, createWebhookProvider } from '@roomwire/runtime';
 import { localHttpNodeUrl } from './local-url';
+import type { ProviderKind } from './provider-kind';
+import { twilio } from './providers/twilio';
 
-/** What a provider kind is given when its channel node starts. */
-export interface ProviderContext {
-  RED: NodeAPI;
-  /** The channel config node (its credentials are the channel's). */
-  channelNode: Node<Record<string, string | undefined>>;
-  /** The channel node's saved settings, after migrations. */
-  def: Readonly<Record<string, unknown>>;
-  channelId: string;
-  channelType: string;
-}
-
-export interface ProviderKind {
-  name: string;
-  /** The channel property that holds this provider's account config node id, when it needs one. */
-  configProperty?: string;
-  create(context: ProviderContext): Provider;
-}
+export type { ProviderContext, ProviderKind } from './provider-kind';
 
 const webhook: ProviderKind = {
   name: 'webhook',
@@ -41,7 +26,7 @@ const webhook: ProviderKind = {
 
 const flow: ProviderKind = { name: 'flow', create: () => new FlowProvider() };
 
-const kinds = new Map<string, ProviderKind>([webhook, flow].map((kind) => [kind.name, kind]));
+const kinds = new Map<string, ProviderKind>([webhook, flow, twilio].map((kind) => [kind.name, kind]));
 
 export function providerKind(name: string): ProviderKind | undefined {
   return kinds.get(name);
