@@ -125,7 +125,8 @@
                 return config;
             }
         ],
-        'roomwire-merge-identity': [keep]
+        'roomwire-merge-identity': [keep],
+        'roomwire-twilio': [keep]
     };
 
     function currentVersion(type) {
