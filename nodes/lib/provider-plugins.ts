@@ -6,7 +6,7 @@
 // channel whose provider is not there yet waits for `registry:plugin-added`.
 import { ProviderError, RoomwireError, type Provider } from '@roomwire/runtime';
 import type { NodeAPI } from 'node-red';
-import type { ProviderContext, ProviderKind } from './provider-kind';
+import { ProviderNotConfigured, type ProviderContext, type ProviderKind } from './provider-kind';
 
 export const PROVIDER_PLUGIN_TYPE = 'roomwire-provider';
 
@@ -20,8 +20,12 @@ export interface ProviderPluginContext {
   secrets: Record<string, string>;
   /** The public URL of this channel's webhook: give it to the API as its callback URL. */
   webhookUrl(): string;
-  /** The classes the engine recognises: throw these from `send` and `verifyInbound`. */
-  errors: { ProviderError: typeof ProviderError; RoomwireError: typeof RoomwireError };
+  /**
+   * The classes Roomwire recognises: `ProviderError` from `send`, `RoomwireError` from
+   * `verifyInbound` and `parseInbound`, and `NotConfigured([...missing settings])` from `create`
+   * (the channel then shows "not configured" instead of failing).
+   */
+  errors: { ProviderError: typeof ProviderError; RoomwireError: typeof RoomwireError; NotConfigured: typeof ProviderNotConfigured };
   log: { info(message: string): void; warn(message: string): void; error(message: string): void };
 }
 
@@ -74,7 +78,7 @@ function asKind(plugin: ProviderPlugin): ProviderKind {
         settings: typeof settings === 'object' && settings !== null && !Array.isArray(settings) ? { ...(settings as Record<string, unknown>) } : {},
         secrets: secretsOf(channelNode.credentials?.providerSecrets),
         webhookUrl,
-        errors: { ProviderError, RoomwireError },
+        errors: { ProviderError, RoomwireError, NotConfigured: ProviderNotConfigured },
         log: { info: (m) => channelNode.log(m), warn: (m) => channelNode.warn(m), error: (m) => channelNode.error(m) },
       });
     },

@@ -36,9 +36,9 @@ export async function readExample(file = FLOW_FILE): Promise<FlowNode[]> {
 
 /**
  * Starts Node-RED with the example (or `flowFile`, a copy of it saved in another format);
- * `inboxUrl` replaces the demo channel's outbound URL.
+ * `inboxUrl` replaces the demo channel's outbound URL; `extraNodes` are deployed beside the example.
  */
-export async function startDemo(options: { inboxUrl?: string; flowFile?: string } = {}): Promise<Demo> {
+export async function startDemo(options: { inboxUrl?: string; flowFile?: string; extraNodes?: (engineId: string) => FlowNode[] } = {}): Promise<Demo> {
   const example = await readExample(options.flowFile);
   const flows: FlowNode[] = example.map((node) =>
     node.id === 'demo-webhook-channel' && options.inboxUrl ? { ...node, outboundUrl: options.inboxUrl } : node,
@@ -62,6 +62,7 @@ export async function startDemo(options: { inboxUrl?: string; flowFile?: string 
   await deployFlows(nodeRed, [
     ...flows.map((node) => (node === engine ? { ...node, credentials: { apiToken: TOKEN } } : node)),
     { ...signed, credentials: { secret: SECRET } },
+    ...(options.extraNodes?.(engine.id) ?? []),
   ]);
 
   const api = async (operation: string, input: unknown) => {

@@ -1,4 +1,4 @@
-// Both example flows deployed in one Node-RED, as a user who imports the second example next to
+// The example flows deployed in one Node-RED, as a user who imports another example next to
 // the default one gets them: each example's engine has its own database file and HTTP path (a
 // second engine on a file or path already in use would be refused), so each room keeps its
 // traffic and nothing fails to open, and channels of different types (webhook, sms) never route
@@ -17,6 +17,8 @@ beforeAll(async () => {
   const flows = [
     ...JSON.parse(await readFile(flowFile('webhook-room.json'), 'utf8')),
     ...JSON.parse(await readFile(flowFile('rich-message.json'), 'utf8')),
+    // Imported with no Twilio account: its channels wait, "not configured", and break nothing.
+    ...JSON.parse(await readFile(flowFile('sms-whatsapp-support.json'), 'utf8')),
   ];
   nodeRed = await startNodeRed({ flows });
 });
@@ -34,7 +36,7 @@ async function post(path: string, body: unknown): Promise<{ status: number; body
   return { status: res.status, body: await res.json().catch(() => null) };
 }
 
-describe('both example flows in one Node-RED', () => {
+describe('the example flows in one Node-RED', () => {
   it('run side by side, each engine on its own database and path, each room keeping its own traffic', async () => {
     // Room demo exists once the demo flow's start-up inject ran: its say endpoint writes into it.
     await until(async () => (await post('demo/say/alice', { text: 'first' })).status === 200, 'room demo to exist');
@@ -56,7 +58,13 @@ describe('both example flows in one Node-RED', () => {
     expect(other.status).toBe(200);
     expect(other.body.accepted[0].roomId).not.toBe('rich-demo');
 
+    // The support example runs beside them: its reply endpoint answers, its Twilio channels wait
+    // for an account, and its engine serves its own prefix.
+    expect((await post('support/reply', { text: 'no room' })).body.error).toMatchObject({ field: 'roomId' });
+    expect((await post('roomwire-support/webhook/support-sms', {})).status).toBe(404);
+
     const logs = nodeRed.logs();
+    expect(logs).toMatch(/channel support-sms is not started: its twilio provider is not configured/);
     expect(logs).not.toMatch(/\[error\]/);
     expect(logs).not.toMatch(/already exists|cannot open the database|conflict/);
   });

@@ -1,21 +1,42 @@
 // DESIGN.md section 14, "no crash on any input: a fuzz test proves it", for the HTTP entry points
 // of a running Node-RED: the webhook endpoint (unsigned and signed channels, unknown channels),
-// the REST API (with and without the token) and the demo flow's say endpoints. Thousands of
+// the REST API (with and without the token), the demo flow's say endpoints, and a Twilio
+// channel's webhook (form posts unsigned or signed wrongly in every way Twilio checks). Thousands of
 // malformed requests, each made invalid on purpose in one of many ways: every answer is a 4xx
 // with a JSON error (naming the field where there is one), never a 5xx; Node-RED keeps running;
 // and nothing is stored, as the room, timeline and side effect counts before and after show.
 import { signWebhookBody } from '@roomwire/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { badInbound, badOperationInput, badSaid, random, type Random } from '../support/hostile-requests';
-import { SECRET, SIGNED_CHANNEL, TOKEN, startDemo, type Demo } from './demo-flow';
+import { ACCOUNT_SID, AUTH_TOKEN, formBody, incomingSms, officialSignature, type Params } from '../providers/twilio/support/twilio';
+import { SECRET, SIGNED_CHANNEL, TOKEN, startDemo, type Demo, type FlowNode } from './demo-flow';
 
 const REQUESTS_PER_TARGET = 1500;
 const CONCURRENCY = 32;
 
 let demo: Demo;
 
+const TWILIO_CHANNEL = 'fuzz-twilio';
+
+/** A Twilio account and SMS channel beside the demo (its REST API is never reached: nothing valid arrives). */
+function twilioNodes(engineId: string): FlowNode[] {
+  return [
+    { id: 'fuzz-twilio-account', type: 'roomwire-twilio', apiBaseUrl: 'http://127.0.0.1:9', credentials: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN } },
+    {
+      id: 'fuzz-twilio-channel',
+      type: 'roomwire-channel',
+      engine: engineId,
+      channelId: TWILIO_CHANNEL,
+      channelType: 'sms',
+      provider: 'twilio',
+      twilio: 'fuzz-twilio-account',
+      twilioFrom: '+15550109999',
+    },
+  ];
+}
+
 beforeAll(async () => {
-  demo = await startDemo();
+  demo = await startDemo({ extraNodes: twilioNodes });
 });
 
 afterAll(async () => {
@@ -51,6 +72,27 @@ function webhookAttempt(r: Random): Attempt {
     return { target: 'webhook (signed)', path: `roomwire/webhook/${SIGNED_CHANNEL}`, body, headers: { ...json, ...headers } };
   }
   return { target: 'webhook (unknown channel)', path: `roomwire/webhook/${r.pick(['nope', 'demo-observer', 'x'.repeat(200)])}`, body: badInbound(r), headers: json };
+}
+
+/** A form post to the Twilio channel that must fail its X-Twilio-Signature check, in one of many ways. */
+function twilioAttempt(r: Random): Attempt {
+  const path = `roomwire/webhook/${TWILIO_CHANNEL}`;
+  const url = `${demo.nodeRed.httpNodeUrl}${path}`;
+  const params: Params = incomingSms(`+1555${r.int(1e7)}`, '+15550109999', r.text(40).replace(/[\ud800-\udfff]/g, '') || 'x');
+  if (r.int(3) === 0) params[r.pick(['NumMedia', 'MediaUrl0', 'Latitude', 'ButtonPayload', 'MessageStatus', `Junk${r.int(100)}`])] = String(r.junk()).slice(0, 2000);
+  const body = r.int(6) === 0 ? r.text(200) : formBody(params);
+  const forged = Buffer.from(r.text(30)).toString('base64').slice(0, 28);
+  const headers = r.pick<Record<string, string>>([
+    {},
+    { 'x-twilio-signature': forged },
+    { 'x-twilio-signature': officialSignature(url, params, 'not-the-auth-token') },
+    // Signed for another URL than the one called (another host, another channel).
+    { 'x-twilio-signature': officialSignature(url.replace('127.0.0.1', 'localhost'), params) },
+    { 'x-twilio-signature': officialSignature(url.replace(TWILIO_CHANNEL, 'other'), params) },
+    { 'x-twilio-signature': officialSignature(url, params), 'x-twilio-webhooks-signature-settings': 'key=KS1,algorithm=HMAC_SHA512' },
+    { 'x-twilio-signature': officialSignature(url, params), 'x-twilio-webhooks-signature-settings': 'key=KS1,algorithm=HMAC_SHA256' },
+  ]);
+  return { target: 'webhook (twilio)', path, body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } };
 }
 
 function restAttempt(r: Random, operations: string[]): Attempt {
@@ -142,6 +184,7 @@ describe('HTTP entry points under malformed input', () => {
       attempts.push(() => webhookAttempt(random(seed + 1)));
       attempts.push(() => restAttempt(random(seed + 2), operations));
       attempts.push(() => sayAttempt(random(seed + 3)));
+      if (i % 3 === 0) attempts.push(() => twilioAttempt(random(seed + 4)));
     }
     const outcomes = await runAll(attempts);
 
@@ -151,14 +194,26 @@ describe('HTTP entry points under malformed input', () => {
       .slice(0, 5)
       .map(({ outcome, why }) => `${why} from ${outcome.attempt.target} (seed ${outcome.seed}): ${outcome.status} ${JSON.stringify(outcome.body).slice(0, 300)}`);
     expect(broken).toEqual([]);
-    expect(outcomes).toHaveLength(REQUESTS_PER_TARGET * 3);
+    expect(outcomes).toHaveLength(attempts.length);
     // The generator reached every entry point and every kind of refusal.
-    expect(new Set(outcomes.map((o) => o.attempt.target)).size).toBe(8);
+    expect(new Set(outcomes.map((o) => o.attempt.target)).size).toBe(9);
+    const twilio = outcomes.filter((o) => o.attempt.target === 'webhook (twilio)');
+    expect([...new Set(twilio.map((o) => o.status))].sort()).toEqual([401, 403]);
     expect([...new Set(outcomes.map((o) => o.status))].sort()).toEqual([400, 401, 403, 404, 413]);
 
     expect(await storedCounts()).toEqual(before);
     // Still serving: a valid message goes through.
     expect((await demo.post('demo/say/alice', { text: 'still here' })).status).toBe(200);
+    // And the Twilio channel stores what Twilio really signs: the refusals were the signatures' doing.
+    const genuine = incomingSms('+15550100009', '+15550109999', 'a real one');
+    const url = `${demo.nodeRed.httpNodeUrl}roomwire/webhook/${TWILIO_CHANNEL}`;
+    const signed = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': officialSignature(url, genuine) },
+      body: formBody(genuine),
+    });
+    expect(signed.status).toBe(200);
+    expect((await storedCounts()).rooms).toBe(before.rooms! + 1);
     expect(demo.nodeRed.logs()).not.toMatch(/\[error\]|Unhandled|uncaught/i);
   });
 });

@@ -28,6 +28,7 @@ export const NODE_TYPES = [
   'roomwire-mute',
   'roomwire-visibility',
   'roomwire-room',
+  'roomwire-twilio',
 ] as const;
 
 export type NodeInit = (RED: NodeAPI) => void;

@@ -11,6 +11,17 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployFlows, shellEnv, startPlainNodeRed, type NodeRed } from '../support/node-red';
 import { until } from '../support/wait';
+import {
+  PLUGIN_ID,
+  PLUGIN_MODULE,
+  RELAY_CHANNEL,
+  RELAY_TOKEN,
+  packPlugin,
+  postRelayWebhook,
+  relayFlows,
+  startRelayApi,
+  type RelayApi,
+} from './provider-plugin';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -175,6 +186,91 @@ describe('uploaded in the editor (Manage palette > Install > Upload module tgz f
   });
 });
 
+describe('a provider package from npm (a roomwire-provider plugin) beside it', () => {
+  let pluginTarball: string;
+  let relay: RelayApi;
+  let runtime: NodeRed | undefined;
+  let later: NodeRed | undefined;
+  const message = (id: string, from: string, text: string) => ({ id, from, text });
+
+  beforeAll(async () => {
+    pluginTarball = await packPlugin(workDir);
+    relay = await startRelayApi();
+  }, 60_000);
+
+  afterAll(async () => {
+    await runtime?.stop();
+    await later?.stop();
+    await relay?.server.close();
+  });
+
+  it('installed with npm install <tarball> into a fresh user dir, is listed among the channel providers with its editor form', async () => {
+    const dir = path.join(workDir, 'node-red-plugin');
+    await install(dir, tarball, pluginTarball);
+    runtime = await startPlainNodeRed(dir);
+    const res = await fetch(`${runtime.baseUrl}roomwire/providers`);
+    const { providers } = (await res.json()) as { providers: { name: string }[] };
+    expect(providers.map((p) => p.name)).toEqual(expect.arrayContaining(['webhook', 'flow', 'twilio', 'relay']));
+    expect(providers).toContainEqual({ name: 'relay', plugin: PLUGIN_ID, module: PLUGIN_MODULE });
+    // The editor loads the plugin's own .html, which registers its settings form.
+    const editor = await (await fetch(`${runtime.baseUrl}plugins`, { headers: { accept: 'text/html' } })).text();
+    expect(editor).toMatch(/registerPlugin\('roomwire-provider-relay', \{\s*type: 'roomwire-provider',\s*name: 'relay'/);
+    expect(roomwireWarnings(runtime.logs())).toEqual([]);
+  });
+
+  it('carries messages both ways on the real runtime: signed inbound into a room, the reply out through the plugin, its report tracked', async () => {
+    await deployFlows(runtime!, relayFlows(relay.url));
+    const webhook = `${runtime!.httpNodeUrl}roomwire/webhook/${RELAY_CHANNEL}`;
+    const api = async (operation: string, input: unknown) => {
+      const res = await fetch(`${runtime!.httpNodeUrl}roomwire/api/operations/${operation}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${RELAY_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(input),
+      });
+      return (await res.json()) as any;
+    };
+    // The plugin's own signature check runs before anything is stored.
+    expect((await postRelayWebhook(webhook, message('in-0', '+15550100007', 'forged'), null)).status).toBe(401);
+    expect((await postRelayWebhook(webhook, message('in-0', '+15550100007', 'forged'), 'not-the-secret')).status).toBe(403);
+    expect((await api('listRooms', {})).rooms).toEqual([]);
+
+    const accepted = await postRelayWebhook(webhook, message('in-1', '+15550100007', 'hello relay'));
+    expect(accepted.status).toBe(200);
+    const roomId = accepted.body.accepted[0].roomId as string;
+    expect((await api('getTimeline', { roomId })).events.map((e: { content: unknown }) => e.content)).toContainEqual({ type: 'text', text: 'hello relay' });
+
+    const { event } = await api('sendEvent', { roomId, content: { type: 'text', text: 'hello from the room' } });
+    const sent = await until(() => relay.sent[0], 'the reply at Relay');
+    expect(sent).toMatchObject({ to: '+15550100007', text: 'hello from the room', callbackUrl: webhook });
+    expect(sent.idempotencyKey).toMatch(new RegExp(`^${event.id}:`));
+    expect((await postRelayWebhook(webhook, { type: 'report', messageId: 'relay-1', status: 'delivered' })).status).toBe(200);
+    const { deliveries } = await api('getDeliveries', { eventId: event.id });
+    expect(deliveries).toEqual([expect.objectContaining({ channelId: RELAY_CHANNEL, status: 'delivered', providerMessageId: 'relay-1' })]);
+    expect(relay.violations).toEqual([]);
+    expect(roomwireWarnings(runtime!.logs())).toEqual([]);
+  });
+
+  it('installed later from the palette, starts the channel that was waiting for it, without a restart or redeploy', async () => {
+    const dir = path.join(workDir, 'node-red-plugin-later');
+    await install(dir, tarball);
+    later = await startPlainNodeRed(dir);
+    await deployFlows(later, relayFlows(relay.url));
+    const webhook = `${later.httpNodeUrl}roomwire/webhook/${RELAY_CHANNEL}`;
+    expect(later.logs()).toMatch(/provider "relay" is not installed/);
+    expect((await postRelayWebhook(webhook, message('later-0', '+15550100008', 'too early'))).status).toBe(404);
+
+    const form = new FormData();
+    form.append('tarball', new Blob([await readFile(pluginTarball)]), path.basename(pluginTarball));
+    const res = await fetch(`${later.baseUrl}nodes`, { method: 'POST', body: form });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const accepted = await until(async () => {
+      const answer = await postRelayWebhook(webhook, message('later-1', '+15550100008', 'now?'));
+      return answer.status === 200 && answer;
+    }, 'the waiting channel to start');
+    expect(accepted.body.accepted[0]).toMatchObject({ kind: 'message', status: 'committed' });
+  });
+});
+
 /** `npm pack`, without its lifecycle scripts: the e2e global setup has just built dist/, and a second
  * build would delete it under the other end-to-end tests running from it. */
 async function pack(into: string): Promise<{ file: string; files: string[] }> {
@@ -187,11 +283,11 @@ async function pack(into: string): Promise<{ file: string; files: string[] }> {
 }
 
 /** What a user does: a Node-RED user dir (the package.json Node-RED writes there) and `npm install`. */
-async function install(dir: string, file: string): Promise<void> {
+async function install(dir: string, ...files: string[]): Promise<void> {
   await mkdir(dir);
   const project = { name: 'node-red-project', description: 'A Node-RED Project', version: '0.0.1', private: true };
   await writeFile(path.join(dir, 'package.json'), JSON.stringify(project, null, 4));
-  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', file], {
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...files], {
     cwd: dir,
     env: { ...shellEnv(), ...prebuilds },
   });
