@@ -61,6 +61,7 @@ export = function (RED: NodeAPI): void {
     let registration: Promise<void> = Promise.resolve();
     let stopWaiting = () => {};
     const lookUp = (): ProviderKind | undefined => providerKind(providerName) ?? pluginKind(RED, providerName);
+    const found = lookUp();
 
     const start = (kind: ProviderKind) => {
       const webhookUrl = () => {
@@ -104,8 +105,8 @@ export = function (RED: NodeAPI): void {
       node.error(_('roomwire-channel.errors.channel-id', { id: JSON.stringify(id) }));
     } else if (!CHANNEL_TYPE.test(type)) {
       node.error(_('roomwire-channel.errors.channel-type', { type: JSON.stringify(type) }));
-    } else if (lookUp()) {
-      start(lookUp()!);
+    } else if (found) {
+      start(found);
     } else {
       // A provider package may be installed from the palette after this channel started.
       node.status({ fill: 'yellow', shape: 'ring', text: _('roomwire-channel.status.no-provider', { provider: providerName }) });

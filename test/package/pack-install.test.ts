@@ -216,7 +216,7 @@ describe('a provider package from npm (a roomwire-provider plugin) beside it', (
     const editor = await (await fetch(`${runtime.baseUrl}plugins`, { headers: { accept: 'text/html' } })).text();
     expect(editor).toMatch(/registerPlugin\('roomwire-provider-relay', \{\s*type: 'roomwire-provider',\s*name: 'relay'/);
     expect(roomwireWarnings(runtime.logs())).toEqual([]);
-  });
+  }, 180_000);
 
   it('carries messages both ways on the real runtime: signed inbound into a room, the reply out through the plugin, its report tracked', async () => {
     await deployFlows(runtime!, relayFlows(relay.url));
@@ -243,6 +243,8 @@ describe('a provider package from npm (a roomwire-provider plugin) beside it', (
     const sent = await until(() => relay.sent[0], 'the reply at Relay');
     expect(sent).toMatchObject({ to: '+15550100007', text: 'hello from the room', callbackUrl: webhook });
     expect(sent.idempotencyKey).toMatch(new RegExp(`^${event.id}:`));
+    // Relay's report names the message id the engine stores once Relay's answer is in.
+    await until(async () => (await api('getDeliveries', { eventId: event.id })).deliveries[0]?.status === 'sent', 'the delivery to be sent');
     expect((await postRelayWebhook(webhook, { type: 'report', messageId: 'relay-1', status: 'delivered' })).status).toBe(200);
     const { deliveries } = await api('getDeliveries', { eventId: event.id });
     expect(deliveries).toEqual([expect.objectContaining({ channelId: RELAY_CHANNEL, status: 'delivered', providerMessageId: 'relay-1' })]);
@@ -268,7 +270,7 @@ describe('a provider package from npm (a roomwire-provider plugin) beside it', (
       return answer.status === 200 && answer;
     }, 'the waiting channel to start');
     expect(accepted.body.accepted[0]).toMatchObject({ kind: 'message', status: 'committed' });
-  });
+  }, 180_000);
 });
 
 /** `npm pack`, without its lifecycle scripts: the e2e global setup has just built dist/, and a second
