@@ -41,11 +41,12 @@ afterAll(async () => {
 
 async function open(): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-  page.setDefaultTimeout(10_000);
+  page.setDefaultTimeout(20_000);
   page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.goto(nodeRed.baseUrl);
+  // The editor loads a few megabytes of scripts: slow on a busy machine.
+  await page.goto(nodeRed.baseUrl, { timeout: 60_000 });
   await page.locator('#red-ui-palette .red-ui-palette-node').first().waitFor();
-  await page.locator('#red-ui-loading-progress').waitFor({ state: 'hidden' });
+  await page.locator('#red-ui-loading-progress').waitFor({ state: 'hidden', timeout: 60_000 });
   return page;
 }
 
@@ -86,7 +87,7 @@ describe.skipIf(!chromiumPath)('the channel dialog: providers and webhook URLs',
     await cancel(page);
     await page.close();
     expect(pageErrors).toEqual([]);
-  });
+  }, 120_000);
 
   it('flags a webhook URL on this machine only, which Twilio cannot call', async () => {
     const page = await open();
@@ -96,5 +97,5 @@ describe.skipIf(!chromiumPath)('the channel dialog: providers and webhook URLs',
     await cancel(page);
     await page.close();
     expect(pageErrors).toEqual([]);
-  });
+  }, 120_000);
 });
