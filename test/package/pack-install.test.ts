@@ -9,9 +9,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, launchChromium } from '../support/browser';
 import { deployFlows, shellEnv, startPlainNodeRed, type NodeRed } from '../support/node-red';
 import { until } from '../support/wait';
 import {
+  API_KEY,
   PLUGIN_ID,
   PLUGIN_MODULE,
   RELAY_CHANNEL,
@@ -19,6 +21,7 @@ import {
   packPlugin,
   postRelayWebhook,
   relayFlows,
+  SIGNING_SECRET,
   startRelayApi,
   type RelayApi,
 } from './provider-plugin';
@@ -251,6 +254,46 @@ describe('a provider package from npm (a roomwire-provider plugin) beside it', (
     expect(relay.violations).toEqual([]);
     expect(roomwireWarnings(runtime!.logs())).toEqual([]);
   });
+
+  it.skipIf(!chromiumPath)("shows the plugin's own settings form in the channel dialog, and deploys what is typed there", async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+      page.setDefaultTimeout(30_000);
+      const pageErrors: string[] = [];
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+      await page.goto(runtime!.baseUrl, { timeout: 60_000 });
+      await page.locator('#red-ui-palette .red-ui-palette-node').first().waitFor({ timeout: 60_000 });
+      await page.locator('#red-ui-loading-progress').waitFor({ state: 'hidden', timeout: 60_000 });
+      await page.evaluate(() => (window as unknown as { RED: { sidebar: { config: { show(): void } } } }).RED.sidebar.config.show());
+      await page.locator('.red-ui-palette-node-config').filter({ hasText: RELAY_CHANNEL }).first().dblclick();
+      const provider = page.locator('#node-config-input-provider');
+      await expect.poll(() => provider.locator('option:checked').textContent()).toBe(`Relay SMS gateway (${PLUGIN_MODULE})`);
+      const url = page.locator('#roomwire-provider-setting-url');
+      expect(await url.inputValue()).toBe(relay.url);
+      // Secrets never come back to the browser: stored ones show as dots.
+      expect(await page.locator('#roomwire-provider-secret-apiKey').inputValue()).toBe('');
+      expect(await page.locator('#roomwire-provider-secret-apiKey').getAttribute('placeholder')).toBe('••••••');
+      expect(await page.locator('#roomwire-channel-webhook-url').textContent()).toBe(`${runtime!.httpNodeUrl}roomwire/webhook/${RELAY_CHANNEL}`);
+
+      // A rotated webhook secret, typed with the API key (secrets are saved together), then Deploy.
+      await page.fill('#roomwire-provider-secret-apiKey', API_KEY);
+      await page.fill('#roomwire-provider-secret-signingSecret', 'rotated-relay-secret');
+      await page.click('#node-config-dialog-ok');
+      await page.locator('#node-config-dialog-ok').waitFor({ state: 'detached' });
+      await page.click('#red-ui-header-button-deploy');
+      const webhook = `${runtime!.httpNodeUrl}roomwire/webhook/${RELAY_CHANNEL}`;
+      await until(async () => (await postRelayWebhook(webhook, message('rotated-1', '+15550100007', 'new secret'), 'rotated-relay-secret')).status === 200, 'the rotated secret to apply');
+      expect((await postRelayWebhook(webhook, message('rotated-2', '+15550100007', 'old secret'), SIGNING_SECRET)).status).toBe(403);
+      const flows = (await (await fetch(`${runtime!.baseUrl}flows`)).json()) as Record<string, unknown>[];
+      const saved = flows.find((node) => node.id === 'relay-channel')!;
+      expect(saved).toMatchObject({ provider: 'relay', providerSettings: { url: relay.url } });
+      expect(JSON.stringify(flows)).not.toContain('rotated-relay-secret');
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 180_000);
 
   it('installed later from the palette, starts the channel that was waiting for it, without a restart or redeploy', async () => {
     const dir = path.join(workDir, 'node-red-plugin-later');
