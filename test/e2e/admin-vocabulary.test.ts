@@ -103,3 +103,21 @@ describe('GET roomwire/vocabulary with adminAuth set', () => {
     }
   });
 });
+
+const providersAs = (token?: string) => fetch(`${baseUrl}roomwire/providers`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+
+describe('GET roomwire/providers (the channel dialog\'s provider list) with adminAuth set', () => {
+  it('refuses a request without a login, and a user without roomwire.read', async () => {
+    expect((await providersAs()).status).toBe(401);
+    expect((await providersAs(await tokenOf('flows-only', 'flows.read'))).status).toBe(401);
+  });
+
+  it('gives a reader the built-in providers and what the dialog needs for webhook URLs', async () => {
+    const res = await providersAs(await tokenOf('roomwire-reader', 'roomwire.read'));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { providers: { name: string; configProperty?: string }[]; httpNodeRoot: string; publicUrl: string };
+    expect(body.providers).toEqual(expect.arrayContaining([{ name: 'webhook' }, { name: 'flow' }, { name: 'twilio', configProperty: 'twilio' }]));
+    expect(body.httpNodeRoot).toBe('/api');
+    expect(typeof body.publicUrl).toBe('string');
+  });
+});

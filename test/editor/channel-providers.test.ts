@@ -17,7 +17,8 @@ const screenshots = path.join(root, 'test-results');
 const FLOW = [
   { id: 'tab', type: 'tab', label: 'providers' },
   { id: 'engine', type: 'roomwire-engine', name: 'engine', database: '${ROOMWIRE_DB}', maxChainDepth: 5, httpPrefix: '/support', publicUrl: 'https://rooms.example.org', version: 1 },
-  { id: 'local-engine', type: 'roomwire-engine', name: 'local engine', database: 'local.sqlite', maxChainDepth: 5, httpPrefix: '/local', publicUrl: '', version: 1 },
+  // Saved before the public URL and Twilio settings existed.
+  { id: 'local-engine', type: 'roomwire-engine', name: 'local engine', database: 'local.sqlite', maxChainDepth: 5, httpPrefix: '/local', version: 1 },
   { id: 'account', type: 'roomwire-twilio', name: 'twilio account', messagingServiceSid: '', apiBaseUrl: '', version: 1 },
   { id: 'sms', type: 'roomwire-channel', engine: 'engine', name: 'twilio sms', channelId: 'tw-sms', channelType: 'sms', provider: 'twilio', twilio: 'account', twilioFrom: '+15550109999', version: 1 },
   { id: 'web', type: 'roomwire-channel', engine: 'local-engine', name: 'local web', channelId: 'web', channelType: 'webhook', provider: 'webhook', version: 1 },
@@ -91,6 +92,11 @@ describe.skipIf(!chromiumPath)('the channel dialog: providers and webhook URLs',
 
   it('flags a webhook URL on this machine only, which Twilio cannot call', async () => {
     const page = await open();
+    // Nodes saved before the new settings existed stay valid.
+    const valid = await page.evaluate(() =>
+      ['local-engine', 'web'].map((id) => (window as unknown as { RED: { nodes: { node(id: string): { valid?: boolean } } } }).RED.nodes.node(id).valid),
+    );
+    expect(valid).toEqual([true, true]);
     await editConfig(page, 'local web');
     await expect.poll(() => page.locator('#roomwire-channel-webhook-url').textContent()).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/local\/webhook\/web$/);
     expect(await page.locator('#roomwire-channel-local-url').isVisible()).toBe(true);
