@@ -125,7 +125,8 @@
                 return config;
             }
         ],
-        'roomwire-merge-identity': [keep]
+        'roomwire-merge-identity': [keep],
+        'roomwire-sinch': [keep]
     };
 
     function currentVersion(type) {
