@@ -94,7 +94,7 @@ describe('MESSAGE_INBOUND', () => {
       [inboundCallback('SMS', '46732001122', { text_message: { text: 42 } }), 'message.contact_message.text_message.text'],
       [inboundCallback('SMS', '46732001122', { text_message: {} }), 'message.contact_message.text_message.text'],
       [inboundCallback('SMS', '46732001122', { media_message: { url: 'ftp://x' } }), 'message.contact_message.media_message.url'],
-      [inboundCallback('SMS', '46732001122', 'text'), 'message.contact_message'],
+      [inboundCallback('SMS', '46732001122', 'text' as unknown as Record<string, unknown>), 'message.contact_message'],
       [{ message: { id: 'x y', channel_identity: { channel: 'SMS', identity: '1' }, contact_message: {} } }, 'message.id'],
       [{ message: { id: 'abc', contact_message: {} } }, 'message.channel_identity'],
       [{ message_delivery_report: { message_id: 'abc' } }, 'message_delivery_report.status'],
