@@ -105,6 +105,44 @@ describe('an SMS conversation through Sinch', () => {
   });
 });
 
+describe('content per the channel\'s capabilities', () => {
+  it('sends the same options as a native choice_message on WhatsApp and as numbered text on SMS', async () => {
+    const t = await setup();
+    await t.customerWrites('sinch-wa', inboundCallback('WHATSAPP', MSISDN, { text_message: { text: 'hi' } }));
+    const roomId = await onlyRoom(t.engine);
+    const { binding } = await t.engine.call<{ binding: { id: string } }>('attachBinding', { roomId, channelId: 'sinch-sms', address: CUSTOMER });
+    expect(binding.id).toBeTruthy();
+    await t.reply(roomId, { type: 'rich', text: 'Pick one', buttons: [{ title: 'Track', postback: 'TRACK' }, { title: 'Agent', postback: 'AGENT' }] });
+    const byChannel = Object.fromEntries(t.sinch.messages.map((m) => [(m.body.recipient as { identified_by: { channel_identities: { channel: string }[] } }).identified_by.channel_identities[0]!.channel, m.body.message]));
+    expect(byChannel.WHATSAPP).toEqual({
+      choice_message: {
+        text_message: { text: 'Pick one' },
+        choices: [
+          { text_message: { text: 'Track' }, postback_data: 'TRACK' },
+          { text_message: { text: 'Agent' }, postback_data: 'AGENT' },
+        ],
+      },
+    });
+    expect((byChannel.SMS as { text_message: { text: string } }).text_message.text).toMatch(/Pick one[\s\S]*1\. Track[\s\S]*2\. Agent/);
+    expect(t.sinch.violations).toEqual([]);
+  });
+
+  it('sends a WhatsApp image\'s caption as its own text (Sinch\'s media message has none), both tracked by one delivery', async () => {
+    const t = await setup();
+    await t.customerWrites('sinch-wa', inboundCallback('WHATSAPP', MSISDN, { text_message: { text: 'receipt?' } }));
+    const roomId = await onlyRoom(t.engine);
+    const event = await t.reply(roomId, { type: 'media', url: 'https://cdn.example/receipt.jpg', mimeType: 'image/jpeg', caption: 'Your receipt' });
+    expect(t.sinch.messages.map((m) => m.body.message)).toEqual(
+      expect.arrayContaining([{ media_message: { url: 'https://cdn.example/receipt.jpg' } }, { text_message: { text: 'Your receipt' } }]),
+    );
+    expect(t.sinch.messages).toHaveLength(2);
+    const delivery = await t.delivery(event.id, 'sinch-wa');
+    expect(delivery.status).toBe('sent');
+    expect(new Set(t.sinch.messages.map((m) => m.body.message_metadata))).toEqual(new Set([JSON.stringify({ roomwire: { deliveryId: delivery.id, channelId: 'sinch-wa' } })]));
+    expect(t.sinch.violations).toEqual([]);
+  });
+});
+
 describe('signature failures store nothing', () => {
   it('answers 401 without a signature, 403 for a wrong one, a stale timestamp or a reused nonce, and stores the same request once it is rightly signed', async () => {
     const t = await setup();

@@ -1,6 +1,6 @@
 // MESSAGE_INBOUND and MESSAGE_DELIVERY callbacks, as Sinch documents them, in Roomwire's terms:
 // each contact message type as content, choice responses as the option's postback, the channel
-// identity as the sender (MSISDNs as E.164), the whole body as the raw source; delivery statuses
+// identity as the sender (as Sinch writes it), the whole body as the raw source; delivery statuses
 // mapped (SWITCHING_CHANNEL changes nothing), reports for other channels or systems ignored, and
 // unreadable payloads refused naming Sinch's field.
 import { describe, expect, it } from 'vitest';
@@ -45,7 +45,7 @@ describe('MESSAGE_INBOUND', () => {
     expect(sms(body)).toEqual([
       {
         kind: 'message',
-        from: '+46732001122',
+        from: '46732001122',
         content: { type: 'text', text: 'Hi!' },
         providerMessageId: message.id,
         correlationId: 'order-1',

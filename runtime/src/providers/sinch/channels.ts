@@ -25,10 +25,3 @@ export const SINCH_CHANNELS: readonly string[] = Object.values(BY_TYPE);
 export function sinchChannelFor(channelType: string): string | undefined {
   return Object.hasOwn(BY_TYPE, channelType) ? BY_TYPE[channelType] : undefined;
 }
-
-/** Phone-number channels: Sinch writes identities as MSISDNs without the `+`. */
-const PHONE_CHANNELS = new Set(['SMS', 'MMS', 'WHATSAPP', 'RCS', 'VIBERBM']);
-
-export function isPhoneChannel(sinchChannel: string): boolean {
-  return PHONE_CHANNELS.has(sinchChannel);
-}

@@ -8,7 +8,6 @@
 import { RoomwireError } from '../../errors';
 import type { Content, Json, JsonObject } from '../../model';
 import type { ParsedInbound } from '../contract';
-import { isPhoneChannel } from './channels';
 import { mapSinchStatus, type SinchReason } from './status';
 
 type InboundMessage = Extract<ParsedInbound, { kind: 'message' }>;
@@ -133,8 +132,8 @@ function parseMessage(body: Record<string, unknown>, sinchChannel: string): Inbo
   const channel = string(identity.channel, 'message.channel_identity.channel', { required: true, max: 64 })!;
   // Sent to another channel of the app: that channel's webhook stores it.
   if (channel !== sinchChannel) return [];
-  let from = string(identity.identity, 'message.channel_identity.identity', { required: true, max: 256 })!;
-  if (isPhoneChannel(channel) && /^\d{3,15}$/.test(from) && from.length > 6) from = `+${from}`;
+  // An MSISDN (`46732001122`) becomes E.164 in the engine's address normalisation for phone types.
+  const from = string(identity.identity, 'message.channel_identity.identity', { required: true, max: 256 })!;
   const contactMessage = object(message.contact_message, 'message.contact_message');
   const parsed = contentOf(contactMessage);
   if (!parsed) return [];
