@@ -321,6 +321,20 @@ describe('errors decide between retry and failure', () => {
     expect(unknown.message).toMatch(/not sent again/);
   });
 
+  it('retries only the rest of content sent as several messages: a text before a card is not sent twice', async () => {
+    const sinch = await fake();
+    const provider = account(sinch).provider({ channelId: 'sinch-rcs', channelType: 'rcs' });
+    const message = outbound('rcs', { type: 'rich', text: 'Our pick', cards: [{ title: 'Blue shoes' }] });
+    sinch.faults.push(null, { status: 503, body: '' });
+    expect(await sendError(provider, message)).toMatchObject({ code: 'http_503', permanent: false });
+    const retried = await provider.send({ ...message, attempt: 2 });
+    expect(sinch.messages.map((m) => Object.keys(m.body.message as object)[0])).toEqual(['text_message', 'card_message']);
+    expect(retried).toEqual({ status: 'sent', providerMessageId: sinch.messages[1]!.messageId });
+    // A later send of the same content starts from the first message again.
+    await provider.send({ ...message, idempotencyKey: 'ev_other:bd_1' });
+    expect(sinch.messages).toHaveLength(4);
+  });
+
   it('close() of a provider made by createSinchProvider releases its account (tokens, nonces)', async () => {
     const sinch = await fake();
     const provider = createSinchProvider({ ...sinchAccountOptions(sinch), channelId: 'sinch-sms', channelType: 'sms' });

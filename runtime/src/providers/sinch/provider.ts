@@ -36,8 +36,10 @@ export interface SinchChannelOptions {
 
 /** Sinch accepts a correlation id of at most 128 characters. */
 const CORRELATION_MAX = 128;
+/** Sends cut short after some of their messages went out, remembered so a retry skips those. */
+const PARTIAL_SENDS_MAX = 10_000;
 
-function sinchChannelOf(options: SinchChannelOptions): string {
+function resolveSinchChannel(options: SinchChannelOptions): string {
   const named = options.sinchChannel?.trim().toUpperCase() || sinchChannelFor(options.channelType);
   if (!named) throw new RoomwireError('invalid_input', `a ${options.channelType} channel has no Sinch channel of that name: set sinchChannel`, 'sinchChannel');
   if (!SINCH_CHANNELS.includes(named)) throw new RoomwireError('invalid_input', `must be one of ${SINCH_CHANNELS.join(', ')}`, 'sinchChannel');
@@ -46,8 +48,13 @@ function sinchChannelOf(options: SinchChannelOptions): string {
 
 export function createSinchChannelProvider(account: SinchApp, options: SinchChannelOptions): Provider {
   if (!options.channelId) throw new RoomwireError('invalid_input', 'is required', 'channelId');
-  const sinchChannel = sinchChannelOf(options);
+  const sinchChannel = resolveSinchChannel(options);
   account.addChannel(options.channelId, sinchChannel);
+  /**
+   * idempotency key → Sinch message ids already sent, for content that goes out as several
+   * messages (a text before a card): a retry after a later message failed sends only the rest.
+   */
+  const partialSends = new Map<string, (string | null)[]>();
 
   /** WHATSAPP then SMS... when the binding's fallback names channels of this same Sinch app. */
   function priorityOrder(message: OutboundMessage): string[] | undefined {
@@ -58,6 +65,12 @@ export function createSinchChannelProvider(account: SinchApp, options: SinchChan
       if (next && !order.includes(next)) order.push(next);
     }
     return order.length > 1 ? order : undefined;
+  }
+
+  function remember(key: string, sent: (string | null)[]): void {
+    partialSends.delete(key);
+    if (partialSends.size >= PARTIAL_SENDS_MAX) partialSends.delete(partialSends.keys().next().value!);
+    partialSends.set(key, sent);
   }
 
   return {
@@ -76,11 +89,18 @@ export function createSinchChannelProvider(account: SinchApp, options: SinchChan
         message_metadata: encodeSendMetadata({ deliveryId: message.deliveryId, channelId: message.channel.id }),
         ...(correlationId && correlationId.length <= CORRELATION_MAX ? { correlation_id: correlationId } : {}),
       };
-      let messageId: string | null = null;
-      for (const appMessage of sinchMessages(message.content, message.channel.type)) {
-        messageId = (await account.client.send({ ...base, message: appMessage })).messageId;
+      const appMessages = sinchMessages(message.content, message.channel.type);
+      const sent = partialSends.get(message.idempotencyKey) ?? [];
+      for (const appMessage of appMessages.slice(sent.length)) {
+        try {
+          sent.push((await account.client.send({ ...base, message: appMessage })).messageId);
+        } catch (error) {
+          if (sent.length > 0) remember(message.idempotencyKey, sent);
+          throw error;
+        }
       }
-      return { status: 'sent', providerMessageId: messageId };
+      partialSends.delete(message.idempotencyKey);
+      return { status: 'sent', providerMessageId: sent.at(-1) ?? null };
     },
 
     verifyInbound(request: InboundRequest): VerifiedInbound {
@@ -97,6 +117,7 @@ export function createSinchChannelProvider(account: SinchApp, options: SinchChan
     },
 
     async close(): Promise<void> {
+      partialSends.clear();
       account.removeChannel(options.channelId);
     },
   };

@@ -133,8 +133,8 @@ export interface FakeSinch {
   tokensIssued: string[];
   /** Requests that broke Sinch's wire rules: tests expect none. */
   violations: string[];
-  /** Answers (or faults) given, in order, to the next valid messages:send requests. */
-  faults: Answer[];
+  /** Answers (or faults) given, in order, to the next valid messages:send requests; null: answer normally. */
+  faults: (Answer | null)[];
   /** Answers given, in order, to the next valid token requests. */
   tokenFaults: Answer[];
   /** Makes every token issued so far invalid (as when Sinch revokes or expires them). */
@@ -187,7 +187,7 @@ export async function startFakeSinch(options: { expiresIn?: number } = {}): Prom
   const tokensIssued: string[] = [];
   const valid = new Set<string>();
   const violations: string[] = [];
-  const faults: Answer[] = [];
+  const faults: (Answer | null)[] = [];
   const tokenFaults: Answer[] = [];
   const json = (status: number, body: unknown): Answer => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const server = await startLocalServer((received) => {
