@@ -126,7 +126,8 @@
             }
         ],
         'roomwire-merge-identity': [keep],
-        'roomwire-twilio': [keep]
+        'roomwire-twilio': [keep],
+        'roomwire-sinch': [keep]
     };
 
     function currentVersion(type) {

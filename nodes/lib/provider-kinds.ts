@@ -6,6 +6,7 @@ import { FlowProvider, createWebhookProvider } from '@roomwire/runtime';
 import { localHttpNodeUrl } from './local-url';
 import type { ProviderKind } from './provider-kind';
 import { twilio } from './providers/twilio';
+import { sinch } from './providers/sinch';
 
 export type { ProviderContext, ProviderKind } from './provider-kind';
 
@@ -26,7 +27,7 @@ const webhook: ProviderKind = {
 
 const flow: ProviderKind = { name: 'flow', create: () => new FlowProvider() };
 
-const kinds = new Map<string, ProviderKind>([webhook, flow, twilio].map((kind) => [kind.name, kind]));
+const kinds = new Map<string, ProviderKind>([webhook, flow, twilio, sinch].map((kind) => [kind.name, kind]));
 
 export function providerKind(name: string): ProviderKind | undefined {
   return kinds.get(name);

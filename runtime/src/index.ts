@@ -27,6 +27,12 @@ export { parseTwilioInbound, DELIVERY_ID_PARAM } from './providers/twilio/inboun
 export { mapTwilioStatus, twilioError, TWILIO_OUTSIDE_WINDOW, type MappedStatus } from './providers/twilio/status';
 export { twilioCapabilities, TWILIO_BODY_MAX } from './providers/twilio/capabilities';
 export { decodeForm, type FormFields } from './providers/twilio/form';
+export { SinchAccount, createSinchProvider, type SinchAccountOptions } from './providers/sinch/account';
+export type { SinchChannelOptions } from './providers/sinch/provider';
+export { sinchSignature, verifySinchSignature, SINCH_SIGNATURE_HEADER, SINCH_NONCE_HEADER, SINCH_TIMESTAMP_HEADER, SINCH_ALGORITHM_HEADER } from './providers/sinch/signature';
+export { SINCH_REGIONS, sinchBaseUrl, type SinchRegion } from './providers/sinch/client';
+export { SINCH_TOKEN_URL } from './providers/sinch/token';
+export { mapSinchStatus, SINCH_OUTSIDE_WINDOW } from './providers/sinch/status';
 export { SqliteStore } from './store/sqlite/sqlite-store';
 export type { Store, WriteSet } from './store/store';
 export { canRead, writeGate, planTargets, canSeeInHistory, passesVisibility } from './permissions';

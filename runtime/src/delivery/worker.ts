@@ -269,7 +269,7 @@ export class DeliveryWorker {
         roomId: event.roomId,
         event,
         content: prepared.content,
-        to: { bindingId: target.id, address: target.address, metadata: target.metadata },
+        to: { bindingId: target.id, address: target.address, metadata: target.metadata, fallback: target.fallback ?? null },
         attempt: attempts,
       };
       const release = await this.acquireSlot(delivery.channelId, registered.maxConcurrency);

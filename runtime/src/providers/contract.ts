@@ -1,7 +1,7 @@
 // The Provider contract (DESIGN.md section 1): what every channel carrier implements, built in or
 // installed from npm as a `roomwire-provider` plugin.
 import type { CapabilitiesOverride } from '../capabilities';
-import type { Channel, Content, DeliveryStatus, Json, JsonObject, RoomEvent } from '../model';
+import type { Channel, Content, DeliveryStatus, FallbackPolicy, Json, JsonObject, RoomEvent } from '../model';
 
 export interface OutboundMessage {
   deliveryId: string;
@@ -12,7 +12,8 @@ export interface OutboundMessage {
   event: RoomEvent;
   /** The content as transcoded for this channel. */
   content: Content;
-  to: { bindingId: string; address: string; metadata: JsonObject };
+  /** The participant; `fallback` lets a provider with its own channel fallback (Sinch) use it. */
+  to: { bindingId: string; address: string; metadata: JsonObject; fallback?: FallbackPolicy | null };
   attempt: number;
 }
 

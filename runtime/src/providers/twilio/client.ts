@@ -4,6 +4,7 @@
 // sent again: only failures that prove nothing was created (no connection, 429, 5xx) are transient
 // (docs/decisions.md, "Twilio sends at most once").
 import { ProviderError } from '../contract';
+import { errorCodes, neverConnected } from '../network-errors';
 import { encodeForm } from './form';
 import { TWILIO_OUTSIDE_WINDOW } from './status';
 
@@ -26,22 +27,6 @@ export interface TwilioClientOptions {
 export interface CreatedMessage {
   /** The Message SID (`SM…`, `MM…`); null when the 2xx answer's body was lost. */
   sid: string | null;
-}
-
-/** Failures that happen before a connection exists: the request cannot have reached Twilio. */
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
-
-function errorCodes(error: unknown): string[] {
-  const cause = (error as { cause?: unknown })?.cause;
-  if (!cause || typeof cause !== 'object') return [];
-  const nested = cause instanceof AggregateError ? cause.errors : [cause];
-  return nested.map((e) => String((e as { code?: unknown })?.code ?? '')).concat(String((cause as { code?: unknown }).code ?? ''));
-}
-
-function neverConnected(error: unknown): boolean {
-  const codes = errorCodes(error).filter(Boolean);
-  // A TLS handshake that fails (certificate, protocol) also ends before the request is written.
-  return codes.length > 0 && codes.every((code) => NOT_CONNECTED.has(code) || /CERT|TLS|SSL/.test(code));
 }
 
 interface TwilioAnswer {
@@ -88,7 +73,7 @@ export class TwilioClient {
       });
     } catch (error) {
       if (neverConnected(error)) {
-        throw new ProviderError('network', `could not reach Twilio at ${this.messagesUrl}: ${errorCodes(error).filter(Boolean)[0]}`, false);
+        throw new ProviderError('network', `could not reach Twilio at ${this.messagesUrl}: ${errorCodes(error)[0]}`, false);
       }
       const what = (error as Error)?.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : 'the connection broke before Twilio answered';
       throw new ProviderError(
