@@ -4,6 +4,7 @@
 // is stored once); without one, a digest of the request body stands in. In-Reply-To, References
 // and a room's reply address among the recipients tell the engine which room it continues.
 import { createHash } from 'node:crypto';
+import { contentLimits } from '../../content/limits';
 import { RoomwireError } from '../../errors';
 import type { Content, JsonObject } from '../../model';
 import type { ParsedInbound } from '../contract';
@@ -40,7 +41,7 @@ export function mailToInbound(mail: InboundMail, rawBody: Buffer, replyAddress: 
     raw: mail.raw,
   });
 
-  const text = mail.text.trim() !== '' ? visibleReply(mail.text) : (subject ?? '');
+  const text = shown(mail.text.trim() !== '' ? visibleReply(mail.text) : (subject ?? ''));
   const media = mail.attachments.filter((a) => a.url);
   const items: InboundMessage[] = [];
   if (text !== '') items.push(message({ type: 'text', text }, messageId));
@@ -52,6 +53,15 @@ export function mailToInbound(mail: InboundMail, rawBody: Buffer, replyAddress: 
     items.push(message(content, first ? messageId : `${messageId}#${i + 1}`));
   });
   return items;
+}
+
+/**
+ * A reply longer than any event may hold is cut (at a code point) rather than refused: refusing
+ * would lose the mail, and the whole of it stays in the raw source.
+ */
+function shown(text: string): string {
+  const codePoints = [...text];
+  return codePoints.length <= contentLimits.textLength ? text : `${codePoints.slice(0, contentLimits.textLength - 1).join('')}…`;
 }
 
 /** Raw MIME attachments (no URL to show them at): named in the event's metadata. */

@@ -15,19 +15,21 @@ const ATTRIBUTION = [
 const OUTLOOK_HEADER = /^(From|De|Von):\s.+$/i;
 const OUTLOOK_NEXT = /^(Sent|Date|Envoyé|Gesendet|To|Subject):\s/i;
 
-function startsQuote(lines: string[], i: number): boolean {
+function startsQuote(lines: string[], i: number, lastUnquoted: number): boolean {
   const line = lines[i]!.trim();
   const joined = i + 1 < lines.length ? `${line} ${lines[i + 1]!.trim()}` : line;
   if (ATTRIBUTION.some((rule) => rule.test(line) || rule.test(joined))) return true;
   if (OUTLOOK_HEADER.test(line) && i + 1 < lines.length && OUTLOOK_NEXT.test(lines[i + 1]!.trim())) return true;
-  // A block of `>` lines that runs to the end (or to a signature) is quoted history, wherever it starts.
-  return line.startsWith('>') && lines.slice(i).every((rest) => rest.trim() === '' || rest.trim().startsWith('>'));
+  // A block of `>` lines that runs to the end is quoted history, wherever it starts.
+  return line.startsWith('>') && i > lastUnquoted;
 }
 
 /** The text above the quoted history; the whole text when nothing precedes the quote. */
 export function visibleReply(text: string): string {
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
-  const cut = lines.findIndex((_, i) => startsQuote(lines, i));
+  let lastUnquoted = lines.length - 1;
+  while (lastUnquoted >= 0 && (lines[lastUnquoted]!.trim() === '' || lines[lastUnquoted]!.trim().startsWith('>'))) lastUnquoted--;
+  const cut = lines.findIndex((_, i) => startsQuote(lines, i, lastUnquoted));
   const kept = (cut === -1 ? lines : lines.slice(0, cut)).join('\n').trim();
   return kept === '' ? text.trim() : kept;
 }
