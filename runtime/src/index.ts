@@ -14,7 +14,7 @@ export type { Provider, OutboundMessage, SendResult, InboundRequest, ParsedInbou
 export { createWebhookProvider, signWebhookBody, SIGNATURE_HEADER, TIMESTAMP_HEADER, type WebhookProviderOptions } from './providers/webhook';
 export { FlowProvider } from './providers/flow';
 export { createTwilioProvider, EMPTY_TWIML, type TwilioProviderOptions } from './providers/twilio/provider';
-export { createEmailProvider, DEFAULT_SUBJECT as EMAIL_DEFAULT_SUBJECT, type EmailProviderOptions } from './providers/email/provider';
+export { createEmailProvider, type EmailProviderOptions } from './providers/email/provider';
 export {
   twilioSignature,
   verifyTwilioSignature,

@@ -34,7 +34,7 @@ export interface EmailProviderOptions {
   clock?: () => number;
 }
 
-export const DEFAULT_SUBJECT = 'Your conversation {roomId}';
+const DEFAULT_SUBJECT = 'Your conversation {roomId}';
 
 function invalid(field: string, message: string): RoomwireError {
   return new RoomwireError('invalid_input', message, field);

@@ -18,8 +18,6 @@ export interface SmtpOptions {
   password?: string;
   /** Connection, greeting and idle socket timeout; 30 s by default. */
   timeoutMs?: number;
-  /** Accept a server certificate that does not verify (a test or internal relay only). */
-  allowUnverifiedTls?: boolean;
 }
 
 export interface OutgoingMail {
@@ -47,7 +45,6 @@ export class SmtpSender {
       connectionTimeout: timeout,
       greetingTimeout: timeout,
       socketTimeout: timeout,
-      tls: options.allowUnverifiedTls ? { rejectUnauthorized: false } : undefined,
     });
   }
 
