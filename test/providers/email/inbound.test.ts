@@ -268,3 +268,16 @@ describe('verification before anything is stored', () => {
     expect(await rowCounts(t.path)).toEqual(before);
   });
 });
+
+describe('a JSON body the store could not keep as it is', () => {
+  it('is refused naming the field: not an object, nested absurdly deep, or not well-formed Unicode', async () => {
+    const t = await setup();
+    const before = await rowCounts(t.path);
+    await expect(t.inboundJson([CUSTOMER])).rejects.toMatchObject({ code: 'invalid_input', field: 'body' });
+    let deep: unknown = 'x';
+    for (let i = 0; i < 200; i++) deep = { deep };
+    await expect(t.inboundJson({ ...reply({}), extra: deep })).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(t.inboundJson({ ...reply({}), text: 'broken \ud800 text' })).rejects.toMatchObject({ code: 'invalid_input', field: 'body.text' });
+    expect(await rowCounts(t.path)).toEqual(before);
+  });
+});

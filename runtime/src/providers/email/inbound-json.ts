@@ -6,12 +6,15 @@
 import addressparser from 'nodemailer/lib/addressparser';
 import { RoomwireError } from '../../errors';
 import type { Json } from '../../model';
+import { compileValidator } from '../../validation';
 import { htmlToText } from './html-text';
 import { isAutomatic, replyOrder, type InboundMail, type MailAttachment } from './mail';
 import { messageIdOf, messageIdsIn } from './message-id';
 
 const MAX_ATTACHMENTS = 20;
 const MAX_HEADERS = 500;
+/** JSON the store can keep as the raw source: an object, not deeper than any real mail, well-formed Unicode. */
+const validateBody = compileValidator<Record<string, unknown>>({ type: 'object' }, 'body');
 const MIME_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$/;
 
 function invalid(field: string, message: string): RoomwireError {
@@ -92,8 +95,7 @@ export function parseJsonMail(rawBody: Buffer): InboundMail {
   } catch {
     throw invalid('body', 'is not valid JSON');
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw invalid('body', 'must be a JSON object');
-  const body = parsed as Record<string, unknown>;
+  const body = validateBody(parsed);
   const from = addressesOf(body.from, 'from');
   if (from.length !== 1) throw invalid('from', 'must be one email address');
   const headers = headersOf(body.headers);
@@ -109,6 +111,6 @@ export function parseJsonMail(rawBody: Buffer): InboundMail {
     text: text !== undefined && text.trim() !== '' ? text : html ? htmlToText(html) : '',
     attachments: attachmentsOf(body.attachments),
     automatic: isAutomatic(headers.get('auto-submitted'), headers.get('precedence')),
-    raw: parsed as Json,
+    raw: body as Json,
   };
 }
