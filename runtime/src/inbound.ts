@@ -29,7 +29,7 @@ export async function handleInbound(parts: EngineParts, channelId: string, reque
     throw new RoomwireError('not_found', `no inbound channel ${JSON.stringify(channelId)}`, 'channelId');
   }
   const verified = registered.provider.verifyInbound?.(request);
-  const items = registered.provider.parseInbound(request);
+  const items = await registered.provider.parseInbound(request);
   const accepted: unknown[] = [];
   for (const [position, item] of items.entries()) {
     if (item.kind === 'message') {

@@ -10,10 +10,11 @@ export type { HookContext, HookDecision, HookHandler, HookSettings, HookTrigger,
 export { normaliseAddress, PHONE_CHANNEL_TYPES, ROUTING_KEY, type IdentityRef, type MergeResult, type RoutingPolicy } from './identity/index';
 export { ProviderError } from './providers/contract';
 export type { Capabilities, CapabilitiesOverride } from './capabilities';
-export type { Provider, OutboundMessage, SendResult, InboundRequest, ParsedInbound, VerifiedInbound, WebhookReply } from './providers/contract';
+export type { Provider, OutboundMessage, SendResult, InboundRequest, ParsedInbound, VerifiedInbound, WebhookReply, ThreadEntry } from './providers/contract';
 export { createWebhookProvider, signWebhookBody, SIGNATURE_HEADER, TIMESTAMP_HEADER, type WebhookProviderOptions } from './providers/webhook';
 export { FlowProvider } from './providers/flow';
 export { createTwilioProvider, EMPTY_TWIML, type TwilioProviderOptions } from './providers/twilio/provider';
+export { createEmailProvider, type EmailProviderOptions } from './providers/email/provider';
 export {
   twilioSignature,
   verifyTwilioSignature,

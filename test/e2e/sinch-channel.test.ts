@@ -122,7 +122,7 @@ describe('a flow whose SMS channel uses Sinch', () => {
   });
 
   it('does not start a Sinch channel without an app node, says so, and keeps the others running', async () => {
-    expect(nodeRed.logs()).toMatch(/not configured: sinch/);
+    expect(nodeRed.logs()).toMatch(/channel sinch-unconfigured is not started: its sinch provider is not configured \(missing sinch\)/);
     const raw = Buffer.from(JSON.stringify(inboundCallback('WHATSAPP', CUSTOMER.slice(1), { text_message: { text: 'hi' } })));
     const answer = await postCallback(`${nodeRed.httpNodeUrl}roomwire/webhook/sinch-unconfigured`, raw, callbackHeaders(raw));
     expect(answer.status).toBe(404);

@@ -186,7 +186,8 @@ describe('uploaded in the editor (Manage palette > Install > Upload module tgz f
     expect(ours.filter((set) => set.err !== undefined).map((set) => `${set.id}: ${set.err}`)).toEqual([]);
     expect(ours.flatMap((set) => set.types).sort()).toEqual(nodeTypes);
     expect(roomwireWarnings(fresh.logs())).toEqual([]);
-  });
+    // Node-RED's npm fetches every dependency (the mail libraries too) without --prefer-offline.
+  }, 120_000);
 });
 
 describe('a provider package from npm (a roomwire-provider plugin) beside it', () => {

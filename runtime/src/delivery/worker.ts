@@ -9,6 +9,7 @@ import { runAsyncHooks, runSyncHooks } from '../hooks/run';
 import { validateContent } from '../content-validation';
 import { sideEffect } from '../pipeline/write-event';
 import { canAdvance } from './status';
+import { conversationThread } from './thread';
 
 export interface DeliveryOptions {
   maxAttempts: number;
@@ -271,6 +272,7 @@ export class DeliveryWorker {
         content: prepared.content,
         to: { bindingId: target.id, address: target.address, metadata: target.metadata, fallback: target.fallback ?? null },
         attempt: attempts,
+        thread: () => conversationThread(this.parts.store, event, target.id),
       };
       const release = await this.acquireSlot(delivery.channelId, registered.maxConcurrency);
       try {

@@ -5,6 +5,9 @@
 // on another channel type. Never a guess: several candidates at the first level that has any open
 // a new room.
 //
+// Before all of these, a provider's own threading (an email reply's In-Reply-To, References or
+// reply address: `message.thread`) chooses the room when it names an open one (inbound-thread.ts).
+//
 // A write is only as trusted as the channel it arrived through: identity may choose the room, but
 // the message is always written as a binding of the arrival channel (attached when missing), never
 // as the person's binding on another channel whose signature check the request did not pass.
@@ -13,6 +16,7 @@ import type { EngineParts } from '../engine-parts';
 import { RoomwireError } from '../errors';
 import type { Binding, JsonObject, Room } from '../model';
 import type { ParsedInbound } from '../providers/contract';
+import { threadRoom } from '../inbound-thread';
 import { attachBinding, createRoom, updateBinding } from '../rooms';
 import { addressForChannel } from './normalise';
 import { currentIdentityId, resolveIdentity } from './resolver';
@@ -47,6 +51,9 @@ export async function routeInbound(
   const resolved = await resolveIdentity(parts, channel.type, from, message.displayName);
   // One person's messages are routed one at a time, whichever address they come from.
   return parts.serial.run(`route:${resolved}`, async () => {
+    const threaded = await threadRoom(parts, channel.id, message.thread);
+    const inThread = threaded ? await joinThread(parts, threaded, channel.id, from, message.displayName) : null;
+    if (inThread) return inThread;
     const bindings = (await bindingsOfPerson(parts, resolved)).filter((b) => b.state !== 'left');
     const sameType = bindings.filter((b) => b.channelType === channel.type);
     // Rooms where this very address is bound on this channel come first; then the person's other
@@ -100,6 +107,32 @@ async function identityRoutedRoom(parts: EngineParts, bindings: Binding[]): Prom
     if (room && isOpen(room) && routingPolicy(room.metadata) === 'identity') candidates.push(roomId);
   }
   return candidates.length === 1 ? candidates[0]! : null;
+}
+
+/**
+ * The sender's binding in the room their thread continues, attached on the arrival channel when
+ * missing (someone copied on the mail who answers joins the conversation). Null when the sender
+ * left that room (a detached binding is never silently re-attached) or it closed meanwhile.
+ */
+async function joinThread(
+  parts: EngineParts,
+  roomId: string,
+  channelId: string,
+  from: string,
+  displayName: string | undefined,
+): Promise<{ roomId: string; bindingId: string } | null> {
+  const loaded = await parts.cache.load(roomId);
+  const own = loaded?.bindings.filter((b) => b.channelId === channelId && b.address === from) ?? [];
+  const current = own.find((b) => b.state !== 'left');
+  if (current) return { roomId, bindingId: await joinIfInvited(parts, current) };
+  if (own.length > 0) return null;
+  try {
+    const { binding } = await attachBinding(parts, { roomId, channelId, address: from, displayName });
+    return { roomId, bindingId: await joinIfInvited(parts, binding) };
+  } catch (error) {
+    if (error instanceof RoomwireError && error.code === 'room_closed') return null;
+    throw error;
+  }
 }
 
 /** A message from an invited participant is their acceptance: the binding joins before it is written. */

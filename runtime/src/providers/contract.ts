@@ -15,6 +15,21 @@ export interface OutboundMessage {
   /** The participant; `fallback` lets a provider with its own channel fallback (Sinch) use it. */
   to: { bindingId: string; address: string; metadata: JsonObject; fallback?: FallbackPolicy | null };
   attempt: number;
+  /**
+   * The messages already exchanged with this participant in this room, oldest first: what they
+   * wrote and what was sent to them, with a provider message id. Read on demand (it costs store
+   * reads), so only providers that thread their messages (email) pay for it.
+   */
+  thread?(): Promise<ThreadEntry[]>;
+}
+
+/** One earlier message of a participant's conversation in a room (see `OutboundMessage.thread`). */
+export interface ThreadEntry {
+  providerMessageId: string;
+  /** `inbound`: the participant wrote it; `outbound`: it was delivered to them. */
+  direction: 'inbound' | 'outbound';
+  /** The event's metadata (an email provider keeps the subject there). */
+  metadata: JsonObject;
 }
 
 export interface SendResult {
@@ -52,6 +67,13 @@ export type ParsedInbound =
       roomId?: string;
       correlationId?: string;
       metadata?: JsonObject;
+      /**
+       * Where the provider's own threading places this message, tried before ordinary routing:
+       * `replyTo` lists provider message ids it answers, most specific first (an email's
+       * In-Reply-To, then its References from the right); `roomId` is a room its destination
+       * address names (an email reply address). The first that names an open room wins.
+       */
+      thread?: { replyTo?: string[]; roomId?: string };
       raw: Json;
     }
   | {
@@ -85,7 +107,7 @@ export interface Provider {
   /** Throws a RoomwireError (`unauthorized`) when the request is not signed by the provider's secret. */
   verifyInbound?(request: InboundRequest): VerifiedInbound | void;
   /** Throws a RoomwireError (`invalid_input`, naming the field) for a payload it cannot read. */
-  parseInbound?(request: InboundRequest): ParsedInbound[];
+  parseInbound?(request: InboundRequest): ParsedInbound[] | Promise<ParsedInbound[]>;
   /** What a successful webhook request is answered with (Twilio wants TwiML); JSON when absent. */
   webhookReply?(): WebhookReply;
   /**
