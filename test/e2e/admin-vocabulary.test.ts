@@ -117,7 +117,8 @@ describe('GET roomwire/providers (the channel dialog\'s provider list) with admi
     expect(res.status).toBe(200);
     const body = (await res.json()) as { providers: { name: string; configProperty?: string }[]; httpNodeRoot: string; publicUrl: string };
     expect(body.providers).toEqual(expect.arrayContaining([{ name: 'webhook' }, { name: 'flow' }, { name: 'twilio', configProperty: 'twilio' }]));
-    expect(body.httpNodeRoot).toBe('/api');
+    // Node-RED normalises httpNodeRoot with a trailing slash; the dialog strips it.
+    expect(body.httpNodeRoot).toBe('/api/');
     expect(typeof body.publicUrl).toBe('string');
   });
 });

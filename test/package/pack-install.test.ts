@@ -263,17 +263,19 @@ describe('a provider package from npm (a roomwire-provider plugin) beside it', (
       page.setDefaultTimeout(30_000);
       const pageErrors: string[] = [];
       page.on('pageerror', (err) => pageErrors.push(err.message));
-      // Node-RED's default settings show a welcome tour on a first visit: mark it seen, as a user would.
-      const { version } = (await (await fetch(`${runtime!.baseUrl}settings`)).json()) as { version: string };
-      await fetch(`${runtime!.baseUrl}settings/user`, {
+      // Node-RED's default settings show a welcome tour on a first visit: turn it off, as a user can.
+      const off = await fetch(`${runtime!.baseUrl}settings/user`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ editor: { tours: { welcome: version } } }),
+        body: JSON.stringify({ editor: { view: { 'view-show-welcome-tours': false } } }),
       });
+      expect(off.status).toBe(204);
       await page.goto(runtime!.baseUrl, { timeout: 60_000 });
       await page.locator('#red-ui-palette .red-ui-palette-node').first().waitFor({ timeout: 60_000 });
       await page.locator('#red-ui-loading-progress').waitFor({ state: 'hidden', timeout: 60_000 });
       await page.evaluate(() => (window as unknown as { RED: { sidebar: { config: { show(): void } } } }).RED.sidebar.config.show());
+      // A first visit also asks about update notifications: decline, as a user would.
+      await page.getByRole('button', { name: 'No, do not enable notifications' }).click({ timeout: 15_000 }).catch(() => undefined);
       const channelNode = page.locator('.red-ui-palette-node-config').filter({ hasText: RELAY_CHANNEL }).first();
       // Flows saved by another client (or before a setting existed) are valid in the editor.
       expect(await channelNode.getAttribute('class')).not.toContain('invalid');
