@@ -26,6 +26,8 @@ export const CHAT_SECRET = 'chat-secret-for-tests';
 
 export interface ChatHarnessOptions {
   hub?: Partial<ChatHubOptions>;
+  /** Receives the hub's warnings. */
+  onWarning?: (message: string) => void;
   startsPerMinute?: number;
   path?: string;
 }
@@ -53,7 +55,8 @@ export async function startChatHarness(options: ChatHarnessOptions = {}): Promis
 
   async function open(): Promise<Engine> {
     const opened = await Engine.open({ databasePath: path, chatTokenSecret: CHAT_SECRET });
-    ChatHub.of(opened, undefined, options.hub);
+    const log = (message: string) => options.onWarning?.(message);
+    ChatHub.of(opened, { info: () => undefined, warn: log, error: log }, options.hub);
     await opened.registerChannel({ id: 'chat', type: 'webchat', provider: new WebchatProvider(() => ChatHub.of(opened), 'chat') });
     await opened.registerChannel({ id: 'other-chat', type: 'webchat', provider: new WebchatProvider(() => ChatHub.of(opened), 'other-chat') });
     const staff = new FlowProvider();

@@ -175,19 +175,14 @@ export class ChatSession {
       return;
     }
     if (event.index < this.cursor) return; // already sent (from history or an earlier gap fill)
-    if (event.index > this.cursor) {
-      void this.pump(); // a gap: the store has everything up to this event
+    const bindings = event.index === this.cursor ? this.hub.cachedBindings(this.roomId) : undefined;
+    if (!bindings) {
+      // A gap (the store has everything up to this event), or the room's bindings to read first.
+      void this.pump();
       return;
     }
-    void this.hub.bindings(this.roomId).then((bindings) => {
-      // Still the next one? (a gap fill may have run while the bindings were read)
-      if (this.phase !== 'live' || this.pumping || event.index !== this.cursor) {
-        if (event.index >= this.cursor) void this.pump();
-        return;
-      }
-      this.cursor = event.index + 1;
-      this.emitLive(event, bindings);
-    });
+    this.cursor = event.index + 1;
+    this.emitLive(event, bindings);
   }
 
   /** A live event: sent when the binding may see it, else only counted as passed. */
@@ -349,7 +344,7 @@ export class ChatSession {
   }
 
   private drop(): void {
-    this.hub.logger.warn(`web chat ${this.bindingId}: the page stopped reading; disconnected (it resumes on reconnect)`);
+    this.hub.logger.warn(`web chat ${this.bindingId}: the page stopped reading (${this.socket.bufferedAmount} bytes queued); disconnected, it resumes on reconnect`);
     this.ended();
     this.socket.terminate();
   }
