@@ -239,6 +239,21 @@ describe('§14 malformed frames get an error frame; the socket stays usable', ()
     await client.next('ack', (f) => f.clientId === 'ok');
   });
 
+  it('a page sending too many frames gets one rate_limited error, and is served again after the window', async () => {
+    harness = await startChatHarness({ hub: { maxFramesPerWindow: 6, frameWindowMs: 300 } });
+    const { token } = await harness.room();
+    const client = await ChatClient.connect(harness.wsUrl(token));
+    await client.hello();
+    for (let i = 0; i < 10; i++) client.send({ type: 'typing', typing: i % 2 === 0 });
+    await client.next('error', (f) => f.code === 'rate_limited');
+    let n = 0;
+    await until(async () => {
+      client.send({ type: 'send', content: { type: 'text', text: 'later' }, clientId: `later-${++n}` });
+      return client.frames.find((f) => f.type === 'ack');
+    }, 'served again');
+    expect(client.frames.filter((f) => f.code === 'rate_limited')).toHaveLength(1);
+  });
+
   it('an oversized frame closes that socket cleanly (1009) and the server keeps serving others', async () => {
     harness = await startChatHarness();
     const { token } = await harness.room();

@@ -39,6 +39,10 @@ export function mountChat(RED: NodeAPI): void {
       res.setHeader('content-type', file.type);
       res.setHeader('cache-control', 'no-cache');
       res.setHeader('x-content-type-options', 'nosniff');
+      // The page may be framed (by the widget) only on the sites the channel allows.
+      const channel = new URL(req.url ?? '/', 'http://x').searchParams.get('channel');
+      const origins = (channel && chatEndpoint(channel)?.origins) || ['*'];
+      if (req.params.file === 'chat' && !origins.includes('*')) res.setHeader('content-security-policy', `frame-ancestors 'self' ${origins.join(' ')}`);
       res.end(file.body);
     });
   }
