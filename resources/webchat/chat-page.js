@@ -169,7 +169,7 @@
     item.dataset.index = String(event.index);
     item.dataset.eventId = event.id;
     if (!event.from.own && !system) {
-      var who = event.from.name || (event.from.channelType === 'ai' ? 'Assistant' : 'Agent');
+      var who = event.from.name || (event.from.channelType === 'ai' ? 'Assistant' : event.from.bindingId ? 'Agent' : 'Support');
       item.appendChild(meta(who));
     }
     var bubble = document.createElement('div');
