@@ -138,6 +138,8 @@
         return;
       case 'ack':
         delete unacked[frame.clientId];
+        // A muted or read-only participant's message is kept on record but reaches nobody.
+        if (frame.status === 'blocked') showError('Your message could not be delivered.');
         return;
       case 'status':
         if ((RANK[frame.status] || 0) > (RANK[ownStatus[frame.eventId]] || 0)) ownStatus[frame.eventId] = frame.status;

@@ -22,6 +22,18 @@ function nodeRoot(RED: NodeAPI): string {
   return String(RED.settings.httpNodeRoot ?? '/').replace(/\/+$/, '');
 }
 
+/**
+ * The chat page runs only its own scripts and styles (defence in depth: participant text is never
+ * HTML anyway), talks only to its own server, shows images from the web, and may be framed (by the
+ * widget) only on the sites its channel allows.
+ */
+function pagePolicy(url: string): string {
+  const channel = new URL(url, 'http://x').searchParams.get('channel');
+  const origins = (channel && chatEndpoint(channel)?.origins) || ['*'];
+  const ancestors = origins.includes('*') ? '*' : `'self' ${origins.join(' ')}`;
+  return `default-src 'none'; script-src 'self'; style-src 'self'; img-src http: https: data:; connect-src 'self' ws: wss:; frame-ancestors ${ancestors}; base-uri 'none'; form-action 'none'`;
+}
+
 export function mountChat(RED: NodeAPI): void {
   const app = RED.httpNode as unknown as {
     get: (path: string, handler: unknown) => void;
@@ -39,10 +51,7 @@ export function mountChat(RED: NodeAPI): void {
       res.setHeader('content-type', file.type);
       res.setHeader('cache-control', 'no-cache');
       res.setHeader('x-content-type-options', 'nosniff');
-      // The page may be framed (by the widget) only on the sites the channel allows.
-      const channel = new URL(req.url ?? '/', 'http://x').searchParams.get('channel');
-      const origins = (channel && chatEndpoint(channel)?.origins) || ['*'];
-      if (req.params.file === 'chat' && !origins.includes('*')) res.setHeader('content-security-policy', `frame-ancestors 'self' ${origins.join(' ')}`);
+      if (req.params.file === 'chat') res.setHeader('content-security-policy', pagePolicy(req.url ?? '/'));
       res.end(file.body);
     });
   }
