@@ -8,7 +8,7 @@
 // the server). Mounted once per Node-RED app and server, whatever the number of deploys.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { answerPreflight, ChatServer, createChatStartHandler } from '@roomwire/runtime';
+import { answerPreflight, ChatServer, createChatStartHandler, type Logger } from '@roomwire/runtime';
 import type { NodeAPI } from 'node-red';
 import { chatEndpoint } from './endpoints';
 import { chatFile } from './files';
@@ -32,6 +32,11 @@ function pagePolicy(url: string): string {
   const origins = (channel && chatEndpoint(channel)?.origins) || ['*'];
   const ancestors = origins.includes('*') ? '*' : `'self' ${origins.join(' ')}`;
   return `default-src 'none'; script-src 'self'; style-src 'self'; img-src http: https: data:; connect-src 'self' ws: wss:; frame-ancestors ${ancestors}; base-uri 'none'; form-action 'none'`;
+}
+
+/** Web chat's log lines go to Node-RED's log. */
+export function chatLogger(RED: NodeAPI): Logger {
+  return { info: (m) => RED.log.info(m), warn: (m) => RED.log.warn(m), error: (m) => RED.log.error(m) };
 }
 
 export function mountChat(RED: NodeAPI): void {
@@ -58,9 +63,7 @@ export function mountChat(RED: NodeAPI): void {
   const server = RED.server as Server | undefined;
   if (server && !attachedServers.has(server)) {
     attachedServers.add(server);
-    const chat = new ChatServer(chatEndpoint, {
-      logger: { info: (m) => RED.log.info(m), warn: (m) => RED.log.warn(m), error: (m) => RED.log.error(m) },
-    });
+    const chat = new ChatServer(chatEndpoint, { logger: chatLogger(RED) });
     const path = `${nodeRoot(RED)}${CHAT_BASE}/chat/ws`;
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const pathname = (req.url ?? '').split('?')[0];
