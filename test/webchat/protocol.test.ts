@@ -108,6 +108,19 @@ describe('§4 what a web chat page is shown', () => {
     expect(client.frames.filter((f) => f.type === 'ack').every((f) => f.eventId === ack.eventId)).toBe(true);
   });
 
+  it("the visitor's messages are inbound traffic of the web chat channel: they resume a paused room", async () => {
+    harness = await startChatHarness();
+    const { roomId, token } = await harness.room();
+    await harness.engine.call('pauseRoom', { roomId });
+    const client = await ChatClient.connect(harness.wsUrl(token));
+    await client.hello();
+    client.send({ type: 'send', content: { type: 'text', text: 'anyone there?' }, clientId: 'p' });
+    const ack = await client.next('ack');
+    const { events } = await harness.engine.call<any>('getTimeline', { roomId, audit: true });
+    expect(events.find((e: any) => e.id === ack.eventId)).toMatchObject({ direction: 'inbound', source: { provider: 'webchat', channelId: 'chat' } });
+    expect((await harness.engine.call<any>('getRoom', { roomId })).room.state).toBe('active');
+  });
+
   it('a delivery with no page connected stays sent, and the page reads it from history later', async () => {
     harness = await startChatHarness();
     const { roomId, agent, token } = await harness.room();

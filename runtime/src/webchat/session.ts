@@ -96,8 +96,7 @@ export class ChatSession {
         return;
       }
       case 'send': {
-        const result = await engine.call<{ event: RoomEvent }>('sendEvent', {
-          roomId: this.roomId,
+        const result = await engine.call<{ event: RoomEvent }>('sendChatMessage', {
           bindingId: this.bindingId,
           content: frame.content,
           ...(frame.clientId ? { idempotencyKey: `webchat:${this.bindingId}:${frame.clientId}` } : {}),
