@@ -86,6 +86,7 @@
         refusals = 0;
         session = null;
         lastIndex = -1;
+        readSent = -1;
         rendered = {};
         log.textContent = '';
       }
@@ -206,9 +207,17 @@
     item.querySelector('.rw-status').textContent = { sent: 'Sent', delivered: 'Delivered', read: 'Read' }[status] || status;
   }
 
+  var readTimer = null;
+  var readSent = -1;
+  /** Tells the server how far the visitor has read: once per burst of messages, when the page is visible. */
   function markRead() {
-    if (document.visibilityState !== 'visible' || lastIndex < 0) return;
-    send({ type: 'markRead', index: lastIndex });
+    if (readTimer) return;
+    readTimer = setTimeout(function () {
+      readTimer = null;
+      if (document.visibilityState !== 'visible' || lastIndex <= readSent) return;
+      readSent = lastIndex;
+      send({ type: 'markRead', index: lastIndex });
+    }, 250);
   }
 
   function showTyping(frame) {
@@ -290,6 +299,7 @@
     ended = false;
     session = null;
     lastIndex = -1;
+    readSent = -1;
     rendered = {};
     log.textContent = '';
     form.hidden = false;
