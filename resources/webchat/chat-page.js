@@ -155,6 +155,10 @@
       case 'typing':
         showTyping(frame);
         return;
+      case 'room':
+        if (frame.state === 'closed' || frame.state === 'archived') chatEnded();
+        else if (ended && frame.state === 'active') reopened();
+        return;
       case 'error':
         if (frame.clientId) delete unacked[frame.clientId];
         if (frame.code === 'room_closed') chatEnded();
@@ -249,6 +253,14 @@
     line.setAttribute('role', 'alert');
     line.textContent = text;
     if (!line.parentNode) form.parentNode.insertBefore(line, form);
+  }
+
+  function reopened() {
+    ended = false;
+    form.hidden = false;
+    $('rw-ended').hidden = true;
+    setState('');
+    save();
   }
 
   function chatEnded() {

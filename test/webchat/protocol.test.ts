@@ -121,6 +121,22 @@ describe('§4 what a web chat page is shown', () => {
     expect((await harness.engine.call<any>('getRoom', { roomId })).room.state).toBe('active');
   });
 
+  it('the page is told when its room closes (live and in history), and nothing else of internal records', async () => {
+    harness = await startChatHarness();
+    const { roomId, token } = await harness.room();
+    const client = await ChatClient.connect(harness.wsUrl(token));
+    await client.hello();
+    await harness.engine.call('closeRoom', { roomId });
+    await client.next('room', (f) => f.state === 'closed');
+    const later = await ChatClient.connect(harness.wsUrl(token));
+    await later.hello();
+    // The room's whole life, in order: created active, then closed.
+    expect(later.frames.filter((f) => f.type === 'room').map((f) => f.state)).toEqual(['active', 'closed']);
+    expect(later.events()).toEqual([]);
+    later.send({ type: 'send', content: { type: 'text', text: 'hello?' }, clientId: 'late' });
+    expect(await later.next('error', (f) => f.clientId === 'late')).toMatchObject({ code: 'room_closed' });
+  });
+
   it('a delivery with no page connected stays sent, and the page reads it from history later', async () => {
     harness = await startChatHarness();
     const { roomId, agent, token } = await harness.room();

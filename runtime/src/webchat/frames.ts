@@ -15,6 +15,7 @@
 //   status    {eventId, index, status}  delivery status of one of the page's own messages
 //   receipt   {bindingId, index}        another participant has read up to `index`
 //   typing    {bindingId, name, typing} another participant is typing
+//   room      {state, index}            the room became active, paused, closed or archived
 //   error     {code, message, field?, clientId?}   the frame was refused; the socket stays open
 import { RoomwireError } from '../errors';
 import type { Content } from '../model';

@@ -201,6 +201,7 @@ export class ChatSession {
   private emitLive(event: RoomEvent, bindings: ReadonlyMap<string, Binding>): void {
     const me = this.reader(bindings);
     if (!me) return;
+    this.announceRoomState(event);
     if (visibleToReader(me, event)) {
       if (event.source.bindingId === this.bindingId) this.rememberOwn(event);
       this.send({ type: 'event', event: pageEvent(event, me, bindings) }, event.index);
@@ -228,6 +229,10 @@ export class ChatSession {
       await this.drained();
     };
     for (const event of events) {
+      if (event.type === 'room') {
+        await flush();
+        this.announceRoomState(event);
+      }
       if (!visibleToReader(me, event)) continue;
       if (event.source.bindingId === this.bindingId) this.rememberOwn(event);
       const shown = pageEvent(event, me, bindings);
@@ -241,6 +246,15 @@ export class ChatSession {
     const last = events[events.length - 1];
     if (last) this.markSkipped(last.index);
     if (me.state === 'left') this.close(CLOSE.gone, 'left the room');
+  }
+
+  /**
+   * Room state changes are internal records, but the page must know when its chat has ended (or
+   * was reopened): it is told the state alone, in its place in the stream.
+   */
+  private announceRoomState(event: RoomEvent): void {
+    const state = event.metadata.state;
+    if (event.type === 'room' && typeof state === 'string') this.send({ type: 'room', state, index: event.index });
   }
 
   private reader(bindings: ReadonlyMap<string, Binding>): Binding | undefined {
