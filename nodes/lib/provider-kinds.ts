@@ -8,6 +8,7 @@ import type { ProviderKind } from './provider-kind';
 import { twilio } from './providers/twilio';
 import { sinch } from './providers/sinch';
 import { email } from './providers/email';
+import { webchat } from './providers/webchat';
 
 export type { ProviderContext, ProviderKind } from './provider-kind';
 
@@ -28,7 +29,7 @@ const webhook: ProviderKind = {
 
 const flow: ProviderKind = { name: 'flow', create: () => new FlowProvider() };
 
-const kinds = new Map<string, ProviderKind>([webhook, flow, twilio, sinch, email].map((kind) => [kind.name, kind]));
+const kinds = new Map<string, ProviderKind>([webhook, flow, webchat, twilio, sinch, email].map((kind) => [kind.name, kind]));
 
 export function providerKind(name: string): ProviderKind | undefined {
   return kinds.get(name);

@@ -6,8 +6,8 @@ import { HOOK_TRIGGERS, SYNC_TRIGGERS } from './hooks/types';
 import { findOperation } from './operations';
 import { access, audience, visibility } from './operations/schemas';
 
-/** Providers that ship with the runtime: `webhook` (JSON over HTTP) and `flow` (FlowProvider). */
-export const BUILT_IN_PROVIDERS = ['webhook', 'flow'] as const;
+/** Providers that ship with the runtime (plugins from npm add their own in the editor's list). */
+export const BUILT_IN_PROVIDERS = ['webhook', 'flow', 'webchat', 'twilio', 'sinch', 'email'] as const;
 
 /**
  * Channel types with a meaning of their own: every capability profile, plus `ai` and `flow`

@@ -11,6 +11,7 @@ import { hookOperations } from './hooks';
 import { identityOperations } from './identity';
 import { roomOperations } from './rooms';
 import { sideEffectOperations } from './side-effects';
+import { webchatOperations } from './webchat';
 
 export type { Operation } from './define';
 export { aggregateDeliveries } from './deliveries';
@@ -24,6 +25,7 @@ export const operations: Operation<unknown, unknown>[] = [
   ...sideEffectOperations,
   ...deliveryOperations,
   ...contentOperations,
+  ...webchatOperations,
 ];
 
 export type OperationName = string;
