@@ -13,6 +13,7 @@ import { normalisePrefix, serveRoutes, type RouteHandlers } from './lib/http-rou
 import { translator } from './lib/i18n';
 import { migrated } from './lib/migrate';
 import { SharedEngine } from './lib/shared-engine';
+import { startAgentInbox } from './lib/inbox';
 
 interface EngineNodeDef extends NodeDef {
   database?: string;
@@ -22,6 +23,8 @@ interface EngineNodeDef extends NodeDef {
 
 interface EngineCredentials {
   apiToken?: string;
+  /** JSON list of agent accounts `[{user, hash}]` (bcrypt hashes) for the agent inbox. */
+  agentAccounts?: string;
 }
 
 const DEFAULT_DATABASE_FILE = 'roomwire.sqlite';
@@ -84,7 +87,11 @@ export = function (RED: NodeAPI): void {
     let releaseRoutes = () => {};
     quietClientAborts(RED.httpNode, (message) => RED.log.debug(message));
     try {
-      releaseRoutes = serveRoutes(RED.httpNode, normalisePrefix(def.httpPrefix || '/roomwire'), node.id, routeHandlers);
+      const prefix = normalisePrefix(def.httpPrefix || '/roomwire');
+      releaseRoutes = serveRoutes(RED.httpNode, prefix, node.id, routeHandlers);
+      const releaseInbox = startAgentInbox(RED, { owner: node.id, prefix, accountsCredential: node.credentials.agentAccounts, shared: node.shared, warn: (m) => node.warn(m), onError: (e) => node.error(String(e)) });
+      const releaseEngineRoutes = releaseRoutes;
+      releaseRoutes = () => (releaseEngineRoutes(), releaseInbox());
     } catch (error) {
       node.error(_('roomwire-engine.errors.routes', { message: (error as Error).message }));
       faults.push(_('roomwire-engine.status.path-in-use'));
@@ -101,6 +108,6 @@ export = function (RED: NodeAPI): void {
   }
 
   RED.nodes.registerType<EngineConfigNode & Node<EngineCredentials>, EngineNodeDef, unknown, EngineCredentials>('roomwire-engine', RoomwireEngineNode, {
-    credentials: { apiToken: { type: 'password' } },
+    credentials: { apiToken: { type: 'password' }, agentAccounts: { type: 'password' } },
   });
 };

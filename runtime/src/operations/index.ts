@@ -9,6 +9,7 @@ import { deliveryOperations } from './deliveries';
 import { eventOperations } from './events';
 import { hookOperations } from './hooks';
 import { identityOperations } from './identity';
+import { inboxOperations } from './inbox';
 import { roomOperations } from './rooms';
 import { sideEffectOperations } from './side-effects';
 
@@ -24,6 +25,7 @@ export const operations: Operation<unknown, unknown>[] = [
   ...sideEffectOperations,
   ...deliveryOperations,
   ...contentOperations,
+  ...inboxOperations,
 ];
 
 export type OperationName = string;
