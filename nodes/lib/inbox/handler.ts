@@ -131,8 +131,7 @@ export function createInboxHandler(options: InboxOptions): InboxHandler {
 
   function startSession(req: IncomingMessage, res: ServerResponse, user: string): AgentSession {
     const session = sessions.create(user);
-    const seconds = Math.max(1, Math.floor((session.expiresAt - Date.now()) / 1000));
-    res.setHeader('set-cookie', sessionCookie(req, options.basePath, session.id, seconds));
+    res.setHeader('set-cookie', sessionCookie(req, options.basePath, session.id, Math.floor(sessions.ttlMs / 1000)));
     return session;
   }
 

@@ -17,7 +17,7 @@ export class AgentSessions {
   private readonly sessions = new Map<string, AgentSession>();
 
   constructor(
-    private readonly ttlMs = DEFAULT_SESSION_TTL_MS,
+    readonly ttlMs = DEFAULT_SESSION_TTL_MS,
     private readonly clock: () => number = Date.now,
   ) {}
 
