@@ -13,7 +13,8 @@ import { normalisePrefix, serveRoutes, type RouteHandlers } from './lib/http-rou
 import { translator } from './lib/i18n';
 import { migrated } from './lib/migrate';
 import { SharedEngine } from './lib/shared-engine';
-import { startAgentInbox } from './lib/inbox';
+import { agentCredentialTypes, serveEditorBcrypt, startAgentInbox } from './lib/inbox';
+import type { AgentCredentials } from './lib/inbox/accounts';
 
 interface EngineNodeDef extends NodeDef {
   database?: string;
@@ -21,10 +22,8 @@ interface EngineNodeDef extends NodeDef {
   httpPrefix?: string;
 }
 
-interface EngineCredentials {
+interface EngineCredentials extends AgentCredentials {
   apiToken?: string;
-  /** JSON list of agent accounts `[{user, hash}]` (bcrypt hashes) for the agent inbox. */
-  agentAccounts?: string;
 }
 
 const DEFAULT_DATABASE_FILE = 'roomwire.sqlite';
@@ -33,6 +32,7 @@ const DEFAULT_MAX_CHAIN_DEPTH = 5;
 export = function (RED: NodeAPI): void {
   const _ = translator(RED);
   serveVocabulary(RED);
+  serveEditorBcrypt(RED);
 
   /**
    * Empty, or an unset `${VAR}` (Node-RED leaves those as written), falls back to $ROOMWIRE_DB and
@@ -89,7 +89,7 @@ export = function (RED: NodeAPI): void {
     try {
       const prefix = normalisePrefix(def.httpPrefix || '/roomwire');
       releaseRoutes = serveRoutes(RED.httpNode, prefix, node.id, routeHandlers);
-      const releaseInbox = startAgentInbox(RED, { owner: node.id, prefix, accountsCredential: node.credentials.agentAccounts, shared: node.shared, warn: (m) => node.warn(m), onError: (e) => node.error(String(e)) });
+      const releaseInbox = startAgentInbox(RED, { owner: node.id, prefix, credentials: node.credentials, shared: node.shared, warn: (m) => node.warn(m), onError: (e) => node.error(String(e)) });
       const releaseEngineRoutes = releaseRoutes;
       releaseRoutes = () => (releaseEngineRoutes(), releaseInbox());
     } catch (error) {
@@ -108,6 +108,6 @@ export = function (RED: NodeAPI): void {
   }
 
   RED.nodes.registerType<EngineConfigNode & Node<EngineCredentials>, EngineNodeDef, unknown, EngineCredentials>('roomwire-engine', RoomwireEngineNode, {
-    credentials: { apiToken: { type: 'password' }, agentAccounts: { type: 'password' } },
+    credentials: { apiToken: { type: 'password' }, ...agentCredentialTypes() },
   });
 };

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAgentInboxProvider, FlowProvider, type Engine } from '../../runtime/src';
-import { AgentAccounts, hashAgentPassword, parseAgentAccounts } from '../../nodes/lib/inbox/accounts';
+import { agentCredentials, AgentAccounts, hashAgentPassword, parseAgentAccounts, type AgentCredentials } from '../../nodes/lib/inbox/accounts';
 import { createInboxHandler, CSRF_HEADER, SESSION_COOKIE } from '../../nodes/lib/inbox/handler';
 import { AgentSessions } from '../../nodes/lib/inbox/sessions';
 import { consumeSigninToken, SIGNIN_ENV } from '../../nodes/lib/inbox/signin-link';
@@ -19,26 +19,25 @@ const HOUR = 60 * 60 * 1000;
 const ANA_PASSWORD = 'correct horse battery';
 const BEN_PASSWORD = 'another long secret';
 // Hashed once: bcrypt is slow on purpose.
-const accountsJson = JSON.stringify([
-  { user: 'ana', hash: hashAgentPassword(ANA_PASSWORD) },
-  { user: 'ben', hash: hashAgentPassword(BEN_PASSWORD) },
-]);
+const ANA = { user: 'ana', hash: hashAgentPassword(ANA_PASSWORD) };
+const BEN = { user: 'ben', hash: hashAgentPassword(BEN_PASSWORD) };
+const bothAgents = agentCredentials([ANA, BEN]);
 
 interface Inbox {
   url: string;
   engine: Engine;
   now: { value: number };
-  setAccounts(json: string): void;
+  setAccounts(credentials: AgentCredentials): void;
   close(): Promise<void>;
 }
 
-async function serveInbox(json = accountsJson): Promise<Inbox> {
+async function serveInbox(credentials: AgentCredentials = bothAgents): Promise<Inbox> {
   const { engine } = await openTestEngine();
   await engine.registerChannel({ id: 'agent-inbox', type: 'agent', provider: createAgentInboxProvider(), profile: 'webhook', info: { audience: 'internal' } });
   await engine.registerChannel({ id: 'chat', type: 'webchat', provider: new FlowProvider() });
   const now = { value: Date.now() };
   const sessions = new AgentSessions(8 * HOUR, () => now.value);
-  const build = (accounts: string) =>
+  const build = (accounts: AgentCredentials) =>
     createInboxHandler({
       engine: async () => engine,
       accounts: new AgentAccounts(parseAgentAccounts(accounts, () => undefined)),
@@ -49,7 +48,7 @@ async function serveInbox(json = accountsJson): Promise<Inbox> {
         throw error;
       },
     });
-  let handler = build(json);
+  let handler = build(credentials);
   const server: Server = createServer((req, res) => void handler(req, res, (req.url ?? '/').slice(BASE.length)));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${BASE}`;
@@ -170,7 +169,7 @@ describe('agent inbox sign-in', () => {
       });
       expect(crossed.status).toBe(403);
       // Ana's account is removed (the engine node redeployed without her): her session ends, Ben's goes on.
-      inbox.setAccounts(JSON.stringify(JSON.parse(accountsJson).filter((a: { user: string }) => a.user === 'ben')));
+      inbox.setAccounts(agentCredentials([BEN]));
       expect((await fetch(`${inbox.url}/api/rooms`, { headers: { cookie: ana.cookie } })).status).toBe(401);
       expect((await fetch(`${inbox.url}/api/rooms`, { headers: { cookie: ben.cookie } })).status).toBe(200);
     } finally {
@@ -196,7 +195,7 @@ describe('agent inbox sign-in', () => {
   });
 
   it('without any agent account, says so instead of opening', async () => {
-    const inbox = await serveInbox('');
+    const inbox = await serveInbox({});
     try {
       const session = await fetch(`${inbox.url}/api/session`);
       expect(session.status).toBe(401);
@@ -221,6 +220,16 @@ describe('agent inbox sign-in', () => {
     } finally {
       await inbox.close();
     }
+  });
+});
+
+describe('agent account credentials', () => {
+  it('reads user and hash slots, and reports a slot without a usable hash without printing its value', () => {
+    const problems: string[] = [];
+    const accounts = parseAgentAccounts({ ...agentCredentials([ANA]), agentUser2: 'ben', agentPassword2: 'plain-text', agentUser3: 'bad name' }, (p) => problems.push(p));
+    expect(accounts.map((a) => a.user)).toEqual(['ana']);
+    expect(problems).toEqual(['agentPassword2: ben has no password (set one in the engine node)', 'agentUser3: 1 to 64 letters, digits or . _ @ + -']);
+    expect(problems.join('')).not.toContain('plain-text');
   });
 });
 

@@ -3,7 +3,9 @@
 import { AGENT_CHANNEL_TYPE, createAgentInboxProvider } from '@roomwire/runtime';
 import type { NodeAPI } from 'node-red';
 import type { SharedEngine } from '../shared-engine';
-import { AgentAccounts, parseAgentAccounts } from './accounts';
+import { AgentAccounts, parseAgentAccounts, type AgentCredentials } from './accounts';
+export { agentCredentialTypes } from './accounts';
+export { serveEditorBcrypt } from './editor-bcrypt';
 import { createInboxHandler } from './handler';
 import { inboxBasePath, inboxSessions, serveInbox } from './routes';
 
@@ -13,8 +15,8 @@ export const AGENT_CHANNEL_ID = 'agent-inbox';
 export interface AgentInboxOptions {
   owner: string;
   prefix: string;
-  /** The engine node's `agentAccounts` credential. */
-  accountsCredential: string | undefined;
+  /** The engine node's credentials (the agent account slots). */
+  credentials: AgentCredentials | undefined;
   shared: SharedEngine;
   warn: (message: string) => void;
   onError: (error: unknown) => void;
@@ -22,7 +24,7 @@ export interface AgentInboxOptions {
 
 /** Serves the inbox until the returned release is called (the engine node's close). */
 export function startAgentInbox(RED: NodeAPI, options: AgentInboxOptions): () => void {
-  const accounts = new AgentAccounts(parseAgentAccounts(options.accountsCredential, options.warn));
+  const accounts = new AgentAccounts(parseAgentAccounts(options.credentials, options.warn));
   if (accounts.size > 0) {
     options.shared
       .registerChannel({ id: AGENT_CHANNEL_ID, type: AGENT_CHANNEL_TYPE, provider: createAgentInboxProvider(), profile: 'webhook', info: { audience: 'internal' } })
