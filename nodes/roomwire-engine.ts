@@ -15,6 +15,7 @@ import { migrated } from './lib/migrate';
 import { SharedEngine } from './lib/shared-engine';
 import { agentCredentialTypes, serveEditorBcrypt, startAgentInbox } from './lib/inbox';
 import type { AgentCredentials } from './lib/inbox/accounts';
+import { chatTokenSecret } from './lib/webchat/secret';
 
 interface EngineNodeDef extends NodeDef {
   database?: string;
@@ -60,7 +61,10 @@ export = function (RED: NodeAPI): void {
 
     let lease: EngineLease;
     try {
-      lease = claimDatabase({ databasePath: database, maxChainDepth: Number.isInteger(depth) && depth >= 0 ? depth : DEFAULT_MAX_CHAIN_DEPTH, logger }, node.id);
+      lease = claimDatabase(
+        { databasePath: database, maxChainDepth: Number.isInteger(depth) && depth >= 0 ? depth : DEFAULT_MAX_CHAIN_DEPTH, logger, chatTokenSecret: chatTokenSecret(RED) },
+        node.id,
+      );
     } catch (error) {
       node.error(_('roomwire-engine.errors.database-in-use', { message: (error as Error).message }));
       faults.push(_('roomwire-engine.status.database-in-use'));

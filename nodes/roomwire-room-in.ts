@@ -58,7 +58,7 @@ export = function (RED: NodeAPI): void {
       const wanted = (notification: Notification) => {
         const described = describeNotification(notification);
         if (roomId && notification.roomId !== roomId) return null;
-        if (types.size > 0 && !types.has(described.category)) return null;
+        if ((types.size > 0 || described.signal) && !types.has(described.category)) return null;
         if (channels.length > 0 && !(described.channelId && channels.includes(described.channelId))) return null;
         if (described.blocked && !def.includeBlocked) return null;
         return described.msg;

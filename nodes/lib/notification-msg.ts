@@ -16,6 +16,8 @@ export interface DescribedNotification {
   /** The channel a notification concerns: an event's source, a delivery's target; none for side effects. */
   channelId: string | null;
   blocked: boolean;
+  /** Typing and read receipts: passing signals, emitted only when asked for by category. */
+  signal?: true;
   msg: NodeMessage;
 }
 
@@ -72,6 +74,11 @@ export function describeNotification(notification: Notification): DescribedNotif
         blocked: false,
         msg: { topic: 'fallback', payload: plain({ eventId, from, reason, step, to }), roomId, eventId, bindingId: from.bindingId },
       };
+    }
+    case 'typing':
+    case 'read': {
+      const { kind, roomId, bindingId, ...payload } = notification;
+      return { category: kind, channelId: null, blocked: false, signal: true, msg: { topic: kind, payload, roomId, bindingId } };
     }
   }
 }

@@ -5,6 +5,7 @@
 import { FlowProvider, createWebhookProvider, type Provider } from '@roomwire/runtime';
 import type { Node, NodeAPI } from 'node-red';
 import { localHttpNodeUrl } from './local-url';
+import { webchat } from './providers/webchat';
 
 /** What a provider kind is given when its channel node starts. */
 export interface ProviderContext {
@@ -41,7 +42,7 @@ const webhook: ProviderKind = {
 
 const flow: ProviderKind = { name: 'flow', create: () => new FlowProvider() };
 
-const kinds = new Map<string, ProviderKind>([webhook, flow].map((kind) => [kind.name, kind]));
+const kinds = new Map<string, ProviderKind>([webhook, flow, webchat].map((kind) => [kind.name, kind]));
 
 export function providerKind(name: string): ProviderKind | undefined {
   return kinds.get(name);

@@ -29,4 +29,6 @@ export interface EngineParts {
   maxChainDepth: number;
   /** Provider message ids being written right now, so a provider retry racing the first attempt waits for it. */
   inflightProviderMessages: Map<string, Promise<RoomEvent>>;
+  /** Signs and checks web chat join tokens (webchat/tokens.ts). */
+  chatTokenSecret: Buffer;
 }

@@ -25,6 +25,7 @@ import { createPreparer } from './delivery/prepare';
 import { registerRoomTimers } from './timers/room-timers';
 import { announceTimerStateChange } from './rooms';
 import type { Store } from './store/store';
+import { chatTokenKey } from './webchat/tokens';
 
 export interface EngineOptions {
   /** SQLite file path (created if missing); ignored when `store` is given. */
@@ -42,6 +43,11 @@ export interface EngineOptions {
    * soon after its original needs no read. Beyond them the store's unique index deduplicates.
    */
   recentIdempotencyKeys?: number;
+  /**
+   * Key that signs web chat join tokens (HMAC-SHA256). Keep it stable so tokens outlive a restart;
+   * without one a random key is made per open, and earlier tokens stop working.
+   */
+  chatTokenSecret?: string;
 }
 
 export interface ChannelRegistration {
@@ -85,6 +91,7 @@ export class Engine {
       logger,
       maxChainDepth: options.maxChainDepth ?? 5,
       inflightProviderMessages: new Map(),
+      chatTokenSecret: chatTokenKey(options.chatTokenSecret),
     };
     const fallback = new FallbackRunner(parts, (notice) => parts.notifier.emit({ kind: 'fallback', ...notice }));
     fallback.register();

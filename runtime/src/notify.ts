@@ -17,7 +17,11 @@ export type Notification =
       step: number;
       /** The delivery on the next channel, or null when the policy had no channel left. */
       to: Delivery | null;
-    };
+    }
+  /** A participant started or stopped typing: a signal, never stored (web chat, the inbox). */
+  | { kind: 'typing'; roomId: string; bindingId: string; typing: boolean }
+  /** A binding's read horizon moved forward: the other side shows it as a read receipt. */
+  | { kind: 'read'; roomId: string; bindingId: string; lastReadIndex: number };
 
 export type Listener = (notification: Notification) => void;
 

@@ -70,6 +70,7 @@ export async function markRead(parts: EngineParts, bindingId: string, index: num
     const updated = { ...binding, lastReadIndex: horizon, updatedAt: new Date(parts.clock()).toISOString() };
     loaded.replaceBinding(updated);
     await commitRoomWrites(parts, loaded, { bindings: [updated] });
+    parts.notifier.emit({ kind: 'read', roomId: updated.roomId, bindingId: updated.id, lastReadIndex: horizon });
     return updated;
   });
 }

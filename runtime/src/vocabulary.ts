@@ -7,7 +7,7 @@ import { findOperation } from './operations';
 import { access, audience, visibility } from './operations/schemas';
 
 /** Providers that ship with the runtime: `webhook` (JSON over HTTP) and `flow` (FlowProvider). */
-export const BUILT_IN_PROVIDERS = ['webhook', 'flow'] as const;
+export const BUILT_IN_PROVIDERS = ['webhook', 'flow', 'webchat'] as const;
 
 /**
  * Channel types with a meaning of their own: every capability profile, plus `ai` and `flow`

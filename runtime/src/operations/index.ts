@@ -12,6 +12,7 @@ import { identityOperations } from './identity';
 import { inboxOperations } from './inbox';
 import { roomOperations } from './rooms';
 import { sideEffectOperations } from './side-effects';
+import { webchatOperations } from './webchat';
 
 export type { Operation } from './define';
 export { aggregateDeliveries } from './deliveries';
@@ -26,6 +27,7 @@ export const operations: Operation<unknown, unknown>[] = [
   ...deliveryOperations,
   ...contentOperations,
   ...inboxOperations,
+  ...webchatOperations,
 ];
 
 export type OperationName = string;

@@ -1,0 +1,111 @@
+// Web chat operations: the join token of a customer's binding, its check, and the typing signal
+// (DESIGN.md section 12). The web chat transport (webchat/) and the agent inbox use them, as can
+// any REST or MCP client that acts as a binding.
+import type { EngineParts } from '../engine-parts';
+import { RoomwireError, notFound } from '../errors';
+import type { Binding } from '../model';
+import { canSeeInHistory, writeGate } from '../permissions';
+import { writeEvent } from '../pipeline/write-event';
+import { replyChoices } from '../webchat/choices';
+import { WEBCHAT_PROVIDER } from '../webchat/provider-name';
+import { signChatToken, verifyChatToken, type ChatTokenClaims } from '../webchat/tokens';
+import { operation, type Operation } from './define';
+import * as s from './schemas';
+
+/** 30 days: a token is a bearer secret kept in the customer's browser; a long life is a long leak. */
+const MAX_TOKEN_SECONDS = 30 * 24 * 3600;
+const DEFAULT_TOKEN_SECONDS = 24 * 3600;
+
+async function currentBinding(parts: EngineParts, bindingId: string): Promise<Binding | null> {
+  const stored = await parts.store.getBinding(bindingId);
+  return (stored && parts.cache.peek(stored.roomId)?.binding(bindingId)) ?? stored;
+}
+
+async function requireWebchatBinding(parts: EngineParts, bindingId: string): Promise<Binding> {
+  const binding = await currentBinding(parts, bindingId);
+  if (!binding) throw notFound('binding', bindingId, 'bindingId');
+  const channel = parts.channels.get(binding.channelId)?.channel ?? (await parts.store.getChannel(binding.channelId));
+  if (channel?.provider !== WEBCHAT_PROVIDER) {
+    throw new RoomwireError('invalid_input', `binding ${bindingId} is on channel ${binding.channelId}, which is not a web chat channel`, 'bindingId');
+  }
+  if (binding.state === 'left') throw new RoomwireError('forbidden', `binding ${bindingId} has left its room`, 'bindingId');
+  return binding;
+}
+
+/** Checks a token and that its binding still exists, on its room and channel, and has not left. */
+export async function redeemChatToken(parts: EngineParts, token: string): Promise<ChatTokenClaims> {
+  const claims = verifyChatToken(parts.chatTokenSecret, token, parts.clock());
+  const binding = await currentBinding(parts, claims.bindingId);
+  if (!binding || binding.roomId !== claims.roomId || binding.channelId !== claims.channelId) {
+    throw new RoomwireError('forbidden', 'the binding of this token no longer exists', 'token');
+  }
+  if (binding.state === 'left') throw new RoomwireError('forbidden', 'the binding of this token has left its room', 'token');
+  return claims;
+}
+
+export const webchatOperations: Operation<any, unknown>[] = [
+  operation<{ bindingId: string; ttlSeconds?: number }, unknown>(
+    'issueChatToken',
+    'Issue a signed, expiring join token for a web chat binding. The token opens only that binding: the chat page connects with it to read what the binding may see and write as it.',
+    true,
+    { bindingId: s.id, ttlSeconds: { type: 'integer', minimum: 60, maximum: MAX_TOKEN_SECONDS } },
+    ['bindingId'],
+    async (parts, input) => {
+      const binding = await requireWebchatBinding(parts, input.bindingId);
+      const expiresAt = Math.floor(parts.clock() / 1000) + (input.ttlSeconds ?? DEFAULT_TOKEN_SECONDS);
+      const token = signChatToken(parts.chatTokenSecret, { bindingId: binding.id, roomId: binding.roomId, channelId: binding.channelId, expiresAt });
+      return { token, bindingId: binding.id, roomId: binding.roomId, channelId: binding.channelId, expiresAt: new Date(expiresAt * 1000).toISOString() };
+    },
+  ),
+  operation<{ token: string }, unknown>(
+    'redeemChatToken',
+    'Check a web chat join token: which binding, room and channel it opens, and until when. Refused (401) when forged or expired, (403) when its binding is gone or has left.',
+    false,
+    { token: { type: 'string', minLength: 1, maxLength: 2048 } },
+    ['token'],
+    async (parts, input) => {
+      const claims = await redeemChatToken(parts, input.token);
+      return { ...claims, expiresAt: new Date(claims.expiresAt * 1000).toISOString() };
+    },
+  ),
+  operation<{ bindingId: string; typing: boolean }, unknown>(
+    'setTyping',
+    'Tell the other participants that this binding is typing (or stopped). A signal only: nothing is stored; participants who may see its messages are told.',
+    true,
+    { bindingId: s.id, typing: { type: 'boolean' } },
+    ['bindingId', 'typing'],
+    async (parts, input) => {
+      const binding = await currentBinding(parts, input.bindingId);
+      if (!binding) throw notFound('binding', input.bindingId, 'bindingId');
+      if (binding.state === 'left') throw new RoomwireError('forbidden', `binding ${binding.id} has left its room`, 'bindingId');
+      // A muted or read-only participant's words reach nobody; neither does its typing.
+      const told = writeGate(binding) === null;
+      if (told) parts.notifier.emit({ kind: 'typing', roomId: binding.roomId, bindingId: binding.id, typing: input.typing });
+      return { roomId: binding.roomId, bindingId: binding.id, typing: input.typing, told };
+    },
+  ),
+  operation<{ bindingId: string; eventId: string; postback: string; idempotencyKey?: string }, unknown>(
+    'sendChatReply',
+    "Pick a choice a message offered (a reply button, quick reply or list row): writes the choice's title as the binding's text message, with `reply` naming the message, the choice's number and its postback, as a numbered answer on SMS does.",
+    true,
+    { bindingId: s.id, eventId: s.id, postback: { type: 'string', minLength: 1, maxLength: 2048 }, idempotencyKey: { type: 'string', minLength: 1, maxLength: 256 } },
+    ['bindingId', 'eventId', 'postback'],
+    async (parts, input) => {
+      const binding = await currentBinding(parts, input.bindingId);
+      if (!binding) throw notFound('binding', input.bindingId, 'bindingId');
+      const offered = await parts.store.getEvent(input.eventId);
+      // A message the binding cannot see is, for it, a message that does not exist.
+      if (!offered || offered.roomId !== binding.roomId || !canSeeInHistory(binding, offered)) throw notFound('event', input.eventId, 'eventId');
+      const choice = replyChoices(offered.content).find((c) => c.postback === input.postback);
+      if (!choice) throw new RoomwireError('invalid_input', `event ${offered.id} offers no choice with this postback`, 'postback');
+      const result = await writeEvent(parts, {
+        roomId: binding.roomId,
+        bindingId: binding.id,
+        content: { type: 'text', text: choice.title },
+        reply: { eventId: offered.id, number: choice.number, title: choice.title, postback: choice.postback },
+        ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
+      });
+      return { event: result.event, duplicate: result.duplicate, deliveryIds: result.deliveryIds };
+    },
+  ),
+];

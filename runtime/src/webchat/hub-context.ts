@@ -1,0 +1,29 @@
+// What a chat session uses of its hub (kept apart so session and hub do not import each other).
+import type { Engine } from '../engine';
+import type { Logger } from '../engine-parts';
+import type { Binding } from '../model';
+import type { ChatSession } from './session';
+import type { ChatTokenClaims } from './tokens';
+
+export type ChatClaims = ChatTokenClaims;
+
+export interface ChatHubOptions {
+  /** Bytes queued for one page before it counts as not reading and is disconnected (default 1 MiB). */
+  maxBufferedBytes: number;
+  /** How long history waits for a slow page to read before dropping it (default 30 s). */
+  drainTimeoutMs: number;
+  /** How long a new connection has to send its hello (default 10 s). */
+  helloTimeoutMs: number;
+  /** How long a delivery waits for a connected page to take a message before it counts as `sent` (default 5 s). */
+  deliveryWaitMs: number;
+}
+
+export interface ChatHubContext {
+  readonly engine: Engine;
+  readonly logger: Logger;
+  readonly options: ChatHubOptions;
+  /** The room's bindings by id, cached until a binding event of the room. */
+  bindings(roomId: string): Promise<ReadonlyMap<string, Binding>>;
+  forgetBindings(roomId: string): void;
+  remove(session: ChatSession): void;
+}

@@ -1,0 +1,144 @@
+// The web chat pages connected to one engine: admits a connection by its token, keeps the
+// sessions by room and by binding, and fans the engine's stream out to the sessions of each room
+// (one subscription for all pages, not one per page). The webchat provider asks it whether a
+// page took a delivery.
+import type { Engine } from '../engine';
+import type { Logger } from '../engine-parts';
+import type { Binding } from '../model';
+import type { Notification } from '../notify';
+import type { ChatClaims, ChatHubContext, ChatHubOptions } from './hub-context';
+import { ChatSession } from './session';
+import { CLOSE, type ChatSocket } from './socket';
+
+export type { ChatHubOptions } from './hub-context';
+
+const DEFAULTS: ChatHubOptions = { maxBufferedBytes: 1024 * 1024, drainTimeoutMs: 30_000, helloTimeoutMs: 10_000, deliveryWaitMs: 5_000 };
+
+const silent: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const hubs = new WeakMap<Engine, ChatHub>();
+
+export class ChatHub implements ChatHubContext {
+  readonly options: ChatHubOptions;
+  private readonly byRoom = new Map<string, Set<ChatSession>>();
+  private readonly byBinding = new Map<string, Set<ChatSession>>();
+  private readonly roomBindings = new Map<string, Promise<ReadonlyMap<string, Binding>>>();
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    readonly engine: Engine,
+    readonly logger: Logger = silent,
+    options: Partial<ChatHubOptions> = {},
+  ) {
+    this.options = { ...DEFAULTS, ...options };
+  }
+
+  /** The hub of an engine (one per engine, made on first use). */
+  static of(engine: Engine, logger?: Logger, options?: Partial<ChatHubOptions>): ChatHub {
+    let hub = hubs.get(engine);
+    if (!hub) hubs.set(engine, (hub = new ChatHub(engine, logger, options)));
+    return hub;
+  }
+
+  /** The token's claims, or a RoomwireError (401 forged or expired, 403 binding gone or left). */
+  async admit(token: string): Promise<ChatClaims> {
+    const claims = await this.engine.call<{ bindingId: string; roomId: string; channelId: string; expiresAt: string }>('redeemChatToken', { token });
+    return { ...claims, expiresAt: Date.parse(claims.expiresAt) / 1000 };
+  }
+
+  /** A socket whose token was admitted: a session that waits for the page's hello. */
+  connect(socket: ChatSocket, claims: ChatClaims): ChatSession {
+    const session = new ChatSession(this, socket, claims);
+    add(this.byRoom, claims.roomId, session);
+    add(this.byBinding, claims.bindingId, session);
+    this.unsubscribe ??= this.engine.subscribe((notification) => this.dispatch(notification));
+    return session;
+  }
+
+  private dispatch(notification: Notification): void {
+    const sessions = this.byRoom.get(notification.roomId);
+    if (!sessions) return;
+    if (notification.kind === 'read') this.forgetBindings(notification.roomId);
+    for (const session of sessions) session.notify(notification);
+  }
+
+  /** Whether a connected page of `bindingId` took the event at `index` (false: none is connected, or none took it in time). */
+  async deliver(bindingId: string, index: number): Promise<boolean> {
+    const sessions = [...(this.byBinding.get(bindingId) ?? [])].filter((s) => s.open);
+    if (sessions.length === 0) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.options.deliveryWaitMs);
+    });
+    const anyTaken = new Promise<boolean>((resolve) => {
+      let pending = sessions.length;
+      for (const session of sessions) {
+        void session.delivered(index).then((taken) => {
+          if (taken) resolve(true);
+          else if (--pending === 0) resolve(false);
+        });
+      }
+    });
+    try {
+      return await Promise.race([anyTaken, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  bindings(roomId: string): Promise<ReadonlyMap<string, Binding>> {
+    let cached = this.roomBindings.get(roomId);
+    if (!cached) {
+      cached = this.engine
+        .call<{ bindings: Binding[] }>('getRoom', { roomId })
+        .then(({ bindings }) => new Map(bindings.map((b) => [b.id, b])));
+      // A failed read is not kept: the next caller tries again.
+      cached.catch(() => this.roomBindings.get(roomId) === cached && this.roomBindings.delete(roomId));
+      this.roomBindings.set(roomId, cached);
+    }
+    return cached;
+  }
+
+  forgetBindings(roomId: string): void {
+    this.roomBindings.delete(roomId);
+  }
+
+  remove(session: ChatSession): void {
+    drop(this.byRoom, session.roomId, session);
+    drop(this.byBinding, session.bindingId, session);
+    if (!this.byRoom.has(session.roomId)) this.roomBindings.delete(session.roomId);
+  }
+
+  /** Pages connected now (all, or of one channel). */
+  count(channelId?: string): number {
+    let n = 0;
+    for (const sessions of this.byBinding.values()) for (const s of sessions) if (!channelId || s.claims.channelId === channelId) n++;
+    return n;
+  }
+
+  /** Closes the pages of a channel (redeployed or removed): they reconnect and resume. */
+  closeChannel(channelId: string): void {
+    for (const sessions of [...this.byBinding.values()]) {
+      for (const session of [...sessions]) if (session.claims.channelId === channelId) session.close(CLOSE.restart, 'channel restarting');
+    }
+  }
+
+  close(): void {
+    for (const sessions of [...this.byBinding.values()]) for (const session of [...sessions]) session.close(CLOSE.restart, 'server restarting');
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    hubs.delete(this.engine);
+  }
+}
+
+function add(map: Map<string, Set<ChatSession>>, key: string, session: ChatSession): void {
+  const set = map.get(key);
+  if (set) set.add(session);
+  else map.set(key, new Set([session]));
+}
+
+function drop(map: Map<string, Set<ChatSession>>, key: string, session: ChatSession): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(session);
+  if (set.size === 0) map.delete(key);
+}

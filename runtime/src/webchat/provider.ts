@@ -1,0 +1,25 @@
+// The web chat provider: a delivery to a web chat binding is `delivered` once a connected page of
+// that binding took the message (its frame was handed to the socket), and stays `sent` when no
+// page is connected: the page reads it from history when it connects again.
+import type { OutboundMessage, Provider, SendResult } from '../providers/contract';
+import type { ChatHub } from './hub';
+import { WEBCHAT_PROVIDER } from './provider-name';
+
+export class WebchatProvider implements Provider {
+  readonly name = WEBCHAT_PROVIDER;
+
+  /** `hub` is asked per send: the engine (and so its hub) may open after the channel node starts. */
+  constructor(
+    private readonly hub: () => ChatHub | Promise<ChatHub>,
+    private readonly channelId?: string,
+  ) {}
+
+  async send(message: OutboundMessage): Promise<SendResult> {
+    const taken = await (await this.hub()).deliver(message.to.bindingId, message.event.index);
+    return { status: taken ? 'delivered' : 'sent' };
+  }
+
+  async close(): Promise<void> {
+    if (this.channelId) (await this.hub()).closeChannel(this.channelId);
+  }
+}

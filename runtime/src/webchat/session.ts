@@ -1,0 +1,340 @@
+// One connected chat page: the timeline of its binding as one ordered stream. A cursor (the next
+// room index to consider) makes the stream exact: history is read from the store from the index
+// the page last saw, live notifications continue it, and any gap between them (a notification
+// missed or out of order) is filled from the store, so the page gets every event it may see once,
+// in index order, across reconnects and restarts.
+import { RoomwireError } from '../errors';
+import type { Binding, RoomEvent } from '../model';
+import type { Notification } from '../notify';
+import { errorFrame, parseClientFrame, type ClientFrame } from './frames';
+import type { ChatSocket } from './socket';
+import { CLOSE } from './socket';
+import type { ChatClaims, ChatHubContext } from './hub-context';
+import { pageEvent, signalVisible, visibleToReader, type PageEvent } from './view';
+
+const HISTORY_PAGE = 200;
+/** Own events whose delivery status the page is told about (the newest ones). */
+const OWN_EVENTS_KEPT = 500;
+
+type Phase = 'waiting' | 'catching_up' | 'live' | 'closed';
+
+export class ChatSession {
+  private phase: Phase = 'waiting';
+  private cursor = 0;
+  private pumping = false;
+  private pumpAgain = false;
+  /** Every frame up to this room index has been handed to the operating system. */
+  private flushedIndex = -1;
+  private queuedIndex = -1;
+  private unflushed = 0;
+  private readonly flushWaiters: { index: number; resolve: (taken: boolean) => void }[] = [];
+  private readonly ownEvents = new Map<string, number>();
+  private readonly helloTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly hub: ChatHubContext,
+    private readonly socket: ChatSocket,
+    readonly claims: ChatClaims,
+  ) {
+    this.helloTimer = setTimeout(() => this.close(CLOSE.noHello, 'no hello'), hub.options.helloTimeoutMs);
+    this.helloTimer.unref?.();
+  }
+
+  get bindingId(): string {
+    return this.claims.bindingId;
+  }
+
+  get roomId(): string {
+    return this.claims.roomId;
+  }
+
+  get open(): boolean {
+    return this.phase !== 'closed';
+  }
+
+  /** A frame from the page. Bad frames get an error frame; nothing the page sends ends the session. */
+  receive(data: string): void {
+    let frame: ClientFrame;
+    try {
+      frame = parseClientFrame(data);
+    } catch (error) {
+      this.send(errorFrame(error));
+      return;
+    }
+    void this.handle(frame).catch((error: unknown) => {
+      if (!(error instanceof RoomwireError)) this.hub.logger.warn(`web chat ${this.bindingId}: ${String(error)}`);
+      this.send(errorFrame(error, 'clientId' in frame ? frame.clientId : undefined));
+    });
+  }
+
+  private async handle(frame: ClientFrame): Promise<void> {
+    const engine = this.hub.engine;
+    switch (frame.type) {
+      case 'hello': {
+        if (this.phase !== 'waiting') throw new RoomwireError('conflict', 'the session has already started', 'type');
+        clearTimeout(this.helloTimer);
+        this.phase = 'catching_up';
+        this.cursor = frame.since + 1;
+        this.send({ type: 'welcome', roomId: this.roomId, bindingId: this.bindingId, since: frame.since });
+        await this.sendReceipts();
+        await this.pump();
+        return;
+      }
+      case 'send': {
+        const result = await engine.call<{ event: RoomEvent }>('sendEvent', {
+          roomId: this.roomId,
+          bindingId: this.bindingId,
+          content: frame.content,
+          ...(frame.clientId ? { idempotencyKey: `webchat:${this.bindingId}:${frame.clientId}` } : {}),
+        });
+        this.acknowledge(result.event, frame.clientId);
+        return;
+      }
+      case 'reply': {
+        const result = await engine.call<{ event: RoomEvent }>('sendChatReply', {
+          bindingId: this.bindingId,
+          eventId: frame.eventId,
+          postback: frame.postback,
+          ...(frame.clientId ? { idempotencyKey: `webchat:${this.bindingId}:${frame.clientId}` } : {}),
+        });
+        this.acknowledge(result.event, frame.clientId);
+        return;
+      }
+      case 'typing':
+        await engine.call('setTyping', { bindingId: this.bindingId, typing: frame.typing });
+        return;
+      case 'markRead':
+        await engine.call('markRead', { bindingId: this.bindingId, index: frame.index });
+        return;
+    }
+  }
+
+  private acknowledge(event: RoomEvent, clientId: string | undefined): void {
+    this.rememberOwn(event);
+    this.send({ type: 'ack', ...(clientId ? { clientId } : {}), eventId: event.id, index: event.index, status: event.status });
+  }
+
+  private rememberOwn(event: RoomEvent): void {
+    if (this.ownEvents.has(event.id)) return;
+    this.ownEvents.set(event.id, event.index);
+    if (this.ownEvents.size > OWN_EVENTS_KEPT) this.ownEvents.delete(this.ownEvents.keys().next().value!);
+  }
+
+  /** The engine's stream, already narrowed to this session's room by the hub. */
+  notify(notification: Notification): void {
+    if (this.phase === 'closed' || this.phase === 'waiting') return;
+    switch (notification.kind) {
+      case 'event':
+        this.onEvent(notification.event);
+        return;
+      case 'delivery': {
+        const { delivery } = notification;
+        if (delivery.bindingId === this.bindingId || !this.ownEvents.has(delivery.eventId)) return;
+        this.send({ type: 'status', eventId: delivery.eventId, index: delivery.eventIndex, status: delivery.status });
+        return;
+      }
+      case 'typing':
+      case 'read': {
+        void this.signal(notification);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private async signal(notification: Extract<Notification, { kind: 'typing' | 'read' }>): Promise<void> {
+    const bindings = await this.hub.bindings(this.roomId);
+    const me = bindings.get(this.bindingId);
+    const other = bindings.get(notification.bindingId);
+    if (!me || !signalVisible(me, other)) return;
+    if (notification.kind === 'typing') {
+      const name = other!.metadata.displayName;
+      this.send({ type: 'typing', bindingId: other!.id, name: typeof name === 'string' ? name : null, typing: notification.typing });
+    } else {
+      this.send({ type: 'receipt', bindingId: other!.id, index: notification.lastReadIndex });
+    }
+  }
+
+  /** On hello: how far every participant the page may see has read. */
+  private async sendReceipts(): Promise<void> {
+    const bindings = await this.hub.bindings(this.roomId);
+    const me = bindings.get(this.bindingId);
+    if (!me) return;
+    for (const other of bindings.values()) {
+      if (signalVisible(me, other) && other.lastReadIndex >= 0) this.send({ type: 'receipt', bindingId: other.id, index: other.lastReadIndex });
+    }
+  }
+
+  private onEvent(event: RoomEvent): void {
+    if (event.type === 'binding') this.hub.forgetBindings(this.roomId);
+    if (this.pumping || this.phase !== 'live') {
+      if (event.index >= this.cursor) this.pumpAgain = true;
+      return;
+    }
+    if (event.index < this.cursor) return; // already sent (from history or an earlier gap fill)
+    if (event.index > this.cursor) {
+      void this.pump(); // a gap: the store has everything up to this event
+      return;
+    }
+    void this.hub.bindings(this.roomId).then((bindings) => {
+      // Still the next one? (a gap fill may have run while the bindings were read)
+      if (this.phase !== 'live' || this.pumping || event.index !== this.cursor) {
+        if (event.index >= this.cursor) void this.pump();
+        return;
+      }
+      this.cursor = event.index + 1;
+      this.emitVisible([event], bindings, 'event');
+    });
+  }
+
+  /** Sends what the binding may see of `events` (in index order) and moves the flush mark past the rest. */
+  private emitVisible(events: RoomEvent[], bindings: ReadonlyMap<string, Binding>, as: 'event' | 'history'): void {
+    const me = bindings.get(this.bindingId);
+    if (!me) {
+      this.close(CLOSE.gone, 'binding gone');
+      return;
+    }
+    const shown: PageEvent[] = [];
+    for (const event of events) {
+      if (!visibleToReader(me, event)) continue;
+      if (event.source.bindingId === this.bindingId) this.rememberOwn(event);
+      shown.push(pageEvent(event, me, bindings));
+    }
+    const last = events[events.length - 1];
+    if (last === undefined) return;
+    if (shown.length === 0) {
+      this.markSkipped(last.index);
+    } else if (as === 'event' && shown.length === 1) {
+      this.send({ type: 'event', event: shown[0] }, last.index);
+    } else {
+      this.send({ type: 'history', events: shown }, last.index);
+    }
+    if (me.state === 'left') this.close(CLOSE.gone, 'left the room');
+  }
+
+  /**
+   * Reads the store from the cursor to the end and sends what the binding may see. Runs alone;
+   * events that arrive meanwhile make it read again, so nothing falls between history and live.
+   */
+  private async pump(): Promise<void> {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        for (;;) {
+          if (!this.open) return;
+          await this.drained();
+          const { events } = await this.hub.engine.call<{ events: RoomEvent[] }>('getTimeline', {
+            roomId: this.roomId,
+            audit: true,
+            fromIndex: this.cursor,
+            limit: HISTORY_PAGE,
+          });
+          if (events.length === 0) break;
+          if (events.some((e) => e.type === 'binding')) this.hub.forgetBindings(this.roomId);
+          const bindings = await this.hub.bindings(this.roomId);
+          this.cursor = events[events.length - 1]!.index + 1;
+          this.emitVisible(events, bindings, 'history');
+          if (events.length < HISTORY_PAGE) break;
+        }
+      } while (this.pumpAgain && this.open);
+      if (this.phase === 'catching_up') {
+        this.phase = 'live';
+        this.send({ type: 'ready', index: this.cursor - 1 });
+        // Events committed between the last read and going live are in the store: read once more.
+        this.pumping = false;
+        if (this.pumpAgain) await this.pump();
+      }
+    } catch (error) {
+      if (this.open) {
+        this.hub.logger.warn(`web chat ${this.bindingId}: reading the timeline failed: ${String(error)}`);
+        this.close(CLOSE.restart, 'timeline unavailable');
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Waits while the page is behind on reading (history of a long room); a page that never catches up is dropped. */
+  private async drained(): Promise<void> {
+    const { maxBufferedBytes, drainTimeoutMs } = this.hub.options;
+    const deadline = Date.now() + drainTimeoutMs;
+    while (this.open && this.socket.bufferedAmount > maxBufferedBytes / 2) {
+      if (Date.now() > deadline) {
+        this.drop();
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Resolves true once the event at `index` (and everything before it) was handed to the socket. */
+  delivered(index: number): Promise<boolean> {
+    if (this.flushedIndex >= index) return Promise.resolve(true);
+    if (!this.open) return Promise.resolve(false);
+    return new Promise((resolve) => this.flushWaiters.push({ index, resolve }));
+  }
+
+  private markSkipped(index: number): void {
+    this.queuedIndex = Math.max(this.queuedIndex, index);
+    if (this.unflushed === 0) this.flushed(this.queuedIndex);
+  }
+
+  private flushed(index: number): void {
+    if (index <= this.flushedIndex) return;
+    this.flushedIndex = index;
+    for (let i = this.flushWaiters.length - 1; i >= 0; i--) {
+      const waiter = this.flushWaiters[i]!;
+      if (waiter.index <= index) {
+        this.flushWaiters.splice(i, 1);
+        waiter.resolve(true);
+      }
+    }
+  }
+
+  /**
+   * Sends a frame; `index` is the room index it completes. A page that stopped reading is dropped
+   * once its queue passes the bound: memory never grows with a reader that does not read.
+   */
+  send(frame: Record<string, unknown>, index?: number): void {
+    if (!this.open) return;
+    if (this.socket.bufferedAmount > this.hub.options.maxBufferedBytes) {
+      this.drop();
+      return;
+    }
+    if (index !== undefined) this.queuedIndex = Math.max(this.queuedIndex, index);
+    const upTo = this.queuedIndex;
+    this.unflushed++;
+    this.socket.send(JSON.stringify(frame), (error) => {
+      this.unflushed--;
+      if (!error && this.unflushed === 0) this.flushed(upTo);
+      else if (!error && index !== undefined) this.flushed(index);
+    });
+  }
+
+  private drop(): void {
+    this.hub.logger.warn(`web chat ${this.bindingId}: the page stopped reading; disconnected (it resumes on reconnect)`);
+    this.ended();
+    this.socket.terminate();
+  }
+
+  close(code: number, reason: string): void {
+    if (!this.open) return;
+    this.ended();
+    this.socket.close(code, reason);
+  }
+
+  /** The socket is gone (closed by either side). */
+  ended(): void {
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    clearTimeout(this.helloTimer);
+    for (const waiter of this.flushWaiters.splice(0)) waiter.resolve(false);
+    this.hub.remove(this);
+  }
+}

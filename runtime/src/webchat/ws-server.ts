@@ -1,0 +1,99 @@
+// The web chat WebSocket endpoint over the `ws` package, on a server that already exists (Node-RED's
+// own, or any `http.Server`): `GET …/roomwire/chat/ws?channel=<id>&token=<token>` upgrades only
+// when the token is the engine's, unexpired, for that channel and a binding still in its room.
+// Refusals are plain HTTP answers (400, 401, 403, 404) before any WebSocket exists, so nothing is
+// stored and no session is made for them.
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { RoomwireError } from '../errors';
+import type { Logger } from '../engine-parts';
+import { originAllowed, type ChatEndpoints } from './endpoint';
+import { ChatHub, type ChatHubOptions } from './hub';
+import { errorFrame } from './frames';
+import type { ChatSocket } from './socket';
+
+export interface ChatServerOptions {
+  /** Largest frame a page may send (default 64 KiB); a larger one closes the socket (1009). */
+  maxPayloadBytes?: number;
+  hub?: Partial<ChatHubOptions>;
+  logger?: Logger;
+}
+
+const silent: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export class ChatServer {
+  private readonly wss: WebSocketServer;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly endpoints: ChatEndpoints,
+    private readonly options: ChatServerOptions = {},
+  ) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes ?? 64 * 1024, perMessageDeflate: false });
+    this.logger = options.logger ?? silent;
+  }
+
+  /** An upgrade request for the chat path (the caller matched the path; others are not ours to touch). */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // A client that drops the connection while its token is checked must not be an unhandled error.
+    socket.on('error', () => undefined);
+    void this.admit(req).then(
+      ({ hub, claims }) => {
+        if (socket.destroyed) return;
+        this.wss.handleUpgrade(req, socket, head, (ws) => this.serve(ws, hub, claims));
+      },
+      (error: unknown) => refuse(socket, error instanceof RoomwireError ? error : new RoomwireError('internal', 'the chat is unavailable')),
+    );
+  }
+
+  private async admit(req: IncomingMessage) {
+    const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+    const channel = query.get('channel');
+    const token = query.get('token');
+    if (!channel) throw new RoomwireError('invalid_input', 'is required', 'channel');
+    if (!token) throw new RoomwireError('unauthorized', 'is required', 'token');
+    const endpoint = this.endpoints(channel);
+    if (!endpoint) throw new RoomwireError('not_found', `no web chat channel ${JSON.stringify(channel)} is deployed`, 'channel');
+    if (!originAllowed(endpoint, req.headers.origin, req.headers.host)) throw new RoomwireError('forbidden', 'this page may not open the chat', 'origin');
+    const hub = ChatHub.of(await endpoint.engine(), this.logger, this.options.hub);
+    const claims = await hub.admit(token);
+    // A token opens its own binding only, through the channel it was issued for.
+    if (claims.channelId !== channel) throw new RoomwireError('forbidden', 'the token was issued for another channel', 'token');
+    return { hub, claims };
+  }
+
+  private serve(ws: WebSocket, hub: ChatHub, claims: Parameters<ChatHub['connect']>[1]): void {
+    const socket: ChatSocket = {
+      send: (data, done) => ws.send(data, done),
+      get bufferedAmount() {
+        return ws.bufferedAmount;
+      },
+      close: (code, reason) => ws.close(code, reason),
+      terminate: () => ws.terminate(),
+    };
+    const session = hub.connect(socket, claims);
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) session.send(errorFrame(new RoomwireError('invalid_input', 'frames are JSON text', 'frame')));
+      else session.receive(data.toString());
+    });
+    ws.on('close', () => session.ended());
+    // Protocol violations (an oversized frame, bad masking) close the socket; the session ends with it.
+    ws.on('error', (error) => this.logger.warn(`web chat socket: ${error.message}`));
+  }
+
+  /** Drops every page (they reconnect and resume) and stops accepting. */
+  close(): void {
+    for (const client of this.wss.clients) client.terminate();
+    this.wss.close();
+  }
+}
+
+function refuse(socket: Duplex, error: RoomwireError): void {
+  if (socket.destroyed) return;
+  const status = error.httpStatus;
+  const body = JSON.stringify(error.toJSON());
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
