@@ -258,6 +258,7 @@
         head.appendChild(el('span', 'author', authorOf(event)));
         head.appendChild(el('time', null, new Date(event.createdAt).toLocaleTimeString()));
         if (internal) head.appendChild(el('span', 'badge', 'Internal note'));
+        if (event.reply) head.appendChild(el('span', 'choice', 'chose ' + event.reply.postback));
         item.appendChild(head);
         item.appendChild(el('div', 'event-text', contentText(event.content)));
         var choices = choicesOf(event.content);
