@@ -95,7 +95,11 @@
   }
 
   // ---- room list ----
-  function participantName(p) { return p.displayName || p.address; }
+  // Web chat visitors are known by a long generated address: its start tells them apart well enough.
+  function participantName(p) {
+    if (p.displayName) return p.displayName;
+    return p.address.length > 24 ? p.address.slice(0, 12) + '…' : p.address;
+  }
   function customers(room) {
     var names = room.participants.filter(function (p) { return p.audience === 'external' && p.state !== 'left'; }).map(participantName);
     return names.length ? names.join(', ') : room.id;

@@ -81,7 +81,9 @@ describe.skipIf(!chromiumPath)('support desk: the chat page and the agent inbox 
 
     await customer.goto(chatUrl());
     const session = await until(
-      () => customer.evaluate(() => JSON.parse(localStorage.getItem('roomwire-chat:support-chat') ?? 'null') as { roomId: string; bindingId: string } | null),
+      async () =>
+        (await customer.evaluate(() => JSON.parse(localStorage.getItem('roomwire-chat:support-chat') ?? 'null') as { roomId: string; bindingId: string } | null)) ??
+        undefined,
       'the chat to start',
     );
     roomId = session.roomId;
