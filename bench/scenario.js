@@ -13,6 +13,8 @@ const scenarios = {
   'nodered-baseline': () => require('./nodered').run('nodered-baseline', MESSAGES),
   'nodered-flow': () => require('./nodered').run('nodered-flow', MESSAGES),
   'delivery-throughput': () => require('./delivery').run('delivery-throughput', Number(process.env.BENCH_DELIVERY_MESSAGES ?? 20_000)),
+  'webchat-fanout': () =>
+    require('./webchat').run('webchat-fanout', Number(process.env.BENCH_WEBCHAT_CLIENTS ?? 300), Number(process.env.BENCH_WEBCHAT_MESSAGES ?? 20_000)),
 };
 
 const name = process.argv[2];

@@ -13,7 +13,7 @@
 
   var style = document.createElement('style');
   style.textContent =
-    '#roomwire-chat-bubble{position:fixed;bottom:16px;' + side + ':16px;z-index:2147483000;width:56px;height:56px;border-radius:50%;border:0;' +
+    '#roomwire-chat-bubble{position:fixed;bottom:16px;' + side + ':16px;z-index:2147483001;width:56px;height:56px;border-radius:50%;border:0;' +
     'background:#8f0000;color:#fff;font:600 24px/56px system-ui,sans-serif;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.3)}' +
     '#roomwire-chat-bubble:focus-visible{outline:3px solid #1a66d2;outline-offset:3px}' +
     '#roomwire-chat-panel{position:fixed;bottom:84px;' + side + ':16px;z-index:2147483000;width:380px;height:560px;max-height:calc(100vh - 100px);' +

@@ -72,7 +72,7 @@ function allowOrigin(res: ServerResponse, origin: string): void {
 async function readStartBody(req: Request): Promise<Record<string, unknown>> {
   // Node-RED's editor app may have parsed a JSON body already (its parsers run first).
   let parsed: unknown;
-  if (req.complete || req.readableEnded) {
+  if (req.readableEnded) {
     parsed = req.body ?? {};
   } else {
     const raw = await readBody(req, MAX_START_BODY);

@@ -24,6 +24,8 @@ export interface ChatHubContext {
   readonly options: ChatHubOptions;
   /** The room's bindings by id, cached until a binding event of the room. */
   bindings(roomId: string): Promise<ReadonlyMap<string, Binding>>;
+  /** The same, when already read (the live path stays synchronous, so events keep their order). */
+  cachedBindings(roomId: string): ReadonlyMap<string, Binding> | undefined;
   forgetBindings(roomId: string): void;
   remove(session: ChatSession): void;
 }

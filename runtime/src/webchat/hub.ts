@@ -22,6 +22,7 @@ export class ChatHub implements ChatHubContext {
   private readonly byRoom = new Map<string, Set<ChatSession>>();
   private readonly byBinding = new Map<string, Set<ChatSession>>();
   private readonly roomBindings = new Map<string, Promise<ReadonlyMap<string, Binding>>>();
+  private readonly loadedBindings = new Map<string, Map<string, Binding>>();
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -57,7 +58,12 @@ export class ChatHub implements ChatHubContext {
   private dispatch(notification: Notification): void {
     const sessions = this.byRoom.get(notification.roomId);
     if (!sessions) return;
-    if (notification.kind === 'read') this.forgetBindings(notification.roomId);
+    if (notification.kind === 'read') {
+      // Keep the cached room current without a read: only the horizon moved.
+      const loaded = this.loadedBindings.get(notification.roomId);
+      const binding = loaded?.get(notification.bindingId);
+      if (loaded && binding) loaded.set(binding.id, { ...binding, lastReadIndex: notification.lastReadIndex });
+    }
     for (const session of sessions) session.notify(notification);
   }
 
@@ -90,22 +96,31 @@ export class ChatHub implements ChatHubContext {
     if (!cached) {
       cached = this.engine
         .call<{ bindings: Binding[] }>('getRoom', { roomId })
-        .then(({ bindings }) => new Map(bindings.map((b) => [b.id, b])));
+        .then(({ bindings }) => {
+          const byId = new Map(bindings.map((b) => [b.id, b]));
+          if (this.roomBindings.get(roomId) === cached) this.loadedBindings.set(roomId, byId);
+          return byId;
+        });
       // A failed read is not kept: the next caller tries again.
-      cached.catch(() => this.roomBindings.get(roomId) === cached && this.roomBindings.delete(roomId));
+      cached.catch(() => this.roomBindings.get(roomId) === cached && this.forgetBindings(roomId));
       this.roomBindings.set(roomId, cached);
     }
     return cached;
   }
 
+  cachedBindings(roomId: string): ReadonlyMap<string, Binding> | undefined {
+    return this.loadedBindings.get(roomId);
+  }
+
   forgetBindings(roomId: string): void {
     this.roomBindings.delete(roomId);
+    this.loadedBindings.delete(roomId);
   }
 
   remove(session: ChatSession): void {
     drop(this.byRoom, session.roomId, session);
     drop(this.byBinding, session.bindingId, session);
-    if (!this.byRoom.has(session.roomId)) this.roomBindings.delete(session.roomId);
+    if (!this.byRoom.has(session.roomId)) this.forgetBindings(session.roomId);
   }
 
   /** Pages connected now (all, or of one channel). */

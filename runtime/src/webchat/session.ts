@@ -13,6 +13,8 @@ import type { ChatClaims, ChatHubContext } from './hub-context';
 import { pageEvent, signalVisible, visibleToReader, type PageEvent } from './view';
 
 const HISTORY_PAGE = 200;
+/** History frames stay about this size, so one frame never dwarfs the buffered bound. */
+const HISTORY_FRAME_BYTES = 64 * 1024;
 /** Own events whose delivery status the page is told about (the newest ones). */
 const OWN_EVENTS_KEPT = 500;
 
@@ -173,44 +175,66 @@ export class ChatSession {
       return;
     }
     if (event.index < this.cursor) return; // already sent (from history or an earlier gap fill)
-    if (event.index > this.cursor) {
-      void this.pump(); // a gap: the store has everything up to this event
+    const bindings = event.index === this.cursor ? this.hub.cachedBindings(this.roomId) : undefined;
+    if (!bindings) {
+      // A gap (the store has everything up to this event), or the room's bindings to read first.
+      void this.pump();
       return;
     }
-    void this.hub.bindings(this.roomId).then((bindings) => {
-      // Still the next one? (a gap fill may have run while the bindings were read)
-      if (this.phase !== 'live' || this.pumping || event.index !== this.cursor) {
-        if (event.index >= this.cursor) void this.pump();
-        return;
-      }
-      this.cursor = event.index + 1;
-      this.emitVisible([event], bindings, 'event');
-    });
+    this.cursor = event.index + 1;
+    this.emitLive(event, bindings);
   }
 
-  /** Sends what the binding may see of `events` (in index order) and moves the flush mark past the rest. */
-  private emitVisible(events: RoomEvent[], bindings: ReadonlyMap<string, Binding>, as: 'event' | 'history'): void {
-    const me = bindings.get(this.bindingId);
-    if (!me) {
-      this.close(CLOSE.gone, 'binding gone');
-      return;
+  /** A live event: sent when the binding may see it, else only counted as passed. */
+  private emitLive(event: RoomEvent, bindings: ReadonlyMap<string, Binding>): void {
+    const me = this.reader(bindings);
+    if (!me) return;
+    if (visibleToReader(me, event)) {
+      if (event.source.bindingId === this.bindingId) this.rememberOwn(event);
+      this.send({ type: 'event', event: pageEvent(event, me, bindings) }, event.index);
+    } else {
+      this.markSkipped(event.index);
     }
-    const shown: PageEvent[] = [];
+    if (me.state === 'left') this.close(CLOSE.gone, 'left the room');
+  }
+
+  /**
+   * A page of the timeline: what the binding may see, in `history` frames of bounded size, waiting
+   * for a slow page to read between frames (a long room never queues more than the bound).
+   */
+  private async emitHistory(events: RoomEvent[], bindings: ReadonlyMap<string, Binding>): Promise<void> {
+    const me = this.reader(bindings);
+    if (!me) return;
+    let batch: PageEvent[] = [];
+    let bytes = 0;
+    let batchIndex = -1;
+    const flush = async () => {
+      if (batch.length === 0) return;
+      this.send({ type: 'history', events: batch }, batchIndex);
+      batch = [];
+      bytes = 0;
+      await this.drained();
+    };
     for (const event of events) {
       if (!visibleToReader(me, event)) continue;
       if (event.source.bindingId === this.bindingId) this.rememberOwn(event);
-      shown.push(pageEvent(event, me, bindings));
+      const shown = pageEvent(event, me, bindings);
+      const size = JSON.stringify(shown).length;
+      if (bytes + size > HISTORY_FRAME_BYTES) await flush();
+      batch.push(shown);
+      bytes += size;
+      batchIndex = event.index;
     }
+    await flush();
     const last = events[events.length - 1];
-    if (last === undefined) return;
-    if (shown.length === 0) {
-      this.markSkipped(last.index);
-    } else if (as === 'event' && shown.length === 1) {
-      this.send({ type: 'event', event: shown[0] }, last.index);
-    } else {
-      this.send({ type: 'history', events: shown }, last.index);
-    }
+    if (last) this.markSkipped(last.index);
     if (me.state === 'left') this.close(CLOSE.gone, 'left the room');
+  }
+
+  private reader(bindings: ReadonlyMap<string, Binding>): Binding | undefined {
+    const me = bindings.get(this.bindingId);
+    if (!me) this.close(CLOSE.gone, 'binding gone');
+    return me;
   }
 
   /**
@@ -239,7 +263,7 @@ export class ChatSession {
           if (events.some((e) => e.type === 'binding')) this.hub.forgetBindings(this.roomId);
           const bindings = await this.hub.bindings(this.roomId);
           this.cursor = events[events.length - 1]!.index + 1;
-          this.emitVisible(events, bindings, 'history');
+          await this.emitHistory(events, bindings);
           if (events.length < HISTORY_PAGE) break;
         }
       } while (this.pumpAgain && this.open);
@@ -303,14 +327,16 @@ export class ChatSession {
    */
   send(frame: Record<string, unknown>, index?: number): void {
     if (!this.open) return;
-    if (this.socket.bufferedAmount > this.hub.options.maxBufferedBytes) {
+    const data = JSON.stringify(frame);
+    const buffered = this.socket.bufferedAmount;
+    if (buffered > 0 && buffered + data.length > this.hub.options.maxBufferedBytes) {
       this.drop();
       return;
     }
     if (index !== undefined) this.queuedIndex = Math.max(this.queuedIndex, index);
     const upTo = this.queuedIndex;
     this.unflushed++;
-    this.socket.send(JSON.stringify(frame), (error) => {
+    this.socket.send(data, (error) => {
       this.unflushed--;
       if (!error && this.unflushed === 0) this.flushed(upTo);
       else if (!error && index !== undefined) this.flushed(index);
@@ -318,7 +344,7 @@ export class ChatSession {
   }
 
   private drop(): void {
-    this.hub.logger.warn(`web chat ${this.bindingId}: the page stopped reading; disconnected (it resumes on reconnect)`);
+    this.hub.logger.warn(`web chat ${this.bindingId}: the page stopped reading (${this.socket.bufferedAmount} bytes queued); disconnected, it resumes on reconnect`);
     this.ended();
     this.socket.terminate();
   }

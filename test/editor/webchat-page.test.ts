@@ -1,0 +1,179 @@
+// The chat page in headless Chromium against a real Node-RED (issue 11): a visitor starts a chat,
+// sends and receives; rich content (buttons, quick replies, cards, carousel, list, image, file,
+// location) is rendered and a button click posts its postback; participant text is never HTML; a
+// reload shows each message once; the widget tag adds a bubble that opens the chat. The agent side
+// is played through the REST API as an internal binding. Screenshots land in test-results/.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, launchChromium } from '../support/browser';
+import { deployFlows, startNodeRed, type NodeRed } from '../support/node-red';
+import { until } from '../support/wait';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const screenshots = path.join(root, 'test-results');
+const TOKEN = 'webchat-page-e2e-token';
+
+const FLOW = [
+  { id: 'tab', type: 'tab', label: 'web chat' },
+  { id: 'chat-engine', type: 'roomwire-engine', name: 'chat engine', database: '${ROOMWIRE_DB}', maxChainDepth: 5, httpPrefix: '/roomwire', version: 1, credentials: { apiToken: TOKEN } },
+  { id: 'chat', type: 'roomwire-channel', engine: 'chat-engine', name: 'support chat', channelId: 'support-chat', channelType: 'webchat', provider: 'webchat', version: 1 },
+  { id: 'desk-channel', type: 'roomwire-channel', engine: 'chat-engine', name: 'desk', channelId: 'desk', channelType: 'agent', provider: 'flow', version: 1 },
+  { id: 'desk-in', type: 'roomwire-room-in', z: 'tab', engine: 'chat-engine', mode: 'participant', channel: 'desk-channel', onlyChannel: true, roomId: '', channelIds: '', eventTypes: '', includeBlocked: false, version: 1, x: 200, y: 100, wires: [[]] },
+];
+
+let browser: Browser;
+let nodeRed: NodeRed;
+const pageErrors: string[] = [];
+
+async function api(operation: string, input: unknown): Promise<any> {
+  const res = await fetch(`${nodeRed.httpNodeUrl}roomwire/api/operations/${operation}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(input),
+  });
+  const body = await res.json();
+  if (res.status !== 200) throw new Error(`${operation}: ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+beforeAll(async () => {
+  if (!chromiumPath) return;
+  browser = await launchChromium();
+  await mkdir(screenshots, { recursive: true });
+  nodeRed = await startNodeRed({ flows: [] });
+  await deployFlows(nodeRed, FLOW);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await nodeRed?.stop();
+});
+
+async function openChat(width: number): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
+  page.setDefaultTimeout(15_000);
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  await page.goto(`${nodeRed.httpNodeUrl}roomwire/chat?channel=support-chat`);
+  return page;
+}
+
+const messages = (page: Page) => page.locator('#rw-log > li');
+
+describe.skipIf(!chromiumPath)('chat page (Chromium)', () => {
+  it('sends, receives, renders rich content as DOM (never HTML), posts a postback, resumes after reload', async () => {
+    const page = await openChat(1280);
+    const session = await until(
+      () => page.evaluate(() => JSON.parse(localStorage.getItem('roomwire-chat:support-chat') ?? 'null') as { roomId: string; bindingId: string } | null).then((s) => s ?? undefined),
+      'the chat to start',
+    );
+    const { roomId } = session;
+    const agent = (await api('attachBinding', { roomId, channelId: 'desk', address: 'ann', audience: 'internal', metadata: { displayName: 'Ann' } })).binding.id;
+    const say = (content: unknown) => api('sendEvent', { roomId, bindingId: agent, content });
+
+    // The visitor writes: Enter sends, the message shows as its own and reaches the room.
+    await page.locator('#rw-input').fill('Hello, my order is late');
+    await page.locator('#rw-input').press('Enter');
+    await page.locator('#rw-log .rw-own', { hasText: 'Hello, my order is late' }).waitFor();
+    await until(async () => (await api('getTimeline', { roomId })).events.some((e: any) => e.content.text === 'Hello, my order is late'), 'the message in the room');
+
+    // Participant text that looks like HTML is shown as text.
+    const hostile = '<img src=x onerror="window.__pwned=1"><b>bold</b>';
+    await say({ type: 'text', text: hostile });
+    await page.locator('#rw-log li', { hasText: '<b>bold</b>' }).waitFor();
+    expect(await page.locator('#rw-log b').count()).toBe(0);
+    expect(await page.locator('#rw-log img[src="x"]').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.locator('#rw-log li', { hasText: '<b>bold</b>' }).locator('.rw-meta').first().textContent()).toBe('Ann');
+
+    // Rich content.
+    const image = `${nodeRed.baseUrl}favicon.ico`;
+    const offer = await say({
+      type: 'rich',
+      text: 'How can we help?',
+      buttons: [{ title: 'Track my order', postback: 'TRACK' }, { title: 'Our site', url: 'https://example.com/' }],
+      quickReplies: [{ title: 'Talk to a human', postback: 'HUMAN' }],
+      cards: [{ title: 'Order 1042', subtitle: 'Shipped', buttons: [{ title: 'Details', postback: 'DETAILS-1042' }] }],
+    });
+    await say({ type: 'rich', text: 'New arrivals', carousel: { cards: [{ title: 'Lamp', imageUrl: image, buttons: [{ title: 'Buy lamp', postback: 'BUY-LAMP' }] }, { title: 'Chair', subtitle: 'Oak' }] } });
+    await say({ type: 'list', text: 'Pick a slot', button: 'Show slots', sections: [{ title: 'Monday', rows: [{ id: 'MON-9', title: '9:00', description: 'morning' }] }] });
+    await say({ type: 'media', url: image, mimeType: 'image/x-icon', caption: 'our logo' });
+    await say({ type: 'media', url: 'https://example.com/invoice.pdf', mimeType: 'application/pdf', filename: 'invoice.pdf' });
+    await say({ type: 'location', latitude: 48.8584, longitude: 2.2945, label: 'Our shop' });
+    await page.locator('#rw-log a', { hasText: 'Our shop' }).waitFor();
+
+    expect(await page.locator('button.rw-choice', { hasText: 'Track my order' }).count()).toBe(1);
+    expect(await page.locator('a.rw-link', { hasText: 'Our site' }).getAttribute('href')).toBe('https://example.com/');
+    expect(await page.locator('.rw-quick button', { hasText: 'Talk to a human' }).count()).toBe(1);
+    expect(await page.locator('.rw-card .rw-card-title', { hasText: 'Order 1042' }).count()).toBe(1);
+    expect(await page.locator('.rw-carousel .rw-card').count()).toBe(2);
+    expect(await page.locator('details.rw-list summary').textContent()).toBe('Show slots');
+    expect(await page.locator('img.rw-media-image').getAttribute('src')).toBe(image);
+    expect(await page.locator('a[download]', { hasText: 'invoice.pdf' }).getAttribute('href')).toBe('https://example.com/invoice.pdf');
+    expect(await page.locator('a', { hasText: 'Our shop' }).getAttribute('href')).toContain('mlat=48.8584');
+
+    // A click on a reply button posts its postback as the visitor's reply.
+    await page.locator('button.rw-choice', { hasText: 'Track my order' }).click();
+    const reply = await until(async () => (await api('getTimeline', { roomId })).events.find((e: any) => e.reply?.postback === 'TRACK'), 'the postback in the room');
+    expect(reply.reply).toMatchObject({ eventId: offer.event.id, title: 'Track my order' });
+    expect(reply.content).toEqual({ type: 'text', text: 'Track my order' });
+    await page.locator('#rw-log .rw-own', { hasText: 'Track my order' }).waitFor();
+    // A list row is a keyboard-reachable button too.
+    await page.locator('details.rw-list summary').focus();
+    await page.keyboard.press('Enter');
+    await page.locator('.rw-list-row', { hasText: '9:00' }).click();
+    await until(async () => (await api('getTimeline', { roomId })).events.find((e: any) => e.reply?.postback === 'MON-9'), 'the list row postback');
+
+    // The agent reads: the visitor's messages show as read.
+    const latest = (await api('getTimeline', { roomId, descending: true, limit: 1 })).events[0].index;
+    await api('markRead', { bindingId: agent, index: latest });
+    await page.locator('#rw-log .rw-own .rw-status', { hasText: 'Read' }).first().waitFor();
+
+    // The agent types: the page says so.
+    await api('setTyping', { bindingId: agent, typing: true });
+    await page.locator('#rw-typing', { hasText: 'Ann is typing' }).waitFor();
+
+    await page.locator('#rw-log li').last().scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(screenshots, 'webchat-page-1280.png'), fullPage: false });
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.screenshot({ path: path.join(screenshots, 'webchat-page-360.png'), fullPage: false });
+    // Nothing overflows sideways at 360 px.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+
+    // Reload: the same chat, each message once, in order.
+    const before = await messages(page).allTextContents();
+    await page.reload();
+    await until(async () => (await messages(page).count()) >= before.length, 'history after reload');
+    await say({ type: 'text', text: 'after the reload' });
+    await page.locator('#rw-log li', { hasText: 'after the reload' }).waitFor();
+    const after = await messages(page).allTextContents();
+    expect(after.slice(0, before.length)).toEqual(before);
+    expect(after).toHaveLength(before.length + 1);
+    const indexes = await page.locator('#rw-log > li').evaluateAll((items) => items.map((li) => Number((li as HTMLElement).dataset.index)));
+    expect(new Set(indexes).size).toBe(indexes.length);
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('the widget tag adds a keyboard-operable bubble that opens the chat', async () => {
+    const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    // Any page of the site: here an empty one under the same server, with only the tag.
+    await page.goto(`${nodeRed.httpNodeUrl}roomwire/chat.css`);
+    await page.setContent(`<!doctype html><html><head></head><body><h1>Shop</h1><script src="${nodeRed.httpNodeUrl}roomwire/chat.js" data-channel="support-chat"></script></body></html>`);
+    const bubble = page.locator('#roomwire-chat-bubble');
+    await bubble.focus();
+    await page.keyboard.press('Enter');
+    expect(await bubble.getAttribute('aria-expanded')).toBe('true');
+    const frame = page.frameLocator('#roomwire-chat-panel');
+    await frame.locator('#rw-input').waitFor();
+    await frame.locator('#rw-input').fill('from the widget');
+    await frame.locator('#rw-input').press('Enter');
+    await frame.locator('#rw-log .rw-own', { hasText: 'from the widget' }).waitFor();
+    await page.screenshot({ path: path.join(screenshots, 'webchat-widget-360.png') });
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+});

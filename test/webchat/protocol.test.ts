@@ -1,0 +1,326 @@
+// DESIGN.md sections 4, 12 and 14 for web chat, over real WebSocket clients against a real HTTP
+// server and a real engine on SQLite: who a token opens, what a page is shown, typing, receipts,
+// delivery status, postbacks, resume without gap or duplicate (also across a restart), bad
+// frames, a page that stops reading, and the start endpoint's rate limit.
+import { afterEach, describe, expect, it } from 'vitest';
+import { ChatHub, signChatToken } from '../../runtime/src';
+import { until } from '../support/wait';
+import { CHAT_SECRET, ChatClient, startChatHarness, type ChatHarness } from './support';
+
+let harness: ChatHarness;
+afterEach(async () => harness?.close());
+
+async function storedState(h: ChatHarness, roomId: string) {
+  const { room, bindings } = await h.engine.call<any>('getRoom', { roomId });
+  const { events } = await h.engine.call<any>('getTimeline', { roomId, audit: true, limit: 1000 });
+  return { latestIndex: room.latestIndex, bindings: bindings.length, events: events.length };
+}
+
+async function refusal(url: string): Promise<number> {
+  try {
+    const client = await ChatClient.connect(url);
+    client.close();
+    return 101;
+  } catch (error) {
+    return (error as { status: number }).status;
+  }
+}
+
+describe('§12 web chat tokens: a token only ever opens its own binding', () => {
+  it('refuses forged, tampered, expired, cross-channel and departed tokens with 4xx and stores nothing', async () => {
+    harness = await startChatHarness();
+    const { roomId, visitor, token } = await harness.room();
+    const before = await storedState(harness, roomId);
+    const key = Buffer.from(CHAT_SECRET);
+    const [payload, signature] = token.split('.');
+    const inAnHour = Math.floor(Date.now() / 1000) + 3600;
+    const forged = signChatToken(Buffer.from('not the engine key'), { bindingId: visitor, roomId, channelId: 'chat', expiresAt: inAnHour });
+    const tampered = `${Buffer.from(JSON.stringify({ b: 'bd_other', r: roomId, c: 'chat', e: inAnHour })).toString('base64url')}.${signature}`;
+    const expired = signChatToken(key, { bindingId: visitor, roomId, channelId: 'chat', expiresAt: Math.floor(Date.now() / 1000) - 1 });
+
+    expect(await refusal(harness.wsUrl(forged))).toBe(401);
+    expect(await refusal(harness.wsUrl(tampered))).toBe(401);
+    expect(await refusal(harness.wsUrl(`${payload}.`))).toBe(401);
+    expect(await refusal(harness.wsUrl('garbage'))).toBe(401);
+    expect(await refusal(harness.wsUrl(expired))).toBe(401);
+    // A valid token presented on another web chat channel: refused, it opens its own channel only.
+    expect(await refusal(harness.wsUrl(token, 'other-chat'))).toBe(403);
+    expect(await refusal(harness.wsUrl(token, 'no-such-channel'))).toBe(404);
+    expect(await storedState(harness, roomId)).toEqual(before);
+
+    // The same token on its own channel opens its binding...
+    const client = await ChatClient.connect(harness.wsUrl(token));
+    await client.hello();
+    expect(client.frames[0]).toMatchObject({ type: 'welcome', roomId, bindingId: visitor });
+    client.close();
+    // ...until the binding leaves the room.
+    await harness.engine.call('detachBinding', { bindingId: visitor });
+    expect(await refusal(harness.wsUrl(token))).toBe(403);
+  });
+
+  it('the token operations: issue only for web chat bindings, redeem names the binding', async () => {
+    harness = await startChatHarness();
+    const { roomId, visitor, agent, token } = await harness.room();
+    await expect(harness.engine.call('issueChatToken', { bindingId: agent })).rejects.toThrow(/not a web chat channel/);
+    expect(await harness.engine.call('redeemChatToken', { token })).toMatchObject({ bindingId: visitor, roomId, channelId: 'chat' });
+  });
+});
+
+describe('§4 what a web chat page is shown', () => {
+  it('history is what the binding may see: internal notes and blocked events are left out', async () => {
+    harness = await startChatHarness();
+    const { roomId, agent, token } = await harness.room();
+    await harness.engine.call('sendEvent', { roomId, bindingId: agent, content: { type: 'text', text: 'welcome' } });
+    await harness.engine.call('sendEvent', { roomId, content: { type: 'text', text: 'internal note' }, visibility: 'internal' });
+    await harness.engine.call('updateBinding', { bindingId: agent, muted: true });
+    await harness.engine.call('sendEvent', { roomId, bindingId: agent, content: { type: 'text', text: 'muted words' } });
+
+    const client = await ChatClient.connect(harness.wsUrl(token));
+    await client.hello();
+    const texts = client.events().map((e) => e.content.text);
+    expect(texts).toEqual(['welcome']);
+    expect(client.events()[0]).toMatchObject({ from: { own: false, name: 'Ann', channelType: 'agent' } });
+    expect(JSON.stringify(client.frames)).not.toMatch(/internal note|muted words/);
+  });
+
+  it('live: the agent reply arrives, the visitor message reaches the agent, delivery status follows', async () => {
+    harness = await startChatHarness();
+    const { roomId, agent, token } = await harness.room();
+    const client = await ChatClient.connect(harness.wsUrl(token));
+    await client.hello();
+
+    const reply = await harness.engine.call<any>('sendEvent', { roomId, bindingId: agent, content: { type: 'text', text: 'how can I help?' } });
+    await client.next('event', (f) => f.event.content.text === 'how can I help?');
+    // The page took it: the visitor's delivery is `delivered`.
+    await until(async () => (await harness.engine.call<any>('getDeliveries', { eventId: reply.event.id })).deliveries[0].status === 'delivered', 'delivered');
+
+    client.send({ type: 'send', content: { type: 'text', text: 'my order is late' }, clientId: 'c1' });
+    const ack = await client.next('ack', (f) => f.clientId === 'c1');
+    expect(ack.status).toBe('committed');
+    await until(() => harness.staffReceived.find((m) => m.event.id === ack.eventId), 'the agent receives it');
+    await client.next('status', (f) => f.eventId === ack.eventId && f.status === 'delivered');
+    // Its own message comes back in the stream once, marked as its own.
+    await until(() => client.events().find((e) => e.id === ack.eventId && e.from.own), 'own message in the stream');
+
+    // A retry with the same clientId is stored once.
+    client.send({ type: 'send', content: { type: 'text', text: 'my order is late' }, clientId: 'c1' });
+    await until(() => client.frames.filter((f) => f.type === 'ack' && f.clientId === 'c1').length === 2, 'second ack');
+    expect(client.frames.filter((f) => f.type === 'ack').every((f) => f.eventId === ack.eventId)).toBe(true);
+  });
+
+  it('a delivery with no page connected stays sent, and the page reads it from history later', async () => {
+    harness = await startChatHarness();
+    const { roomId, agent, token } = await harness.room();
+    const reply = await harness.engine.call<any>('sendEvent', { roomId, bindingId: agent, content: { type: 'text', text: 'are you there?' } });
+    await until(async () => (await harness.engine.call<any>('getDeliveries', { eventId: reply.event.id })).deliveries[0].status === 'sent', 'sent');
+    const client = await ChatClient.connect(harness.wsUrl(token));
+    await client.hello();
+    expect(client.events().map((e) => e.content.text)).toEqual(['are you there?']);
+  });
+
+  it('typing both ways, markRead moves the horizon, and read receipts reach the page', async () => {
+    harness = await startChatHarness();
+    const { roomId, visitor, agent, token } = await harness.room();
+    const signals: any[] = [];
+    harness.engine.subscribe((n) => (n.kind === 'typing' || n.kind === 'read') && signals.push(n));
+    const client = await ChatClient.connect(harness.wsUrl(token));
+    await client.hello();
+
+    client.send({ type: 'typing', typing: true });
+    await until(() => signals.find((s) => s.kind === 'typing' && s.bindingId === visitor && s.typing), 'visitor typing');
+    await harness.engine.call('setTyping', { bindingId: agent, typing: true });
+    expect(await client.next('typing')).toMatchObject({ bindingId: agent, name: 'Ann', typing: true });
+
+    const reply = await harness.engine.call<any>('sendEvent', { roomId, bindingId: agent, content: { type: 'text', text: 'hello' } });
+    client.send({ type: 'markRead', index: reply.event.index });
+    await until(async () => (await harness.engine.call<any>('getUnreadCount', { bindingId: visitor })).lastReadIndex === reply.event.index, 'horizon');
+
+    client.send({ type: 'send', content: { type: 'text', text: 'hi' }, clientId: 'x' });
+    const ack = await client.next('ack');
+    await harness.engine.call('markRead', { bindingId: agent, index: ack.index });
+    expect(await client.next('receipt', (f) => f.index === ack.index)).toMatchObject({ bindingId: agent });
+  });
+
+  it('a participant the page may not see (internal visibility) sends no typing and no receipts', async () => {
+    harness = await startChatHarness();
+    const { agent, token } = await harness.room();
+    await harness.engine.call('updateBinding', { bindingId: agent, visibility: 'internal' });
+    const client = await ChatClient.connect(harness.wsUrl(token));
+    await client.hello();
+    await harness.engine.call('setTyping', { bindingId: agent, typing: true });
+    // The same signal once the participant is visible does arrive (control), and it is the only one.
+    await harness.engine.call('updateBinding', { bindingId: agent, visibility: 'all' });
+    await harness.engine.call('setTyping', { bindingId: agent, typing: false });
+    const typing = await client.next('typing');
+    expect(typing.typing).toBe(false);
+    expect(client.frames.filter((f) => f.type === 'typing')).toHaveLength(1);
+  });
+});
+
+describe('§12 postbacks: a click sends the option postback as a reply', () => {
+  it('reply writes the choice title with the reply postback; an option that was not offered is refused', async () => {
+    harness = await startChatHarness();
+    const { roomId, agent, token } = await harness.room();
+    const offer = await harness.engine.call<any>('sendEvent', {
+      roomId,
+      bindingId: agent,
+      content: { type: 'rich', text: 'Pick one', buttons: [{ title: 'Track order', postback: 'TRACK' }, { title: 'Talk to us', postback: 'HUMAN' }] },
+    });
+    const client = await ChatClient.connect(harness.wsUrl(token));
+    await client.hello();
+    client.send({ type: 'reply', eventId: offer.event.id, postback: 'NOPE', clientId: 'bad' });
+    expect(await client.next('error', (f) => f.clientId === 'bad')).toMatchObject({ code: 'invalid_input', field: 'postback' });
+
+    client.send({ type: 'reply', eventId: offer.event.id, postback: 'HUMAN', clientId: 'r1' });
+    const ack = await client.next('ack', (f) => f.clientId === 'r1');
+    const received = await until(() => harness.staffReceived.find((m) => m.event.id === ack.eventId), 'the reply reaches the agent');
+    expect(received.event.content).toEqual({ type: 'text', text: 'Talk to us' });
+    expect(received.event.reply).toEqual({ eventId: offer.event.id, number: 2, title: 'Talk to us', postback: 'HUMAN' });
+  });
+});
+
+describe('§12 reconnect resumes from the last index seen, with no gap and no duplicate', () => {
+  it('within one server and across an engine restart', async () => {
+    harness = await startChatHarness();
+    const { roomId, agent, token } = await harness.room();
+    const say = (text: string) => harness.engine.call('sendEvent', { roomId, bindingId: agent, content: { type: 'text', text } });
+    await say('one');
+    await say('two');
+    const first = await ChatClient.connect(harness.wsUrl(token));
+    await first.hello();
+    await say('three');
+    await first.next('event', (f) => f.event.content.text === 'three');
+    const seen = Math.max(...first.events().map((e) => e.index));
+    first.close();
+    await until(() => ChatHub.of(harness.engine).count() === 0, 'session gone');
+
+    await say('four');
+    await harness.engine.call('sendEvent', { roomId, content: { type: 'text', text: 'staff only' }, visibility: 'internal' });
+    await say('five');
+    const second = await ChatClient.connect(harness.wsUrl(token));
+    second.send({ type: 'hello', since: seen });
+    await second.next('ready');
+    await say('six');
+    await second.next('event', (f) => f.event.content.text === 'six');
+    const resumed = second.events();
+
+    await harness.restart();
+    await until(() => second.closed, 'closed by the restart');
+    expect(second.closed!.code).toBe(1012);
+    await say('seven');
+    const third = await ChatClient.connect(harness.wsUrl(token));
+    third.send({ type: 'hello', since: Math.max(...resumed.map((e) => e.index)) });
+    await third.next('ready');
+    await say('eight');
+    await third.next('event', (f) => f.event.content.text === 'eight');
+
+    const all = [...first.events(), ...resumed, ...third.events()];
+    expect(all.map((e) => e.content.text)).toEqual(['one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight']);
+    const indexes = all.map((e) => e.index);
+    expect(new Set(indexes).size).toBe(indexes.length);
+    expect([...indexes].sort((a, b) => a - b)).toEqual(indexes);
+  });
+});
+
+describe('§14 malformed frames get an error frame; the socket stays usable', () => {
+  it('answers each bad frame with an error naming the field and keeps serving', async () => {
+    harness = await startChatHarness();
+    const { token } = await harness.room();
+    const client = await ChatClient.connect(harness.wsUrl(token));
+    await client.hello();
+    const bad = ['not json', '[1,2]', 'null', '{"type":"dance"}', '{"type":"send"}', '{"type":"send","content":{"type":"rich"}}', '{"type":"markRead","index":-4}', '{"type":"typing","typing":"yes"}', '{"type":"hello"}', '{"type":"send","content":{"type":"text"},"clientId":"x"}'];
+    for (const frame of bad) client.send(frame);
+    client.ws.send(Buffer.from([1, 2, 3]), { binary: true });
+    await until(() => client.frames.filter((f) => f.type === 'error').length === bad.length + 1, 'one error per bad frame');
+    const fields = client.frames.filter((f) => f.type === 'error').map((f) => f.field);
+    expect(fields).toEqual(expect.arrayContaining(['frame', 'type', 'content', 'content.type', 'index', 'typing']));
+
+    client.send({ type: 'send', content: { type: 'text', text: 'still here' }, clientId: 'ok' });
+    await client.next('ack', (f) => f.clientId === 'ok');
+  });
+
+  it('an oversized frame closes that socket cleanly (1009) and the server keeps serving others', async () => {
+    harness = await startChatHarness();
+    const { token } = await harness.room();
+    const client = await ChatClient.connect(harness.wsUrl(token));
+    await client.hello();
+    client.send({ type: 'send', content: { type: 'text', text: 'x'.repeat(100_000) } });
+    await until(() => client.closed, 'closed');
+    expect(client.closed!.code).toBe(1009);
+    const again = await ChatClient.connect(harness.wsUrl(token));
+    await again.hello();
+    again.send({ type: 'send', content: { type: 'text', text: 'fine' }, clientId: 'ok' });
+    await again.next('ack');
+  });
+});
+
+describe('§14 a page that stops reading does not grow server memory without bound', () => {
+  const bound = 256 * 1024;
+  const COUNT = 400;
+  const flood = async (h: ChatHarness, roomId: string, agent: string) => {
+    const text = 'y'.repeat(20_000);
+    for (let i = 0; i < COUNT; i += 25) {
+      await Promise.all(Array.from({ length: 25 }, () => h.engine.call('sendEvent', { roomId, bindingId: agent, content: { type: 'text', text } })));
+    }
+  };
+
+  it('is disconnected once its buffered bytes pass the bound; a reading page gets everything', async () => {
+    const warnings: string[] = [];
+    harness = await startChatHarness({ hub: { maxBufferedBytes: bound, drainTimeoutMs: 2000 }, onWarning: (m) => warnings.push(m) });
+    const stalled = await harness.room();
+    const reading = await harness.room();
+    const stopped = await ChatClient.connect(harness.wsUrl(stalled.token));
+    await stopped.hello();
+    const reader = await ChatClient.connect(harness.wsUrl(reading.token));
+    await reader.hello();
+    // Stop reading: the TCP window fills, then the server's queue for this socket grows.
+    (stopped.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+
+    const hub = ChatHub.of(harness.engine);
+    await Promise.all([flood(harness, stalled.roomId, stalled.agent), flood(harness, reading.roomId, reading.agent)]);
+    await until(() => hub.count() === 1, 'the stalled page is disconnected', 30_000);
+    // What the server held for it when it let go: filled up to the bound, never past it.
+    const dropped = warnings.find((w) => w.includes(stalled.visitor) && w.includes('stopped reading'));
+    const queued = Number(/\((\d+) bytes queued\)/.exec(dropped ?? '')?.[1]);
+    expect(queued).toBeLessThanOrEqual(bound);
+    expect(queued).toBeGreaterThan(bound / 2);
+
+    await until(() => reader.events().length === COUNT, 'the reading page gets all of them', 30_000);
+    expect(reader.closed).toBeUndefined();
+    // The stalled page resumes later from what it saw.
+    const resumed = await ChatClient.connect(harness.wsUrl(stalled.token));
+    resumed.send({ type: 'hello', since: -1 });
+    await until(() => resumed.events().length === COUNT, 'history after reconnect', 30_000);
+  }, 90_000);
+});
+
+describe('§14 start a chat: unauthenticated, rate-limited per client address', () => {
+  it('creates a room and binding per the channel settings and returns a working token', async () => {
+    harness = await startChatHarness();
+    const { status, body } = await harness.start({ channel: 'chat', name: 'Zoë' });
+    expect(status).toBe(200);
+    const { room, bindings } = await harness.engine.call<any>('getRoom', { roomId: body.roomId });
+    expect(room.timers).toEqual({ inactiveAfter: 'PT30M', closedAfter: 'PT24H' });
+    expect(bindings.map((b: any) => [b.channelId, b.audience])).toEqual([
+      ['chat', 'external'],
+      ['staff', 'internal'],
+    ]);
+    const client = await ChatClient.connect(harness.wsUrl(body.token));
+    await client.hello();
+    client.send({ type: 'send', content: { type: 'text', text: '<img src=x onerror=alert(1)>' }, clientId: 'a' });
+    await client.next('ack');
+    expect((await harness.start({ channel: 'nope' })).status).toBe(404);
+    expect((await harness.start({})).status).toBe(400);
+  });
+
+  it('answers 429 with Retry-After past the limit and stores nothing for refused starts', async () => {
+    harness = await startChatHarness({ startsPerMinute: 3 });
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await harness.start()).status);
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    const { rooms } = await harness.engine.call<any>('listRooms', {});
+    expect(rooms).toHaveLength(3);
+    const res = await fetch(`${harness.url}/roomwire/chat/start`, { method: 'POST', body: JSON.stringify({ channel: 'chat' }) });
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});
