@@ -105,9 +105,13 @@
     return names.length ? names.join(', ') : room.id;
   }
 
+  var roomsAsked = 0;
   function loadRooms() {
     var query = 'api/rooms?filter=' + encodeURIComponent(state.filter) + (state.search ? '&search=' + encodeURIComponent(state.search) : '');
+    // Answers can arrive out of order (a filter clicked while a live refresh runs): the last asked wins.
+    var asked = ++roomsAsked;
     return request('GET', query).then(function (data) {
+      if (asked !== roomsAsked) return;
       state.rooms = data.rooms;
       renderRooms();
     }, function () {});

@@ -187,6 +187,31 @@ describe.skipIf(!chromiumPath)('support desk: the chat page and the agent inbox 
     expect(await timelineText()).not.toContain('Can anyone hear me?');
   });
 
+  it('assigns the room to the agent: the Mine filter lists it, Unassigned no longer does', async () => {
+    await agent.click('#assign');
+    await expect.poll(() => agent.locator('#room-meta').innerText()).toContain('assigned to ana');
+    await agent.click('[data-filter="mine"]');
+    await expect.poll(() => roomButton().count()).toBe(1);
+    await agent.click('[data-filter="unassigned"]');
+    await expect.poll(() => roomButton().count()).toBe(0);
+    await agent.click('[data-filter="open"]');
+    await roomButton().waitFor();
+  });
+
+  it('closes the room (the chat page learns it has ended) and reopens it', async () => {
+    await agent.click('#state');
+    await expect.poll(() => agent.locator('#room-meta').innerText()).toMatch(/^closed/);
+    await customerSays('Hello again?');
+    await customer.locator('#rw-ended').waitFor();
+    await agent.click('[data-filter="closed"]');
+    await roomButton().click();
+    await agent.click('#state');
+    await expect.poll(() => agent.locator('#room-meta').innerText()).toMatch(/^active/);
+    await agent.click('[data-filter="open"]');
+    await roomButton().waitFor();
+    expect(await timelineText()).not.toContain('Hello again?');
+  });
+
   it('renders both pages at 1280 px and 360 px, with no page error', async () => {
     for (const width of [1280, 360]) {
       for (const [name, page] of [['chat', customer], ['inbox', agent]] as const) {
