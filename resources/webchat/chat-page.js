@@ -86,6 +86,7 @@
         refusals = 0;
         session = null;
         lastIndex = -1;
+        readSent = -1;
         rendered = {};
         log.textContent = '';
       }
@@ -138,6 +139,8 @@
         return;
       case 'ack':
         delete unacked[frame.clientId];
+        // A muted or read-only participant's message is kept on record but reaches nobody.
+        if (frame.status === 'blocked') showError('Your message could not be delivered.');
         return;
       case 'status':
         if ((RANK[frame.status] || 0) > (RANK[ownStatus[frame.eventId]] || 0)) ownStatus[frame.eventId] = frame.status;
@@ -169,7 +172,7 @@
     item.dataset.index = String(event.index);
     item.dataset.eventId = event.id;
     if (!event.from.own && !system) {
-      var who = event.from.name || (event.from.channelType === 'ai' ? 'Assistant' : 'Agent');
+      var who = event.from.name || (event.from.channelType === 'ai' ? 'Assistant' : event.from.bindingId ? 'Agent' : 'Support');
       item.appendChild(meta(who));
     }
     var bubble = document.createElement('div');
@@ -204,9 +207,17 @@
     item.querySelector('.rw-status').textContent = { sent: 'Sent', delivered: 'Delivered', read: 'Read' }[status] || status;
   }
 
+  var readTimer = null;
+  var readSent = -1;
+  /** Tells the server how far the visitor has read: once per burst of messages, when the page is visible. */
   function markRead() {
-    if (document.visibilityState !== 'visible' || lastIndex < 0) return;
-    send({ type: 'markRead', index: lastIndex });
+    if (readTimer) return;
+    readTimer = setTimeout(function () {
+      readTimer = null;
+      if (document.visibilityState !== 'visible' || lastIndex <= readSent) return;
+      readSent = lastIndex;
+      send({ type: 'markRead', index: lastIndex });
+    }, 250);
   }
 
   function showTyping(frame) {
@@ -288,6 +299,7 @@
     ended = false;
     session = null;
     lastIndex = -1;
+    readSent = -1;
     rendered = {};
     log.textContent = '';
     form.hidden = false;

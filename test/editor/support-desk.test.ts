@@ -17,6 +17,9 @@ const TOKEN = 'support-desk-browser-test-token';
 const PASSWORD = 'ana-has-a-long-password';
 const NOTE = 'Internal: refund approved, do not tell yet';
 
+/** Waits for the pages (two browser contexts and a Node-RED on a busy machine) to show something. */
+const eventually = <T>(probe: () => T | Promise<T>) => expect.poll(probe, { timeout: 10_000, interval: 50 });
+
 interface FlowNode {
   id: string;
   type: string;
@@ -105,30 +108,30 @@ describe.skipIf(!chromiumPath)('support desk: the chat page and the agent inbox 
     const navigationsBefore = agentNavigations;
     await customerSays('Hi, I was charged twice this month');
     await roomButton().waitFor();
-    await expect.poll(unread).toBe(1);
-    await expect.poll(() => roomButton().innerText()).toContain('Hi, I was charged twice this month');
+    await eventually(unread).toBe(1);
+    await eventually(() => roomButton().innerText()).toContain('Hi, I was charged twice this month');
     expect(agentNavigations).toBe(navigationsBefore);
   });
 
   it("lowers the room list's unread count to 0 when the agent reads the room", async () => {
     await roomButton().click();
-    await expect.poll(timelineText).toContain('Hi, I was charged twice this month');
-    await expect.poll(unread).toBe(0);
+    await eventually(timelineText).toContain('Hi, I was charged twice this month');
+    await eventually(unread).toBe(0);
     expect(await roomButton().locator('.unread').isHidden()).toBe(true);
   });
 
   it("delivers the agent's reply to the chat page", async () => {
     await agentWrites('#reply', 'Hello, Ana here. Let me check that for you.');
-    await expect.poll(async () => (await chatTexts()).join('\n')).toContain('Hello, Ana here. Let me check that for you.');
+    await eventually(async () => (await chatTexts()).join('\n')).toContain('Hello, Ana here. Let me check that for you.');
   });
 
   it('never sends an internal note to the chat page: not in its DOM, not in its WebSocket frames', async () => {
     await agentWrites('#note', NOTE);
-    await expect.poll(() => agent.locator('#timeline li.internal').allInnerTexts()).toEqual([expect.stringContaining(NOTE)]);
+    await eventually(() => agent.locator('#timeline li.internal').allInnerTexts()).toEqual([expect.stringContaining(NOTE)]);
     expect(await agent.locator('#timeline li.internal .badge').innerText()).toBe('Internal note');
     // A reply written after the note reaches the page, so the note would have come first.
     await agentWrites('#reply', 'Thanks for waiting.');
-    await expect.poll(async () => (await chatTexts()).join('\n')).toContain('Thanks for waiting.');
+    await eventually(async () => (await chatTexts()).join('\n')).toContain('Thanks for waiting.');
     expect(await customer.content()).not.toContain('refund approved');
     expect(frames.filter((frame) => frame.includes('refund approved'))).toEqual([]);
     expect(frames.some((frame) => frame.includes('Thanks for waiting.'))).toBe(true);
@@ -136,7 +139,7 @@ describe.skipIf(!chromiumPath)('support desk: the chat page and the agent inbox 
 
   it('masks a card number a customer types before the inbox sees it (the before_broadcast hook)', async () => {
     await customerSays('My card is 4111 1111 1111 1111');
-    await expect.poll(timelineText).toContain('My card is •••• •••• •••• 1111');
+    await eventually(timelineText).toContain('My card is •••• •••• •••• 1111');
     expect(await timelineText()).not.toContain('4111 1111 1111 1111');
   });
 
@@ -148,20 +151,20 @@ describe.skipIf(!chromiumPath)('support desk: the chat page and the agent inbox 
     const billing = customer.getByRole('button', { name: 'Billing' });
     await billing.waitFor();
     await billing.click();
-    await expect.poll(timelineText).toContain('chose topic:billing');
+    await eventually(timelineText).toContain('chose topic:billing');
     const { events } = await api<{ events: { reply?: { postback: string }; source: { bindingId: string } }[] }>('getTimeline', { roomId });
     expect(events.filter((e) => e.reply)).toEqual([expect.objectContaining({ reply: expect.objectContaining({ postback: 'topic:billing' }), source: expect.objectContaining({ bindingId: customerBindingId }) })]);
   });
 
   it('resumes the chat page after a reload with no duplicate and no gap', async () => {
-    await expect.poll(chatTexts).toContainEqual(expect.stringContaining('Billing'));
+    await eventually(chatTexts).toContainEqual(expect.stringContaining('Billing'));
     const before = await chatTexts();
     await customer.goto('about:blank');
     // Written while the page is away: it must be there after the reload, once.
     await agentWrites('#reply', 'Written while you were away');
-    await expect.poll(timelineText).toContain('Written while you were away');
+    await eventually(timelineText).toContain('Written while you were away');
     await customer.goto(chatUrl());
-    await expect.poll(async () => (await chatTexts()).join('\n')).toContain('Written while you were away');
+    await eventually(async () => (await chatTexts()).join('\n')).toContain('Written while you were away');
     const after = await chatTexts();
     expect(after.slice(0, before.length)).toEqual(before);
     expect(after).toHaveLength(before.length + 1);
@@ -173,40 +176,40 @@ describe.skipIf(!chromiumPath)('support desk: the chat page and the agent inbox 
     const customerRow = agent.locator(`#participants [data-binding-id="${customerBindingId}"]`);
     await agent.locator('.participants summary').click();
     await customerRow.getByRole('button', { name: /^Mute / }).click();
-    await expect.poll(() => customerRow.innerText()).toContain('muted');
-    await expect.poll(timelineText).toMatch(/muted/);
+    await eventually(() => customerRow.innerText()).toContain('muted');
+    await eventually(timelineText).toMatch(/muted/);
     const shownBefore = (await chatTexts()).length;
     await customerSays('Can anyone hear me?');
     // The page hears back that its message was stored blocked: it is not shown as a message.
     await until(() => frames.some((frame) => frame.includes('"ack"') && frame.includes('"blocked"')), 'the blocked acknowledgement');
     expect((await chatTexts()).length).toBe(shownBefore);
     await customerRow.getByRole('button', { name: /^Unmute / }).click();
-    await expect.poll(() => customerRow.innerText()).not.toContain('muted');
+    await eventually(() => customerRow.innerText()).not.toContain('muted');
     await customerSays('And now?');
-    await expect.poll(timelineText).toContain('And now?');
+    await eventually(timelineText).toContain('And now?');
     expect(await timelineText()).not.toContain('Can anyone hear me?');
   });
 
   it('assigns the room to the agent: the Mine filter lists it, Unassigned no longer does', async () => {
     await agent.click('#assign');
-    await expect.poll(() => agent.locator('#room-meta').innerText()).toContain('assigned to ana');
+    await eventually(() => agent.locator('#room-meta').innerText()).toContain('assigned to ana');
     await agent.click('[data-filter="mine"]');
-    await expect.poll(() => roomButton().count()).toBe(1);
+    await eventually(() => roomButton().count()).toBe(1);
     await agent.click('[data-filter="unassigned"]');
-    await expect.poll(() => roomButton().count()).toBe(0);
+    await eventually(() => roomButton().count()).toBe(0);
     await agent.click('[data-filter="open"]');
     await roomButton().waitFor();
   });
 
   it('closes the room (the chat page learns it has ended) and reopens it', async () => {
     await agent.click('#state');
-    await expect.poll(() => agent.locator('#room-meta').innerText()).toMatch(/^closed/);
+    await eventually(() => agent.locator('#room-meta').innerText()).toMatch(/^closed/);
     await customerSays('Hello again?');
     await customer.locator('#rw-ended').waitFor();
     await agent.click('[data-filter="closed"]');
     await roomButton().click();
     await agent.click('#state');
-    await expect.poll(() => agent.locator('#room-meta').innerText()).toMatch(/^active/);
+    await eventually(() => agent.locator('#room-meta').innerText()).toMatch(/^active/);
     await agent.click('[data-filter="open"]');
     await roomButton().waitFor();
     expect(await timelineText()).not.toContain('Hello again?');

@@ -108,6 +108,19 @@ describe('§4 what a web chat page is shown', () => {
     expect(client.frames.filter((f) => f.type === 'ack').every((f) => f.eventId === ack.eventId)).toBe(true);
   });
 
+  it("the visitor's messages are inbound traffic of the web chat channel: they resume a paused room", async () => {
+    harness = await startChatHarness();
+    const { roomId, token } = await harness.room();
+    await harness.engine.call('pauseRoom', { roomId });
+    const client = await ChatClient.connect(harness.wsUrl(token));
+    await client.hello();
+    client.send({ type: 'send', content: { type: 'text', text: 'anyone there?' }, clientId: 'p' });
+    const ack = await client.next('ack');
+    const { events } = await harness.engine.call<any>('getTimeline', { roomId, audit: true });
+    expect(events.find((e: any) => e.id === ack.eventId)).toMatchObject({ direction: 'inbound', source: { provider: 'webchat', channelId: 'chat' } });
+    expect((await harness.engine.call<any>('getRoom', { roomId })).room.state).toBe('active');
+  });
+
   it('a delivery with no page connected stays sent, and the page reads it from history later', async () => {
     harness = await startChatHarness();
     const { roomId, agent, token } = await harness.room();
@@ -237,6 +250,21 @@ describe('§14 malformed frames get an error frame; the socket stays usable', ()
 
     client.send({ type: 'send', content: { type: 'text', text: 'still here' }, clientId: 'ok' });
     await client.next('ack', (f) => f.clientId === 'ok');
+  });
+
+  it('a page sending too many frames gets one rate_limited error, and is served again after the window', async () => {
+    harness = await startChatHarness({ hub: { maxFramesPerWindow: 6, frameWindowMs: 300 } });
+    const { token } = await harness.room();
+    const client = await ChatClient.connect(harness.wsUrl(token));
+    await client.hello();
+    for (let i = 0; i < 10; i++) client.send({ type: 'typing', typing: i % 2 === 0 });
+    await client.next('error', (f) => f.code === 'rate_limited');
+    let n = 0;
+    await until(async () => {
+      client.send({ type: 'send', content: { type: 'text', text: 'later' }, clientId: `later-${++n}` });
+      return client.frames.find((f) => f.type === 'ack');
+    }, 'served again');
+    expect(client.frames.filter((f) => f.code === 'rate_limited')).toHaveLength(1);
   });
 
   it('an oversized frame closes that socket cleanly (1009) and the server keeps serving others', async () => {

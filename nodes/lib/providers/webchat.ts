@@ -5,7 +5,7 @@ import { ChatHub, RateLimiter, WebchatProvider, type ChatStartSettings } from '@
 import type { EngineConfigNode } from '../engine-user';
 import type { ProviderContext, ProviderKind } from '../provider-kinds';
 import { serveChatEndpoint } from '../webchat/endpoints';
-import { mountChat } from '../webchat/routes';
+import { chatLogger, mountChat } from '../webchat/routes';
 
 const DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
 
@@ -49,7 +49,8 @@ export const webchat: ProviderKind = {
       origins: settings.origins,
       startLimiter: new RateLimiter(settings.startsPerMinute, 60_000),
     });
-    const provider = new WebchatProvider(async () => ChatHub.of(await engine()), channelId);
+    const logger = chatLogger(RED);
+    const provider = new WebchatProvider(async () => ChatHub.of(await engine(), logger), channelId);
     const close = provider.close.bind(provider);
     provider.close = async () => {
       release();

@@ -8,7 +8,7 @@
 // the server). Mounted once per Node-RED app and server, whatever the number of deploys.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { answerPreflight, ChatServer, createChatStartHandler } from '@roomwire/runtime';
+import { answerPreflight, ChatServer, createChatStartHandler, type Logger } from '@roomwire/runtime';
 import type { NodeAPI } from 'node-red';
 import { chatEndpoint } from './endpoints';
 import { chatFile } from './files';
@@ -20,6 +20,23 @@ const attachedServers = new WeakSet<Server>();
 
 function nodeRoot(RED: NodeAPI): string {
   return String(RED.settings.httpNodeRoot ?? '/').replace(/\/+$/, '');
+}
+
+/**
+ * The chat page runs only its own scripts and styles (defence in depth: participant text is never
+ * HTML anyway), talks only to its own server, shows images from the web, and may be framed (by the
+ * widget) only on the sites its channel allows.
+ */
+function pagePolicy(url: string): string {
+  const channel = new URL(url, 'http://x').searchParams.get('channel');
+  const origins = (channel && chatEndpoint(channel)?.origins) || ['*'];
+  const ancestors = origins.includes('*') ? '*' : `'self' ${origins.join(' ')}`;
+  return `default-src 'none'; script-src 'self'; style-src 'self'; img-src http: https: data:; connect-src 'self' ws: wss:; frame-ancestors ${ancestors}; base-uri 'none'; form-action 'none'`;
+}
+
+/** Web chat's log lines go to Node-RED's log. */
+export function chatLogger(RED: NodeAPI): Logger {
+  return { info: (m) => RED.log.info(m), warn: (m) => RED.log.warn(m), error: (m) => RED.log.error(m) };
 }
 
 export function mountChat(RED: NodeAPI): void {
@@ -39,15 +56,14 @@ export function mountChat(RED: NodeAPI): void {
       res.setHeader('content-type', file.type);
       res.setHeader('cache-control', 'no-cache');
       res.setHeader('x-content-type-options', 'nosniff');
+      if (req.params.file === 'chat') res.setHeader('content-security-policy', pagePolicy(req.url ?? '/'));
       res.end(file.body);
     });
   }
   const server = RED.server as Server | undefined;
   if (server && !attachedServers.has(server)) {
     attachedServers.add(server);
-    const chat = new ChatServer(chatEndpoint, {
-      logger: { info: (m) => RED.log.info(m), warn: (m) => RED.log.warn(m), error: (m) => RED.log.error(m) },
-    });
+    const chat = new ChatServer(chatEndpoint, { logger: chatLogger(RED) });
     const path = `${nodeRoot(RED)}${CHAT_BASE}/chat/ws`;
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const pathname = (req.url ?? '').split('?')[0];

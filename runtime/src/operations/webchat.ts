@@ -3,7 +3,8 @@
 // any REST or MCP client that acts as a binding.
 import type { EngineParts } from '../engine-parts';
 import { RoomwireError, notFound } from '../errors';
-import type { Binding } from '../model';
+import { validateContent } from '../content-validation';
+import type { Binding, Content, RoomEvent } from '../model';
 import { canSeeInHistory, writeGate } from '../permissions';
 import { writeEvent } from '../pipeline/write-event';
 import { replyChoices } from '../webchat/choices';
@@ -86,26 +87,49 @@ export const webchatOperations: Operation<any, unknown>[] = [
   ),
   operation<{ bindingId: string; eventId: string; postback: string; idempotencyKey?: string }, unknown>(
     'sendChatReply',
-    "Pick a choice a message offered (a reply button, quick reply or list row): writes the choice's title as the binding's text message, with `reply` naming the message, the choice's number and its postback, as a numbered answer on SMS does.",
+    "A web chat visitor picks a choice a message offered (a reply button, quick reply or list row): writes the choice's title as the binding's inbound text message, with `reply` naming the message, the choice's number and its postback, as a numbered answer on SMS does.",
     true,
     { bindingId: s.id, eventId: s.id, postback: { type: 'string', minLength: 1, maxLength: 2048 }, idempotencyKey: { type: 'string', minLength: 1, maxLength: 256 } },
     ['bindingId', 'eventId', 'postback'],
     async (parts, input) => {
-      const binding = await currentBinding(parts, input.bindingId);
-      if (!binding) throw notFound('binding', input.bindingId, 'bindingId');
+      const binding = await requireWebchatBinding(parts, input.bindingId);
       const offered = await parts.store.getEvent(input.eventId);
       // A message the binding cannot see is, for it, a message that does not exist.
       if (!offered || offered.roomId !== binding.roomId || !canSeeInHistory(binding, offered)) throw notFound('event', input.eventId, 'eventId');
       const choice = replyChoices(offered.content).find((c) => c.postback === input.postback);
       if (!choice) throw new RoomwireError('invalid_input', `event ${offered.id} offers no choice with this postback`, 'postback');
-      const result = await writeEvent(parts, {
-        roomId: binding.roomId,
-        bindingId: binding.id,
-        content: { type: 'text', text: choice.title },
-        reply: { eventId: offered.id, number: choice.number, title: choice.title, postback: choice.postback },
-        ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
+      const result = await writeAsVisitor(parts, binding, { type: 'text', text: choice.title }, input.idempotencyKey, {
+        eventId: offered.id,
+        number: choice.number,
+        title: choice.title,
+        postback: choice.postback,
       });
       return { event: result.event, duplicate: result.duplicate, deliveryIds: result.deliveryIds };
     },
   ),
+  operation<{ bindingId: string; content: Content; idempotencyKey?: string }, unknown>(
+    'sendChatMessage',
+    "A web chat visitor's message, written as its binding and as inbound traffic of its channel (like an SMS arriving): it resumes a paused room and hooks see it as inbound.",
+    true,
+    { bindingId: s.id, content: s.content, idempotencyKey: { type: 'string', minLength: 1, maxLength: 256 } },
+    ['bindingId', 'content'],
+    async (parts, input) => {
+      const binding = await requireWebchatBinding(parts, input.bindingId);
+      const result = await writeAsVisitor(parts, binding, input.content, input.idempotencyKey);
+      return { event: result.event, duplicate: result.duplicate, deliveryIds: result.deliveryIds };
+    },
+    (input) => validateContent(input.content),
+  ),
 ];
+
+/** What a chat page writes arrives through its web chat channel: inbound, as that channel's provider. */
+function writeAsVisitor(parts: EngineParts, binding: Binding, content: Content, idempotencyKey: string | undefined, reply?: RoomEvent['reply']) {
+  return writeEvent(parts, {
+    roomId: binding.roomId,
+    bindingId: binding.id,
+    content,
+    provider: { name: WEBCHAT_PROVIDER, channelId: binding.channelId, raw: null },
+    ...(reply ? { reply } : {}),
+    ...(idempotencyKey ? { idempotencyKey } : {}),
+  });
+}

@@ -14,6 +14,9 @@ export interface ChatHubOptions {
   drainTimeoutMs: number;
   /** How long a new connection has to send its hello (default 10 s). */
   helloTimeoutMs: number;
+  /** Frames a page may send per window (default 100 per 10 s); beyond them it gets one `rate_limited` error and is ignored until the window ends. */
+  maxFramesPerWindow: number;
+  frameWindowMs: number;
   /** How long a delivery waits for a connected page to take a message before it counts as `sent` (default 5 s). */
   deliveryWaitMs: number;
 }

@@ -12,7 +12,14 @@ import { CLOSE, type ChatSocket } from './socket';
 
 export type { ChatHubOptions } from './hub-context';
 
-const DEFAULTS: ChatHubOptions = { maxBufferedBytes: 1024 * 1024, drainTimeoutMs: 30_000, helloTimeoutMs: 10_000, deliveryWaitMs: 5_000 };
+const DEFAULTS: ChatHubOptions = {
+  maxBufferedBytes: 1024 * 1024,
+  drainTimeoutMs: 30_000,
+  helloTimeoutMs: 10_000,
+  maxFramesPerWindow: 100,
+  frameWindowMs: 10_000,
+  deliveryWaitMs: 5_000,
+};
 
 const silent: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const hubs = new WeakMap<Engine, ChatHub>();

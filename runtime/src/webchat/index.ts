@@ -1,7 +1,6 @@
 // Web chat (DESIGN.md section 12): join tokens, the WebSocket protocol of one binding's view, the
 // provider that delivers to connected pages, and the "start a chat" endpoint.
 export { ChatHub, type ChatHubOptions } from './hub';
-export { ChatSession } from './session';
 export { ChatServer, type ChatServerOptions } from './ws-server';
 export { WebchatProvider } from './provider';
 export { WEBCHAT_PROVIDER } from './provider-name';

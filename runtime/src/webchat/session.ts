@@ -7,6 +7,7 @@ import { RoomwireError } from '../errors';
 import type { Binding, RoomEvent } from '../model';
 import type { Notification } from '../notify';
 import { errorFrame, parseClientFrame, type ClientFrame } from './frames';
+import { RateLimiter } from './rate-limit';
 import type { ChatSocket } from './socket';
 import { CLOSE } from './socket';
 import type { ChatClaims, ChatHubContext } from './hub-context';
@@ -32,6 +33,9 @@ export class ChatSession {
   private readonly flushWaiters: { index: number; resolve: (taken: boolean) => void }[] = [];
   private readonly ownEvents = new Map<string, number>();
   private readonly helloTimer: NodeJS.Timeout;
+  /** DESIGN.md section 14: a rate limit per sender; one page is one sender. */
+  private readonly frames: RateLimiter;
+  private limitedUntil = 0;
 
   constructor(
     private readonly hub: ChatHubContext,
@@ -40,6 +44,7 @@ export class ChatSession {
   ) {
     this.helloTimer = setTimeout(() => this.close(CLOSE.noHello, 'no hello'), hub.options.helloTimeoutMs);
     this.helloTimer.unref?.();
+    this.frames = new RateLimiter(hub.options.maxFramesPerWindow, hub.options.frameWindowMs, Date.now, 1);
   }
 
   get bindingId(): string {
@@ -56,6 +61,14 @@ export class ChatSession {
 
   /** A frame from the page. Bad frames get an error frame; nothing the page sends ends the session. */
   receive(data: string): void {
+    const wait = this.frames.hit('frames');
+    if (wait > 0) {
+      const now = Date.now();
+      // One notice per window, so a flood is not answered by a flood.
+      if (now >= this.limitedUntil) this.send({ type: 'error', code: 'rate_limited', message: `too many frames; wait ${Math.ceil(wait / 1000)} s` });
+      this.limitedUntil = now + wait;
+      return;
+    }
     let frame: ClientFrame;
     try {
       frame = parseClientFrame(data);
@@ -83,8 +96,7 @@ export class ChatSession {
         return;
       }
       case 'send': {
-        const result = await engine.call<{ event: RoomEvent }>('sendEvent', {
-          roomId: this.roomId,
+        const result = await engine.call<{ event: RoomEvent }>('sendChatMessage', {
           bindingId: this.bindingId,
           content: frame.content,
           ...(frame.clientId ? { idempotencyKey: `webchat:${this.bindingId}:${frame.clientId}` } : {}),
