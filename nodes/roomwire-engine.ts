@@ -14,6 +14,8 @@ import { translator } from './lib/i18n';
 import { migrated } from './lib/migrate';
 import { engineAddress } from './lib/public-url';
 import { SharedEngine } from './lib/shared-engine';
+import { agentCredentialTypes, serveEditorBcrypt, startAgentInbox } from './lib/inbox';
+import type { AgentCredentials } from './lib/inbox/accounts';
 import { chatTokenSecret } from './lib/webchat/secret';
 
 interface EngineNodeDef extends NodeDef {
@@ -24,7 +26,7 @@ interface EngineNodeDef extends NodeDef {
   publicUrl?: string;
 }
 
-interface EngineCredentials {
+interface EngineCredentials extends AgentCredentials {
   apiToken?: string;
 }
 
@@ -34,6 +36,7 @@ const DEFAULT_MAX_CHAIN_DEPTH = 5;
 export = function (RED: NodeAPI): void {
   const _ = translator(RED);
   serveVocabulary(RED);
+  serveEditorBcrypt(RED);
 
   /**
    * Empty, or an unset `${VAR}` (Node-RED leaves those as written), falls back to $ROOMWIRE_DB and
@@ -93,7 +96,11 @@ export = function (RED: NodeAPI): void {
     let releaseRoutes = () => {};
     quietClientAborts(RED.httpNode, (message) => RED.log.debug(message));
     try {
-      releaseRoutes = serveRoutes(RED.httpNode, normalisePrefix(def.httpPrefix || '/roomwire'), node.id, routeHandlers);
+      const prefix = normalisePrefix(def.httpPrefix || '/roomwire');
+      releaseRoutes = serveRoutes(RED.httpNode, prefix, node.id, routeHandlers);
+      const releaseInbox = startAgentInbox(RED, { owner: node.id, prefix, credentials: node.credentials, shared: node.shared, warn: (m) => node.warn(m), onError: (e) => node.error(String(e)) });
+      const releaseEngineRoutes = releaseRoutes;
+      releaseRoutes = () => (releaseEngineRoutes(), releaseInbox());
     } catch (error) {
       node.error(_('roomwire-engine.errors.routes', { message: (error as Error).message }));
       faults.push(_('roomwire-engine.status.path-in-use'));
@@ -110,6 +117,6 @@ export = function (RED: NodeAPI): void {
   }
 
   RED.nodes.registerType<EngineConfigNode & Node<EngineCredentials>, EngineNodeDef, unknown, EngineCredentials>('roomwire-engine', RoomwireEngineNode, {
-    credentials: { apiToken: { type: 'password' } },
+    credentials: { apiToken: { type: 'password' }, ...agentCredentialTypes() },
   });
 };

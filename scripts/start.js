@@ -12,12 +12,14 @@ if (process.argv.length > 2) {
 
 const { StartupRefusal, publicUrl } = require('./admin-auth');
 const { guardAdminRequests } = require('./admin-guard');
+const { armSigninLink, deskUrls, seedDemoAgent } = require('./demo-agent');
 
 const settingsFile = path.join(__dirname, '..', 'settings.js');
 // The same object red.js gets from the require cache, with the values it will run with.
 const settings = loadSettings();
 
 seedFlows();
+const signinToken = armSigninLink(path.dirname(settings.userDir), process.env);
 const redJs = require.resolve('node-red/red.js');
 process.argv = [process.argv[0], redJs, '--settings', settingsFile];
 require(redJs);
@@ -46,28 +48,30 @@ function guardAdmin() {
   guardAdminRequests(RED.server, { nodeRoot: settings.httpNodeRoot, host: settings.uiHost, publicUrl: publicUrl(process.env) });
 }
 
-// First start: open the default example instead of an empty editor. ROOMWIRE_SEED_FLOW names
-// another flow file (tests use it); an existing flows file is never touched.
+// First start: open the default flow (the support desk, with its demo agent) instead of an empty
+// editor. ROOMWIRE_SEED_FLOW names another flow file (tests use it); an existing flows file is
+// never touched.
 function seedFlows() {
   const flowsFile = path.join(settings.userDir, settings.flowFile);
   if (fs.existsSync(flowsFile)) return;
   const seed = process.env.ROOMWIRE_SEED_FLOW
     ? path.resolve(process.env.ROOMWIRE_SEED_FLOW)
-    : path.join(__dirname, '..', 'flows', 'webhook-room.json');
+    : path.join(__dirname, '..', 'flows', 'support-desk.json');
   fs.mkdirSync(settings.userDir, { recursive: true });
   fs.copyFileSync(seed, flowsFile);
-  seedCredentials(flowsFile.replace(/\.json$/, '_cred.json'));
+  const credentials = process.env.ROOMWIRE_SEED_FLOW ? {} : seedDemoAgent(path.dirname(settings.userDir), JSON.parse(fs.readFileSync(seed, 'utf8')));
+  seedCredentials(flowsFile.replace(/\.json$/, '_cred.json'), credentials);
 }
 
 // Without a credentials file Node-RED warns "Encrypted credentials not found" on every start until
-// a flow stores a credential. An encrypted empty set, in Node-RED's format (credentials.js:
+// a flow stores a credential. The encrypted set (empty, or the demo agent) in Node-RED's format (credentials.js:
 // aes-256-ctr, key sha256(credentialSecret), hex IV + base64), is what it would write itself.
-function seedCredentials(file) {
+function seedCredentials(file, credentials) {
   if (fs.existsSync(file)) return;
   const key = crypto.createHash('sha256').update(settings.credentialSecret).digest();
   const iv = crypto.randomBytes(16);
   const cipher = crypto.createCipheriv('aes-256-ctr', key, iv);
-  const encrypted = iv.toString('hex') + cipher.update('{}', 'utf8', 'base64') + cipher.final('base64');
+  const encrypted = iv.toString('hex') + cipher.update(JSON.stringify(credentials), 'utf8', 'base64') + cipher.final('base64');
   fs.writeFileSync(file, JSON.stringify({ $: encrypted }), { mode: 0o600 });
 }
 
@@ -79,7 +83,10 @@ function announceWhenListening() {
     const server = RED.server;
     if (!server || !server.listening) return;
     clearInterval(timer);
-    RED.log.info(`Roomwire editor: ${editorUrl(server.address().port)}  database: ${process.env.ROOMWIRE_DB}`);
+    const editor = editorUrl(server.address().port);
+    RED.log.info(`Roomwire editor: ${editor}  database: ${process.env.ROOMWIRE_DB}`);
+    const httpNodeUrl = new URL(`${settings.httpNodeRoot.replace(/\/+$/, '')}/`, editor).href;
+    for (const line of deskUrls(path.join(settings.userDir, settings.flowFile), httpNodeUrl, signinToken)) RED.log.info(line);
   }, 100);
   timer.unref();
 }

@@ -215,7 +215,14 @@ export class Engine {
     // Sends already under way finish and record their status; nothing new starts.
     this.parts.delivery.close();
     await this.parts.delivery.waitIdle();
-    for (const registered of this.parts.channels.list()) await registered.provider.close?.();
+    // A provider that fails to close must not leave the store open (a redeploy reopens the file).
+    for (const registered of this.parts.channels.list()) {
+      try {
+        await registered.provider.close?.();
+      } catch (error) {
+        this.parts.logger.warn(`closing channel ${registered.channel.id} failed: ${String(error)}`);
+      }
+    }
     await this.parts.store.close();
   }
 }

@@ -41,4 +41,6 @@ export { createWebhookHandler, createOperationsHandler, readBody, sendJson, Clie
 export { jsonNestsDeeperThan, valueNestsDeeperThan } from './http/nesting';
 export { MAX_JSON_DEPTH } from './validation';
 export { vocabulary, BUILT_IN_PROVIDERS, type Vocabulary } from './vocabulary';
+export { createAgentInboxProvider, AGENT_INBOX_PROVIDER } from './providers/agent-inbox';
+export { AGENT_CHANNEL_TYPE, previewText, type InboxRoom, type InboxFilter, type AgentRef, type ParticipantSummary } from './inbox';
 export * from './webchat/index';

@@ -276,13 +276,15 @@ const ALLOWED_TRANSITIONS: Record<RoomState, RoomState[]> = {
   archived: [],
 };
 
-export async function setRoomState(parts: EngineParts, roomId: string, state: RoomState, reason: string): Promise<Room> {
+/** `reopen`: an explicit closed → active (an agent reopening a conversation); traffic never reopens a room. */
+export async function setRoomState(parts: EngineParts, roomId: string, state: RoomState, reason: string, options: { reopen?: boolean } = {}): Promise<Room> {
   return parts.serial.run(roomId, async () => {
     const loaded = await parts.cache.load(roomId);
     if (!loaded) throw notFound('room', roomId, 'roomId');
     const from = loaded.room.state;
     if (from === state) return loaded.room;
-    if (!ALLOWED_TRANSITIONS[from].includes(state)) {
+    const reopening = options.reopen === true && from === 'closed' && state === 'active';
+    if (!reopening && !ALLOWED_TRANSITIONS[from].includes(state)) {
       throw new RoomwireError('conflict', `room ${roomId} cannot go from ${from} to ${state}`, 'state');
     }
     const now = nowIso(parts);

@@ -88,7 +88,8 @@ async function filesContaining(dir: string, text: string): Promise<string[]> {
 describe('on loopback without a public URL', () => {
   let nodeRed: NodeRed;
   beforeAll(async () => {
-    nodeRed = await startNodeRed();
+    // The webhook example: its webhook channel is what a provider would call through a tunnel.
+    nodeRed = await startNodeRed({ flows: require.resolve('../../flows/webhook-room.json') });
   });
   afterAll(async () => {
     await nodeRed?.stop();

@@ -1,6 +1,7 @@
-// What a user sees after `npm install && npm start`: the editor opens on the example flow without
-// any dialog in the way, the Roomwire nodes are in the palette, and the shared flows are offered
-// under Import > Examples. Screenshots land in test-results/ for a human to look at.
+// What a user sees after `npm install && npm start`: the editor opens on the default flow (the
+// support desk) without any dialog in the way, the start prints the chat page and a one-time
+// sign-in link for the demo agent, the Roomwire nodes are in the palette, and the shared flows are
+// offered under Import > Examples. Screenshots land in test-results/ for a human to look at.
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,7 @@ import { readFlows, startNodeRed, type NodeRed } from '../support/node-red';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const screenshots = path.join(root, 'test-results');
 const MODULE = '@roomwire/node-red';
+const DEFAULT_FLOW = 'support-desk';
 const EXAMPLE = 'webhook-room';
 
 let browser: Browser;
@@ -34,8 +36,8 @@ describe.skipIf(!chromiumPath)('first start', () => {
     await nodeRed?.stop();
   });
 
-  it('opens on the example flow, with the Roomwire palette and no dialog', async () => {
-    const example = await readExample();
+  it('opens on the default flow, with the Roomwire palette and no dialog', async () => {
+    const example = await readExample(DEFAULT_FLOW);
     const { page, pageErrors } = await openEditor(nodeRed.baseUrl);
     const roomwireNodes = page.locator('#red-ui-palette .red-ui-palette-node[data-palette-type^="roomwire-"]');
     await roomwireNodes.first().scrollIntoViewIfNeeded();
@@ -49,14 +51,49 @@ describe.skipIf(!chromiumPath)('first start', () => {
     await page.close();
   });
 
-  it('loads the default example as the flows', async () => {
-    expect(await readFlows(nodeRed)).toEqual(await readExample());
+  it('loads the support desk as the flows', async () => {
+    expect(await readFlows(nodeRed)).toEqual(await readExample(DEFAULT_FLOW));
   });
 
-  it('says where the editor and the database are, and warns about nothing', () => {
+  it('says where the editor, the database, the chat page and the inbox are, and warns about nothing', async () => {
     const database = path.join(nodeRed.dataDir, 'roomwire.sqlite');
     expect(nodeRed.logs()).toContain(`Roomwire editor: ${nodeRed.baseUrl}  database: ${database}`);
+    expect(nodeRed.logs()).toContain(`Customer chat page: ${nodeRed.httpNodeUrl}roomwire/chat?channel=support-chat`);
+    expect(signinLink(nodeRed)).toMatch(new RegExp(`^${nodeRed.httpNodeUrl}roomwire/inbox/signin\\?token=[A-Za-z0-9_-]{43}$`));
+    expect((await fetch(`${nodeRed.httpNodeUrl}roomwire/chat?channel=support-chat`)).status).toBe(200);
     expect(nodeRed.logs()).not.toMatch(/\[(warn|error)\]/);
+  });
+
+  it("makes up the demo agent's password, keeps it for its owner only, and its hash nowhere but the credentials", async () => {
+    const file = path.join(nodeRed.dataDir, 'demo-agent.json');
+    const demo = JSON.parse(await readFile(file, 'utf8')) as { user: string; password: string };
+    expect(demo.user).toBe('demo');
+    expect(demo.password).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    // The password works in the inbox...
+    const login = await fetch(`${nodeRed.httpNodeUrl}roomwire/inbox/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(demo) });
+    expect(login.status).toBe(200);
+    // ...and neither it nor its hash is in the flows, the log, or what the admin API tells the editor.
+    const engine = (await readExample(DEFAULT_FLOW)).find((n) => n.type === 'roomwire-engine')!;
+    const credentials = await (await fetch(`${nodeRed.baseUrl}credentials/roomwire-engine/${engine.id}`)).text();
+    expect(JSON.parse(credentials)).toMatchObject({ agentUser1: 'demo', has_agentPassword1: true });
+    for (const [what, text] of [['flows', JSON.stringify(await readFlows(nodeRed))], ['log', nodeRed.logs()], ['credentials API', credentials], ['login answer', await login.text()]]) {
+      expect(text, what).not.toMatch(/\$2[aby]\$/);
+      expect(text, what).not.toContain(demo.password);
+    }
+  });
+
+  it('prints a sign-in link that signs the demo agent in once', async () => {
+    const link = signinLink(nodeRed)!;
+    const first = await fetch(link, { redirect: 'manual' });
+    expect(first.status).toBe(303);
+    expect(first.headers.get('location')).toBe('/api/roomwire/inbox/');
+    const cookie = first.headers.get('set-cookie')!.split(';')[0]!;
+    const session = await fetch(`${nodeRed.httpNodeUrl}roomwire/inbox/api/session`, { headers: { cookie } });
+    expect(await session.json()).toMatchObject({ user: 'demo' });
+    const again = await fetch(link, { redirect: 'manual' });
+    expect(again.headers.get('location')).toBe('/api/roomwire/inbox/#link-expired');
+    expect(again.headers.get('set-cookie')).toBeNull();
   });
 
   it('generates a credential secret that only its owner can read', async () => {
@@ -115,8 +152,12 @@ interface FlowNode {
   label?: string;
 }
 
-async function readExample(): Promise<FlowNode[]> {
-  return JSON.parse(await readFile(path.join(root, 'examples', `${EXAMPLE}.json`), 'utf8')) as FlowNode[];
+async function readExample(name = EXAMPLE): Promise<FlowNode[]> {
+  return JSON.parse(await readFile(path.join(root, 'examples', `${name}.json`), 'utf8')) as FlowNode[];
+}
+
+function signinLink(nodeRed: NodeRed): string | undefined {
+  return /Agent inbox \(signs in as demo, once\): (\S+)/.exec(nodeRed.logs())?.[1];
 }
 
 /** Nodes drawn on a workspace (not tabs, config nodes or junctions), on one tab or on all. */

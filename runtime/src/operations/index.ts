@@ -9,6 +9,7 @@ import { deliveryOperations } from './deliveries';
 import { eventOperations } from './events';
 import { hookOperations } from './hooks';
 import { identityOperations } from './identity';
+import { inboxOperations } from './inbox';
 import { roomOperations } from './rooms';
 import { sideEffectOperations } from './side-effects';
 import { webchatOperations } from './webchat';
@@ -25,6 +26,7 @@ export const operations: Operation<unknown, unknown>[] = [
   ...sideEffectOperations,
   ...deliveryOperations,
   ...contentOperations,
+  ...inboxOperations,
   ...webchatOperations,
 ];
 

@@ -5,7 +5,7 @@
 import type { EngineParts } from '../engine-parts';
 import { RoomwireError, notFound } from '../errors';
 import { newId } from '../ids';
-import type { Content, EventType, Json, JsonObject, RoomEvent, SideEffect, Visibility } from '../model';
+import type { Binding, Content, EventType, Json, JsonObject, RoomEvent, SideEffect, Visibility } from '../model';
 import { runAsyncHooks, runSyncHooks } from '../hooks/run';
 import { planTargets, writeGate } from '../permissions';
 import { checkMetadataSize } from '../validation';
@@ -27,6 +27,8 @@ export interface WriteEventInput {
   metadata?: JsonObject;
   /** Only for writes without a source binding; a binding's writes carry the binding's visibility. */
   visibility?: Visibility;
+  /** A staff note: the binding's write is stamped `internal` (DESIGN.md section 4), only for internal-audience bindings. */
+  internalNote?: boolean;
   chainDepth?: number;
   /** An inbound plain-text answer matched to an offered option. */
   reply?: RoomEvent['reply'];
@@ -42,6 +44,18 @@ export interface WriteEventResult {
   injected: RoomEvent[];
   sideEffects: SideEffect[];
   deliveryIds: string[];
+}
+
+/**
+ * An internal note never widens who sees a binding's writes: a binding visible to all or to staff
+ * writes the note for staff; one writing for nobody or for chosen bindings cannot write notes.
+ */
+function noteVisibility(source: Binding): Visibility {
+  if (source.audience !== 'internal') throw new RoomwireError('forbidden', `binding ${source.id} is customer-facing; only internal participants write internal notes`, 'bindingId');
+  if (source.visibility !== 'all' && source.visibility !== 'internal') {
+    throw new RoomwireError('forbidden', `binding ${source.id} writes with visibility ${JSON.stringify(source.visibility)}; an internal note would widen it`, 'bindingId');
+  }
+  return 'internal';
 }
 
 /** Event types that are sent to other participants; lifecycle records (room, binding...) are not. */
@@ -115,7 +129,7 @@ async function writeInRoom(parts: EngineParts, input: WriteEventInput): Promise<
       raw: input.provider?.raw ?? null,
     },
     direction,
-    visibility: source ? source.visibility : (input.visibility ?? 'all'),
+    visibility: source ? (input.internalNote ? noteVisibility(source) : source.visibility) : (input.visibility ?? 'all'),
     status: 'committed',
     blockedBy: null,
     correlationId: input.correlationId ?? null,

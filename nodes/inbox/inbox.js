@@ -1,0 +1,319 @@
+// The agent inbox page: sign-in, the room list, one room's timeline and the agent's actions.
+// Everything anyone wrote is put in the page with textContent, never as HTML.
+'use strict';
+(function () {
+  var CHANNEL_ICONS = { sms: 'SMS', whatsapp: 'WhatsApp', email: 'Email', webchat: 'Web chat', agent: 'Agent', ai: 'AI', webhook: 'Webhook', flow: 'Flow', messenger: 'Messenger', telegram: 'Telegram', rcs: 'RCS', mms: 'MMS' };
+  var state = { user: null, csrf: null, filter: 'open', search: '', rooms: [], roomId: null, room: null, lastIndex: -1, shown: {}, live: null };
+
+  function $(id) { return document.getElementById(id); }
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function request(method, url, body) {
+    var headers = { accept: 'application/json' };
+    if (method !== 'GET') {
+      headers['content-type'] = 'application/json';
+      if (state.csrf) headers['x-roomwire-csrf'] = state.csrf;
+    }
+    return fetch(url, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (data) {
+        if (res.status === 401 && url.indexOf('api/session') !== 0) showSignin(data.configured !== false);
+        if (!res.ok) {
+          var error = new Error((data.error && data.error.message) || ('HTTP ' + res.status));
+          error.status = res.status;
+          error.data = data;
+          throw error;
+        }
+        return data;
+      });
+    });
+  }
+
+  // ---- sign-in ----
+  function showSignin(configured) {
+    stopLive();
+    $('app').hidden = true;
+    $('signout').hidden = true;
+    $('whoami').textContent = '';
+    $('signin').hidden = false;
+    $('not-configured').hidden = configured;
+    $('signin-form').hidden = !configured;
+    if (location.hash === '#link-expired') $('signin-note').textContent = 'That sign-in link was already used or has expired: sign in with your password.';
+    if (configured) $('user').focus();
+  }
+
+  function signedIn(session) {
+    state.user = session.user;
+    state.csrf = session.csrf;
+    $('signin').hidden = true;
+    $('app').hidden = false;
+    $('signout').hidden = false;
+    $('whoami').textContent = session.user;
+    if (location.hash) history.replaceState(null, '', location.pathname);
+    startLive();
+    loadRooms();
+  }
+
+  $('signin-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    $('signin-error').textContent = '';
+    request('POST', 'login', { user: $('user').value, password: $('password').value }).then(function (session) {
+      $('password').value = '';
+      signedIn(session);
+    }, function (err) {
+      $('signin-error').textContent = err.status === 401 ? 'Unknown user or wrong password.' : err.message;
+    });
+  });
+
+  $('signout').addEventListener('click', function () {
+    request('POST', 'api/logout', {}).then(function () { location.reload(); }, function () { location.reload(); });
+  });
+
+  // ---- live updates (server-sent events: which rooms changed) ----
+  var refreshTimer = null;
+  function startLive() {
+    stopLive();
+    state.live = new EventSource('api/events');
+    state.live.onmessage = function (message) {
+      var change = JSON.parse(message.data);
+      if (change.roomId === state.roomId) loadNewEvents();
+      clearTimeout(refreshTimer);
+      refreshTimer = setTimeout(loadRooms, 150);
+    };
+    state.live.onerror = function () {
+      // The browser reconnects by itself; a signed-out session shows the sign-in form.
+      request('GET', 'api/session').catch(function (err) { if (err.status === 401) showSignin(err.data.configured !== false); });
+    };
+  }
+  function stopLive() {
+    if (state.live) state.live.close();
+    state.live = null;
+  }
+
+  // ---- room list ----
+  // Web chat visitors are known by a long generated address: its start tells them apart well enough.
+  function participantName(p) {
+    if (p.displayName) return p.displayName;
+    return p.address.length > 24 ? p.address.slice(0, 12) + '…' : p.address;
+  }
+  function customers(room) {
+    var names = room.participants.filter(function (p) { return p.audience === 'external' && p.state !== 'left'; }).map(participantName);
+    return names.length ? names.join(', ') : room.id;
+  }
+
+  var roomsAsked = 0;
+  function loadRooms() {
+    var query = 'api/rooms?filter=' + encodeURIComponent(state.filter) + (state.search ? '&search=' + encodeURIComponent(state.search) : '');
+    // Answers can arrive out of order (a filter clicked while a live refresh runs): the last asked wins.
+    var asked = ++roomsAsked;
+    return request('GET', query).then(function (data) {
+      if (asked !== roomsAsked) return;
+      state.rooms = data.rooms;
+      renderRooms();
+    }, function () {});
+  }
+
+  function renderRooms() {
+    var list = $('rooms');
+    var focused = document.activeElement && document.activeElement.getAttribute('data-room-id');
+    list.textContent = '';
+    state.rooms.forEach(function (room) {
+      var item = el('li');
+      var button = el('button');
+      button.type = 'button';
+      button.setAttribute('data-room-id', room.id);
+      if (room.id === state.roomId) button.setAttribute('aria-current', 'true');
+      button.appendChild(el('span', 'room-name', customers(room)));
+      var unread = el('span', 'unread', room.unread);
+      unread.hidden = room.unread === 0;
+      unread.setAttribute('aria-label', room.unread + ' unread');
+      unread.setAttribute('data-unread', room.unread);
+      button.appendChild(unread);
+      var preview = room.lastMessage ? (room.lastMessage.internal ? 'Note: ' : '') + room.lastMessage.text : 'No messages yet';
+      button.appendChild(el('span', 'room-preview', preview));
+      var tags = el('span', 'room-tags');
+      tags.appendChild(el('span', 'tag state', room.state));
+      room.channelTypes.forEach(function (type) { tags.appendChild(el('span', 'tag channel', CHANNEL_ICONS[type] || type)); });
+      if (room.assignedTo) tags.appendChild(el('span', 'tag assigned', '@' + room.assignedTo));
+      if (room.needsHuman) tags.appendChild(el('span', 'tag needs-human', 'needs human'));
+      button.appendChild(tags);
+      button.addEventListener('click', function () { openRoom(room.id); });
+      item.appendChild(button);
+      list.appendChild(item);
+      if (focused === room.id) button.focus();
+    });
+    $('rooms-empty').hidden = state.rooms.length > 0;
+    if (state.roomId) {
+      var current = state.rooms.filter(function (r) { return r.id === state.roomId; })[0];
+      if (current) renderRoomHead(current);
+    }
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll('[data-filter]'), function (button) {
+    button.addEventListener('click', function () {
+      state.filter = button.getAttribute('data-filter');
+      Array.prototype.forEach.call(document.querySelectorAll('[data-filter]'), function (b) { b.setAttribute('aria-pressed', String(b === button)); });
+      loadRooms();
+    });
+  });
+  var searchTimer = null;
+  $('search').addEventListener('input', function () {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(function () { state.search = $('search').value; loadRooms(); }, 200);
+  });
+
+  // ---- one room ----
+  function openRoom(roomId) {
+    state.roomId = roomId;
+    state.lastIndex = -1;
+    state.shown = {};
+    $('timeline').textContent = '';
+    $('no-room').hidden = true;
+    $('room').hidden = false;
+    $('app').classList.add('showing-room');
+    return request('GET', 'api/rooms/' + encodeURIComponent(roomId)).then(function (data) {
+      if (state.roomId !== roomId) return;
+      renderRoomHead(data.room);
+      appendEvents(data.events);
+      renderRooms();
+      markRead();
+      $('message').focus();
+    });
+  }
+
+  function loadNewEvents() {
+    var roomId = state.roomId;
+    return request('GET', 'api/rooms/' + encodeURIComponent(roomId) + '?fromIndex=' + (state.lastIndex + 1)).then(function (data) {
+      if (state.roomId !== roomId) return;
+      renderRoomHead(data.room);
+      appendEvents(data.events);
+      if (document.visibilityState === 'visible') markRead();
+    });
+  }
+
+  function markRead() {
+    if (state.lastIndex < 0 || !state.room || state.room.state === 'closed') return;
+    var current = state.rooms.filter(function (r) { return r.id === state.roomId; })[0];
+    if (state.room.unread === 0 && (!current || current.unread === 0)) return;
+    request('POST', 'api/rooms/' + encodeURIComponent(state.roomId) + '/read', { index: state.lastIndex }).then(loadRooms, function () {});
+  }
+
+  function renderRoomHead(room) {
+    state.room = room;
+    $('room-title').textContent = customers(room);
+    var meta = room.state + (room.assignedTo ? ' · assigned to ' + room.assignedTo : ' · unassigned') + (room.needsHuman ? ' · needs a human' : '');
+    $('room-meta').textContent = meta;
+    $('assign').textContent = room.assignedTo === state.user ? 'Unassign' : 'Assign to me';
+    $('assign').disabled = room.state === 'closed';
+    $('state').textContent = room.state === 'closed' ? 'Reopen' : 'Close';
+    $('composer').hidden = room.state === 'closed';
+    var list = $('participants');
+    list.textContent = '';
+    room.participants.filter(function (p) { return p.state !== 'left'; }).forEach(function (p) {
+      var item = el('li');
+      item.setAttribute('data-binding-id', p.bindingId);
+      var label = participantName(p) + ' (' + (CHANNEL_ICONS[p.channelType] || p.channelType) + (p.audience === 'internal' ? ', staff' : '') + ')' + (p.muted ? ' — muted' : '');
+      item.appendChild(el('span', 'participant', label));
+      var mute = el('button', 'mute', p.muted ? 'Unmute' : 'Mute');
+      mute.type = 'button';
+      mute.setAttribute('aria-label', (p.muted ? 'Unmute ' : 'Mute ') + participantName(p));
+      mute.disabled = room.state === 'closed';
+      mute.addEventListener('click', function () {
+        request('POST', 'api/bindings/' + encodeURIComponent(p.bindingId) + '/mute', { muted: !p.muted }).then(loadNewEvents, showComposerError);
+      });
+      item.appendChild(mute);
+      list.appendChild(item);
+    });
+  }
+
+  function authorOf(event) {
+    if (event.source.hook) return 'hook ' + event.source.hook;
+    if (!event.source.bindingId) return 'system';
+    var p = (state.room ? state.room.participants : []).filter(function (x) { return x.bindingId === event.source.bindingId; })[0];
+    return p ? participantName(p) : event.source.bindingId;
+  }
+
+  function contentText(content) {
+    return content.text || content.caption || content.label || content.title || content.name || ('[' + content.type + ']');
+  }
+
+  function choicesOf(content) {
+    var out = [];
+    (content.buttons || []).concat(content.quickReplies || []).forEach(function (b) { out.push(b.title); });
+    (content.sections || []).forEach(function (s) { (s.rows || []).forEach(function (r) { out.push(r.title); }); });
+    return out;
+  }
+
+  function appendEvents(events) {
+    var timeline = $('timeline');
+    events.forEach(function (event) {
+      if (state.shown[event.id]) return;
+      state.shown[event.id] = true;
+      state.lastIndex = Math.max(state.lastIndex, event.index);
+      var lifecycle = event.type !== 'message' && event.type !== 'system' && event.type.indexOf('custom:') !== 0;
+      var internal = event.visibility !== 'all';
+      var mine = state.room && event.source.bindingId === state.room.agentBindingId;
+      var item = el('li', [lifecycle ? 'lifecycle' : '', !lifecycle && internal ? 'internal' : '', mine ? 'mine' : ''].join(' ').trim());
+      item.setAttribute('data-event-index', event.index);
+      if (lifecycle) {
+        item.textContent = contentText(event.content);
+      } else {
+        var head = el('div', 'event-head');
+        head.appendChild(el('span', 'author', authorOf(event)));
+        head.appendChild(el('time', null, new Date(event.createdAt).toLocaleTimeString()));
+        if (internal) head.appendChild(el('span', 'badge', 'Internal note'));
+        if (event.reply) head.appendChild(el('span', 'choice', 'chose ' + event.reply.postback));
+        item.appendChild(head);
+        item.appendChild(el('div', 'event-text', contentText(event.content)));
+        var choices = choicesOf(event.content);
+        if (choices.length) {
+          var row = el('div', 'choices');
+          choices.forEach(function (c) { row.appendChild(el('span', null, c)); });
+          item.appendChild(row);
+        }
+      }
+      timeline.appendChild(item);
+    });
+    timeline.scrollTop = timeline.scrollHeight;
+  }
+
+  function showComposerError(err) { $('composer-error').textContent = err.message; }
+
+  function write(kind) {
+    var text = $('message').value.trim();
+    if (!text) return;
+    $('composer-error').textContent = '';
+    request('POST', 'api/rooms/' + encodeURIComponent(state.roomId) + '/' + kind, { text: text }).then(function () {
+      $('message').value = '';
+      loadNewEvents();
+    }, showComposerError);
+  }
+  $('composer').addEventListener('submit', function (e) { e.preventDefault(); write('reply'); });
+  $('note').addEventListener('click', function () { write('note'); });
+  $('message').addEventListener('keydown', function (e) {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); write('reply'); }
+  });
+
+  $('assign').addEventListener('click', function () {
+    var assign = !(state.room && state.room.assignedTo === state.user);
+    request('POST', 'api/rooms/' + encodeURIComponent(state.roomId) + '/assign', { assign: assign }).then(loadNewEvents, showComposerError);
+  });
+  $('state').addEventListener('click', function () {
+    var next = state.room.state === 'closed' ? 'active' : 'closed';
+    request('POST', 'api/rooms/' + encodeURIComponent(state.roomId) + '/state', { state: next }).then(function () { loadNewEvents(); loadRooms(); }, showComposerError);
+  });
+  $('back').addEventListener('click', function () {
+    $('app').classList.remove('showing-room');
+    var button = document.querySelector('[data-room-id="' + CSS.escape(state.roomId) + '"]');
+    if (button) button.focus();
+  });
+
+  // ---- start ----
+  request('GET', 'api/session').then(signedIn, function (err) {
+    showSignin(!(err.data && err.data.configured === false));
+  });
+})();

@@ -1,0 +1,32 @@
+// Closing an engine closes its store even when a channel's provider fails to close: a redeploy
+// reopens the same database file right after, and must find it free.
+import { afterEach, describe, expect, it } from 'vitest';
+import { Engine, type Provider } from '../../runtime/src';
+import { cleanupAll, openTestEngine } from './support/engine';
+
+afterEach(cleanupAll);
+
+describe('engine close', () => {
+  it('closes the store and logs the failure when a provider fails to close, so the file opens again', async () => {
+    const warnings: string[] = [];
+    const test = await openTestEngine({ logger: { info: () => undefined, warn: (m) => warnings.push(m), error: () => undefined } });
+    const failing: Provider = {
+      name: 'failing',
+      send: async () => ({ status: 'delivered' }),
+      close: async () => {
+        throw new Error('the host is gone');
+      },
+    };
+    await test.engine.registerChannel({ id: 'failing', type: 'webchat', provider: failing });
+    await test.engine.call('createRoom', { id: 'kept' });
+    await test.engine.close();
+    expect(warnings).toEqual(['closing channel failing failed: Error: the host is gone']);
+
+    const reopened = await Engine.open({ databasePath: test.path });
+    try {
+      expect(await reopened.call('getRoom', { roomId: 'kept' })).toMatchObject({ room: { id: 'kept' } });
+    } finally {
+      await reopened.close();
+    }
+  });
+});
