@@ -25,6 +25,7 @@ import { createPreparer } from './delivery/prepare';
 import { registerRoomTimers } from './timers/room-timers';
 import { announceTimerStateChange } from './rooms';
 import type { Store } from './store/store';
+import { runAiReply, type AiReplyOptions, type AiReplyResult } from './ai/reply';
 
 export interface EngineOptions {
   /** SQLite file path (created if missing); ignored when `store` is given. */
@@ -180,6 +181,12 @@ export class Engine {
 
   listStoredHooks(): Promise<StoredHook[]> {
     return this.parts.store.listHooks();
+  }
+
+  /** One turn of an AI participant (DESIGN.md section 11): context, model call, tools, reply. */
+  async replyWithAi(options: AiReplyOptions): Promise<AiReplyResult> {
+    if (this.closed) throw new RoomwireError('internal', 'the engine is closed');
+    return runAiReply(this.parts, options);
   }
 
   subscribe(listener: Listener): () => void {

@@ -34,3 +34,4 @@ export { createWebhookHandler, createOperationsHandler, readBody, sendJson, Clie
 export { jsonNestsDeeperThan, valueNestsDeeperThan } from './http/nesting';
 export { MAX_JSON_DEPTH } from './validation';
 export { vocabulary, BUILT_IN_PROVIDERS, type Vocabulary } from './vocabulary';
+export * from './ai/index';
