@@ -130,16 +130,25 @@ export async function runTool(scope: ToolScope, toolCall: ToolCall, offered: Too
   try {
     if (flowTool) {
       if (!scope.runFlowTool) throw new Error('no flow is wired to answer this tool');
-      const result = await scope.runFlowTool(
+      const timeoutMs = flowTool.timeoutMs ?? scope.defaultFlowToolTimeoutMs;
+      const answer = scope.runFlowTool(
         { id: toolCall.id, name: toolCall.name, arguments: toolCall.arguments, roomId: scope.ai.roomId, bindingId: scope.ai.id, eventId: scope.trigger?.id ?? null },
-        flowTool.timeoutMs ?? scope.defaultFlowToolTimeoutMs,
+        timeoutMs,
       );
-      return outcome(true, result, 'flow');
+      return outcome(true, await withTimeout(answer, timeoutMs, `the flow did not answer tool ${toolCall.name} within ${timeoutMs} ms`), 'flow');
     }
     return outcome(true, await runBuiltIn(scope, toolCall.name as BuiltInTool, toolCall.arguments), 'engine');
   } catch (error) {
     return outcome(false, { error: error instanceof Error ? error.message : String(error) }, flowTool ? 'flow' : 'engine');
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 async function runBuiltIn(scope: ToolScope, name: BuiltInTool, args: JsonObject): Promise<Json> {
