@@ -146,7 +146,7 @@ export async function runAiReply(parts: EngineParts, options: AiReplyOptions): P
         break;
       }
       const outcomes: ToolOutcome[] = [];
-      for (const toolCall of response.toolCalls) outcomes.push(await runTool(scope, toolCall, tools));
+      for (const toolCall of response.toolCalls) outcomes.push(await runTool(scope, toolCall));
       result.tools.push(...outcomes);
       turns.push({ role: 'assistant', text: response.text, toolCalls: response.toolCalls });
       turns.push({ role: 'tool', results: outcomes.map((o) => ({ callId: o.callId, name: o.name, content: JSON.stringify(o.result), isError: !o.ok })) });
@@ -177,23 +177,29 @@ async function recordedCall(
   const started = Date.now();
   counted();
   const base = { bindingId: ai.id, eventId: trigger?.id ?? null, provider: model.provider };
+  let response: ModelResponse | null = null;
+  let failure: ModelError | null = null;
   try {
-    const response = await model.complete(request);
-    await recordModelCall(parts, ai.roomId, {
-      ...base,
-      model: response.model,
-      inputTokens: response.usage.inputTokens,
-      outputTokens: response.usage.outputTokens,
-      latencyMs: Date.now() - started,
-      toolCalls: response.toolCalls.map((c) => c.name),
-      error: null,
-    });
-    return response;
+    response = await model.complete(request);
+    const unknown = response.toolCalls.find((call) => !request.tools.some((tool) => tool.name === call.name));
+    if (unknown) {
+      const offered = request.tools.map((tool) => tool.name).join(', ') || 'none';
+      failure = new ModelError('unknown_tool', `the model called tool ${JSON.stringify(unknown.name)}, which it was not offered (offered: ${offered})`);
+    }
   } catch (error) {
-    const failure = error instanceof ModelError ? error : new ModelError('bad_response', error instanceof Error ? error.message : String(error));
-    await recordModelCall(parts, ai.roomId, { ...base, model: model.model, inputTokens: 0, outputTokens: 0, latencyMs: Date.now() - started, toolCalls: [], error: { code: failure.code, message: failure.message } });
-    throw failure;
+    failure = error instanceof ModelError ? error : new ModelError('bad_response', error instanceof Error ? error.message : String(error));
   }
+  await recordModelCall(parts, ai.roomId, {
+    ...base,
+    model: response?.model ?? model.model,
+    inputTokens: response?.usage.inputTokens ?? 0,
+    outputTokens: response?.usage.outputTokens ?? 0,
+    latencyMs: Date.now() - started,
+    toolCalls: response?.toolCalls.map((c) => c.name) ?? [],
+    error: failure ? { code: failure.code, message: failure.message } : null,
+  });
+  if (failure) throw failure;
+  return response!;
 }
 
 async function failTurn(

@@ -7,7 +7,7 @@ import type { EngineParts } from '../engine-parts';
 import type { Binding, Json, JsonObject, RoomEvent } from '../model';
 import { findOperation } from '../operations';
 import type { ReplyConstraints } from './reply-constraints';
-import { ModelError, type ToolCall, type ToolSpec } from './types';
+import type { ToolCall, ToolSpec } from './types';
 
 export const BUILT_IN_TOOLS = ['create_task', 'add_observation', 'set_room_metadata', 'escalate', 'send_rich'] as const;
 export type BuiltInTool = (typeof BUILT_IN_TOOLS)[number];
@@ -120,11 +120,8 @@ function call<T>(parts: EngineParts, name: string, input: unknown): Promise<T> {
   return operation.handler(parts, operation.validate(input) as never) as Promise<T>;
 }
 
-/** Runs one call; a tool the model does not have is a ModelError, a tool that fails is a result the model reads. */
-export async function runTool(scope: ToolScope, toolCall: ToolCall, offered: ToolSpec[]): Promise<ToolOutcome> {
-  if (!offered.some((spec) => spec.name === toolCall.name)) {
-    throw new ModelError('unknown_tool', `the model called tool ${JSON.stringify(toolCall.name)}, which it was not offered (offered: ${offered.map((s) => s.name).join(', ') || 'none'})`);
-  }
+/** Runs one call of an offered tool (reply.ts refuses others); a tool that fails is a result the model reads. */
+export async function runTool(scope: ToolScope, toolCall: ToolCall): Promise<ToolOutcome> {
   const flowTool = scope.flowTools.find((tool) => tool.name === toolCall.name);
   const outcome = (ok: boolean, result: Json, by: ToolOutcome['by']): ToolOutcome => ({ callId: toolCall.id, name: toolCall.name, arguments: toolCall.arguments, ok, result, by });
   try {

@@ -2,7 +2,7 @@
 // out, `tool_use` blocks back, results as `tool_result` blocks in the next user message.
 import Anthropic from '@anthropic-ai/sdk';
 import type { ModelClient, ModelConfig, ModelRequest, ModelResponse, ToolCall, Turn } from '../types';
-import { modelErrorOf } from './errors';
+import { modelErrorOf, type SdkErrorClasses } from './errors';
 import { parseToolArguments } from './tool-arguments';
 
 type Message = Anthropic.Messages.MessageParam;
@@ -34,6 +34,8 @@ function alternating(messages: Message[]): Message[] {
   return out;
 }
 
+const sdkErrors: SdkErrorClasses = { timeout: Anthropic.APIConnectionTimeoutError, connection: Anthropic.APIConnectionError };
+
 export function createAnthropicClient(config: ModelConfig): ModelClient {
   const client = new Anthropic({
     apiKey: config.apiKey || 'no-key',
@@ -57,9 +59,9 @@ export function createAnthropicClient(config: ModelConfig): ModelClient {
             : {}),
         });
       } catch (error) {
-        throw modelErrorOf('anthropic', error);
+        throw modelErrorOf('anthropic', sdkErrors, error);
       }
-      if (!Array.isArray(response.content)) throw modelErrorOf('anthropic', new Error('the response has no content blocks'));
+      if (!Array.isArray(response.content)) throw modelErrorOf('anthropic', sdkErrors, new Error('the response has no content blocks'));
       const text: string[] = [];
       const toolCalls: ToolCall[] = [];
       for (const block of response.content) {

@@ -2,7 +2,7 @@
 // the official `openai` client: `tools` out, `tool_calls` back, tool results as `role: tool`.
 import OpenAI from 'openai';
 import type { ModelClient, ModelConfig, ModelRequest, ModelResponse, Turn } from '../types';
-import { modelErrorOf } from './errors';
+import { modelErrorOf, type SdkErrorClasses } from './errors';
 import { parseToolArguments } from './tool-arguments';
 
 type Message = OpenAI.Chat.Completions.ChatCompletionMessageParam;
@@ -30,6 +30,8 @@ function toMessages(turn: Turn): Message[] {
   return turn.results.map((result) => ({ role: 'tool' as const, tool_call_id: result.callId, content: result.content }));
 }
 
+const sdkErrors: SdkErrorClasses = { timeout: OpenAI.APIConnectionTimeoutError, connection: OpenAI.APIConnectionError };
+
 export function createOpenAiClient(config: ModelConfig): ModelClient {
   const client = new OpenAI({
     // Local servers (Ollama, LM Studio) take any key; the library insists on one.
@@ -53,13 +55,13 @@ export function createOpenAiClient(config: ModelConfig): ModelClient {
             : {}),
         });
       } catch (error) {
-        throw modelErrorOf('openai', error);
+        throw modelErrorOf('openai', sdkErrors, error);
       }
       const message = completion.choices?.[0]?.message;
-      if (!message) throw modelErrorOf('openai', new Error('the response has no choices[0].message'));
+      if (!message) throw modelErrorOf('openai', sdkErrors, new Error('the response has no choices[0].message'));
       const toolCalls = (message.tool_calls ?? []).map((call) => {
         const fn = (call as { function?: { name: string; arguments: string } }).function;
-        if (!fn) throw modelErrorOf('openai', new Error(`tool call ${call.id} is not a function call`));
+        if (!fn) throw modelErrorOf('openai', sdkErrors, new Error(`tool call ${call.id} is not a function call`));
         return { id: call.id, name: fn.name, arguments: parseToolArguments(fn.name, fn.arguments) };
       });
       return {
