@@ -125,7 +125,9 @@
                 return config;
             }
         ],
-        'roomwire-merge-identity': [keep]
+        'roomwire-merge-identity': [keep],
+        'roomwire-ai-model': [keep],
+        'roomwire-ai-reply': [keep]
     };
 
     function currentVersion(type) {
