@@ -71,7 +71,12 @@ async function freshRoom(model?: Parameters<typeof flows>[0]): Promise<void> {
   // A fresh database per deploy: each scenario starts from an empty ai-demo room.
   const database = `roomwire-ai-${Math.random().toString(36).slice(2)}.sqlite`;
   await deployFlows(nodeRed, flows(model).map((node) => (node.type === 'roomwire-engine' ? { ...node, database } : node)));
-  await until(async () => (await api('getRoom', { roomId: 'ai-demo' })).status === 200, 'room ai-demo to be created');
+  // The timeline is read from the store: once the four participants' records are there, inbound
+  // routing (which reads the store) finds the room too.
+  await until(async () => {
+    const timeline = await api('getTimeline', { roomId: 'ai-demo' });
+    return timeline.status === 200 && timeline.body.events.length >= 5;
+  }, 'room ai-demo to be committed with its participants', SLOW);
   receiver.requests.length = 0;
 }
 
