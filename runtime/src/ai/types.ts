@@ -1,7 +1,7 @@
 // The provider-neutral shapes of one model conversation (DESIGN.md section 11): what the AI reply
 // sends to a model client and what comes back. Both clients (OpenAI-compatible chat completions and
 // Anthropic Messages) translate to and from these, so the rest of the AI module knows neither API.
-import type { Json, JsonObject } from '../model';
+import type { JsonObject } from '../model';
 
 export type ModelProvider = 'openai' | 'anthropic';
 
@@ -91,4 +91,3 @@ export class ModelError extends Error {
   }
 }
 
-export type { Json };
