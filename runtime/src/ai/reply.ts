@@ -65,14 +65,14 @@ export interface AiReplyResult {
 export const DEFAULT_FALLBACK_TEXT = 'Sorry, I cannot answer right now. A colleague will get back to you.';
 export const DEFAULT_HAND_OVER_TEXT = 'Thank you for your message. A member of our team will reply to you shortly.';
 
-interface Turnstate {
+interface TurnState {
   room: Room;
   ai: Binding;
   bindings: Binding[];
   trigger: RoomEvent | null;
 }
 
-async function load(parts: EngineParts, options: AiReplyOptions): Promise<Turnstate> {
+async function load(parts: EngineParts, options: AiReplyOptions): Promise<TurnState> {
   const stored = await parts.store.getBinding(options.bindingId);
   if (!stored) throw notFound('binding', options.bindingId, 'bindingId');
   const { room, bindings } = await callOperation<{ room: Room; bindings: Binding[] }>(parts, 'getRoom', { roomId: stored.roomId });
@@ -157,7 +157,7 @@ export async function runAiReply(parts: EngineParts, options: AiReplyOptions): P
     result.escalated = scope.escalation !== null;
     return result;
   } catch (error) {
-    if (error instanceof RoomwireError && error.code !== 'internal' && !(error instanceof ModelError)) {
+    if (error instanceof RoomwireError && error.code !== 'internal') {
       // The room refused the write (closed meanwhile, content invalid...): nothing to hand over.
       return { ...result, status: 'failed', error: { code: error.code, message: error.message } };
     }
