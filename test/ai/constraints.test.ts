@@ -3,7 +3,7 @@
 // text without a length cap. The transcoder stays the safety net, and each delivery's `sent`
 // record shows when it had to degrade what the model wrote.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Delivery } from '../../runtime/src';
+import { FlowProvider, type Delivery } from '../../runtime/src';
 import { cleanupAll, createRoom, until } from '../runtime/support/engine';
 import { closeModelServers, modelServer, openAiTestEngine, say } from './support/ai-room';
 import { seenText } from './support/model-servers';
@@ -59,6 +59,23 @@ describe('§11 capability-aware replies', () => {
     expect(seenText(request).system).toContain('Plain text only');
     expect(toolNames(request)).not.toContain('send_rich');
     expect(result.constraints).toMatchObject({ receivers: ['email'], maxChars: null, plainText: true });
+  });
+
+  it('buttons: the receivers’ count and title limits go into the instructions and the send_rich tool', async () => {
+    const t = await openAiTestEngine();
+    await t.engine.registerChannel({ id: 'wa', type: 'whatsapp', provider: new FlowProvider() });
+    const { room, b } = await createRoom(t.engine, [
+      { channelId: 'wa', address: '+15550003' },
+      { channelId: 'ai', address: 'helper' },
+    ]);
+    const { server, client } = await modelServer('openai');
+    const q = await say(t.engine, room.id, b['+15550003']!.id, 'hello');
+    const result = await t.engine.replyWithAi({ bindingId: b.helper!.id, eventId: q.id, model: client() });
+    expect(result.constraints?.buttons).toEqual({ max: 3, titleMax: 20 });
+    const request = server.requests[0]!;
+    expect(seenText(request).system).toContain('call the send_rich tool with up to 3 buttons with titles of at most 20 characters');
+    const richTool = request.body.tools.find((tool: { function: { name: string } }) => tool.function.name === 'send_rich');
+    expect(richTool.function.description).toContain('at most 3 buttons, titles of at most 20 characters');
   });
 
   it('only receivers after the AI’s visibility count: an AI that speaks only to staff is not held to SMS limits', async () => {

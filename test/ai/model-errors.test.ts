@@ -63,6 +63,14 @@ describe.each(PROVIDERS)('§11 model errors (%s)', (provider) => {
     expect(result.reply?.content.text).toBe('Sorry, I cannot answer right now. A colleague will get back to you.');
   });
 
+  it('an answer with neither text nor a tool call is an error, not a silent drop', async () => {
+    const { engine, b, q, server, client } = await setup(provider);
+    server.script({ text: '' });
+    const result = await engine.replyWithAi({ bindingId: b.helper!.id, eventId: q.id, model: client() });
+    expect(result.error?.code).toBe('bad_response');
+    expect(result.reply?.content.text).toBe('Sorry, I cannot answer right now. A colleague will get back to you.');
+  });
+
   it('a 429 retried with backoff succeeds: one reply, no error', async () => {
     const { engine, b, q, server, client } = await setup(provider);
     server.script({ error: 'rate_limited' }, { error: 'server_error' }, { text: 'Here I am.' });
