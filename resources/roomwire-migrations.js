@@ -127,7 +127,9 @@
         ],
         'roomwire-merge-identity': [keep],
         'roomwire-twilio': [keep],
-        'roomwire-sinch': [keep]
+        'roomwire-sinch': [keep],
+        'roomwire-ai-model': [keep],
+        'roomwire-ai-reply': [keep]
     };
 
     function currentVersion(type) {

@@ -26,6 +26,7 @@ import { registerRoomTimers } from './timers/room-timers';
 import { announceTimerStateChange } from './rooms';
 import type { Store } from './store/store';
 import { chatTokenKey } from './webchat/tokens';
+import { runAiReply, type AiReplyOptions, type AiReplyResult } from './ai/reply';
 
 export interface EngineOptions {
   /** SQLite file path (created if missing); ignored when `store` is given. */
@@ -187,6 +188,12 @@ export class Engine {
 
   listStoredHooks(): Promise<StoredHook[]> {
     return this.parts.store.listHooks();
+  }
+
+  /** One turn of an AI participant (DESIGN.md section 11): context, model call, tools, reply. */
+  async replyWithAi(options: AiReplyOptions): Promise<AiReplyResult> {
+    if (this.closed) throw new RoomwireError('internal', 'the engine is closed');
+    return runAiReply(this.parts, options);
   }
 
   subscribe(listener: Listener): () => void {

@@ -44,3 +44,4 @@ export { vocabulary, BUILT_IN_PROVIDERS, type Vocabulary } from './vocabulary';
 export { createAgentInboxProvider, AGENT_INBOX_PROVIDER } from './providers/agent-inbox';
 export { AGENT_CHANNEL_TYPE, previewText, type InboxRoom, type InboxFilter, type AgentRef, type ParticipantSummary } from './inbox';
 export * from './webchat/index';
+export * from './ai/index';

@@ -182,7 +182,8 @@ export interface SideEffect {
   roomId: string;
   /** The event whose processing produced it (kept even when that event was blocked). */
   eventId: string | null;
-  kind: 'task' | 'observation';
+  /** `model_call`: an AI binding's model call record (ai/usage.ts), kept beside side effects but never emitted as one. */
+  kind: 'task' | 'observation' | 'model_call';
   data: JsonObject;
   /** Hook name, `ai`, or `api`. */
   producedBy: string;

@@ -2,6 +2,7 @@
 // single source for every external surface: Node-RED nodes call these operations, and the REST API
 // and the MCP server are generated from this table. Each group lives in its own file.
 import { RoomwireError } from '../errors';
+import { aiOperations } from './ai';
 import { bindingOperations } from './bindings';
 import { contentOperations } from './content';
 import type { Operation } from './define';
@@ -28,6 +29,7 @@ export const operations: Operation<unknown, unknown>[] = [
   ...contentOperations,
   ...inboxOperations,
   ...webchatOperations,
+  ...aiOperations,
 ];
 
 export type OperationName = string;

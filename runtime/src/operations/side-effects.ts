@@ -1,4 +1,5 @@
 // Side effects ("the second output path"): tasks and observations of a room.
+import type { EngineParts } from '../engine-parts';
 import { notFound } from '../errors';
 import type { JsonObject, SideEffect } from '../model';
 import { runAsyncHooks } from '../hooks/run';
@@ -14,27 +15,25 @@ export const sideEffectOperations: Operation<any, unknown>[] = [
     false,
     { roomId: s.id, kind: { enum: ['task', 'observation'] } },
     ['roomId'],
-    async (parts, input) => ({ sideEffects: await parts.store.listSideEffects(input.roomId, input.kind) }),
+    async (parts, input) => ({
+      // Model-call records share the table (ai/usage.ts) but are accounting, not side effects.
+      sideEffects: (await parts.store.listSideEffects(input.roomId, input.kind)).filter((effect) => effect.kind !== 'model_call'),
+    }),
   ),
-  operation<{ roomId: string; title: string; description?: string; assignee?: string }, unknown>(
+  operation<{ roomId: string; title: string; description?: string; assignee?: string; bindingId?: string; eventId?: string }, unknown>(
     'createTask',
-    'Create a task in a room.',
+    'Create a task in a room. With `bindingId`: on behalf of that participant of the room (an AI binding marks it produced by `ai`); with `eventId`: the event it is about.',
     true,
     {
       roomId: s.id,
       title: { type: 'string', minLength: 1, maxLength: 256 },
       description: { type: 'string', maxLength: 4096 },
       assignee: { type: 'string', maxLength: 256 },
+      bindingId: s.id,
+      eventId: s.id,
     },
     ['roomId', 'title'],
-    async (parts, { roomId, ...task }) => {
-      const room = await requireRoom(parts, roomId);
-      const effect = sideEffect(roomId, null, 'task', { status: 'open', ...task }, 'api', new Date(parts.clock()).toISOString());
-      await parts.store.commit({ sideEffects: [effect] });
-      parts.notifier.emit({ kind: 'side_effect', roomId, sideEffect: effect });
-      runAsyncHooks(parts.hooks, 'on_side_effect', room, { detail: effect as unknown as JsonObject }, reportHookError(parts));
-      return effect;
-    },
+    async (parts, { roomId, bindingId, eventId, ...task }) => storeSideEffect(parts, { roomId, bindingId, eventId }, 'task', { status: 'open', ...task }),
   ),
   operation<{ taskId: string; status?: string; assignee?: string }, unknown>(
     'updateTask',
@@ -52,3 +51,27 @@ export const sideEffectOperations: Operation<any, unknown>[] = [
     },
   ),
 ];
+
+/**
+ * Stores a task or observation of a room and emits it (the `on_side_effect` hooks run too). The
+ * producer is the participant named by `bindingId` (`ai` for an AI binding), else `api`.
+ */
+export async function storeSideEffect(
+  parts: EngineParts,
+  origin: { roomId: string; bindingId?: string; eventId?: string },
+  kind: SideEffect['kind'],
+  data: JsonObject,
+): Promise<SideEffect> {
+  const room = await requireRoom(parts, origin.roomId);
+  let producedBy = 'api';
+  if (origin.bindingId) {
+    const binding = parts.cache.peek(room.id)?.binding(origin.bindingId) ?? (await parts.store.getBinding(origin.bindingId));
+    if (!binding || binding.roomId !== room.id) throw notFound('binding', origin.bindingId, 'bindingId');
+    producedBy = binding.channelType === 'ai' ? 'ai' : 'api';
+  }
+  const effect = sideEffect(room.id, origin.eventId ?? null, kind, data, producedBy, new Date(parts.clock()).toISOString());
+  await parts.store.commit({ sideEffects: [effect] });
+  parts.notifier.emit({ kind: 'side_effect', roomId: room.id, sideEffect: effect });
+  runAsyncHooks(parts.hooks, 'on_side_effect', room, { detail: effect as unknown as JsonObject }, reportHookError(parts));
+  return effect;
+}

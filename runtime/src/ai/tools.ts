@@ -1,0 +1,202 @@
+// Tools an AI binding may call (issue 12). Every built-in tool runs through the operations table
+// (the same rules as a REST or MCP caller acting as that binding), so a tool can do nothing a
+// participant could not. `escalate` hands the room to a human: the room is flagged
+// (`needsHuman: true`), a task carries the AI's summary, and the AI binding is muted once its
+// current reply is written (so the customer hears the hand-over, then the AI stays quiet).
+import type { EngineParts } from '../engine-parts';
+import type { Binding, Json, JsonObject, RoomEvent } from '../model';
+import { findOperation } from '../operations';
+import type { ReplyConstraints } from './reply-constraints';
+import type { ToolCall, ToolSpec } from './types';
+
+export const BUILT_IN_TOOLS = ['create_task', 'add_observation', 'set_room_metadata', 'escalate', 'send_rich'] as const;
+export type BuiltInTool = (typeof BUILT_IN_TOOLS)[number];
+
+/** A tool the flow implements: the call leaves the node with an id, the flow's answer (or a timeout) is the result. */
+export interface FlowTool extends ToolSpec {
+  timeoutMs?: number;
+}
+
+export interface FlowToolCall {
+  id: string;
+  name: string;
+  arguments: JsonObject;
+  roomId: string;
+  bindingId: string;
+  eventId: string | null;
+}
+
+export type FlowToolRunner = (call: FlowToolCall, timeoutMs: number) => Promise<Json>;
+
+/** What one tool call did: the node's second output carries these. */
+export interface ToolOutcome {
+  callId: string;
+  name: string;
+  arguments: JsonObject;
+  ok: boolean;
+  result: Json;
+  /** Flow tools: answered by the flow; built-ins: run by the engine. */
+  by: 'engine' | 'flow';
+}
+
+const text = (description: string, maxLength: number) => ({ type: 'string', description, maxLength });
+
+const SPECS: Record<BuiltInTool, ToolSpec> = {
+  create_task: {
+    name: 'create_task',
+    description: 'Create a follow-up task for the team (it is not shown to the customer).',
+    parameters: {
+      type: 'object',
+      properties: { title: text('Short title of the task', 256), description: text('What needs doing and why', 4096), assignee: text('Who should do it, if known', 256) },
+      required: ['title'],
+    },
+  },
+  add_observation: {
+    name: 'add_observation',
+    description: 'Record something you noticed about the conversation or the customer (kept for the team, not shown to the customer).',
+    parameters: {
+      type: 'object',
+      properties: { content: text('The observation', 4096), category: text('A one-word category such as sentiment or intent', 64), confidence: { type: 'number', minimum: 0, maximum: 1 } },
+      required: ['content'],
+    },
+  },
+  set_room_metadata: {
+    name: 'set_room_metadata',
+    description: 'Store facts about this conversation as key/value pairs on the room (for example an order number).',
+    parameters: { type: 'object', properties: { metadata: { type: 'object', description: 'Keys and values to merge into the room metadata' } }, required: ['metadata'] },
+  },
+  escalate: {
+    name: 'escalate',
+    description:
+      'Hand the conversation to a human agent: when the customer asks for a person, or when you are unsure or cannot help. Write a short summary for the agent. After this you stop replying; your reply in this turn should tell the customer a person will take over.',
+    parameters: { type: 'object', properties: { summary: text('What the customer needs and what was said so far, for the agent', 4096), reason: text('Why you hand over', 256) }, required: ['summary'] },
+  },
+  send_rich: {
+    name: 'send_rich',
+    description: 'Send a message with reply buttons (it is sent as it is; do not repeat its text in your reply).',
+    parameters: {
+      type: 'object',
+      properties: {
+        text: text('The message text', 4096),
+        buttons: { type: 'array', minItems: 1, items: { type: 'object', properties: { title: { type: 'string' }, postback: { type: 'string' } }, required: ['title'] } },
+      },
+      required: ['text', 'buttons'],
+    },
+  },
+};
+
+/** Tool specs for one turn: send_rich only when some receiver shows buttons, its limits in its description. */
+export function toolSpecs(enabled: readonly BuiltInTool[], constraints: ReplyConstraints, flowTools: FlowTool[]): ToolSpec[] {
+  const specs: ToolSpec[] = [];
+  for (const name of enabled) {
+    if (name === 'send_rich') {
+      if (!constraints.buttons) continue;
+      const { max, titleMax } = constraints.buttons;
+      const limits = [max !== null ? `at most ${max} buttons` : '', titleMax !== null ? `titles of at most ${titleMax} characters` : ''].filter(Boolean).join(', ');
+      specs.push({ ...SPECS.send_rich, description: limits ? `${SPECS.send_rich.description} Use ${limits}.` : SPECS.send_rich.description });
+    } else {
+      specs.push(SPECS[name]);
+    }
+  }
+  return [...specs, ...flowTools.map(({ name, description, parameters }) => ({ name, description, parameters }))];
+}
+
+export interface ToolScope {
+  parts: EngineParts;
+  ai: Binding;
+  trigger: RoomEvent | null;
+  chainDepth: number;
+  flowTools: FlowTool[];
+  runFlowTool?: FlowToolRunner;
+  defaultFlowToolTimeoutMs: number;
+  /** Set by `escalate`: the binding is muted after the reply of this turn is written. */
+  escalation: { summary: string; reason: string | null } | null;
+  /** Events the tools wrote (send_rich), in order. */
+  written: RoomEvent[];
+}
+
+function call<T>(parts: EngineParts, name: string, input: unknown): Promise<T> {
+  const operation = findOperation(name);
+  return operation.handler(parts, operation.validate(input) as never) as Promise<T>;
+}
+
+/** Runs one call of an offered tool (reply.ts refuses others); a tool that fails is a result the model reads. */
+export async function runTool(scope: ToolScope, toolCall: ToolCall): Promise<ToolOutcome> {
+  const flowTool = scope.flowTools.find((tool) => tool.name === toolCall.name);
+  const outcome = (ok: boolean, result: Json, by: ToolOutcome['by']): ToolOutcome => ({ callId: toolCall.id, name: toolCall.name, arguments: toolCall.arguments, ok, result, by });
+  try {
+    if (flowTool) {
+      if (!scope.runFlowTool) throw new Error('no flow is wired to answer this tool');
+      const timeoutMs = flowTool.timeoutMs ?? scope.defaultFlowToolTimeoutMs;
+      const answer = scope.runFlowTool(
+        { id: toolCall.id, name: toolCall.name, arguments: toolCall.arguments, roomId: scope.ai.roomId, bindingId: scope.ai.id, eventId: scope.trigger?.id ?? null },
+        timeoutMs,
+      );
+      return outcome(true, await withTimeout(answer, timeoutMs, `the flow did not answer tool ${toolCall.name} within ${timeoutMs} ms`), 'flow');
+    }
+    return outcome(true, await runBuiltIn(scope, toolCall.name as BuiltInTool, toolCall.arguments), 'engine');
+  } catch (error) {
+    return outcome(false, { error: error instanceof Error ? error.message : String(error) }, flowTool ? 'flow' : 'engine');
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function runBuiltIn(scope: ToolScope, name: BuiltInTool, args: JsonObject): Promise<Json> {
+  const { parts, ai } = scope;
+  const origin = { roomId: ai.roomId, bindingId: ai.id, ...(scope.trigger ? { eventId: scope.trigger.id } : {}) };
+  switch (name) {
+    case 'create_task': {
+      const task = await call<{ id: string }>(parts, 'createTask', { ...origin, ...args });
+      return { taskId: task.id };
+    }
+    case 'add_observation': {
+      const observation = await call<{ id: string }>(parts, 'addObservation', { ...origin, ...args });
+      return { observationId: observation.id };
+    }
+    case 'set_room_metadata': {
+      const room = await call<{ metadata: JsonObject }>(parts, 'updateRoomMetadata', { roomId: ai.roomId, metadata: args.metadata });
+      return { metadata: room.metadata };
+    }
+    case 'escalate': {
+      return escalate(scope, String(args.summary ?? ''), typeof args.reason === 'string' ? args.reason : null);
+    }
+    case 'send_rich': {
+      const written = await call<{ event: RoomEvent }>(parts, 'sendEvent', {
+        roomId: ai.roomId,
+        bindingId: ai.id,
+        chainDepth: scope.chainDepth,
+        content: { type: 'rich', text: args.text, buttons: args.buttons },
+      });
+      scope.written.push(written.event);
+      return { eventId: written.event.id, status: written.event.status };
+    }
+  }
+}
+
+/** The room is flagged and a task created now; the mute waits for the end of the turn (see finishEscalation). */
+export async function escalate(scope: ToolScope, summary: string, reason: string | null): Promise<Json> {
+  const { parts, ai } = scope;
+  await call(parts, 'updateRoomMetadata', { roomId: ai.roomId, metadata: { needsHuman: true } });
+  const task = await call<{ id: string }>(parts, 'createTask', {
+    roomId: ai.roomId,
+    bindingId: ai.id,
+    ...(scope.trigger ? { eventId: scope.trigger.id } : {}),
+    title: reason ? `Hand-over to a human: ${reason}`.slice(0, 256) : 'Hand-over to a human',
+    description: (summary || 'The AI assistant handed this conversation over.').slice(0, 4096),
+  });
+  scope.escalation = { summary, reason };
+  return { taskId: task.id, handedOver: true };
+}
+
+export async function finishEscalation(scope: ToolScope): Promise<void> {
+  if (scope.escalation) await call(scope.parts, 'updateBinding', { bindingId: scope.ai.id, muted: true });
+}
+
+export { call as callOperation };

@@ -1,0 +1,101 @@
+// Issue 12: errors from the model API (timeout, 401, 429, 500, malformed tool arguments, a tool
+// that does not exist) become a clear error, an observation in the room and, per setting, a
+// fallback text or an escalation — never a crash, a silent drop or half a reply. Each failed call
+// is recorded. 429 and 5xx are retried with backoff before they count as failures.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Room } from '../../runtime/src';
+import { cleanupAll, createRoom } from '../runtime/support/engine';
+import { binding, closeModelServers, modelServer, openAiTestEngine, PROVIDERS, say, sideEffects, type Provider } from './support/ai-room';
+import type { Scripted } from './support/model-servers';
+
+afterEach(async () => {
+  await cleanupAll();
+  await closeModelServers();
+});
+
+async function setup(provider: Provider) {
+  const t = await openAiTestEngine();
+  const { room, b } = await createRoom(t.engine, [
+    { channelId: 'sms', address: '+15550001' },
+    { channelId: 'ai', address: 'helper' },
+  ]);
+  const models = await modelServer(provider);
+  const q = await say(t.engine, room.id, b['+15550001']!.id, 'hello?');
+  return { ...t, room, b, ...models, q };
+}
+
+const failures: { name: string; script: Scripted[]; code: string; client?: { apiKey?: string; timeoutMs?: number; retries?: number }; message: RegExp }[] = [
+  { name: 'a timeout', script: [{ hang: true }], code: 'timeout', client: { timeoutMs: 200 }, message: /timed out/i },
+  { name: 'a 401', script: [{ error: 'unauthorized' }], code: 'unauthorized', message: /HTTP 401.*(Incorrect API key|invalid x-api-key)/ },
+  { name: 'a wrong key', script: [], code: 'unauthorized', client: { apiKey: 'wrong' }, message: /HTTP 401/ },
+  { name: 'a 429 after its retries', script: [{ error: 'rate_limited' }, { error: 'rate_limited' }], code: 'rate_limited', client: { retries: 1 }, message: /HTTP 429/ },
+  { name: 'a 500 after its retries', script: [{ error: 'server_error' }, { error: 'server_error' }], code: 'server_error', client: { retries: 1 }, message: /HTTP 500/ },
+  { name: 'a tool that does not exist', script: [{ toolCalls: [{ name: 'drop_database', arguments: {} }] }], code: 'unknown_tool', message: /drop_database.*not offered/ },
+];
+
+describe.each(PROVIDERS)('§11 model errors (%s)', (provider) => {
+  for (const failure of failures) {
+    it(`${failure.name}: a clear error, an observation, the fallback text, and the failed call recorded`, async () => {
+      const { engine, room, b, q, server, client } = await setup(provider);
+      server.script(...failure.script);
+      const result = await engine.replyWithAi({ bindingId: b.helper!.id, eventId: q.id, model: client(failure.client), fallbackText: 'Sorry, try again later.' });
+      expect(result.status).toBe('failed');
+      expect(result.error?.code).toBe(failure.code);
+      expect(result.error?.message).toMatch(failure.message);
+      expect(result.reply).toMatchObject({ status: 'committed', content: { text: 'Sorry, try again later.' } });
+      const [observation] = await sideEffects(engine, room.id, 'observation');
+      expect(observation).toMatchObject({ producedBy: 'ai', data: { category: 'ai_error' } });
+      expect(String(observation!.data.content)).toContain(result.error!.message);
+      const { calls } = await engine.call<{ calls: { error: { code: string } | null }[] }>('listModelCalls', { roomId: room.id });
+      expect(calls.at(-1)!.error?.code).toBe(failure.code);
+      expect(server.problems).toEqual([]);
+    });
+  }
+
+  it('malformed tool arguments are refused before any tool runs', async () => {
+    const { engine, room, b, q, server, client } = await setup(provider);
+    // OpenAI sends arguments as a JSON string; Anthropic sends an object: each broken its own way.
+    server.script({ toolCalls: [{ name: 'create_task', arguments: provider === 'openai' ? '{"title": "oops' : ['not', 'an', 'object'] }] });
+    const result = await engine.replyWithAi({ bindingId: b.helper!.id, eventId: q.id, model: client() });
+    expect(result.error?.code).toBe('malformed_tool_arguments');
+    expect(result.error?.message).toContain('create_task');
+    expect(await sideEffects(engine, room.id, 'task')).toEqual([]);
+    expect(result.reply?.content.text).toBe('Sorry, I cannot answer right now. A colleague will get back to you.');
+  });
+
+  it('an answer with neither text nor a tool call is an error, not a silent drop', async () => {
+    const { engine, b, q, server, client } = await setup(provider);
+    server.script({ text: '' });
+    const result = await engine.replyWithAi({ bindingId: b.helper!.id, eventId: q.id, model: client() });
+    expect(result.error?.code).toBe('bad_response');
+    expect(result.reply?.content.text).toBe('Sorry, I cannot answer right now. A colleague will get back to you.');
+  });
+
+  it('a 429 retried with backoff succeeds: one reply, no error', async () => {
+    const { engine, b, q, server, client } = await setup(provider);
+    server.script({ error: 'rate_limited' }, { error: 'server_error' }, { text: 'Here I am.' });
+    const result = await engine.replyWithAi({ bindingId: b.helper!.id, eventId: q.id, model: client({ retries: 2 }) });
+    expect(result).toMatchObject({ status: 'replied', reply: { content: { text: 'Here I am.' } } });
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it('error behaviour escalate: the hand-over text, the room flagged for a human and the AI muted', async () => {
+    const { engine, room, b, q, server, client } = await setup(provider);
+    server.script({ error: 'unauthorized' });
+    const result = await engine.replyWithAi({ bindingId: b.helper!.id, eventId: q.id, model: client(), onError: 'escalate', handOverText: 'A person will answer you.' });
+    expect(result).toMatchObject({ status: 'failed', escalated: true, reply: { status: 'committed', content: { text: 'A person will answer you.' } } });
+    expect((await engine.call<{ room: Room }>('getRoom', { roomId: room.id })).room.metadata.needsHuman).toBe(true);
+    expect((await binding(engine, b.helper!.id)).muted).toBe(true);
+    expect(await sideEffects(engine, room.id, 'task')).toHaveLength(1);
+  });
+});
+
+describe('§11 no model configured', () => {
+  it('the room gets a polite hand-over to a human instead of silence', async () => {
+    const { engine, room, b, q } = await setup('openai');
+    const result = await engine.replyWithAi({ bindingId: b.helper!.id, eventId: q.id, model: null });
+    expect(result).toMatchObject({ status: 'failed', escalated: true, error: { code: 'no_model' } });
+    expect(result.reply?.content.text).toBe('Thank you for your message. A member of our team will reply to you shortly.');
+    expect((await engine.call<{ room: Room }>('getRoom', { roomId: room.id })).room.metadata.needsHuman).toBe(true);
+  });
+});

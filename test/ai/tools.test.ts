@@ -1,0 +1,123 @@
+// Issue 12: tools that produce side effects, run through the operations table as the AI binding,
+// on both model APIs (tool_calls / role tool; tool_use / tool_result); flow-defined tools whose
+// answer (or timeout) goes back to the model; escalation end to end.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Room, RoomEvent } from '../../runtime/src';
+import { cleanupAll, createRoom, until } from '../runtime/support/engine';
+import { binding, closeModelServers, modelServer, openAiTestEngine, PROVIDERS, say, sideEffects, type Provider } from './support/ai-room';
+
+afterEach(async () => {
+  await cleanupAll();
+  await closeModelServers();
+});
+
+async function setup(provider: Provider, customerChannel: 'sms' | 'web' = 'sms') {
+  const t = await openAiTestEngine();
+  const customer = customerChannel === 'sms' ? '+15550001' : 'visitor-1';
+  const { room, b } = await createRoom(t.engine, [
+    { channelId: customerChannel, address: customer },
+    { channelId: 'agent', address: 'alice' },
+    { channelId: 'ai', address: 'helper' },
+  ]);
+  const { server, client } = await modelServer(provider);
+  const question = await say(t.engine, room.id, b[customer]!.id, 'my parcel is late');
+  const ask = (extra: Record<string, unknown> = {}) => t.engine.replyWithAi({ bindingId: b.helper!.id, eventId: question.id, model: client(), ...extra });
+  return { ...t, room, b, server, customer: b[customer]!, ask, question };
+}
+
+describe.each(PROVIDERS)('§11 tools with side effects (%s)', (provider) => {
+  it('create_task and add_observation are stored as the AI’s side effects and the model reads their results', async () => {
+    const { engine, room, server, ask, question } = await setup(provider);
+    server.script(
+      { toolCalls: [{ name: 'create_task', arguments: { title: 'Check parcel 42', description: 'late delivery' } }, { name: 'add_observation', arguments: { content: 'customer is annoyed', category: 'sentiment', confidence: 0.8 } }] },
+      { text: 'I have asked the team to check your parcel.' },
+    );
+    const result = await ask();
+    expect(result.status).toBe('replied');
+    expect(result.reply?.content.text).toBe('I have asked the team to check your parcel.');
+    const [task] = await sideEffects(engine, room.id, 'task');
+    expect(task).toMatchObject({ producedBy: 'ai', eventId: question.id, data: { title: 'Check parcel 42', description: 'late delivery', status: 'open' } });
+    const [observation] = await sideEffects(engine, room.id, 'observation');
+    expect(observation).toMatchObject({ producedBy: 'ai', data: { content: 'customer is annoyed', category: 'sentiment', confidence: 0.8 } });
+    expect(result.tools.map((t) => [t.name, t.ok])).toEqual([['create_task', true], ['add_observation', true]]);
+    // The second request carries both results, tied to their calls (the servers check the ids).
+    expect(JSON.stringify(server.requests[1]!.body.messages)).toContain(task!.id);
+    expect(server.problems).toEqual([]);
+    const calls = await engine.call<{ calls: { toolCalls: string[]; inputTokens: number; outputTokens: number; model: string }[]; totals: { calls: number } }>('listModelCalls', { roomId: room.id });
+    expect(calls.totals.calls).toBe(2);
+    expect(calls.calls[0]!.toolCalls).toEqual(['create_task', 'add_observation']);
+    expect(calls.calls[0]!.inputTokens).toBeGreaterThan(0);
+    expect(calls.calls[1]!.outputTokens).toBeGreaterThan(0);
+    expect(calls.calls[0]!.model).toBe(provider === 'openai' ? 'gpt-test' : 'claude-test');
+  });
+
+  it('escalate end to end: room flagged, task with the summary, AI muted after its hand-over; the agent’s reply reaches the customer', async () => {
+    const { engine, room, b, server, ask, sms, customer } = await setup(provider);
+    server.script(
+      { toolCalls: [{ name: 'escalate', arguments: { summary: 'Parcel 42 is late; customer wants a refund', reason: 'refund request' } }] },
+      { text: 'A colleague will take over shortly.' },
+    );
+    const result = await ask();
+    expect(result.escalated).toBe(true);
+    expect(result.reply).toMatchObject({ status: 'committed', content: { text: 'A colleague will take over shortly.' } });
+    expect((await engine.call<{ room: Room }>('getRoom', { roomId: room.id })).room.metadata.needsHuman).toBe(true);
+    const [task] = await sideEffects(engine, room.id, 'task');
+    expect(task!.data).toMatchObject({ title: 'Hand-over to a human: refund request', description: 'Parcel 42 is late; customer wants a refund' });
+    expect((await binding(engine, b.helper!.id)).muted).toBe(true);
+
+    const agentReply = await say(engine, room.id, b.alice!.id, 'Hi, Alice here: refund done.');
+    expect(agentReply.status).toBe('committed');
+    await until(() => sms.requests.some((r) => r.body.toString().includes('refund done')), 'the agent reply to reach the customer');
+    expect(sms.requests.some((r) => r.body.toString().includes('A colleague will take over shortly.'))).toBe(true);
+    expect(customer.channelId).toBe('sms');
+  });
+});
+
+describe('§11 tools with side effects', () => {
+  it('set_room_metadata merges keys into the room', async () => {
+    const { engine, room, server, ask } = await setup('openai');
+    server.script({ toolCalls: [{ name: 'set_room_metadata', arguments: { metadata: { orderId: '42' } } }] }, { text: 'Noted.' });
+    await ask();
+    expect((await engine.call<{ room: Room }>('getRoom', { roomId: room.id })).room.metadata.orderId).toBe('42');
+  });
+
+  it('send_rich writes a rich message as the AI (web chat); bad buttons come back to the model as a tool error', async () => {
+    const { engine, room, server, ask, received } = await setup('openai', 'web');
+    server.script(
+      { toolCalls: [{ name: 'send_rich', arguments: { text: 'Pick one', buttons: [] } }] },
+      { toolCalls: [{ name: 'send_rich', arguments: { text: 'Pick one', buttons: [{ title: 'Track' }, { title: 'Refund' }] } }] },
+      { text: '' },
+    );
+    const result = await ask();
+    expect(result.tools.map((t) => t.ok)).toEqual([false, true]);
+    expect(JSON.stringify(result.tools[0]!.result)).toContain('buttons');
+    expect(result.written).toHaveLength(1);
+    expect(result.written[0]!.content).toMatchObject({ type: 'rich', text: 'Pick one', buttons: [{ title: 'Track' }, { title: 'Refund' }] });
+    await until(() => received.web.some((m) => m.event.content.type === 'rich'), 'the web visitor to receive the buttons');
+    const events = (await engine.call<{ events: RoomEvent[] }>('getTimeline', { roomId: room.id })).events;
+    expect(events.filter((e) => e.type === 'message')).toHaveLength(2);
+  });
+
+  it('a flow tool leaves with an id and its answer goes back to the model; an unanswered one times out as a tool error', async () => {
+    const { server, ask } = await setup('openai');
+    const lookup = { name: 'lookup_order', description: 'Find an order', parameters: { type: 'object', properties: { orderId: { type: 'string' } }, required: ['orderId'] } };
+    const asked: unknown[] = [];
+    server.script({ toolCalls: [{ name: 'lookup_order', arguments: { orderId: '42' } }] }, { text: 'Your order ships tomorrow.' });
+    const answered = await ask({
+      flowTools: [lookup],
+      runFlowTool: async (call: { id: string; arguments: unknown }) => {
+        asked.push(call);
+        return { status: 'ships tomorrow' };
+      },
+    });
+    expect(asked).toEqual([expect.objectContaining({ id: 'call_1_0', name: 'lookup_order', arguments: { orderId: '42' } })]);
+    expect(answered.tools[0]).toMatchObject({ by: 'flow', ok: true, result: { status: 'ships tomorrow' } });
+    expect(JSON.stringify(server.requests[1]!.body.messages)).toContain('ships tomorrow');
+    expect(server.requests[0]!.body.tools.map((t: { function: { name: string } }) => t.function.name)).toContain('lookup_order');
+
+    server.script({ toolCalls: [{ name: 'lookup_order', arguments: { orderId: '42' } }] }, { text: 'I could not look that up.' });
+    const timedOut = await ask({ flowTools: [{ ...lookup, timeoutMs: 50 }], runFlowTool: () => new Promise(() => undefined) });
+    expect(timedOut.tools[0]).toMatchObject({ ok: false, result: { error: 'the flow did not answer tool lookup_order within 50 ms' } });
+    expect(timedOut.reply?.content.text).toBe('I could not look that up.');
+  });
+});
