@@ -10,9 +10,10 @@ import { eventOperations } from './events';
 import { hookOperations } from './hooks';
 import { identityOperations } from './identity';
 import { roomOperations } from './rooms';
+import { shortcutOperations } from './shortcuts';
 import { sideEffectOperations } from './side-effects';
 
-export type { Operation } from './define';
+export type { Operation, OperationApi, HttpMethod } from './define';
 export { aggregateDeliveries } from './deliveries';
 
 export const operations: Operation<unknown, unknown>[] = [
@@ -24,6 +25,7 @@ export const operations: Operation<unknown, unknown>[] = [
   ...sideEffectOperations,
   ...deliveryOperations,
   ...contentOperations,
+  ...shortcutOperations,
 ];
 
 export type OperationName = string;
