@@ -96,7 +96,7 @@ const operations: Operation<any, unknown>[] = [
     ['bindingId'],
     (parts, input) => rejoinBinding(parts, input.bindingId),
   ),
-  operation<{ bindingId: string }, unknown>('getBinding', 'One binding.', false, { bindingId: s.id }, ['bindingId'], async (parts, input) => {
+  operation<{ bindingId: string }, unknown>('getBinding', 'One binding (a participant of a room on one channel), with its permissions and read horizon.', false, { bindingId: s.id }, ['bindingId'], async (parts, input) => {
     const binding = await parts.store.getBinding(input.bindingId);
     if (!binding) throw notFound('binding', input.bindingId, 'bindingId');
     return parts.cache.peek(binding.roomId)?.binding(binding.id) ?? binding;

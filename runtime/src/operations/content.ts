@@ -67,6 +67,6 @@ export const contentOperations = withApi(operations, {
     http: { method: 'POST', path: '/transcode' },
     output: { type: 'object', properties: { profile: { type: 'string' }, ok: { type: 'boolean' }, parts: { type: 'array' }, degradations: { type: 'array' } }, required: ['profile', 'ok'] },
     errors: ['not_found'],
-    examples: [{ summary: 'Buttons over SMS', input: { channelType: 'sms', content: { text: 'Pick one', buttons: [{ title: 'Yes' }, { title: 'No' }] } } }],
+    examples: [{ summary: 'Buttons over SMS', input: { channelType: 'sms', content: { type: 'rich', text: 'Pick one', buttons: [{ title: 'Yes', postback: 'yes' }, { title: 'No', postback: 'no' }] } } }],
   },
 });

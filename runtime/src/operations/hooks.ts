@@ -76,7 +76,7 @@ export const hookOperations = withApi(operations, {
     http: { method: 'POST', path: '/rooms/{roomId}/hooks' },
     output: out.hook,
     errors: ['not_found'],
-    examples: [{ summary: 'POST every inbound message of r1 to a URL', input: { roomId: 'r1', name: 'crm', trigger: 'after_write', target: { url: 'https://crm.example/hook' } } }],
+    examples: [{ summary: 'POST every inbound message of r1 to a URL', input: { roomId: 'r1', name: 'crm', trigger: 'after_broadcast', target: { url: 'https://crm.example/hook' } } }],
   },
   removeRoomHook: {
     http: { method: 'DELETE', path: '/hooks/{hookId}' },
