@@ -134,7 +134,7 @@ export const bindingOperations = withApi(operations, {
   },
   attachBinding: {
     http: { method: 'POST', path: '/rooms/{roomId}/bindings' },
-    output: out.binding,
+    output: { type: 'object', properties: { binding: out.binding, created: { type: 'boolean' } }, required: ['binding', 'created'] },
     errors: ['not_found', 'conflict', 'room_closed'],
     examples: [{ summary: 'Add an agent as an internal participant', input: { roomId: 'r1', channelId: 'agents', address: 'dana', audience: 'internal' } }],
   },

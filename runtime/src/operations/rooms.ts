@@ -86,7 +86,7 @@ const stateChange = (verb: string, path: string, destructive = false) => ({
 export const roomOperations = withApi(operations, {
   createRoom: {
     http: { method: 'POST', path: '/rooms' },
-    output: out.room,
+    output: { type: 'object', properties: { room: out.room, bindings: { type: 'array', items: out.binding }, created: { type: 'boolean' } }, required: ['room', 'bindings', 'created'] },
     errors: ['not_found', 'conflict'],
     examples: [{ summary: 'A room with one webhook participant', input: { id: 'support-42', metadata: { topic: 'billing' }, bindings: [{ channelId: 'web', address: 'alice' }] } }],
   },
