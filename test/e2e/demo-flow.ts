@@ -10,6 +10,13 @@ import { until } from '../support/wait';
 export const TOKEN = 'webhook-room-e2e-token';
 export const SIGNED_CHANNEL = 'signed-webhook';
 export const SECRET = 'e2e-signing-secret';
+/** The engine's `apiTokens` credential: a reader and a writer (the REST API and MCP). */
+export const READ_TOKEN = 'e2e-read-token-0123456789';
+export const WRITE_TOKEN = 'e2e-write-token-0123456789';
+const API_TOKENS = JSON.stringify([
+  { token: READ_TOKEN, scope: 'read', name: 'reader' },
+  { token: WRITE_TOKEN, scope: 'write', name: 'writer' },
+]);
 
 const FLOW_FILE = fileURLToPath(new URL('../../flows/webhook-room.json', import.meta.url));
 
@@ -60,7 +67,7 @@ export async function startDemo(options: { inboxUrl?: string; flowFile?: string 
   // its start-up inject is creating the room, and log that interrupted call as an error.
   const nodeRed = await startNodeRed({ flows: [] });
   await deployFlows(nodeRed, [
-    ...flows.map((node) => (node === engine ? { ...node, credentials: { apiToken: TOKEN } } : node)),
+    ...flows.map((node) => (node === engine ? { ...node, credentials: { apiToken: TOKEN, apiTokens: API_TOKENS } } : node)),
     { ...signed, credentials: { secret: SECRET } },
   ]);
 
