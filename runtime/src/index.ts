@@ -40,3 +40,4 @@ export { parseApiTokens, type ApiTokenConfig, type Principal, type Scope } from 
 export { openApiDocument } from './api/openapi';
 export { createMcpHandler, type McpHandler, type McpHandlerOptions } from './mcp/server';
 export { toolName } from './mcp/tools';
+export { DatabaseLockedError } from './store/sqlite/process-lock';
