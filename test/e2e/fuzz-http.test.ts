@@ -198,7 +198,6 @@ describe('HTTP entry points under malformed input', () => {
     // token may pass its rate limit under this load).
     expect(new Set(outcomes.map((o) => o.attempt.target)).size).toBe(10);
     const statuses = [...new Set(outcomes.map((o) => o.status))].filter((s) => s !== 429).sort();
-    console.log(statuses);
     expect(statuses).toEqual([400, 401, 403, 404, 405, 413]);
 
     expect(await storedCounts()).toEqual(before);
