@@ -80,7 +80,7 @@ export class TokenTable {
 
   /** The principal of an `Authorization: Bearer <token>` header; 401 without a known token. */
   authenticate(authorization: string | undefined): Principal {
-    if (this.entries.length === 0) throw new RoomwireError('unauthorized', 'no API token is configured on this engine');
+    if (this.entries.length === 0) throw new RoomwireError('unauthorized', 'no token is configured for this engine (REST API and MCP are closed)');
     const given = authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined;
     if (!given) throw new RoomwireError('unauthorized', 'send a token as `Authorization: Bearer <token>`');
     const givenDigest = digest(given);
