@@ -1,7 +1,7 @@
 // The engine node's API surfaces: the REST API (with its OpenAPI document) and the MCP server,
 // sharing one gateway (tokens, scopes, rate limits). Tokens come from the node's credentials: the
 // list `apiTokens` ({token, scope, binding?, ratePerMinute?} as JSON) and the older single
-// `apiToken`, which may write and audit.
+// `apiToken`, which may write and audit and, as before tokens had scopes, has no rate limit.
 import { createMcpHandler, createRestHandler, parseApiTokens, type ApiTokenConfig, type Engine, type McpHandler, type RestHandler } from '@roomwire/runtime';
 
 export interface ApiCredentials {
@@ -17,7 +17,7 @@ export interface ApiSurfaces {
 /** The configured tokens; a malformed list throws an error naming the entry and field. */
 export function configuredTokens(credentials: ApiCredentials): ApiTokenConfig[] {
   const tokens = parseApiTokens(credentials.apiTokens || undefined);
-  if (credentials.apiToken) tokens.push({ token: credentials.apiToken, scope: ['write', 'audit'], name: 'apiToken' });
+  if (credentials.apiToken) tokens.push({ token: credentials.apiToken, scope: ['write', 'audit'], name: 'apiToken', ratePerMinute: Infinity });
   return tokens;
 }
 

@@ -9,6 +9,7 @@ export class RateLimiter {
 
   /** Takes one request from the principal's bucket, or throws 429 saying when to retry (seconds). */
   take(principal: Principal): void {
+    if (principal.ratePerMinute === Infinity) return; // the older single token: never limited
     const now = this.now();
     const capacity = principal.ratePerMinute;
     const bucket = this.buckets.get(principal.id) ?? { tokens: capacity, at: now };

@@ -115,10 +115,11 @@ export function createRestHandler(engine: Engine, options: RestOptions): RestHan
 
 /**
  * The older REST surface (`GET <root>/api/operations`, `POST <root>/api/operations/:name`) with its
- * single `apiToken`, which may write and audit: the same handler, reached through the alias.
+ * single `apiToken`, which may write and audit without a rate limit, as before tokens had scopes:
+ * the same handler, reached through the alias.
  */
 export function createOperationsHandler(engine: Engine, options: HttpHandlerOptions & { apiToken?: string } = {}): RestHandler {
   const { apiToken, ...rest } = options;
-  const handler = createRestHandler(engine, { ...rest, tokens: apiToken ? [{ token: apiToken, scope: ['write', 'audit'], name: 'apiToken' }] : [] });
+  const handler = createRestHandler(engine, { ...rest, tokens: apiToken ? [{ token: apiToken, scope: ['write', 'audit'], name: 'apiToken', ratePerMinute: Infinity }] : [] });
   return (req, res, params) => handler(req, res, { path: params.name ? `/operations/${params.name}` : '/operations' });
 }
