@@ -172,7 +172,8 @@ describe('uploaded in the editor (Manage palette > Install > Upload module tgz f
     expect(ours.filter((set) => set.err !== undefined).map((set) => `${set.id}: ${set.err}`)).toEqual([]);
     expect(ours.flatMap((set) => set.types).sort()).toEqual(nodeTypes);
     expect(roomwireWarnings(fresh.logs())).toEqual([]);
-  });
+    // npm fetches the MCP SDK and Swagger UI with their dependencies: more than a minute on a busy machine.
+  }, 180_000);
 });
 
 /** `npm pack`, without its lifecycle scripts: the e2e global setup has just built dist/, and a second
