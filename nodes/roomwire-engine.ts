@@ -3,9 +3,10 @@
 // file or a path prefix another engine node already holds is a deploy error shown on this
 // engine's nodes. Loading this module also serves the editor's lists (lib/admin-vocabulary.ts).
 import path from 'node:path';
-import { createOperationsHandler, createWebhookHandler, type Engine } from '@roomwire/runtime';
+import { createWebhookHandler, type Engine } from '@roomwire/runtime';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { serveVocabulary } from './lib/admin-vocabulary';
+import { apiSurfaces, configuredTokens, type ApiCredentials } from './lib/api-surfaces';
 import { claimDatabase, type EngineLease } from './lib/engine-registry';
 import type { EngineConfigNode } from './lib/engine-user';
 import { quietClientAborts } from './lib/client-aborts';
@@ -26,9 +27,7 @@ interface EngineNodeDef extends NodeDef {
   publicUrl?: string;
 }
 
-interface EngineCredentials extends AgentCredentials {
-  apiToken?: string;
-}
+type EngineCredentials = AgentCredentials & ApiCredentials;
 
 const DEFAULT_DATABASE_FILE = 'roomwire.sqlite';
 const DEFAULT_MAX_CHAIN_DEPTH = 5;
@@ -82,16 +81,21 @@ export = function (RED: NodeAPI): void {
       onOpen: (engine) => RED.log.info(_('roomwire-engine.log.ready', { path: engine.databasePath })),
     });
 
+    let tokens: ReturnType<typeof configuredTokens> = [];
+    try {
+      tokens = configuredTokens(node.credentials);
+    } catch (error) {
+      node.error(_('roomwire-engine.errors.tokens', { message: (error as Error).message }));
+    }
     let handlers: Promise<RouteHandlers> | undefined;
     const routeHandlers = () =>
       (handlers ??= node.shared.ready().then((engine: Engine) => {
         const options = {
-          apiToken: node.credentials.apiToken || undefined,
           publicBaseUrl: node.address.publicUrl,
           onError: (error: unknown) => node.error(String(error)),
           onDebug: (message: string) => node.debug(message),
         };
-        return { webhook: createWebhookHandler(engine, options), operations: createOperationsHandler(engine, options) };
+        return { webhook: createWebhookHandler(engine, options), ...apiSurfaces(engine, tokens, { error: options.onError, debug: options.onDebug }) };
       }));
     let releaseRoutes = () => {};
     quietClientAborts(RED.httpNode, (message) => RED.log.debug(message));
@@ -109,6 +113,7 @@ export = function (RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       releaseRoutes();
+      void handlers?.then((served) => served.mcp.close(), () => undefined);
       node.shared.close().then(done, (error: unknown) => {
         node.error(_('roomwire-engine.errors.close', { message: String(error) }));
         done();
@@ -117,6 +122,6 @@ export = function (RED: NodeAPI): void {
   }
 
   RED.nodes.registerType<EngineConfigNode & Node<EngineCredentials>, EngineNodeDef, unknown, EngineCredentials>('roomwire-engine', RoomwireEngineNode, {
-    credentials: { apiToken: { type: 'password' }, ...agentCredentialTypes() },
+    credentials: { apiToken: { type: 'password' }, apiTokens: { type: 'password' }, ...agentCredentialTypes() },
   });
 };

@@ -1,6 +1,9 @@
 // The engines' HTTP entry points on Node-RED's HTTP In app (RED.httpNode, Express 4):
 //   <prefix>/webhook/:channelId           provider webhooks (POST; other methods get a JSON 400)
-//   <prefix>/api/operations[/:name]       the REST API: GET lists, POST runs one (bearer token)
+//   <prefix>/api/*                        the REST API and its OpenAPI document (lib/api-surfaces.ts);
+//                                         `api/operations[/:name]` is the older alias
+//   <prefix>/api/docs[/:file]             the API docs page (lib/api-docs.ts)
+//   <prefix>/mcp                          the MCP server (Streamable HTTP)
 // A redeploy must not stack a second copy of a route, and Express cannot remove a route safely
 // while requests are in flight; so routes are mounted once per app and prefix, and each request is
 // dispatched to the engine that serves the prefix at that moment.
@@ -11,14 +14,13 @@
 // marks our requests as parsed so that body parsers leave them alone, as core `http in` does for
 // its "do not parse the body" routes.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendJson, type createOperationsHandler, type createWebhookHandler } from '@roomwire/runtime';
+import { sendJson, type createWebhookHandler } from '@roomwire/runtime';
 import type { Express } from 'express';
+import { serveApiDocs } from './api-docs';
+import type { ApiSurfaces } from './api-surfaces';
 
-type Handler = ReturnType<typeof createWebhookHandler> & ReturnType<typeof createOperationsHandler>;
-
-export interface RouteHandlers {
-  webhook: Handler;
-  operations: Handler;
+export interface RouteHandlers extends ApiSurfaces {
+  webhook: ReturnType<typeof createWebhookHandler>;
 }
 
 interface Served {
@@ -94,20 +96,23 @@ function guardBodies(app: Express, routes: AppRoutes): void {
 function mount(app: Express, prefix: string, routes: AppRoutes): void {
   if (routes.mounted.size === 0) guardBodies(app, routes);
   const dispatch = (kind: keyof RouteHandlers) => (req: IncomingMessage & { params: Record<string, string> }, res: ServerResponse) => {
+    // `/api/*`: the REST handler routes the rest of the path itself.
+    const params = kind === 'api' ? { path: `/${req.params[0] ?? ''}` } : req.params;
     const served = routes.served.get(prefix);
     if (!served) {
       sendJson(res, 404, { error: { code: 'not_found', message: `no Roomwire engine serves ${prefix} now` } });
       return;
     }
     void served.handlers().then(
-      (handlers) => handlers[kind](req, res, req.params),
+      (handlers) => (handlers[kind] as RouteHandlers['webhook'])(req, res, params),
       () => sendJson(res, 503, { error: { code: 'unavailable', message: 'the Roomwire engine could not open its database' } }),
     );
   };
   app.all(`${prefix}/webhook/:channelId`, dispatch('webhook'));
-  for (const path of [`${prefix}/api/operations`, `${prefix}/api/operations/:name`]) {
-    app.get(path, dispatch('operations'));
-    app.post(path, dispatch('operations'));
-  }
+  const docs = (req: IncomingMessage & { params: Record<string, string> }, res: ServerResponse) => void serveApiDocs(req, res).catch(() => sendJson(res, 500, { error: { code: 'internal', message: 'the docs page is missing' } }));
+  app.get(`${prefix}/api/docs`, docs);
+  app.get(`${prefix}/api/docs/:file`, docs);
+  app.all(`${prefix}/api/*`, dispatch('api'));
+  app.all(`${prefix}/mcp`, dispatch('mcp'));
   routes.mounted.add(prefix);
 }

@@ -9,6 +9,9 @@ export type ErrorCode =
   | 'unauthorized'
   | 'room_closed'
   | 'payload_too_large'
+  | 'method_not_allowed'
+  | 'idempotency_mismatch'
+  | 'rate_limited'
   | 'internal';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -19,6 +22,9 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   conflict: 409,
   room_closed: 409,
   payload_too_large: 413,
+  method_not_allowed: 405,
+  idempotency_mismatch: 422,
+  rate_limited: 429,
   internal: 500,
 };
 

@@ -10,6 +10,16 @@ import { until } from '../support/wait';
 export const TOKEN = 'webhook-room-e2e-token';
 export const SIGNED_CHANNEL = 'signed-webhook';
 export const SECRET = 'e2e-signing-secret';
+/**
+ * The engine's `apiTokens` credential (the REST API and MCP): a reader, and a writer that may audit
+ * with a rate limit no test reaches, used by `api` to look at the store.
+ */
+export const READ_TOKEN = 'e2e-read-token-0123456789';
+export const WRITE_TOKEN = 'e2e-write-token-0123456789';
+const API_TOKENS = JSON.stringify([
+  { token: READ_TOKEN, scope: 'read', name: 'reader' },
+  { token: WRITE_TOKEN, scope: ['write', 'audit'], name: 'writer', ratePerMinute: 1_000_000 },
+]);
 
 const FLOW_FILE = fileURLToPath(new URL('../../flows/webhook-room.json', import.meta.url));
 
@@ -60,7 +70,7 @@ export async function startDemo(options: { inboxUrl?: string; flowFile?: string;
   // its start-up inject is creating the room, and log that interrupted call as an error.
   const nodeRed = await startNodeRed({ flows: [] });
   await deployFlows(nodeRed, [
-    ...flows.map((node) => (node === engine ? { ...node, credentials: { apiToken: TOKEN } } : node)),
+    ...flows.map((node) => (node === engine ? { ...node, credentials: { apiToken: TOKEN, apiTokens: API_TOKENS } } : node)),
     { ...signed, credentials: { secret: SECRET } },
     ...(options.extraNodes?.(engine.id) ?? []),
   ]);
@@ -68,7 +78,7 @@ export async function startDemo(options: { inboxUrl?: string; flowFile?: string;
   const api = async (operation: string, input: unknown) => {
     const res = await fetch(`${nodeRed.httpNodeUrl}roomwire/api/operations/${operation}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${WRITE_TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify(input),
     });
     return { status: res.status, body: await res.json() };

@@ -1,18 +1,21 @@
 // DESIGN.md section 14, "no crash on any input: a fuzz test proves it", for the HTTP entry points
 // of a running Node-RED: the webhook endpoint (unsigned and signed channels, unknown channels),
-// the REST API (with and without the token), the demo flow's say endpoints, and a Twilio
-// channel's webhook (form posts unsigned or signed wrongly in every way Twilio checks). Thousands of
+// the REST API (with and without the token: the resource routes, the older operations alias),
+// the MCP endpoint, the demo flow's say endpoints, and a Twilio channel's webhook (form posts
+// unsigned or signed wrongly in every way Twilio checks). Thousands of
 // malformed requests, each made invalid on purpose in one of many ways: every answer is a 4xx
 // with a JSON error (naming the field where there is one), never a 5xx; Node-RED keeps running;
 // and nothing is stored, as the room, timeline and side effect counts before and after show.
-import { signWebhookBody } from '@roomwire/runtime';
+import { listOperations, signWebhookBody } from '@roomwire/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { badInbound, badOperationInput, badSaid, random, type Random } from '../support/hostile-requests';
 import { ACCOUNT_SID, AUTH_TOKEN, formBody, incomingSms, officialSignature, type Params } from '../providers/twilio/support/twilio';
 import { until } from '../support/wait';
-import { SECRET, SIGNED_CHANNEL, TOKEN, startDemo, type Demo, type FlowNode } from './demo-flow';
+import { READ_TOKEN, SECRET, SIGNED_CHANNEL, TOKEN, WRITE_TOKEN, startDemo, type Demo, type FlowNode } from './demo-flow';
 
 const REQUESTS_PER_TARGET = 1500;
+/** The resource routes and the MCP endpoint: fewer each, so the whole run stays near a minute. */
+const REQUESTS_PER_NEW_TARGET = 500;
 const CONCURRENCY = 32;
 
 let demo: Demo;
@@ -110,6 +113,39 @@ function restAttempt(r: Random, operations: string[]): Attempt {
   return { target: 'rest', path: `roomwire/api/operations/${operation}`, body, headers: auth };
 }
 
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/** A resource route of the REST API, wrong in its path, query, body, method, token or Idempotency-Key. */
+function resourceAttempt(r: Random): Attempt {
+  const op = r.pick(listOperations());
+  const id = () => r.pick(['demo', encodeURIComponent(r.text(20) || 'x'), 'no-such-id', 'x'.repeat(200), '..', '%2F']);
+  const path = op.api!.http.path.replace(/\{[^}]+\}/g, id);
+  const token = r.int(10) === 0 ? r.pick([null, 'wrong-token', READ_TOKEN]) : WRITE_TOKEN;
+  const headers: Record<string, string> = { ...json, ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  if (r.int(4) === 0) headers['idempotency-key'] = r.pick(['', ' spaced key ', 'k'.repeat(300), `key-${r.int(1e6)}`]);
+  const method = r.int(8) === 0 ? r.pick(METHODS) : op.api!.http.method;
+  if (method === 'GET' || method === 'DELETE') {
+    // A field the operation does not know, or one of its own with a value of the wrong type.
+    const query = r.pick([`unknown_${r.int(1e6)}=${encodeURIComponent(r.text(10))}`, 'limit=-1', 'limit=many&limit=2', 'after=x', 'states=nope', 'audit=maybe']);
+    return { target: 'rest resources', path: `roomwire/api${path}?${query}`, body: '', headers, method };
+  }
+  return { target: 'rest resources', path: `roomwire/api${path}`, body: badOperationInput(r), headers, method };
+}
+
+/** The MCP endpoint: no token, no session, unknown sessions, broken JSON-RPC. */
+function mcpAttempt(r: Random): Attempt {
+  const token = r.int(3) === 0 ? r.pick([null, 'wrong-token']) : WRITE_TOKEN;
+  const headers: Record<string, string> = { ...json, accept: 'application/json, text/event-stream', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  if (r.int(2) === 0) headers['mcp-session-id'] = r.pick(['nope', r.text(10).replace(/[^\x21-\x7e]/g, 'x') || 'x']);
+  const body = r.pick<() => string>([
+    () => badOperationInput(r),
+    () => JSON.stringify({ jsonrpc: '2.0', id: r.int(100), method: r.pick(['tools/call', 'resources/read', 'tools/list']), params: { name: 'send_message', arguments: r.junk() } }),
+    () => JSON.stringify({ jsonrpc: '1.0', method: 'initialize' }),
+    () => `{"jsonrpc": "2.0", ${r.text(20)}`,
+  ])();
+  return { target: 'mcp', path: 'roomwire/mcp', body, headers, method: r.pick(['POST', 'POST', 'POST', 'GET', 'DELETE']) };
+}
+
 function sayAttempt(r: Random): Attempt {
   const path = `demo/say/${r.pick(['alice', 'bob'])}`;
   const body = badSaid(r);
@@ -127,7 +163,7 @@ async function fire(attempt: Attempt, seed: number): Promise<Outcome> {
   const res = await fetch(`${demo.nodeRed.httpNodeUrl}${attempt.path}`, {
     method: attempt.method ?? 'POST',
     headers: attempt.headers,
-    body: attempt.method === 'GET' ? undefined : attempt.body,
+    body: attempt.method === 'GET' || attempt.method === 'DELETE' ? undefined : attempt.body,
   });
   const text = await res.text();
   let body: unknown = text;
@@ -166,6 +202,8 @@ async function storedCounts(): Promise<Record<string, number>> {
 /** Why an answer breaks the contract, or null when it keeps it. */
 function violation(outcome: Outcome): string | null {
   if (outcome.status < 400 || outcome.status >= 500) return `status ${outcome.status}`;
+  // The MCP endpoint answers protocol errors in JSON-RPC's own shape (a numeric code).
+  if (outcome.attempt.target === 'mcp') return typeof outcome.body === 'object' && outcome.body !== null ? null : 'no JSON body';
   const error = (outcome.body as { error?: { code?: unknown; message?: unknown; field?: unknown } } | null)?.error;
   if (!error || typeof error.code !== 'string' || typeof error.message !== 'string') return 'no JSON error';
   const namesField = error.code === 'invalid_input' || error.code === 'payload_too_large';
@@ -194,7 +232,11 @@ describe('HTTP entry points under malformed input', () => {
       attempts.push(() => webhookAttempt(random(seed + 1)));
       attempts.push(() => restAttempt(random(seed + 2), operations));
       attempts.push(() => sayAttempt(random(seed + 3)));
-      if (i % 3 === 0) attempts.push(() => twilioAttempt(random(seed + 4)));
+      if (i % 3 === 0) attempts.push(() => twilioAttempt(random(seed + 6)));
+      if (i < REQUESTS_PER_NEW_TARGET) {
+        attempts.push(() => resourceAttempt(random(seed + 4)));
+        attempts.push(() => mcpAttempt(random(seed + 5)));
+      }
     }
     const outcomes = await runAll(attempts);
 
@@ -206,10 +248,10 @@ describe('HTTP entry points under malformed input', () => {
     expect(broken).toEqual([]);
     expect(outcomes).toHaveLength(attempts.length);
     // The generator reached every entry point and every kind of refusal.
-    expect(new Set(outcomes.map((o) => o.attempt.target)).size).toBe(9);
+    expect(new Set(outcomes.map((o) => o.attempt.target)).size).toBe(11);
     const twilio = outcomes.filter((o) => o.attempt.target === 'webhook (twilio)');
     expect([...new Set(twilio.map((o) => o.status))].sort()).toEqual([401, 403]);
-    expect([...new Set(outcomes.map((o) => o.status))].sort()).toEqual([400, 401, 403, 404, 413]);
+    expect([...new Set(outcomes.map((o) => o.status))].sort()).toEqual([400, 401, 403, 404, 405, 413]);
 
     expect(await storedCounts()).toEqual(before);
     // Still serving: a valid message goes through.
@@ -225,5 +267,5 @@ describe('HTTP entry points under malformed input', () => {
     expect(signed.status).toBe(200);
     await until(async () => (await storedCounts()).rooms === before.rooms! + 1, "the genuine message's room");
     expect(demo.nodeRed.logs()).not.toMatch(/\[error\]|Unhandled|uncaught/i);
-  });
+  }, 240_000);
 });

@@ -1,18 +1,14 @@
 // HTTP entry points over plain Node request/response objects (so they mount on Node-RED's
-// Express 4 apps, or on a bare `http` server in tests): provider webhooks, and the REST API
-// generated from the operations table. Bodies are size-limited and read raw (signatures cover
+// Express 4 apps, or on a bare `http` server in tests): provider webhooks, and what the REST API
+// (api/rest.ts) shares with them. Bodies are size-limited and read raw (signatures cover
 // the exact bytes); every error is a JSON body naming the field, never a 5xx for bad input.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
 import type { Engine } from '../engine';
 import { RoomwireError } from '../errors';
-import { listOperations } from '../operations';
 
 export interface HttpHandlerOptions {
   /** Largest accepted body; larger requests get 413 without being read further. */
   maxBodyBytes?: number;
-  /** Bearer token required by the REST API; without one the REST API answers 401 to everything. */
-  apiToken?: string;
   /** The public base URL in front of these routes, for providers whose signature covers the URL. */
   publicBaseUrl?: string;
   /** Unexpected failures (answered 500): worth an error line. */
@@ -117,43 +113,5 @@ export function createWebhookHandler(engine: Engine, options: HttpHandlerOptions
     });
     if (result.reply) sendText(res, result.status, result.reply.contentType, result.reply.body);
     else sendJson(res, result.status, result.body);
-  }, options);
-}
-
-function bearerMatches(req: IncomingMessage, token: string | undefined): boolean {
-  if (!token) return false;
-  const header = req.headers.authorization ?? '';
-  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
-/**
- * The REST API, generated from the operations table: `GET {root}/operations` lists every
- * operation with its input schema; `POST {root}/operations/:name` runs one with the JSON body.
- */
-export function createOperationsHandler(engine: Engine, options: HttpHandlerOptions = {}): Handler {
-  const maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
-  return guarded(async (req, res, params) => {
-    if (!bearerMatches(req, options.apiToken)) {
-      throw new RoomwireError('unauthorized', options.apiToken ? 'missing or wrong bearer token' : 'the REST API has no token configured');
-    }
-    if (!params.name) {
-      sendJson(res, 200, {
-        operations: listOperations().map((op) => ({ name: op.name, description: op.description, mutates: op.mutates, input: op.input })),
-      });
-      return;
-    }
-    if (req.method !== 'POST') throw new RoomwireError('invalid_input', 'operations are called with POST', 'method');
-    const rawBody = await readBody(req, maxBody);
-    let input: unknown = {};
-    if (rawBody.length > 0) {
-      try {
-        input = JSON.parse(rawBody.toString('utf8'));
-      } catch {
-        throw new RoomwireError('invalid_input', 'the request body is not valid JSON', 'body');
-      }
-    }
-    sendJson(res, 200, await engine.call(params.name, input));
   }, options);
 }

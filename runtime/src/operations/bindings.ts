@@ -5,12 +5,13 @@ import { normaliseAddress } from '../identity';
 import type { Binding, FallbackPolicy } from '../model';
 import { attachBinding, detachBinding, updateBinding, type AttachInput, type BindingChanges } from '../rooms';
 import { rejoinBinding } from '../membership';
-import { operation, type Operation } from './define';
+import { operation, withApi, type Operation } from './define';
+import * as out from './output-schemas';
 import { validateContent } from '../content-validation';
 import { checkMetadata, requireRoom } from './shared';
 import * as s from './schemas';
 
-export const bindingOperations: Operation<any, unknown>[] = [
+const operations: Operation<any, unknown>[] = [
   operation<{ bindingId: string; fallback: FallbackPolicy | null }, unknown>(
     'setFallback',
     "Set or clear a binding's fallback policy: when a delivery to it fails (or gets no receipt within `after`), the same event goes to the participant's next channel.",
@@ -95,7 +96,7 @@ export const bindingOperations: Operation<any, unknown>[] = [
     ['bindingId'],
     (parts, input) => rejoinBinding(parts, input.bindingId),
   ),
-  operation<{ bindingId: string }, unknown>('getBinding', 'One binding.', false, { bindingId: s.id }, ['bindingId'], async (parts, input) => {
+  operation<{ bindingId: string }, unknown>('getBinding', 'One binding (a participant of a room on one channel), with its permissions and read horizon.', false, { bindingId: s.id }, ['bindingId'], async (parts, input) => {
     const binding = await parts.store.getBinding(input.bindingId);
     if (!binding) throw notFound('binding', input.bindingId, 'bindingId');
     return parts.cache.peek(binding.roomId)?.binding(binding.id) ?? binding;
@@ -123,6 +124,52 @@ export const bindingOperations: Operation<any, unknown>[] = [
     },
   ),
 ];
+
+export const bindingOperations = withApi(operations, {
+  setFallback: {
+    http: { method: 'PUT', path: '/bindings/{bindingId}/fallback' },
+    output: out.binding,
+    errors: ['not_found'],
+    examples: [{ summary: 'Fall back to SMS when WhatsApp fails', input: { bindingId: 'b1', fallback: { channels: ['sms'], on: ['failed', 'undelivered'] } } }],
+  },
+  attachBinding: {
+    http: { method: 'POST', path: '/rooms/{roomId}/bindings' },
+    output: { type: 'object', properties: { binding: out.binding, created: { type: 'boolean' } }, required: ['binding', 'created'] },
+    errors: ['not_found', 'conflict', 'room_closed'],
+    examples: [{ summary: 'Add an agent as an internal participant', input: { roomId: 'r1', channelId: 'agents', address: 'dana', audience: 'internal' } }],
+  },
+  updateBinding: {
+    http: { method: 'PATCH', path: '/bindings/{bindingId}' },
+    output: out.binding,
+    errors: ['not_found', 'conflict'],
+    examples: [{ summary: 'Make a participant read-only', input: { bindingId: 'b1', access: 'read_only' } }],
+  },
+  detachBinding: {
+    http: { method: 'DELETE', path: '/bindings/{bindingId}' },
+    output: out.binding,
+    errors: ['not_found'],
+    examples: [{ summary: 'Remove a participant', input: { bindingId: 'b1' } }],
+    destructive: true,
+  },
+  rejoinBinding: {
+    http: { method: 'POST', path: '/bindings/{bindingId}/rejoin' },
+    output: out.binding,
+    errors: ['not_found', 'conflict', 'room_closed'],
+    examples: [{ summary: 'Bring a participant back', input: { bindingId: 'b1' } }],
+  },
+  getBinding: {
+    http: { method: 'GET', path: '/bindings/{bindingId}' },
+    output: out.binding,
+    errors: ['not_found'],
+    examples: [{ summary: 'Binding b1', input: { bindingId: 'b1' } }],
+  },
+  findBinding: {
+    http: { method: 'GET', path: '/rooms/{roomId}/participant' },
+    output: out.binding,
+    errors: ['not_found'],
+    examples: [{ summary: 'Bob in room r1', input: { roomId: 'r1', address: 'bob' } }],
+  },
+});
 
 async function roomBindings(parts: EngineParts, roomId: string): Promise<{ bindings: Binding[] }> {
   await requireRoom(parts, roomId);

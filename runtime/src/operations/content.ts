@@ -5,10 +5,10 @@ import { validateContent } from '../content-validation';
 import { RoomwireError } from '../errors';
 import type { Content } from '../model';
 import { countSegments, transcode } from '../transcode';
-import { operation, type Operation } from './define';
+import { operation, withApi, type Operation } from './define';
 import * as s from './schemas';
 
-export const contentOperations: Operation<any, unknown>[] = [
+const operations: Operation<any, unknown>[] = [
   operation<
     {
       content: Content;
@@ -60,3 +60,13 @@ export const contentOperations: Operation<any, unknown>[] = [
     },
   ),
 ];
+
+export const contentOperations = withApi(operations, {
+  transcodeContent: {
+    // POST: the content is a JSON body, but nothing is written (read-only).
+    http: { method: 'POST', path: '/transcode' },
+    output: { type: 'object', properties: { profile: { type: 'string' }, ok: { type: 'boolean' }, parts: { type: 'array' }, degradations: { type: 'array' } }, required: ['profile', 'ok'] },
+    errors: ['not_found'],
+    examples: [{ summary: 'Buttons over SMS', input: { channelType: 'sms', content: { type: 'rich', text: 'Pick one', buttons: [{ title: 'Yes', postback: 'yes' }, { title: 'No', postback: 'no' }] } } }],
+  },
+});

@@ -1,7 +1,30 @@
 // The building block of the operations table: a named handler whose input is checked against a
-// JSON Schema (ajv, compiled once) and an optional check for rules a schema cannot express.
+// JSON Schema (ajv, compiled once) and an optional check for rules a schema cannot express, plus
+// what the external surfaces are generated from (`api`): the REST route, the output schema, the
+// errors, examples and the read-only / destructive flags (REST, OpenAPI and MCP tools).
 import type { EngineParts } from '../engine-parts';
+import type { ErrorCode } from '../errors';
 import { compileValidator, type Schema } from '../validation';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface OperationExample {
+  summary: string;
+  input: Record<string, unknown>;
+}
+
+/** What every surface needs beside the handler; `operations.test.ts` names any field missing. */
+export interface OperationApi {
+  /** REST mapping: `{name}` segments are input fields; GET takes the rest from the query string. */
+  http: { method: HttpMethod; path: string };
+  /** JSON Schema of the result. */
+  output: Schema;
+  /** The error codes this operation can answer with (besides invalid_input, unauthorized, forbidden). */
+  errors: ErrorCode[];
+  examples: OperationExample[];
+  /** Removes or ends something for good (MCP `destructiveHint`); defaults to false. */
+  destructive?: boolean;
+}
 
 export interface Operation<I = unknown, O = unknown> {
   name: string;
@@ -11,6 +34,8 @@ export interface Operation<I = unknown, O = unknown> {
   input: Schema;
   validate: (input: unknown) => I;
   handler: (parts: EngineParts, input: I) => Promise<O>;
+  /** Required for every operation; optional in the type so a new group compiles before it is described. */
+  api?: OperationApi;
 }
 
 export function operation<I, O>(
@@ -36,4 +61,11 @@ export function operation<I, O>(
     },
     handler,
   };
+}
+
+/** Gives each operation of a group its surface description; a name that matches no operation is a mistake. */
+export function withApi<T extends Operation<any, unknown>>(group: T[], apis: Record<string, OperationApi>): T[] {
+  const names = new Set(group.map((op) => op.name));
+  for (const name of Object.keys(apis)) if (!names.has(name)) throw new Error(`API description for unknown operation ${name}`);
+  return group.map((op) => (apis[op.name] ? { ...op, api: apis[op.name] } : op));
 }

@@ -1,7 +1,8 @@
 // Delivery operations: per-event deliveries and their Twilio-style aggregate.
 import { notFound } from '../errors';
 import type { Delivery, DeliveryStatus, JsonObject } from '../model';
-import { operation, type Operation } from './define';
+import { operation, withApi, type Operation } from './define';
+import * as out from './output-schemas';
 import * as s from './schemas';
 
 /** Twilio-style aggregate: how many deliveries, and whether all / some / none reached each status. */
@@ -20,7 +21,7 @@ export function aggregateDeliveries(deliveries: Delivery[]): JsonObject {
   return summary;
 }
 
-export const deliveryOperations: Operation<any, unknown>[] = [
+const operations: Operation<any, unknown>[] = [
   operation<{ eventId: string }, unknown>(
     'getDeliveries',
     'Deliveries of one event, with the aggregate per status (`total`, and `all` / `some` / `none`).',
@@ -34,3 +35,12 @@ export const deliveryOperations: Operation<any, unknown>[] = [
     },
   ),
 ];
+
+export const deliveryOperations = withApi(operations, {
+  getDeliveries: {
+    http: { method: 'GET', path: '/events/{eventId}/deliveries' },
+    output: out.list('deliveries', out.delivery, { aggregate: out.aggregate }),
+    errors: ['not_found'],
+    examples: [{ summary: 'Who got event ev1', input: { eventId: 'ev1' } }],
+  },
+});

@@ -2,11 +2,12 @@
 import { notFound } from '../errors';
 import { newId } from '../ids';
 import type { HookFilters, HookTrigger, StoredHook } from '../hooks/types';
-import { operation, type Operation } from './define';
+import { operation, withApi, type Operation } from './define';
+import * as out from './output-schemas';
 import { requireRoom } from './shared';
 import * as s from './schemas';
 
-export const hookOperations: Operation<any, unknown>[] = [
+const operations: Operation<any, unknown>[] = [
   operation<
     {
       roomId: string;
@@ -69,3 +70,25 @@ export const hookOperations: Operation<any, unknown>[] = [
     hooks: parts.hooks.list(input.roomId).map(({ handler: _handler, sequence: _sequence, ...hook }) => hook),
   })),
 ];
+
+export const hookOperations = withApi(operations, {
+  addRoomHook: {
+    http: { method: 'POST', path: '/rooms/{roomId}/hooks' },
+    output: out.hook,
+    errors: ['not_found'],
+    examples: [{ summary: 'POST every inbound message of r1 to a URL', input: { roomId: 'r1', name: 'crm', trigger: 'after_broadcast', target: { url: 'https://crm.example/hook' } } }],
+  },
+  removeRoomHook: {
+    http: { method: 'DELETE', path: '/hooks/{hookId}' },
+    output: { type: 'object', properties: { removed: { type: 'string' } }, required: ['removed'] },
+    errors: ['not_found'],
+    examples: [{ summary: 'Remove hook hk1', input: { hookId: 'hk1' } }],
+    destructive: true,
+  },
+  listHooks: {
+    http: { method: 'GET', path: '/hooks' },
+    output: out.list('hooks', out.hook),
+    errors: [],
+    examples: [{ summary: 'Hooks that run in r1', input: { roomId: 'r1' } }],
+  },
+});

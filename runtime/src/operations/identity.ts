@@ -18,7 +18,8 @@ import {
 } from '../identity/index';
 import type { IdentityAddress, RoomState } from '../model';
 import type { EngineParts } from '../engine-parts';
-import { operation, type Operation } from './define';
+import { operation, withApi, type Operation } from './define';
+import * as out from './output-schemas';
 import { checkMetadata } from './shared';
 import * as s from './schemas';
 
@@ -43,7 +44,7 @@ const identityRef = {
   ],
 } as const;
 
-export const identityOperations: Operation<any, unknown>[] = [
+const operations: Operation<any, unknown>[] = [
   operation<CreateIdentityInput, unknown>(
     'createIdentity',
     'Create an identity (a person across channels) with its addresses in order of preference. Refused when one of the addresses or the external id belongs to another identity.',
@@ -138,6 +139,61 @@ export const identityOperations: Operation<any, unknown>[] = [
     (parts, input) => listIdentityRooms(parts, input.identityId, input),
   ),
 ];
+
+const identityResult = { type: 'object', properties: { identity: out.identity }, required: ['identity'] };
+
+export const identityOperations = withApi(operations, {
+  createIdentity: {
+    http: { method: 'POST', path: '/identities' },
+    output: out.identity,
+    errors: ['conflict'],
+    examples: [{ summary: 'Alice with a phone and an email', input: { displayName: 'Alice', addresses: [{ channelType: 'sms', address: '+15555550100' }, { channelType: 'email', address: 'alice@example.com' }] } }],
+  },
+  getIdentity: {
+    http: { method: 'GET', path: '/identities/{identityId}' },
+    output: out.identity,
+    errors: ['not_found'],
+    examples: [{ summary: 'Identity id1', input: { identityId: 'id1' } }],
+  },
+  lookupIdentity: {
+    http: { method: 'GET', path: '/identities/lookup' },
+    output: { type: 'object', properties: { identity: { anyOf: [{ type: 'null' }, out.identity] } }, required: ['identity'] },
+    errors: [],
+    examples: [{ summary: 'Who has this phone number?', input: { channelType: 'sms', address: '(555) 555-0100' } }],
+  },
+  updateIdentity: {
+    http: { method: 'PATCH', path: '/identities/{identityId}' },
+    output: out.identity,
+    errors: ['not_found', 'conflict'],
+    examples: [{ summary: 'Rename', input: { identityId: 'id1', displayName: 'Alice B.' } }],
+  },
+  linkAddress: {
+    http: { method: 'POST', path: '/identities/{identityId}/addresses' },
+    output: out.identity,
+    errors: ['not_found', 'conflict'],
+    examples: [{ summary: 'Add a WhatsApp number', input: { identityId: 'id1', channelType: 'whatsapp', address: '+15555550100' } }],
+  },
+  unlinkAddress: {
+    http: { method: 'DELETE', path: '/identities/{identityId}/addresses' },
+    output: out.identity,
+    errors: ['not_found'],
+    examples: [{ summary: 'Forget an email address', input: { identityId: 'id1', channelType: 'email', address: 'old@example.com' } }],
+    destructive: true,
+  },
+  mergeIdentities: {
+    http: { method: 'POST', path: '/identities/merge' },
+    output: { ...identityResult, properties: { ...identityResult.properties, merged: { type: 'boolean' }, sourceId: { type: 'string' }, destinationId: { type: 'string' } } },
+    errors: ['not_found', 'conflict'],
+    examples: [{ summary: 'The email sender is the SMS sender', input: { source: { channelType: 'email', address: 'alice@example.com' }, destination: 'id1' } }],
+    destructive: true,
+  },
+  listIdentityRooms: {
+    http: { method: 'GET', path: '/identities/{identityId}/rooms' },
+    output: { type: 'object', properties: { rooms: { type: 'array' } }, required: ['rooms'] },
+    errors: ['not_found'],
+    examples: [{ summary: "Alice's open rooms", input: { identityId: 'id1', states: ['active', 'paused'] } }],
+  },
+});
 
 /**
  * The identity id a merge side names. An id (or {identityId}) is passed as given, so the merge can

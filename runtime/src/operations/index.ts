@@ -12,10 +12,11 @@ import { hookOperations } from './hooks';
 import { identityOperations } from './identity';
 import { inboxOperations } from './inbox';
 import { roomOperations } from './rooms';
+import { shortcutOperations } from './shortcuts';
 import { sideEffectOperations } from './side-effects';
 import { webchatOperations } from './webchat';
 
-export type { Operation } from './define';
+export type { Operation, OperationApi, HttpMethod } from './define';
 export { aggregateDeliveries } from './deliveries';
 
 export const operations: Operation<unknown, unknown>[] = [
@@ -30,6 +31,7 @@ export const operations: Operation<unknown, unknown>[] = [
   ...inboxOperations,
   ...webchatOperations,
   ...aiOperations,
+  ...shortcutOperations,
 ];
 
 export type OperationName = string;

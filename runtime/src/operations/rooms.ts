@@ -1,8 +1,10 @@
 // Room operations: create, read, list, metadata, and the explicit state changes of DESIGN.md section 9.
+import type { ErrorCode } from '../errors';
 import { checkMetadataSize } from '../validation';
 import { createRoom, setRoomState, updateRoomMetadata, type CreateRoomInput } from '../rooms';
 import type { JsonObject, RoomState } from '../model';
-import { operation, type Operation } from './define';
+import { operation, withApi, type Operation } from './define';
+import * as out from './output-schemas';
 import { checkMetadata, requireRoom } from './shared';
 import * as s from './schemas';
 
@@ -12,7 +14,7 @@ function roomStateOperation(name: string, state: RoomState, description: string)
   );
 }
 
-export const roomOperations: Operation<any, unknown>[] = [
+const operations: Operation<any, unknown>[] = [
   operation<CreateRoomInput, unknown>(
     'createRoom',
     'Create a room, optionally with an id and initial bindings. With an existing id it returns that room and attaches only the bindings it lacks.',
@@ -38,7 +40,7 @@ export const roomOperations: Operation<any, unknown>[] = [
   }),
   operation<{ states?: RoomState[]; tenantId?: string; limit?: number; updatedBefore?: string }, unknown>(
     'listRooms',
-    'Rooms, most recently updated first. Archived rooms are left out unless asked for by state.',
+    'Rooms, most recently updated first, filtered by state and tenant. Archived rooms are left out unless asked for by state. A full page carries `nextUpdatedBefore`: pass it as `updatedBefore` for the next, older page.',
     false,
     {
       states: { type: 'array', items: s.roomState, maxItems: 4 },
@@ -47,9 +49,12 @@ export const roomOperations: Operation<any, unknown>[] = [
       updatedBefore: { type: 'string', format: 'date-time' },
     },
     [],
-    async (parts, input) => ({
-      rooms: await parts.store.listRooms({ ...input, states: input.states ?? ['active', 'paused', 'closed'] }),
-    }),
+    async (parts, input) => {
+      const limit = input.limit ?? 100;
+      const rooms = await parts.store.listRooms({ ...input, limit, states: input.states ?? ['active', 'paused', 'closed'] });
+      // The cursor of the next (older) page; absent on the last page.
+      return { rooms, ...(rooms.length === limit ? { nextUpdatedBefore: rooms[rooms.length - 1]!.updatedAt } : {}) };
+    },
   ),
   operation<{ roomId: string; metadata: JsonObject; replace?: boolean }, unknown>(
     'updateRoomMetadata',
@@ -68,3 +73,49 @@ export const roomOperations: Operation<any, unknown>[] = [
     channels: (await parts.store.listChannels()).map((channel) => ({ ...channel, registered: parts.channels.get(channel.id) !== undefined })),
   })),
 ];
+
+const roomResult = out.room;
+const stateChange = (verb: string, path: string, destructive = false) => ({
+  http: { method: 'POST' as const, path: `/rooms/{roomId}/${path}` },
+  output: roomResult,
+  errors: ['not_found', 'conflict'] as ErrorCode[],
+  examples: [{ summary: `${verb} room r1`, input: { roomId: 'r1' } }],
+  destructive,
+});
+
+export const roomOperations = withApi(operations, {
+  createRoom: {
+    http: { method: 'POST', path: '/rooms' },
+    output: { type: 'object', properties: { room: out.room, bindings: { type: 'array', items: out.binding }, created: { type: 'boolean' } }, required: ['room', 'bindings', 'created'] },
+    errors: ['not_found', 'conflict'],
+    examples: [{ summary: 'A room with one webhook participant', input: { id: 'support-42', metadata: { topic: 'billing' }, bindings: [{ channelId: 'web', address: 'alice' }] } }],
+  },
+  getRoom: {
+    http: { method: 'GET', path: '/rooms/{roomId}' },
+    output: { type: 'object', properties: { room: out.room, bindings: { type: 'array', items: out.binding } }, required: ['room', 'bindings'] },
+    errors: ['not_found'],
+    examples: [{ summary: 'Room r1', input: { roomId: 'r1' } }],
+  },
+  listRooms: {
+    http: { method: 'GET', path: '/rooms' },
+    output: out.list('rooms', out.room, { nextUpdatedBefore: { type: 'string', format: 'date-time' } }),
+    errors: [],
+    examples: [{ summary: 'The 20 newest active rooms', input: { states: ['active'], limit: 20 } }],
+  },
+  updateRoomMetadata: {
+    http: { method: 'PATCH', path: '/rooms/{roomId}/metadata' },
+    output: out.room,
+    errors: ['not_found', 'room_closed'],
+    examples: [{ summary: 'Tag a room', input: { roomId: 'r1', metadata: { priority: 'high' } } }],
+  },
+  pauseRoom: stateChange('Pause', 'pause'),
+  resumeRoom: stateChange('Resume', 'resume'),
+  closeRoom: stateChange('Close', 'close', true),
+  archiveRoom: stateChange('Archive', 'archive'),
+  listChannels: {
+    http: { method: 'GET', path: '/channels' },
+    output: out.list('channels', out.channel),
+    errors: [],
+    examples: [{ summary: 'Every channel', input: {} }],
+  },
+});

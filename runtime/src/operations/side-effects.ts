@@ -4,11 +4,12 @@ import { notFound } from '../errors';
 import type { JsonObject, SideEffect } from '../model';
 import { runAsyncHooks } from '../hooks/run';
 import { reportHookError, sideEffect } from '../pipeline/write-event';
-import { operation, type Operation } from './define';
+import { operation, withApi, type Operation } from './define';
+import * as out from './output-schemas';
 import { requireRoom } from './shared';
 import * as s from './schemas';
 
-export const sideEffectOperations: Operation<any, unknown>[] = [
+const operations: Operation<any, unknown>[] = [
   operation<{ roomId: string; kind?: SideEffect['kind'] }, unknown>(
     'listSideEffects',
     'Tasks and observations produced in a room (kept even when the event that caused them was blocked).',
@@ -75,3 +76,23 @@ export async function storeSideEffect(
   runAsyncHooks(parts.hooks, 'on_side_effect', room, { detail: effect as unknown as JsonObject }, reportHookError(parts));
   return effect;
 }
+export const sideEffectOperations = withApi(operations, {
+  listSideEffects: {
+    http: { method: 'GET', path: '/rooms/{roomId}/side-effects' },
+    output: out.list('sideEffects', out.sideEffect),
+    errors: [],
+    examples: [{ summary: 'Tasks of r1', input: { roomId: 'r1', kind: 'task' } }],
+  },
+  createTask: {
+    http: { method: 'POST', path: '/rooms/{roomId}/tasks' },
+    output: out.sideEffect,
+    errors: ['not_found'],
+    examples: [{ summary: 'A follow-up task', input: { roomId: 'r1', title: 'Call back about the refund', assignee: 'dana' } }],
+  },
+  updateTask: {
+    http: { method: 'PATCH', path: '/tasks/{taskId}' },
+    output: out.sideEffect,
+    errors: ['not_found'],
+    examples: [{ summary: 'Mark done', input: { taskId: 'se1', status: 'done' } }],
+  },
+});

@@ -8,6 +8,7 @@ import type { Timer } from '../../timers/types';
 import type { EventQuery, RoomQuery, Store, WriteSet } from '../store';
 import { Database, OPEN_READ_ONLY, OPEN_READ_WRITE } from './database';
 import { GroupCommitter } from './group-commit';
+import { lockDatabase } from './process-lock';
 import { MIGRATIONS } from './migrations';
 
 interface DataRow {
@@ -41,10 +42,16 @@ export class SqliteStore implements Store {
     private readonly walRestartFrames = WAL_RESTART_FRAMES,
   ) {}
 
+  private unlock: () => void = () => undefined;
+
   async open(): Promise<void> {
     const inMemory = this.path === ':memory:';
     if (!inMemory) mkdirSync(dirname(this.path), { recursive: true });
-    this.writer = await Database.open(this.path, OPEN_READ_WRITE);
+    if (!inMemory) this.unlock = lockDatabase(this.path);
+    this.writer = await Database.open(this.path, OPEN_READ_WRITE).catch((error: unknown) => {
+      this.unlock();
+      throw error;
+    });
     await this.writer.exec(`
       PRAGMA journal_mode = WAL;
       PRAGMA synchronous = FULL;
@@ -98,6 +105,7 @@ export class SqliteStore implements Store {
     }
     if (this.reader !== this.writer) await this.reader.close();
     await this.writer.close();
+    this.unlock();
   }
 
   commit(writes: WriteSet, isCurrent?: () => boolean): Promise<void> {
