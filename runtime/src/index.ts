@@ -28,6 +28,7 @@ export { mapTwilioStatus, twilioError, TWILIO_OUTSIDE_WINDOW, type MappedStatus 
 export { twilioCapabilities, TWILIO_BODY_MAX } from './providers/twilio/capabilities';
 export { decodeForm, type FormFields } from './providers/twilio/form';
 export { SqliteStore } from './store/sqlite/sqlite-store';
+export { PostgresStore, type PostgresStoreOptions } from './store/postgres/postgres-store';
 export type { Store, WriteSet } from './store/store';
 export { canRead, writeGate, planTargets, canSeeInHistory, passesVisibility } from './permissions';
 export { createWebhookHandler, createOperationsHandler, readBody, sendJson, ClientGoneError, MAX_BODY_BYTES, type HttpHandlerOptions } from './http/handlers';

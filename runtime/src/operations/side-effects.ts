@@ -2,7 +2,7 @@
 import { notFound } from '../errors';
 import type { JsonObject, SideEffect } from '../model';
 import { runAsyncHooks } from '../hooks/run';
-import { reportHookError, sideEffect } from '../pipeline/write-event';
+import { reportHookError, sideEffect } from '../pipeline/records';
 import { operation, type Operation } from './define';
 import { requireRoom } from './shared';
 import * as s from './schemas';
