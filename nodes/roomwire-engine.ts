@@ -13,8 +13,9 @@ import { normalisePrefix, serveRoutes, type RouteHandlers } from './lib/http-rou
 import { translator } from './lib/i18n';
 import { migrated } from './lib/migrate';
 import { SharedEngine } from './lib/shared-engine';
+import { chooseStore, type StoreSettings } from './lib/store-choice';
 
-interface EngineNodeDef extends NodeDef {
+interface EngineNodeDef extends NodeDef, StoreSettings {
   database?: string;
   maxChainDepth?: string | number;
   httpPrefix?: string;
@@ -22,6 +23,7 @@ interface EngineNodeDef extends NodeDef {
 
 interface EngineCredentials {
   apiToken?: string;
+  postgresUrl?: string;
 }
 
 const DEFAULT_DATABASE_FILE = 'roomwire.sqlite';
@@ -52,12 +54,14 @@ export = function (RED: NodeAPI): void {
     const def = migrated(RED, raw);
     const depth = Number(def.maxChainDepth);
     const logger = { info: (m: string) => node.log(m), warn: (m: string) => node.warn(m), error: (m: string) => node.error(m) };
-    const database = databasePath(def.database);
     const faults: string[] = [];
 
     let lease: EngineLease;
+    let database = databasePath(def.database);
     try {
-      lease = claimDatabase({ databasePath: database, maxChainDepth: Number.isInteger(depth) && depth >= 0 ? depth : DEFAULT_MAX_CHAIN_DEPTH, logger }, node.id);
+      const chosen = chooseStore(def, node.credentials.postgresUrl, database, (error) => node.warn(String(error)), _);
+      database = chosen.key;
+      lease = claimDatabase({ databasePath: database, store: chosen.store, maxChainDepth: Number.isInteger(depth) && depth >= 0 ? depth : DEFAULT_MAX_CHAIN_DEPTH, logger }, node.id);
     } catch (error) {
       node.error(_('roomwire-engine.errors.database-in-use', { message: (error as Error).message }));
       faults.push(_('roomwire-engine.status.database-in-use'));
@@ -101,6 +105,6 @@ export = function (RED: NodeAPI): void {
   }
 
   RED.nodes.registerType<EngineConfigNode & Node<EngineCredentials>, EngineNodeDef, unknown, EngineCredentials>('roomwire-engine', RoomwireEngineNode, {
-    credentials: { apiToken: { type: 'password' } },
+    credentials: { apiToken: { type: 'password' }, postgresUrl: { type: 'password' } },
   });
 };
