@@ -29,6 +29,7 @@ export { twilioCapabilities, TWILIO_BODY_MAX } from './providers/twilio/capabili
 export { decodeForm, type FormFields } from './providers/twilio/form';
 export { SqliteStore } from './store/sqlite/sqlite-store';
 export { PostgresStore, type PostgresStoreOptions } from './store/postgres/postgres-store';
+export { copySqliteInto, type CopyReport } from './store/copy';
 export type { Store, WriteSet } from './store/store';
 export { canRead, writeGate, planTargets, canSeeInHistory, passesVisibility } from './permissions';
 export { createWebhookHandler, createOperationsHandler, readBody, sendJson, ClientGoneError, MAX_BODY_BYTES, type HttpHandlerOptions } from './http/handlers';
