@@ -12,6 +12,8 @@ const scenarios = {
   'latency-1000mps': () => latencyAtRate('latency-1000mps', 1000, Number(process.env.BENCH_SECONDS ?? 10)),
   'nodered-baseline': () => require('./nodered').run('nodered-baseline', MESSAGES),
   'nodered-flow': () => require('./nodered').run('nodered-flow', MESSAGES),
+  'postgres-1instance': () => require('./postgres').run('postgres-1instance', 1, Number(process.env.BENCH_PG_MESSAGES ?? 30_000)),
+  'postgres-3instances': () => require('./postgres').run('postgres-3instances', 3, Number(process.env.BENCH_PG_MESSAGES ?? 30_000)),
   'delivery-throughput': () => require('./delivery').run('delivery-throughput', Number(process.env.BENCH_DELIVERY_MESSAGES ?? 20_000)),
   'webchat-fanout': () =>
     require('./webchat').run('webchat-fanout', Number(process.env.BENCH_WEBCHAT_CLIENTS ?? 300), Number(process.env.BENCH_WEBCHAT_MESSAGES ?? 20_000)),

@@ -18,8 +18,9 @@ import { SharedEngine } from './lib/shared-engine';
 import { agentCredentialTypes, serveEditorBcrypt, startAgentInbox } from './lib/inbox';
 import type { AgentCredentials } from './lib/inbox/accounts';
 import { chatTokenSecret } from './lib/webchat/secret';
+import { chooseStore, type StoreSettings } from './lib/store-choice';
 
-interface EngineNodeDef extends NodeDef {
+interface EngineNodeDef extends NodeDef, StoreSettings {
   database?: string;
   maxChainDepth?: string | number;
   httpPrefix?: string;
@@ -27,7 +28,7 @@ interface EngineNodeDef extends NodeDef {
   publicUrl?: string;
 }
 
-type EngineCredentials = AgentCredentials & ApiCredentials;
+type EngineCredentials = AgentCredentials & ApiCredentials & { postgresUrl?: string };
 
 const DEFAULT_DATABASE_FILE = 'roomwire.sqlite';
 const DEFAULT_MAX_CHAIN_DEPTH = 5;
@@ -58,14 +59,22 @@ export = function (RED: NodeAPI): void {
     const def = migrated(RED, raw);
     const depth = Number(def.maxChainDepth);
     const logger = { info: (m: string) => node.log(m), warn: (m: string) => node.warn(m), error: (m: string) => node.error(m) };
-    const database = databasePath(def.database);
     const faults: string[] = [];
     node.address = engineAddress(def, normalisePrefix, (message) => node.error(_('roomwire-engine.errors.public-url', { message })));
 
     let lease: EngineLease;
+    let database = databasePath(def.database);
     try {
+      const chosen = chooseStore(def, node.credentials.postgresUrl, database, (error) => node.warn(String(error)), _);
+      database = chosen.key;
       lease = claimDatabase(
-        { databasePath: database, maxChainDepth: Number.isInteger(depth) && depth >= 0 ? depth : DEFAULT_MAX_CHAIN_DEPTH, logger, chatTokenSecret: chatTokenSecret(RED) },
+        {
+          databasePath: database,
+          store: chosen.store,
+          maxChainDepth: Number.isInteger(depth) && depth >= 0 ? depth : DEFAULT_MAX_CHAIN_DEPTH,
+          logger,
+          chatTokenSecret: chatTokenSecret(RED),
+        },
         node.id,
       );
     } catch (error) {
@@ -122,6 +131,6 @@ export = function (RED: NodeAPI): void {
   }
 
   RED.nodes.registerType<EngineConfigNode & Node<EngineCredentials>, EngineNodeDef, unknown, EngineCredentials>('roomwire-engine', RoomwireEngineNode, {
-    credentials: { apiToken: { type: 'password' }, apiTokens: { type: 'password' }, ...agentCredentialTypes() },
+    credentials: { apiToken: { type: 'password' }, apiTokens: { type: 'password' }, postgresUrl: { type: 'password' }, ...agentCredentialTypes() },
   });
 };

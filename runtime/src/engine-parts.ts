@@ -6,6 +6,7 @@ import type { Notifier } from './notify';
 import type { RoomCache } from './pipeline/room-cache';
 import type { SerialQueues } from './pipeline/serial';
 import type { Store } from './store/store';
+import type { Leases } from './store/leases';
 import type { RoomEvent } from './model';
 import type { Scheduler } from './timers/scheduler';
 
@@ -26,6 +27,8 @@ export interface EngineParts {
   scheduler: Scheduler;
   clock: () => number;
   logger: Logger;
+  /** This engine's claims on deliveries and timers, shared with the other engines of its database. */
+  leases: Leases;
   maxChainDepth: number;
   /** Provider message ids being written right now, so a provider retry racing the first attempt waits for it. */
   inflightProviderMessages: Map<string, Promise<RoomEvent>>;

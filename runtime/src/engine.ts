@@ -27,6 +27,8 @@ import { announceTimerStateChange } from './rooms';
 import type { Store } from './store/store';
 import { chatTokenKey } from './webchat/tokens';
 import { runAiReply, type AiReplyOptions, type AiReplyResult } from './ai/reply';
+import { Leases } from './store/leases';
+import { followChanges } from './change-follower';
 
 export interface EngineOptions {
   /** SQLite file path (created if missing); ignored when `store` is given. */
@@ -49,6 +51,13 @@ export interface EngineOptions {
    * without one a random key is made per open, and earlier tokens stop working.
    */
   chatTokenSecret?: string;
+  /**
+   * Several engines on one database (PostgreSQL): how long this engine's claim on a delivery or
+   * a due timer lasts without renewal before another engine takes it over (default 30 s).
+   */
+  leaseMs?: number;
+  /** How often the next due timer is read, for timers other engines commit (default 5 s; only with a change feed). */
+  timerPollMs?: number;
 }
 
 export interface ChannelRegistration {
@@ -68,17 +77,19 @@ const silentLogger: Logger = { info: () => undefined, warn: () => undefined, err
 export class Engine {
   private readonly parts: EngineParts;
   private closed = false;
+  private stopFollowing: (() => void) | null = null;
 
   private constructor(parts: EngineParts) {
     this.parts = parts;
   }
 
   static async open(options: EngineOptions): Promise<Engine> {
-    const store = options.store ?? new SqliteStore(options.databasePath ?? ':memory:');
+    const store: Store = options.store ?? new SqliteStore(options.databasePath ?? ':memory:');
     await store.open();
     const logger = options.logger ?? silentLogger;
     const delivery = new DeliveryWorker({ ...DEFAULT_DELIVERY_OPTIONS, ...options.delivery });
     const clock = options.clock ?? Date.now;
+    const leases = new Leases(undefined, options.leaseMs);
     const parts: EngineParts = {
       store,
       cache: new RoomCache(store, { recentKeys: options.recentIdempotencyKeys }),
@@ -87,9 +98,10 @@ export class Engine {
       notifier: new Notifier((error) => logger.error(`a subscriber failed: ${String(error)}`)),
       channels: new ChannelRegistry(),
       delivery,
-      scheduler: new Scheduler(store, clock, logger),
+      scheduler: new Scheduler(store, clock, logger, leases),
       clock,
       logger,
+      leases,
       maxChainDepth: options.maxChainDepth ?? 5,
       inflightProviderMessages: new Map(),
       chatTokenSecret: chatTokenKey(options.chatTokenSecret),
@@ -104,9 +116,11 @@ export class Engine {
     registerRoomTimers(parts, (loaded, writes, previous) => announceTimerStateChange(parts, loaded, writes, previous));
     for (const hook of await store.listHooks()) parts.hooks.addStored(hook);
     const engine = new Engine(parts);
-    const resumed = await delivery.resume();
+    if (store.changes) engine.stopFollowing = followChanges(parts, store.changes);
+    const resumed = await delivery.claimQueued();
     if (resumed > 0) logger.info(`resumed ${resumed} queued deliveries`);
-    await parts.scheduler.start();
+    delivery.startLeases();
+    await parts.scheduler.start(store.changes ? (options.timerPollMs ?? 5000) : undefined);
     return engine;
   }
 
@@ -218,10 +232,12 @@ export class Engine {
     if (this.closed) return;
     this.closed = true;
     this.parts.scheduler.close();
+    this.stopFollowing?.();
     await this.parts.serial.idle();
     // Sends already under way finish and record their status; nothing new starts.
     this.parts.delivery.close();
     await this.parts.delivery.waitIdle();
+    await this.parts.delivery.releaseLeases().catch((error) => this.parts.logger.warn(`releasing delivery leases: ${String(error)}`));
     // A provider that fails to close must not leave the store open (a redeploy reopens the file).
     for (const registered of this.parts.channels.list()) {
       try {

@@ -2,10 +2,8 @@
 // receives nothing until it joins (permissions.ts planTargets); a left binding receives nothing and
 // its writes are refused. Leaving is final unless someone rejoins it explicitly (rejoinBinding).
 // Channels that cannot accept an invitation (`info.autoJoin: true`) join their invited bindings at once.
-import type { EngineParts } from './engine-parts';
 import { RoomwireError } from './errors';
 import type { Binding, BindingState, Channel } from './model';
-import { updateBinding } from './rooms';
 
 /** Membership changes `updateBinding` makes; `left` → `joined` needs `rejoinBinding`. */
 const TRANSITIONS: Record<BindingState, readonly BindingState[]> = {
@@ -38,9 +36,4 @@ export function checkMembershipChange(before: Binding, next: BindingState | unde
   if (!TRANSITIONS[before.state].includes(next)) {
     throw new RoomwireError('conflict', `a binding cannot go from ${before.state} to ${next}`, 'state');
   }
-}
-
-/** `left` → `joined`: the one way back into a room for a binding that left it. */
-export function rejoinBinding(parts: EngineParts, bindingId: string): Promise<Binding> {
-  return updateBinding(parts, bindingId, { state: 'joined' }, { rejoin: true });
 }

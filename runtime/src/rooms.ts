@@ -10,7 +10,7 @@ import type { Content, FallbackPolicy, Access, Audience, Binding, BindingState, 
 import { runAsyncHooks } from './hooks/run';
 import { LoadedRoom } from './pipeline/room-cache';
 import { bindingEvent, commitRoomWrites, roomStateEvent } from './pipeline/room-writes';
-import { reportHookError } from './pipeline/write-event';
+import { reportHookError } from './pipeline/records';
 import type { WriteSet } from './store/store';
 import { checkMetadataSize } from './validation';
 import { withRoomTimers } from './timers/room-timers';
@@ -308,4 +308,9 @@ export async function updateRoomMetadata(parts: EngineParts, roomId: string, met
     await commitRoomWrites(parts, loaded, { rooms: [loaded.room] });
     return loaded.room;
   });
+}
+
+/** `left` → `joined`: the one way back into a room for a binding that left it. */
+export function rejoinBinding(parts: EngineParts, bindingId: string): Promise<Binding> {
+  return updateBinding(parts, bindingId, { state: 'joined' }, { rejoin: true });
 }

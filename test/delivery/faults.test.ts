@@ -340,13 +340,13 @@ describe('restart', () => {
     // The transactions holding the first two status changes fail whole (a lock another process held).
     const commit = store.commit.bind(store);
     let failed = 0;
-    vi.spyOn(store, 'commit').mockImplementation((writes, isCurrent) => {
+    vi.spyOn(store, 'commit').mockImplementation((writes) => {
       const statusChange = Object.keys(writes).length === 1 && writes.deliveries?.every((d) => d.status !== 'queued');
       if (statusChange && failed < 2) {
         failed++;
         return Promise.reject(Object.assign(new Error('SQLITE_BUSY: database is locked'), { code: 'SQLITE_BUSY' }));
       }
-      return commit(writes, isCurrent);
+      return commit(writes);
     });
     const receiver = await startReceiver();
     const engine = await openEngine(path, { store });

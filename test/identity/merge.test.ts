@@ -330,12 +330,12 @@ describe('concurrency and the single transaction', () => {
     const failing = new Proxy(store, {
       get(target, property, receiver) {
         if (property === 'commit') {
-          return (writes: WriteSet, isCurrent?: () => boolean) => {
+          return (writes: WriteSet) => {
             if (failNext && (writes.identities ?? []).some((i) => i.mergedInto)) {
               failNext = false;
               return Promise.reject(new Error('disk full'));
             }
-            return target.commit(writes, isCurrent);
+            return target.commit(writes);
           };
         }
         const value = Reflect.get(target, property, receiver);

@@ -103,14 +103,14 @@ describe('concurrency', () => {
   });
 });
 
-describe('a failed commit', () => {
-  it('rejects its callers with a client-visible error, leaves no unhandled rejection, and the room carries on gapless', async () => {
+describe('a write that lost its room to another engine', () => {
+  it('is retried by the pipeline: stored once, right after the other engine\'s write, gapless, with no unhandled rejection', async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     try {
-      // A second process writing the same file is the one way to make a commit fail for real:
-      // both engines assign the next index of the room, the second commit breaks the unique index.
+      // A second engine writing the same file: both assign the next index of the room from their
+      // cache; the store's compare-and-set refuses the stale one, which reloads the room and retries.
       const first = await openTestEngine();
       const second = await openTestEngine({ path: first.path });
       const { room } = await createRoom(first.engine, FLOW_ONLY);
@@ -121,9 +121,10 @@ describe('a failed commit', () => {
         () => 'committed',
         (error: { name?: string; code?: string }) => `${error.name}:${error.code}`,
       );
-      expect(outcome).toBe('RoomwireError:conflict');
-      // The failed write dropped the cached room: the next write reloads it and continues gapless.
+      expect(outcome).toBe('committed');
+      // A client retry of the same key finds the stored event: the index right after the other engine's.
       const next = await sendText(first.engine, room.id, 'retry', { idempotencyKey: 'key-b' });
+      expect(next.duplicate).toBe(true);
       expect(next.event.index).toBe(ok.event.index + 1);
       const audit = await timeline(first.engine, room.id, { audit: true });
       expect(audit.map((e) => e.index)).toEqual(audit.map((_, i) => i));

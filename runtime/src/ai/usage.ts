@@ -4,7 +4,7 @@
 // written per room in one commit, never emitted as side effects nor shown by `listSideEffects`.
 import type { EngineParts } from '../engine-parts';
 import type { JsonObject, SideEffect } from '../model';
-import { sideEffect } from '../pipeline/write-event';
+import { sideEffect } from '../pipeline/records';
 
 export interface ModelCallRecord {
   bindingId: string;

@@ -9,24 +9,11 @@ import type { Binding, Delivery, FallbackPolicy, FallbackTrigger, RoomEvent } fr
 import type { LoadedRoom } from '../pipeline/room-cache';
 import { commitRoomWrites } from '../pipeline/room-writes';
 import { NO_CHANNELS_LEFT } from './worker';
-import { durationMs } from '../timers/duration';
+import { NO_RECEIPT, noReceiptTimer } from './fallback-timer';
+import { fired } from '../timers/fired';
 import type { Timer } from '../timers/types';
 
-export const NO_RECEIPT = 'fallback-no-receipt';
-
 const SUCCEEDED = new Set(['delivered', 'read']);
-
-/** The no-receipt timer for a new delivery, when its binding's policy asks for one. */
-export function noReceiptTimer(delivery: Delivery, policy: FallbackPolicy | null | undefined, now: number): Timer | null {
-  if (!policy || !policy.after || !policy.on.includes('no_receipt')) return null;
-  return {
-    id: `delivery:${delivery.id}:no_receipt`,
-    kind: NO_RECEIPT,
-    roomId: delivery.roomId,
-    dueAt: now + durationMs(policy.after, 'fallback.after'),
-    payload: { deliveryId: delivery.id },
-  };
-}
 
 /** Why a delivery's final state asks for fallback, or null. */
 export function fallbackTrigger(delivery: Delivery): FallbackTrigger | null {
@@ -56,9 +43,9 @@ export class FallbackRunner {
     this.parts.scheduler.on(NO_RECEIPT, async (timer) => {
       const delivery = await this.parts.store.getDelivery(String(timer.payload.deliveryId));
       if (delivery && !SUCCEEDED.has(delivery.status) && delivery.status !== 'failed' && delivery.status !== 'undelivered') {
-        await this.step(delivery, 'no_receipt', timer.id);
+        await this.step(delivery, 'no_receipt', timer);
       } else {
-        await this.parts.store.commit({ deletedTimerIds: [timer.id] });
+        await this.parts.store.commit({ firedTimers: [fired(timer)] });
       }
     });
   }
@@ -69,9 +56,9 @@ export class FallbackRunner {
     if (reason) await this.step(delivery, reason, null);
   }
 
-  private step(delivery: Delivery, reason: FallbackTrigger, timerId: string | null): Promise<void> {
+  private step(delivery: Delivery, reason: FallbackTrigger, timer: Timer | null): Promise<void> {
     return this.parts.serial.run(delivery.roomId, async () => {
-      const deletedTimerIds = timerId ? [timerId] : [];
+      const firedTimers = timer ? [fired(timer)] : [];
       const loaded = await this.parts.cache.load(delivery.roomId);
       const event = await this.parts.store.getEvent(delivery.eventId);
       const siblings = await this.parts.store.listDeliveriesForEvent(delivery.eventId);
@@ -81,7 +68,7 @@ export class FallbackRunner {
       const alreadyStepped = siblings.some((d) => d.fallbackOf === delivery.id);
       const succeeded = chain.some((d) => SUCCEEDED.has(d.status));
       if (!loaded || !event || !policy || !policy.on.includes(reason) || alreadyStepped || succeeded) {
-        if (deletedTimerIds.length) await this.parts.store.commit({ deletedTimerIds });
+        if (firedTimers.length) await this.parts.store.commit({ firedTimers });
         return;
       }
       const now = this.parts.clock();
@@ -89,7 +76,7 @@ export class FallbackRunner {
       const step = chain.length;
       const next = await this.nextTarget(loaded, policy, chain, root);
       if (!next) {
-        if (deletedTimerIds.length) await this.parts.store.commit({ deletedTimerIds });
+        if (firedTimers.length) await this.parts.store.commit({ firedTimers });
         await this.parts.delivery.endFallbackChain(root, {
           code: NO_CHANNELS_LEFT,
           reason: `fallback exhausted after ${step - 1} step(s); last reason: ${reason}`,
@@ -97,7 +84,7 @@ export class FallbackRunner {
         this.onStep({ roomId: root.roomId, eventId: root.eventId, from: delivery, reason, step, to: null });
         return;
       }
-      const writes = { bindings: next.created ? [next.binding] : [], deliveries: [] as Delivery[], timers: [] as Timer[], deletedTimerIds };
+      const writes = { bindings: next.created ? [next.binding] : [], deliveries: [] as Delivery[], timers: [] as Timer[], firedTimers };
       if (next.created) loaded.replaceBinding(next.binding);
       const fallbackDelivery: Delivery = {
         id: newId('dlv'),
@@ -115,8 +102,8 @@ export class FallbackRunner {
         updatedAt: iso,
       };
       writes.deliveries.push(fallbackDelivery);
-      const timer = noReceiptTimer(fallbackDelivery, policy, now);
-      if (timer) writes.timers.push(timer);
+      const noReceipt = noReceiptTimer(fallbackDelivery, policy, now);
+      if (noReceipt) writes.timers.push(noReceipt);
       await commitRoomWrites(this.parts, loaded, writes);
       this.parts.delivery.enqueue(event as RoomEvent, [fallbackDelivery]);
       this.onStep({ roomId: root.roomId, eventId: root.eventId, from: delivery, reason, step, to: fallbackDelivery });

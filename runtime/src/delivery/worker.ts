@@ -7,7 +7,7 @@ import type { Binding, Content, Delivery, DeliveryError, DeliveryStatus, JsonObj
 import { ProviderError, type OutboundMessage, type Provider, type SendResult } from '../providers/contract';
 import { runAsyncHooks, runSyncHooks } from '../hooks/run';
 import { validateContent } from '../content-validation';
-import { sideEffect } from '../pipeline/write-event';
+import { sideEffect } from '../pipeline/records';
 import { canAdvance } from './status';
 import { conversationThread } from './thread';
 
@@ -50,6 +50,9 @@ interface LaneItem {
 /** Tries to store one status change before giving up (the delivery is then sent again after a restart). */
 const STATUS_WRITE_ATTEMPTS = 8;
 
+/** Deliveries claimed per store round trip. */
+const CLAIM_BATCH = 500;
+
 /** The reason on the first delivery of a fallback chain that ran out of channels. */
 export const NO_CHANNELS_LEFT = 'no_channels_left';
 
@@ -79,6 +82,8 @@ export class DeliveryWorker {
   private readonly slots = new Map<string, { used: number; waiting: (() => void)[] }>();
 
   private prepareContent!: PrepareContent;
+  private leaseTimer: NodeJS.Timeout | null = null;
+  private leaseWork: Promise<unknown> | null = null;
 
   constructor(private readonly options: DeliveryOptions) {}
 
@@ -99,19 +104,40 @@ export class DeliveryWorker {
     }
   }
 
-  /** On start: every delivery still `queued` in the store goes back into its lane, in index order. */
-  async resume(): Promise<number> {
-    const queued = await this.parts.store.listDeliveriesByStatus(['queued'], 100_000);
-    // A total order (room, then index): a comparator that calls two rooms equal is not one, and
-    // sort() may then leave a room's deliveries out of index order.
-    queued.sort((a, b) => (a.roomId === b.roomId ? a.eventIndex - b.eventIndex : a.roomId < b.roomId ? -1 : 1));
-    const events = new Map<string, RoomEvent | null>();
-    for (const delivery of queued) {
-      if (!events.has(delivery.eventId)) events.set(delivery.eventId, await this.parts.store.getEvent(delivery.eventId));
-      const event = events.get(delivery.eventId);
-      if (event) this.enqueue(event, [delivery]);
+  /**
+   * Claims queued deliveries nobody holds a live lease on (on start: those a previous run left;
+   * later: those of an engine that died) and puts them in their lanes, in index order.
+   */
+  async claimQueued(): Promise<number> {
+    let claimed = 0;
+    for (;;) {
+      const batch = await this.parts.store.claimDeliveries(this.parts.leases.next(), CLAIM_BATCH);
+      const events = new Map<string, RoomEvent | null>();
+      for (const delivery of batch) {
+        if (this.active.has(delivery.id)) continue;
+        if (!events.has(delivery.eventId)) events.set(delivery.eventId, await this.parts.store.getEvent(delivery.eventId));
+        const event = events.get(delivery.eventId);
+        if (event) this.enqueue(event, [delivery]);
+      }
+      claimed += batch.length;
+      if (batch.length < CLAIM_BATCH || this.closed) return claimed;
     }
-    return queued.length;
+  }
+
+  /** Renews this engine's leases and takes over lapsed ones, every third of a lease. */
+  startLeases(): void {
+    const every = Math.max(50, Math.floor(this.parts.leases.durationMs / 3));
+    this.leaseTimer = setInterval(() => {
+      if (this.leaseWork) return;
+      this.leaseWork = this.parts.store
+        .renewDeliveryLeases(this.parts.leases.next())
+        .then(() => this.claimQueued())
+        .catch((error: unknown) => this.parts.logger.warn(`delivery leases: ${String(error)}`))
+        .finally(() => {
+          this.leaseWork = null;
+        });
+    }, every);
+    this.leaseTimer.unref();
   }
 
   /** True when no lane has work and every status write has committed. */
@@ -131,7 +157,14 @@ export class DeliveryWorker {
 
   close(): void {
     this.closed = true;
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
     for (const wake of this.sleepers) wake();
+  }
+
+  /** After close: what is still queued is left to whichever engine claims it next, at once. */
+  async releaseLeases(): Promise<void> {
+    await this.leaseWork;
+    await this.parts.store.renewDeliveryLeases({ owner: this.parts.leases.owner, until: 0 });
   }
 
   /** A provider status callback (or the worker's own result): applied only if it moves forward. */

@@ -12,7 +12,7 @@ import type { EngineParts } from '../engine-parts';
 import { RoomwireError } from '../errors';
 import type { Binding, Identity, IdentityAddress, JsonObject, Room, RoomEvent } from '../model';
 import type { LoadedRoom } from '../pipeline/room-cache';
-import { lifecycleEvent } from '../pipeline/room-writes';
+import { commitRoomWrites, lifecycleEvent } from '../pipeline/room-writes';
 import type { WriteSet } from '../store/store';
 import { announceIdentityChange } from './hooks';
 import { sameAddress } from './normalise';
@@ -175,19 +175,6 @@ async function commitMerge(
     writes.rooms!.push(loaded.room);
     events.push({ room: loaded.room, event });
   }
-  await commitAcrossRooms(parts, touched, writes);
+  await commitRoomWrites(parts, touched, writes);
   return { rooms: touched.map((loaded) => loaded.room), events };
-}
-
-/** `commitRoomWrites` for a write set spanning several rooms: refused if any of them went stale. */
-function commitAcrossRooms(parts: EngineParts, rooms: LoadedRoom[], writes: WriteSet): Promise<void> {
-  for (const loaded of rooms) loaded.pendingCommits++;
-  const settle = () => {
-    for (const loaded of rooms) loaded.pendingCommits--;
-  };
-  return parts.store.commit(writes, () => rooms.every((loaded) => parts.cache.isCurrent(loaded))).then(settle, (error: unknown) => {
-    settle();
-    for (const loaded of rooms) parts.cache.invalidate(loaded.room.id);
-    throw error;
-  });
 }

@@ -118,7 +118,14 @@ export async function resolveIdentity(parts: EngineParts, channelType: string, a
     const claimed = await resolveThroughHooks(parts, normalised, displayName ?? null);
     if (claimed) return claimed;
     const identity = newIdentity(parts, { displayName: displayName ?? null, addresses: [normalised] });
-    await parts.store.commit({ identities: [identity] });
+    try {
+      await parts.store.commit({ identities: [identity] });
+    } catch (error) {
+      // Insert or fail, then resolve: another engine created this address's identity first.
+      const winner = await parts.store.findIdentityByAddress(normalised.channelType, normalised.address);
+      if (winner) return winner.id;
+      throw error;
+    }
     announceIdentityChange(parts, { change: 'created', identityId: identity.id, identity: identity as unknown as JsonObject });
     return identity.id;
   });

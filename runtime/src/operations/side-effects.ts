@@ -3,7 +3,7 @@ import type { EngineParts } from '../engine-parts';
 import { notFound } from '../errors';
 import type { JsonObject, SideEffect } from '../model';
 import { runAsyncHooks } from '../hooks/run';
-import { reportHookError, sideEffect } from '../pipeline/write-event';
+import { reportHookError, sideEffect } from '../pipeline/records';
 import { operation, withApi, type Operation } from './define';
 import * as out from './output-schemas';
 import { requireRoom } from './shared';

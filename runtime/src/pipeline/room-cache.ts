@@ -1,7 +1,9 @@
-// In-memory state of recently used rooms, read and changed only inside the room's serial section.
-// Indexes are assigned from it before the commit is durable (so one room is not limited to one
-// event per disk sync); a failed commit invalidates the entry, and writes computed from the stale
-// state are refused by the store (`isCurrent`), so the index stays gapless.
+// In-memory state of recently used rooms, read and changed only inside the room's serial section:
+// the fast path, never the truth. Indexes are assigned from it before the commit is durable (so
+// one room is not limited to one event per disk sync); each write set carries the latest index it
+// was computed from and the store applies it as a compare-and-set, so a write computed from a
+// state that went stale (a failed commit here, a write by another engine) is refused, the entry
+// dropped and the write retried: the index stays gapless and in one order.
 import type { Binding, RoomEvent, Room } from '../model';
 import type { Store } from '../store/store';
 import { RecentKeys } from './recent-keys';
@@ -15,13 +17,17 @@ export interface RoomCacheOptions {
 
 export class LoadedRoom {
   pendingCommits = 0;
+  /** The room's latest index once every write handed to the store commits (null: not stored yet). */
+  handedOffIndex: number | null;
 
   constructor(
     public room: Room,
     public bindings: Binding[],
-    readonly generation: number,
+    stored: boolean,
     private readonly keys: RecentKeys,
-  ) {}
+  ) {
+    this.handedOffIndex = stored ? room.latestIndex : null;
+  }
 
   binding(id: string): Binding | undefined {
     return this.bindings.find((b) => b.id === id);
@@ -45,7 +51,6 @@ export class LoadedRoom {
 
 export class RoomCache {
   private readonly rooms = new Map<string, LoadedRoom>();
-  private nextGeneration = 1;
   private readonly capacity: number;
   /** Shared by every room, so the bound holds however many rooms are loaded. */
   readonly keys: RecentKeys;
@@ -68,14 +73,14 @@ export class RoomCache {
     }
     const room = await this.store.getRoom(roomId);
     if (!room) return null;
-    const loaded = new LoadedRoom(room, await this.store.listBindings(roomId), this.nextGeneration++, this.keys);
+    const loaded = new LoadedRoom(room, await this.store.listBindings(roomId), true, this.keys);
     this.add(loaded);
     return loaded;
   }
 
   /** A room created in this process (not yet durable). */
   create(room: Room, bindings: Binding[]): LoadedRoom {
-    const loaded = new LoadedRoom(room, bindings, this.nextGeneration++, this.keys);
+    const loaded = new LoadedRoom(room, bindings, false, this.keys);
     this.add(loaded);
     return loaded;
   }
@@ -84,12 +89,18 @@ export class RoomCache {
     return this.rooms.get(roomId);
   }
 
-  isCurrent(loaded: LoadedRoom): boolean {
-    return this.rooms.get(loaded.room.id) === loaded;
-  }
-
   invalidate(roomId: string): void {
     this.rooms.delete(roomId);
+  }
+
+  /**
+   * Another engine left the room at `latestIndex`. A cached state that already built on it (its
+   * writes expect a later index) stays; one that did not is stale, and so is any write of it that
+   * expects that index or an earlier one (the store will refuse it).
+   */
+  invalidateIfBehind(roomId: string, latestIndex: number): void {
+    const cached = this.rooms.get(roomId);
+    if (cached && (cached.handedOffIndex === null || cached.handedOffIndex <= latestIndex)) this.rooms.delete(roomId);
   }
 
   private add(loaded: LoadedRoom): void {

@@ -5,23 +5,34 @@ import { newId } from '../ids';
 import type { Binding, JsonObject, RoomEvent, RoomState } from '../model';
 import type { WriteSet } from '../store/store';
 import type { LoadedRoom } from './room-cache';
-import { withRoomTimers } from '../timers/room-timers';
 
-/** Hands a room's writes to the group commit; a failure drops the cached room state. */
-export function commitRoomWrites(parts: EngineParts, loaded: LoadedRoom, writes: WriteSet): Promise<void> {
-  loaded.pendingCommits++;
+/**
+ * Hands the writes of one or more rooms (a merge spans several) to the group commit, each room's
+ * expected latest index attached as a compare-and-set; a failure drops the cached room states.
+ */
+export function commitRoomWrites(parts: EngineParts, loaded: LoadedRoom | LoadedRoom[], writes: WriteSet): Promise<void> {
+  const rooms = Array.isArray(loaded) ? loaded : [loaded];
+  const expect = rooms.map((room) => ({ roomId: room.room.id, latestIndex: room.handedOffIndex }));
   // The room row is stored as it is now: the next write of the room assigns its index by
   // incrementing `latestIndex` in place, and this write may still wait in the group commit queue.
   // Without the copy a crash could leave a room whose latestIndex is ahead of its stored events.
-  const handedOff = writes.rooms ? { ...writes, rooms: writes.rooms.map((room) => ({ ...room })) } : writes;
-  return parts.store.commit(handedOff, () => parts.cache.isCurrent(loaded)).then(
+  const roomRows = (writes.rooms ?? []).map((room) => ({ ...room }));
+  for (const room of rooms) {
+    room.pendingCommits++;
+    const row = roomRows.find((r) => r.id === room.room.id);
+    if (row) room.handedOffIndex = row.latestIndex;
+  }
+  const handedOff: WriteSet = { ...writes, rooms: roomRows, expect, lease: parts.leases.next() };
+  return parts.store.commit(handedOff).then(
     () => {
-      loaded.pendingCommits--;
+      for (const room of rooms) room.pendingCommits--;
       for (const timer of writes.timers ?? []) parts.scheduler.noteDue(timer.dueAt);
     },
     (error: unknown) => {
-      loaded.pendingCommits--;
-      parts.cache.invalidate(loaded.room.id);
+      for (const room of rooms) {
+        room.pendingCommits--;
+        parts.cache.invalidate(room.room.id);
+      }
       throw error;
     },
   );
@@ -66,13 +77,4 @@ export function roomStateEvent(loaded: LoadedRoom, state: RoomState, reason: str
 export function bindingEvent(loaded: LoadedRoom, binding: Binding, change: string, now: string, detail: JsonObject = {}): RoomEvent {
   const who = `${binding.address} via ${binding.channelId}`;
   return lifecycleEvent(loaded, 'binding', `binding.${change}`, `${who}: ${change}`, { bindingId: binding.id, change, ...detail }, now);
-}
-
-/** DESIGN.md section 9: inbound traffic resumes a paused room. */
-export function resumeIfPaused(parts: EngineParts, loaded: LoadedRoom, writes: WriteSet, now: string): void {
-  if (loaded.room.state !== 'paused') return;
-  const event = roomStateEvent(loaded, 'active', 'traffic', now);
-  (writes.events ??= []).push(event);
-  withRoomTimers(writes, loaded.room, parts.clock());
-  parts.logger.info(`room ${loaded.room.id} resumed by inbound traffic`);
 }

@@ -1,7 +1,9 @@
-// DESIGN.md section 3 steps 4-6: the one choke point every timeline write goes through.
-// Inside the room's serial section: room-state gate, idempotency, before_broadcast hooks, the
-// write gate, index assignment and the commit hand-off. After the durable commit: notifications,
-// the outbox hand-off to the delivery worker and the async hooks.
+// DESIGN.md section 3 steps 4-6: the one choke point every timeline write goes through, one
+// function per step. Inside the room's serial section (the in-process fast path): the room-state
+// gate, idempotency, before_broadcast hooks, the write gate, then index assignment and the commit
+// hand-off. The store applies the room's expected latest index as a compare-and-set; a write that
+// lost the race to another engine (or followed a failed commit) is retried from the top. After the
+// durable commit: notifications, the outbox hand-off to the delivery worker and the async hooks.
 import type { EngineParts } from '../engine-parts';
 import { RoomwireError, notFound } from '../errors';
 import { newId } from '../ids';
@@ -9,12 +11,15 @@ import type { Binding, Content, EventType, Json, JsonObject, RoomEvent, SideEffe
 import { runAsyncHooks, runSyncHooks } from '../hooks/run';
 import { planTargets, writeGate } from '../permissions';
 import { checkMetadataSize } from '../validation';
+import type { Delivery } from '../model';
 import type { WriteSet } from '../store/store';
 import { buildDeliveries } from '../delivery/outbox';
-import { noReceiptTimer } from '../delivery/fallback';
+import { noReceiptTimer } from '../delivery/fallback-timer';
 import { validateContent } from '../content-validation';
 import type { LoadedRoom } from './room-cache';
-import { commitRoomWrites, resumeIfPaused } from './room-writes';
+import { commitRoomWrites } from './room-writes';
+import { resumeIfPaused } from './resume';
+import { reportHookError, sideEffect } from './records';
 
 export interface WriteEventInput {
   roomId: string;
@@ -63,27 +68,58 @@ export function isDeliverable(type: EventType): boolean {
   return type === 'message' || type === 'system' || type.startsWith('custom:');
 }
 
+/** Tries of one write that keeps losing its room's compare-and-set to other writers. */
+const WRITE_ATTEMPTS = 30;
+
 export async function writeEvent(parts: EngineParts, input: WriteEventInput): Promise<WriteEventResult> {
-  const pending = await parts.serial.run(input.roomId, () => writeInRoom(parts, input));
-  if ('duplicateOf' in pending) {
-    return { event: pending.duplicateOf, duplicate: true, injected: [], sideEffects: [], deliveryIds: [] };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const pending = await parts.serial.run(input.roomId, () => writeInRoom(parts, input, attempt > 1));
+      if ('duplicateOf' in pending) {
+        return { event: pending.duplicateOf, duplicate: true, injected: [], sideEffects: [], deliveryIds: [] };
+      }
+      await pending.committed;
+      return pending.result;
+    } catch (error) {
+      // Nothing of a refused write is stored: the room reloads and the write starts over.
+      if (!(error instanceof RoomwireError) || error.code !== 'conflict' || attempt >= WRITE_ATTEMPTS) throw error;
+      // Exponential backoff with jitter: engines racing for one room take turns instead of lockstep.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 2 ** attempt)));
+    }
   }
-  await pending.committed;
-  return pending.result;
 }
 
-type Pending =
-  | { duplicateOf: RoomEvent }
-  | { committed: Promise<void>; result: WriteEventResult };
+type Pending = { duplicateOf: RoomEvent } | { committed: Promise<void>; result: WriteEventResult };
 
-async function writeInRoom(parts: EngineParts, input: WriteEventInput): Promise<Pending> {
+/** What the steps of the serial section decide about one write. */
+interface Draft {
+  loaded: LoadedRoom;
+  source: Binding | null;
+  event: RoomEvent;
+  injected: RoomEvent[];
+  sideEffects: SideEffect[];
+  writes: WriteSet;
+  now: string;
+}
+
+async function writeInRoom(parts: EngineParts, input: WriteEventInput, retrying: boolean): Promise<Pending> {
   const loaded = await parts.cache.load(input.roomId);
   if (!loaded) throw notFound('room', input.roomId, 'roomId');
+  const source = admit(loaded, input);
+  const duplicate = await findDuplicate(parts, loaded, input, retrying);
+  if (duplicate) return { duplicateOf: duplicate };
+  const draft = draftEvent(parts, loaded, source, input);
+  await runBeforeBroadcast(parts, draft);
+  applyWriteGate(draft);
+  return commitDraft(parts, draft, input);
+}
+
+/** The room-state gate and the source binding's right to write here. */
+function admit(loaded: LoadedRoom, input: WriteEventInput): Binding | null {
   const room = loaded.room;
   if (room.state === 'closed' || room.state === 'archived') {
     throw new RoomwireError('room_closed', `room ${room.id} is ${room.state}; it accepts no new events`, 'roomId');
   }
-
   const source = input.bindingId ? loaded.binding(input.bindingId) : null;
   if (input.bindingId && !source) throw notFound('binding', input.bindingId, 'bindingId');
   if (source?.state === 'left') {
@@ -94,12 +130,28 @@ async function writeInRoom(parts: EngineParts, input: WriteEventInput): Promise<
   if (input.provider && source?.channelId !== input.provider.channelId) {
     throw new RoomwireError('forbidden', `a message that arrived on channel ${input.provider.channelId} cannot be written as binding ${input.bindingId ?? '(none)'}`, 'bindingId');
   }
+  return source ?? null;
+}
 
+/**
+ * Idempotency: the earlier event with this key (one still committing in this process, or one in
+ * the store). A provider message id was looked up before routing; a retry looks again, since the
+ * unique constraint that refused the first try may have been another engine storing it.
+ */
+async function findDuplicate(parts: EngineParts, loaded: LoadedRoom, input: WriteEventInput, retrying: boolean): Promise<RoomEvent | null> {
   if (input.idempotencyKey) {
-    const duplicate = await findDuplicate(parts, loaded, input.idempotencyKey);
-    if (duplicate) return { duplicateOf: duplicate };
+    const recent = loaded.recentKey(input.idempotencyKey);
+    if (recent) return recent;
+    const stored = await parts.store.findEventByIdempotencyKey(loaded.room.id, input.idempotencyKey);
+    if (stored) return stored;
   }
+  if (retrying && input.provider?.messageId) {
+    return parts.store.findEventByProviderMessageId(input.provider.channelId, input.provider.messageId);
+  }
+  return null;
+}
 
+function draftEvent(parts: EngineParts, loaded: LoadedRoom, source: Binding | null, input: WriteEventInput): Draft {
   const now = new Date(parts.clock()).toISOString();
   const writes: WriteSet = { events: [], sideEffects: [], deliveries: [] };
   const direction = input.provider ? 'inbound' : 'outbound';
@@ -112,11 +164,9 @@ async function writeInRoom(parts: EngineParts, input: WriteEventInput): Promise<
       writes.bindings = [heard];
     }
   }
-
-  const chainDepth = input.chainDepth ?? 0;
-  let event: RoomEvent = {
+  const event: RoomEvent = {
     id: newId('evt'),
-    roomId: room.id,
+    roomId: loaded.room.id,
     index: -1,
     type: input.type ?? 'message',
     content: input.content,
@@ -134,69 +184,78 @@ async function writeInRoom(parts: EngineParts, input: WriteEventInput): Promise<
     blockedBy: null,
     correlationId: input.correlationId ?? null,
     idempotencyKey: input.idempotencyKey ?? null,
-    chainDepth,
+    chainDepth: input.chainDepth ?? 0,
     ...(input.reply ? { reply: input.reply } : {}),
     metadata: input.metadata ?? {},
     createdAt: now,
   };
+  return { loaded, source, event, injected: [], sideEffects: [], writes, now };
+}
 
-  const gate = source ? writeGate(source) : null;
-  const sideEffects: SideEffect[] = [];
-  const injected: RoomEvent[] = [];
-
-  if (chainDepth > parts.maxChainDepth) {
-    event = { ...event, status: 'blocked', blockedBy: 'chain_depth' };
-  } else {
-    const outcome = parts.hooks.hasAny('before_broadcast')
-      ? await runSyncHooks(parts.hooks, 'before_broadcast', room, event, source ?? null, gate, validateContent)
-      : null;
-    if (outcome) {
-      for (const failure of outcome.failures) {
-        parts.logger.warn(`hook ${failure.hook} failed (${failure.failMode}): ${failure.error}`);
-      }
-      event = outcome.event;
-      if (outcome.blockedBy) event = { ...event, status: 'blocked', blockedBy: outcome.blockedBy, blockReason: outcome.blockReason };
-      for (const { hook, task } of outcome.tasks) {
-        sideEffects.push(sideEffect(room.id, event.id, 'task', { status: 'open', ...task } as JsonObject, hook, now));
-      }
-      for (const { hook, observation } of outcome.observations) {
-        sideEffects.push(sideEffect(room.id, event.id, 'observation', observation as unknown as JsonObject, hook, now));
-      }
-      if (Object.keys(outcome.metadataUpdates).length > 0) {
-        const metadata = { ...loaded.room.metadata, ...outcome.metadataUpdates };
-        checkMetadataSize(metadata, 'metadataUpdates');
-        loaded.room = { ...loaded.room, metadata };
-      }
-      for (const { hook, event: extra } of outcome.inject) {
-        injected.push({
-          ...event,
-          id: newId('evt'),
-          type: extra.type ?? 'message',
-          content: extra.content,
-          source: { channelId: null, bindingId: null, identityId: null, provider: null, providerMessageId: null, raw: null, hook },
-          direction: 'outbound',
-          visibility: extra.to ?? extra.visibility ?? 'all',
-          status: 'committed',
-          blockedBy: null,
-          idempotencyKey: null,
-          metadata: {},
-        });
-      }
-    }
+/** Chain depth, then the `before_broadcast` sync hooks (DESIGN.md section 7). */
+async function runBeforeBroadcast(parts: EngineParts, draft: Draft): Promise<void> {
+  const { loaded, source, now } = draft;
+  const room = loaded.room;
+  if (draft.event.chainDepth > parts.maxChainDepth) {
+    draft.event = { ...draft.event, status: 'blocked', blockedBy: 'chain_depth' };
+    return;
   }
-  if (event.status === 'committed' && gate) event = { ...event, status: 'blocked', blockedBy: gate };
+  if (!parts.hooks.hasAny('before_broadcast')) return;
+  const outcome = await runSyncHooks(parts.hooks, 'before_broadcast', room, draft.event, source, source ? writeGate(source) : null, validateContent);
+  for (const failure of outcome.failures) {
+    parts.logger.warn(`hook ${failure.hook} failed (${failure.failMode}): ${failure.error}`);
+  }
+  let event = outcome.event;
+  if (outcome.blockedBy) event = { ...event, status: 'blocked', blockedBy: outcome.blockedBy, blockReason: outcome.blockReason };
+  draft.event = event;
+  for (const { hook, task } of outcome.tasks) {
+    draft.sideEffects.push(sideEffect(room.id, event.id, 'task', { status: 'open', ...task } as JsonObject, hook, now));
+  }
+  for (const { hook, observation } of outcome.observations) {
+    draft.sideEffects.push(sideEffect(room.id, event.id, 'observation', observation as unknown as JsonObject, hook, now));
+  }
+  if (Object.keys(outcome.metadataUpdates).length > 0) {
+    const metadata = { ...loaded.room.metadata, ...outcome.metadataUpdates };
+    checkMetadataSize(metadata, 'metadataUpdates');
+    loaded.room = { ...loaded.room, metadata };
+  }
+  for (const { hook, event: extra } of outcome.inject) {
+    draft.injected.push({
+      ...event,
+      id: newId('evt'),
+      type: extra.type ?? 'message',
+      content: extra.content,
+      source: { channelId: null, bindingId: null, identityId: null, provider: null, providerMessageId: null, raw: null, hook },
+      direction: 'outbound',
+      visibility: extra.to ?? extra.visibility ?? 'all',
+      status: 'committed',
+      blockedBy: null,
+      idempotencyKey: null,
+      metadata: {},
+    });
+  }
+}
 
-  // Commit: indexes are assigned here, in the serial section, so they follow arrival order.
+/** The write gate: a muted or read-only source is stored `blocked`. */
+function applyWriteGate(draft: Draft): void {
+  const gate = draft.source ? writeGate(draft.source) : null;
+  if (draft.event.status === 'committed' && gate) draft.event = { ...draft.event, status: 'blocked', blockedBy: gate };
+}
+
+/**
+ * Commit: indexes are assigned here, in the serial section, so they follow arrival order; the
+ * event, its side effects, its outbox rows and their fallback timers go in one write set.
+ */
+function commitDraft(parts: EngineParts, draft: Draft, input: WriteEventInput): Pending {
+  const { loaded, writes, now, sideEffects } = draft;
   const lifecycle = [...writes.events!];
-  const committedEvents = [event, ...injected].map((e) => ({ ...e, index: ++loaded.room.latestIndex }));
-  event = committedEvents[0]!;
+  const committedEvents = [draft.event, ...draft.injected].map((e) => ({ ...e, index: ++loaded.room.latestIndex }));
+  const event = committedEvents[0]!;
   loaded.room = { ...loaded.room, updatedAt: now, ...(isDeliverable(event.type) ? { lastActivityAt: now } : {}) };
   writes.rooms = [loaded.room];
   writes.events!.push(...committedEvents);
   writes.sideEffects!.push(...sideEffects);
-  const deliveriesByEvent = committedEvents.map((e) =>
-    isDeliverable(e.type) ? buildDeliveries(e, planTargets(e, loaded.bindings), now) : [],
-  );
+  const deliveriesByEvent = committedEvents.map((e) => (isDeliverable(e.type) ? buildDeliveries(e, planTargets(e, loaded.bindings), now) : []));
   writes.deliveries!.push(...deliveriesByEvent.flat());
   for (const delivery of writes.deliveries!) {
     const timer = noReceiptTimer(delivery, loaded.binding(delivery.bindingId)?.fallback, parts.clock());
@@ -211,60 +270,36 @@ async function writeInRoom(parts: EngineParts, input: WriteEventInput): Promise<
     original.catch(() => undefined);
     loaded.rememberKey(input.idempotencyKey, original);
   }
-  const roomSnapshot = loaded.room;
-  const sourceBinding = source ?? null;
-  const afterCommit = committed.then(() => {
-    for (const e of lifecycle) {
-      parts.notifier.emit({ kind: 'event', roomId: room.id, event: e });
-      // The only lifecycle record a write carries is the resume of a paused room by inbound traffic.
-      if (e.type === 'room') {
-        runAsyncHooks(parts.hooks, 'on_room_state', roomSnapshot, { event: e, detail: { change: 'resumed', previous: 'paused', ...e.metadata } }, reportHookError(parts));
-      }
-    }
-    committedEvents.forEach((e, i) => {
-      parts.notifier.emit({ kind: 'event', roomId: room.id, event: e });
-      parts.delivery.enqueue(e, deliveriesByEvent[i]!);
-    });
-    for (const effect of sideEffects) {
-      parts.notifier.emit({ kind: 'side_effect', roomId: room.id, sideEffect: effect });
-      runAsyncHooks(parts.hooks, 'on_side_effect', roomSnapshot, { detail: effect as unknown as JsonObject }, reportHookError(parts));
-    }
-    for (const e of committedEvents) {
-      if (e.status !== 'committed') continue;
-      runAsyncHooks(parts.hooks, 'after_broadcast', roomSnapshot, { event: e, sourceBinding: e === event ? sourceBinding : null }, reportHookError(parts));
-    }
-  });
+  const announced = { room: loaded.room, source: draft.source, lifecycle, events: committedEvents, deliveriesByEvent, sideEffects };
   return {
-    committed: afterCommit,
-    result: {
-      event,
-      duplicate: false,
-      injected: committedEvents.slice(1),
-      sideEffects,
-      deliveryIds: deliveriesByEvent[0]!.map((d) => d.id),
-    },
+    committed: committed.then(() => afterCommit(parts, announced)),
+    result: { event, duplicate: false, injected: committedEvents.slice(1), sideEffects, deliveryIds: deliveriesByEvent[0]!.map((d) => d.id) },
   };
 }
 
-/** The earlier event with this key: one still committing in this process, or one in the store. */
-async function findDuplicate(parts: EngineParts, loaded: LoadedRoom, key: string): Promise<RoomEvent | null> {
-  const recent = loaded.recentKey(key);
-  if (recent) return recent;
-  return parts.store.findEventByIdempotencyKey(loaded.room.id, key);
+/** Step 6, once durable: notifications, the outbox hand-off to the delivery worker, async hooks. */
+function afterCommit(
+  parts: EngineParts,
+  done: { room: LoadedRoom['room']; source: Binding | null; lifecycle: RoomEvent[]; events: RoomEvent[]; deliveriesByEvent: Delivery[][]; sideEffects: SideEffect[] },
+): void {
+  const { room } = done;
+  for (const e of done.lifecycle) {
+    parts.notifier.emit({ kind: 'event', roomId: room.id, event: e });
+    // The only lifecycle record a write carries is the resume of a paused room by inbound traffic.
+    if (e.type === 'room') {
+      runAsyncHooks(parts.hooks, 'on_room_state', room, { event: e, detail: { change: 'resumed', previous: 'paused', ...e.metadata } }, reportHookError(parts));
+    }
+  }
+  done.events.forEach((e, i) => {
+    parts.notifier.emit({ kind: 'event', roomId: room.id, event: e });
+    parts.delivery.enqueue(e, done.deliveriesByEvent[i]!);
+  });
+  for (const effect of done.sideEffects) {
+    parts.notifier.emit({ kind: 'side_effect', roomId: room.id, sideEffect: effect });
+    runAsyncHooks(parts.hooks, 'on_side_effect', room, { detail: effect as unknown as JsonObject }, reportHookError(parts));
+  }
+  for (const e of done.events) {
+    if (e.status !== 'committed') continue;
+    runAsyncHooks(parts.hooks, 'after_broadcast', room, { event: e, sourceBinding: e === done.events[0] ? done.source : null }, reportHookError(parts));
+  }
 }
-
-export function sideEffect(
-  roomId: string,
-  eventId: string | null,
-  kind: SideEffect['kind'],
-  data: JsonObject,
-  producedBy: string,
-  createdAt: string,
-): SideEffect {
-  return { id: newId('se'), roomId, eventId, kind, data, producedBy, createdAt };
-}
-
-export function reportHookError(parts: EngineParts): (hook: string, error: unknown) => void {
-  return (hook, error) => parts.logger.warn(`hook ${hook} failed: ${error instanceof Error ? error.message : String(error)}`);
-}
-

@@ -5,11 +5,23 @@ import type { StoredHook } from '../hooks/types';
 import type { Timer } from '../timers/types';
 
 /**
- * Everything one commit writes. Rows are whole records: a row whose id exists replaces it.
- * `roomGeneration` ties the write to the in-memory room state it was computed from, so a write
- * computed before a failed commit of the same room is refused instead of leaving a gap.
+ * Everything one commit writes. Rows are whole records: a row whose id exists replaces it, except
+ * a delivery's status, which the store only moves forward (DESIGN.md section 8).
  */
 export interface WriteSet {
+  /**
+   * Compare-and-set per room: the room's stored `latestIndex` must still be this (null: the room
+   * is not stored yet), else the whole write set is refused with a `conflict` the pipeline retries.
+   * This, not the process, keeps indexes gapless and in one order when several engines share a database.
+   */
+  expect?: { roomId: string; latestIndex: number | null }[];
+  /**
+   * Timers this write set fires: each must still be stored with this due time (so a timer another
+   * engine fired, or re-armed, meanwhile refuses the write set), and is deleted with it.
+   */
+  firedTimers?: { id: string; dueAt: number }[];
+  /** The queued deliveries of this write set are leased to this engine until `until` (epoch ms). */
+  lease?: Lease;
   rooms?: Room[];
   channels?: Channel[];
   identities?: Identity[];
@@ -45,10 +57,27 @@ export interface Store {
   close(): Promise<void>;
 
   /**
-   * Group-committed; resolves only after the transaction holding these writes is durable.
-   * `isCurrent` is asked just before the transaction: false refuses the write (its inputs went stale).
+   * Group-committed; resolves only after the transaction holding these writes is durable. A write
+   * set whose `expect` or `firedTimers` no longer hold, or that a unique constraint refuses, fails
+   * alone with a `conflict`; the others of its transaction commit.
    */
-  commit(writes: WriteSet, isCurrent?: () => boolean): Promise<void>;
+  commit(writes: WriteSet): Promise<void>;
+
+  /**
+   * Claims up to `limit` queued deliveries nobody holds a live lease on (never claimed, or the
+   * engine that held them stopped renewing), room and index order. PostgreSQL: SKIP LOCKED.
+   */
+  claimDeliveries(lease: Lease, limit: number): Promise<Delivery[]>;
+  /** Extends the lease of every delivery still queued under this owner. */
+  renewDeliveryLeases(lease: Lease): Promise<void>;
+  /** Claims timers due at `now` (engine clock) that no live lease holds, earliest first. */
+  claimDueTimers(now: number, lease: Lease, limit: number): Promise<Timer[]>;
+
+  /**
+   * What other engines on the same database committed (PostgreSQL LISTEN/NOTIFY), in commit
+   * order; absent on a store only one engine uses. Changes this engine committed are not reported.
+   */
+  readonly changes?: ChangeFeed;
 
   getRoom(id: string): Promise<Room | null>;
   listRooms(query: RoomQuery): Promise<Room[]>;
@@ -96,4 +125,31 @@ export interface Store {
   listBindingsOfIdentity(identityId: string, query?: { openRooms?: boolean }): Promise<Binding[]>;
   /** Rooms where the identity (or one merged into it) has a binding, most recently updated first. */
   listRoomsOfIdentity(identityId: string, query?: { states?: RoomState[]; limit?: number }): Promise<Room[]>;
+}
+
+/** A claim on rows for one engine: renewed while it lives, taken over by another once it lapses. */
+export interface Lease {
+  owner: string;
+  /** Wall-clock epoch ms (leases are about processes dying, not about the engine's clock). */
+  until: number;
+}
+
+/** Ids of what one transaction of another engine committed, in the order written. */
+export interface Change {
+  origin: string;
+  /** Rooms written, with the latest index the transaction left them at. */
+  rooms: { id: string; latestIndex: number }[];
+  events: string[];
+  sideEffects: string[];
+  deliveries: string[];
+  identities: string[];
+  hooks: string[];
+  deletedHooks: string[];
+  /** The earliest due time of timers it stored (null: none). */
+  timerDueAt: number | null;
+}
+
+export interface ChangeFeed {
+  /** Every engine on the database sees every change once; an engine never sees its own. */
+  subscribe(listener: (change: Change) => Promise<void> | void): () => void;
 }

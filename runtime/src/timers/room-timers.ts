@@ -8,6 +8,7 @@ import type { LoadedRoom } from '../pipeline/room-cache';
 import { commitRoomWrites, roomStateEvent } from '../pipeline/room-writes';
 import type { WriteSet } from '../store/store';
 import { durationMs } from './duration';
+import { fired } from './fired';
 import type { Timer } from './types';
 
 export const INACTIVE = 'room-inactive';
@@ -48,7 +49,7 @@ export function registerRoomTimers(parts: EngineParts, announce: (loaded: Loaded
       const loaded = await parts.cache.load(timer.roomId);
       const now = parts.clock();
       if (!loaded || loaded.room.state !== 'active' || !loaded.room.timers.inactiveAfter) {
-        await parts.store.commit({ deletedTimerIds: [timer.id] });
+        await parts.store.commit({ firedTimers: [fired(timer)] });
         return;
       }
       const due = lastTraffic(loaded.room) + durationMs(loaded.room.timers.inactiveAfter);
@@ -60,7 +61,7 @@ export function registerRoomTimers(parts: EngineParts, announce: (loaded: Loaded
       }
       const iso = new Date(now).toISOString();
       const event = roomStateEvent(loaded, 'paused', 'timer', iso);
-      const writes = withRoomTimers({ rooms: [loaded.room], events: [event], deletedTimerIds: [timer.id] }, loaded.room, now);
+      const writes = withRoomTimers({ rooms: [loaded.room], events: [event], firedTimers: [fired(timer)] }, loaded.room, now);
       await commitRoomWrites(parts, loaded, writes);
       announce(loaded, writes, 'active');
     }),
@@ -69,12 +70,12 @@ export function registerRoomTimers(parts: EngineParts, announce: (loaded: Loaded
     parts.serial.run(timer.roomId, async () => {
       const loaded = await parts.cache.load(timer.roomId);
       if (!loaded || loaded.room.state !== 'paused') {
-        await parts.store.commit({ deletedTimerIds: [timer.id] });
+        await parts.store.commit({ firedTimers: [fired(timer)] });
         return;
       }
       const now = parts.clock();
       const event = roomStateEvent(loaded, 'closed', 'timer', new Date(now).toISOString());
-      const writes = withRoomTimers({ rooms: [loaded.room], events: [event], deletedTimerIds: [timer.id] }, loaded.room, now);
+      const writes = withRoomTimers({ rooms: [loaded.room], events: [event], firedTimers: [fired(timer)] }, loaded.room, now);
       await commitRoomWrites(parts, loaded, writes);
       announce(loaded, writes, 'paused');
     }),

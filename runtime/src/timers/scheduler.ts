@@ -1,8 +1,12 @@
 // DESIGN.md sections 8 and 9: the engine's own durable scheduler. Due times live in the store; one
-// in-process timer is armed for the earliest of them, so nobody has to poll. A handler commits
-// the timer's deletion in the same transaction as its effect, so a timer fires once even across a
-// crash or restart (a crash before that commit fires it again on start; after it, never).
+// in-process timer is armed for the earliest of them. Due timers are claimed with a lease, so of
+// several engines on one database one fires each; a handler commits the timer's firing in the
+// same transaction as its effect (refused if the timer was fired or re-armed elsewhere), so a
+// timer fires once even across a crash (a crash before that commit fires it again once the
+// lease lapses; after it, never). Timers committed by other engines arrive through the change
+// feed (`noteDue`) and, as a safety net, by reading the next due time every `pollMs`.
 import type { Logger } from '../engine-parts';
+import type { Leases } from '../store/leases';
 import type { Store } from '../store/store';
 import type { Timer } from './types';
 
@@ -18,19 +22,29 @@ export class Scheduler {
   private wakeAt = Number.POSITIVE_INFINITY;
   private running: Promise<number> | null = null;
   private closed = false;
+  private poll: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: Pick<Store, 'claimDueTimers' | 'nextTimerDueAt'>,
     private readonly clock: () => number,
     private readonly logger: Logger,
+    private readonly leases: Leases,
   ) {}
 
   on(kind: string, handler: TimerHandler): void {
     this.handlers.set(kind, handler);
   }
 
-  /** Arms the wake-up for timers already stored (a restart resumes them). */
-  async start(): Promise<void> {
+  /** Arms the wake-up for timers already stored (a restart resumes them); `pollMs`: see above. */
+  async start(pollMs?: number): Promise<void> {
+    await this.armNext();
+    if (pollMs) {
+      this.poll = setInterval(() => void this.armNext().catch((error) => this.logger.warn(`reading the next timer failed: ${String(error)}`)), pollMs);
+      this.poll.unref();
+    }
+  }
+
+  private async armNext(): Promise<void> {
     const next = await this.store.nextTimerDueAt();
     if (next !== null) this.noteDue(next);
   }
@@ -65,6 +79,7 @@ export class Scheduler {
   close(): void {
     this.closed = true;
     if (this.wake) clearTimeout(this.wake);
+    if (this.poll) clearInterval(this.poll);
   }
 
   private async fireDue(): Promise<number> {
@@ -72,7 +87,7 @@ export class Scheduler {
     const failed = new Set<string>();
     for (;;) {
       if (this.closed) return fired;
-      const due = (await this.store.listDueTimers(this.clock(), BATCH + failed.size)).filter((t) => !failed.has(t.id));
+      const due = (await this.store.claimDueTimers(this.clock(), this.leases.next(), BATCH + failed.size)).filter((t) => !failed.has(t.id));
       for (const timer of due) {
         const handler = this.handlers.get(timer.kind);
         try {

@@ -5,7 +5,8 @@ import { vi } from 'vitest';
 import type { Delivery, DeliveryStatus, Room, RoomEvent } from '../../../runtime/src';
 import type { WriteSet } from '../../../runtime/src/store/store';
 import { Database, OPEN_READ_ONLY, OPEN_READ_WRITE } from '../../../runtime/src/store/sqlite/database';
-import { GroupCommitter } from '../../../runtime/src/store/sqlite/group-commit';
+import { GroupCommitter } from '../../../runtime/src/store/group-commit';
+import { sqliteBatch } from '../../../runtime/src/store/sqlite/write-sets';
 import { MIGRATIONS } from '../../../runtime/src/store/sqlite/migrations';
 import { tempDir } from './engine';
 
@@ -33,7 +34,7 @@ export async function openCommitter(): Promise<OpenCommitter> {
   for (const migration of MIGRATIONS) await writer.exec(migration.sql);
   const reader = await Database.open(path, OPEN_READ_ONLY);
   const run = vi.spyOn(writer, 'run');
-  const committer = new GroupCommitter(writer);
+  const committer = new GroupCommitter(sqliteBatch(writer));
   const store: OpenCommitter = {
     committer,
     reader,

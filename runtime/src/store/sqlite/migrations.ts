@@ -136,4 +136,19 @@ export const MIGRATIONS: Migration[] = [
       WHERE state = 'left' AND json_extract(data, '$.leftAtIndex') IS NULL;
     `,
   },
+  {
+    version: 5,
+    description: 'several engines on one database: delivery and timer leases, deliveries by room and index, merged identities as a column',
+    sql: `
+      ALTER TABLE deliveries ADD COLUMN event_index INTEGER;
+      UPDATE deliveries SET event_index = json_extract(data, '$.eventIndex');
+      ALTER TABLE deliveries ADD COLUMN lease_owner TEXT;
+      ALTER TABLE deliveries ADD COLUMN lease_until INTEGER;
+      CREATE INDEX deliveries_queued ON deliveries(room_id, event_index) WHERE status = 'queued';
+      ALTER TABLE timers ADD COLUMN lease_owner TEXT;
+      ALTER TABLE timers ADD COLUMN lease_until INTEGER;
+      ALTER TABLE identities ADD COLUMN merged_into TEXT;
+      UPDATE identities SET merged_into = json_extract(data, '$.mergedInto');
+    `,
+  },
 ];

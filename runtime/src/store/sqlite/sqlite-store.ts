@@ -5,11 +5,12 @@ import { dirname } from 'node:path';
 import type { Binding, Channel, Delivery, DeliveryStatus, Identity, Room, RoomEvent, RoomState, SideEffect } from '../../model';
 import type { StoredHook } from '../../hooks/types';
 import type { Timer } from '../../timers/types';
-import type { EventQuery, RoomQuery, Store, WriteSet } from '../store';
+import type { EventQuery, Lease, RoomQuery, Store, WriteSet } from '../store';
 import { Database, OPEN_READ_ONLY, OPEN_READ_WRITE } from './database';
-import { GroupCommitter } from './group-commit';
+import { GroupCommitter } from '../group-commit';
 import { lockDatabase } from './process-lock';
 import { MIGRATIONS } from './migrations';
+import { sqliteBatch } from './write-sets';
 
 interface DataRow {
   data: string;
@@ -61,10 +62,12 @@ export class SqliteStore implements Store {
       PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES};
     `);
     await this.migrate();
+    // One engine writes an SQLite file at a time: leases found on opening belong to a process that is gone.
+    await this.writer.exec('UPDATE deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL; UPDATE timers SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL;');
     // An in-memory database exists once per connection, so it has to read through the writer.
     this.reader = inMemory ? this.writer : await Database.open(this.path, OPEN_READ_ONLY);
     if (!inMemory) await this.reader.exec('PRAGMA busy_timeout = 5000;');
-    this.committer = new GroupCommitter(this.writer);
+    this.committer = new GroupCommitter(sqliteBatch(this.writer));
     if (!inMemory) await this.startCheckpoints();
   }
 
@@ -86,7 +89,7 @@ export class SqliteStore implements Store {
       checkpointer
         .get<{ log: number }>('PRAGMA wal_checkpoint(PASSIVE)')
         .then((result) => {
-          if (result && result.log >= this.walRestartFrames) this.committer.restartWal();
+          if (result && result.log >= this.walRestartFrames) void this.restartWal();
         })
         .catch(() => undefined)
         .finally(() => {
@@ -108,8 +111,55 @@ export class SqliteStore implements Store {
     this.unlock();
   }
 
-  commit(writes: WriteSet, isCurrent?: () => boolean): Promise<void> {
-    return this.committer.commit(writes, isCurrent);
+  /**
+   * A RESTART checkpoint on the writer, between two transactions. The WAL only starts over from
+   * its beginning when a checkpoint has copied all of it back before a transaction begins; under
+   * constant writes the passive checkpoints never catch up, and the WAL file (and its index, mapped
+   * into memory) would grow for as long as the writes go on. Commits wait meanwhile, for the few
+   * frames the last passive checkpoint did not copy. Busy (a long read on another connection):
+   * the next passive checkpoint asks again.
+   */
+  private restartWal(): Promise<unknown> {
+    return this.committer.exclusive(() => this.writer.get('PRAGMA wal_checkpoint(RESTART)').catch(() => undefined)).catch(() => undefined);
+  }
+
+  commit(writes: WriteSet): Promise<void> {
+    return this.committer.commit(writes);
+  }
+
+  /** One process writes an SQLite file at a time, between two group commits: no row is locked. */
+  claimDeliveries(lease: Lease, limit: number): Promise<Delivery[]> {
+    return this.committer.exclusive(async () =>
+      parseAll<Delivery>(
+        await this.writer.all<DataRow>(
+          `UPDATE deliveries SET lease_owner = ?, lease_until = ?
+           WHERE id IN (SELECT id FROM deliveries WHERE status = 'queued' AND (lease_until IS NULL OR lease_until < ?)
+                        ORDER BY room_id, event_index LIMIT ?)
+           RETURNING data`,
+          [lease.owner, lease.until, Date.now(), limit],
+        ),
+      ).sort(byRoomAndIndex),
+    );
+  }
+
+  async renewDeliveryLeases(lease: Lease): Promise<void> {
+    await this.committer.exclusive(() =>
+      this.writer.run(`UPDATE deliveries SET lease_until = ? WHERE lease_owner = ? AND status = 'queued'`, [lease.until, lease.owner]),
+    );
+  }
+
+  claimDueTimers(now: number, lease: Lease, limit: number): Promise<Timer[]> {
+    return this.committer.exclusive(async () =>
+      parseAll<Timer>(
+        await this.writer.all<DataRow>(
+          `UPDATE timers SET lease_owner = ?, lease_until = ?
+           WHERE id IN (SELECT id FROM timers WHERE due_at <= ? AND (lease_until IS NULL OR lease_until < ? OR lease_owner = ?)
+                        ORDER BY due_at LIMIT ?)
+           RETURNING data`,
+          [lease.owner, lease.until, now, Date.now(), lease.owner, limit],
+        ),
+      ).sort((a, b) => a.dueAt - b.dueAt),
+    );
   }
 
   /**
@@ -275,7 +325,11 @@ export class SqliteStore implements Store {
   }
 
   async nextTimerDueAt(): Promise<number | null> {
-    const row = await this.reader.get<{ due: number | null }>('SELECT MIN(due_at) AS due FROM timers');
+    // A timer another engine holds counts from when its lease lapses: no wake-up loop meanwhile.
+    const row = await this.reader.get<{ due: number | null }>(
+      'SELECT MIN(CASE WHEN lease_until > ? THEN MAX(due_at, lease_until) ELSE due_at END) AS due FROM timers',
+      [Date.now()],
+    );
     return row?.due ?? null;
   }
 
@@ -333,6 +387,10 @@ export class SqliteStore implements Store {
       ),
     );
   }
+}
+
+function byRoomAndIndex(a: Delivery, b: Delivery): number {
+  return a.roomId === b.roomId ? a.eventIndex - b.eventIndex : a.roomId < b.roomId ? -1 : 1;
 }
 
 /** The identity and every identity merged into it, at any depth (parameter: the identity id). */

@@ -1,0 +1,191 @@
+// Group commit (DESIGN.md section 13), the same for every store: while one transaction is being
+// written and synced, new write sets queue up; the next transaction takes all of them. Each
+// caller's promise resolves only after the transaction that holds its writes has committed
+// durably. Inside the transaction the compare-and-set rules are checked first (write sets whose
+// room or timer changed are refused), then the rest is written; should a row be refused (a unique
+// constraint: another writer stored it first), the batch is written again with a savepoint per
+// write set, so each write set fails alone.
+import { RoomwireError } from '../errors';
+import type { WriteSet } from './store';
+import { checkExpectations, expectations, roomsWrittenBy, type StoredState } from './write-plan';
+
+/** One store's SQL for a batch: its transaction, its reads for the rules, its writes. */
+export interface BatchTarget {
+  begin(): Promise<void>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+  /** SAVEPOINT / RELEASE / ROLLBACK TO: the same words on SQLite and PostgreSQL. */
+  statement(sql: string): Promise<void>;
+  /** Reads (and on PostgreSQL locks, in id order) what the compare-and-set rules compare with. */
+  readStored(rooms: string[], timers: string[]): Promise<StoredState>;
+  write(sets: WriteSet[]): Promise<void>;
+  /** Runs in the transaction after the writes that will commit (the change feed's notice). */
+  announce?(sets: WriteSet[]): Promise<void>;
+  /** A unique constraint refused a row: a conflict, not a failure of the store. */
+  constraintDetail(error: unknown): string | null;
+}
+
+interface Pending {
+  writes: WriteSet;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+interface Task {
+  run: () => Promise<unknown>;
+  resolve: (value: any) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Why each write set of a batch was refused, by position; `undefined`: it committed. */
+type Refusals = (unknown | undefined)[];
+
+export class GroupCommitter {
+  private queue: Pending[] = [];
+  private tasks: Task[] = [];
+  private draining = false;
+  private closed = false;
+
+  constructor(
+    private readonly target: BatchTarget,
+    private readonly maxBatch = 4000,
+  ) {}
+
+  commit(writes: WriteSet): Promise<void> {
+    if (this.closed) return Promise.reject(new RoomwireError('internal', 'the store is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ writes, resolve, reject });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  /**
+   * Work that needs the writer between two transactions (a claim, a WAL restart): it runs before
+   * the next batch, alone.
+   */
+  exclusive<T>(run: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new RoomwireError('internal', 'the store is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.tasks.push({ run, resolve, reject });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  /** Waits for everything queued so far, then refuses new writes. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.draining || this.queue.length > 0 || this.tasks.length > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.queue.length > 0 || this.tasks.length > 0) {
+        const task = this.tasks.shift();
+        if (task) {
+          await task.run().then(task.resolve, task.reject);
+          continue;
+        }
+        const batch = this.queue.splice(0, this.maxBatch);
+        let refusals: Refusals;
+        try {
+          refusals = await this.writeTransaction(batch.map((pending) => pending.writes));
+        } catch (error) {
+          // The transaction itself failed (the disk, the connection): nothing of it is stored.
+          const failure = this.failure(error);
+          for (const pending of batch) pending.reject(failure);
+          continue;
+        }
+        batch.forEach((pending, i) => (refusals[i] === undefined ? pending.resolve() : pending.reject(refusals[i])));
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async writeTransaction(sets: WriteSet[]): Promise<Refusals> {
+    await this.target.begin();
+    try {
+      const wanted = expectations(sets);
+      const refusals: Refusals =
+        wanted.rooms.length + wanted.timers.length > 0
+          ? checkExpectations(sets, await this.target.readStored(wanted.rooms, wanted.timers))
+          : sets.map(() => undefined);
+      const accepted = sets.filter((_, i) => refusals[i] === undefined);
+      if (accepted.length > 0) await this.writeAccepted(sets, refusals);
+      if (this.target.announce) {
+        const written = sets.filter((_, i) => refusals[i] === undefined);
+        if (written.length > 0) await this.target.announce(written);
+      }
+      await this.target.commit();
+      return refusals;
+    } catch (error) {
+      await this.target.rollback().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** The accepted write sets at once; if a row is refused, each under its own savepoint. */
+  private async writeAccepted(sets: WriteSet[], refusals: Refusals): Promise<void> {
+    const accepted = sets.filter((_, i) => refusals[i] === undefined);
+    await this.target.statement('SAVEPOINT batch');
+    try {
+      await this.target.write(accepted);
+      await this.target.statement('RELEASE batch');
+      return;
+    } catch (error) {
+      await this.target.statement('ROLLBACK TO batch');
+      await this.target.statement('RELEASE batch');
+      if (accepted.length === 1) {
+        refusals[refusals.indexOf(undefined)] = this.failure(error);
+        return;
+      }
+    }
+    await this.writeEachAlone(sets, refusals);
+  }
+
+  /**
+   * Each write set under its own savepoint, in queue order. A room's indexes were assigned in that
+   * order before the commit, so once a write set of a room is refused, the later ones of the same
+   * room are refused too: storing them would leave a gap where the refused event's index was.
+   */
+  private async writeEachAlone(sets: WriteSet[], refusals: Refusals): Promise<void> {
+    const failedRooms = new Set<string>();
+    for (const [i, writes] of sets.entries()) {
+      const rooms = roomsWrittenBy(writes);
+      if (refusals[i] !== undefined) {
+        for (const id of rooms) failedRooms.add(id);
+        continue;
+      }
+      const after = rooms.find((id) => failedRooms.has(id));
+      if (after !== undefined) {
+        refusals[i] = new RoomwireError('conflict', `an earlier write to room ${after} was refused in the same transaction; retry`);
+        for (const id of rooms) failedRooms.add(id);
+        continue;
+      }
+      await this.target.statement('SAVEPOINT write_set');
+      try {
+        await this.target.write([writes]);
+        await this.target.statement('RELEASE write_set');
+      } catch (error) {
+        // A failing ROLLBACK TO (the transaction is gone) ends the pass: the batch fails whole.
+        await this.target.statement('ROLLBACK TO write_set');
+        await this.target.statement('RELEASE write_set');
+        refusals[i] = this.failure(error);
+        for (const id of rooms) failedRooms.add(id);
+      }
+    }
+  }
+
+  /**
+   * A unique index refused a row: another writer stored it first. Retryable, so a conflict (409),
+   * not an internal error; the callers' rooms reload their state.
+   */
+  private failure(error: unknown): unknown {
+    const detail = this.target.constraintDetail(error);
+    if (detail === null) return error;
+    return new RoomwireError('conflict', `the write conflicts with data another writer stored (${detail}); retry`);
+  }
+}

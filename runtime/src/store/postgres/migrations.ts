@@ -1,0 +1,133 @@
+// Versioned schema for PostgreSQL: the same tables, columns and constraints as the SQLite store
+// (its migrations 1-5 in one), plus what several engines need: `seq` for insertion order (SQLite's
+// rowid) and the change feed's overflow table. Append a migration, never edit one that has shipped.
+import type { Migration } from '../sqlite/migrations';
+
+export const PG_MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    description: 'rooms, channels, bindings, identities, events, side effects, deliveries, hooks, timers, change feed payloads',
+    sql: `
+      CREATE TABLE rooms (
+        id TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        tenant_id TEXT,
+        latest_index INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX rooms_by_state_updated ON rooms(state, updated_at);
+
+      CREATE TABLE channels (
+        id TEXT PRIMARY KEY,
+        type TEXT NOT NULL,
+        data TEXT NOT NULL
+      );
+
+      CREATE TABLE bindings (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY,
+        id TEXT PRIMARY KEY,
+        room_id TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        channel_type TEXT NOT NULL,
+        address TEXT NOT NULL,
+        identity_id TEXT,
+        state TEXT NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX bindings_by_room ON bindings(room_id, seq);
+      CREATE INDEX bindings_by_address ON bindings(channel_type, address);
+      CREATE INDEX bindings_by_identity ON bindings(identity_id);
+
+      CREATE TABLE identities (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY,
+        id TEXT PRIMARY KEY,
+        external_id TEXT,
+        merged_into TEXT,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX identities_by_external_id ON identities(external_id);
+      CREATE INDEX identities_by_merged_into ON identities(merged_into);
+      CREATE TABLE identity_addresses (
+        channel_type TEXT NOT NULL,
+        address TEXT NOT NULL,
+        identity_id TEXT NOT NULL,
+        PRIMARY KEY (channel_type, address)
+      );
+      CREATE INDEX identity_addresses_by_identity ON identity_addresses(identity_id);
+
+      CREATE TABLE events (
+        id TEXT PRIMARY KEY,
+        room_id TEXT NOT NULL,
+        idx INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        status TEXT NOT NULL,
+        idempotency_key TEXT,
+        channel_id TEXT,
+        provider_message_id TEXT,
+        created_at TEXT NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX events_by_room_index ON events(room_id, idx);
+      CREATE UNIQUE INDEX events_by_idempotency_key ON events(room_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+      CREATE UNIQUE INDEX events_by_provider_message ON events(channel_id, provider_message_id) WHERE provider_message_id IS NOT NULL;
+
+      CREATE TABLE side_effects (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY,
+        id TEXT PRIMARY KEY,
+        room_id TEXT NOT NULL,
+        event_id TEXT,
+        kind TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX side_effects_by_room ON side_effects(room_id, kind, created_at);
+
+      CREATE TABLE deliveries (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY,
+        id TEXT PRIMARY KEY,
+        event_id TEXT NOT NULL,
+        room_id TEXT NOT NULL,
+        event_index INTEGER,
+        binding_id TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        provider_message_id TEXT,
+        updated_at TEXT NOT NULL,
+        lease_owner TEXT,
+        lease_until BIGINT,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX deliveries_by_event ON deliveries(event_id);
+      CREATE INDEX deliveries_pending ON deliveries(status, updated_at) WHERE status IN ('queued', 'sent');
+      CREATE INDEX deliveries_queued ON deliveries(room_id, event_index) WHERE status = 'queued';
+      CREATE INDEX deliveries_by_provider_message ON deliveries(channel_id, provider_message_id) WHERE provider_message_id IS NOT NULL;
+      CREATE INDEX deliveries_by_binding ON deliveries(binding_id, seq);
+
+      CREATE TABLE hooks (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY,
+        id TEXT PRIMARY KEY,
+        room_id TEXT,
+        data TEXT NOT NULL
+      );
+
+      CREATE TABLE timers (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        room_id TEXT NOT NULL,
+        due_at BIGINT NOT NULL,
+        lease_owner TEXT,
+        lease_until BIGINT,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX timers_by_due ON timers(due_at);
+
+      CREATE TABLE change_payloads (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        payload TEXT NOT NULL
+      );
+      CREATE INDEX change_payloads_by_time ON change_payloads(created_at);
+    `,
+  },
+];

@@ -1,0 +1,350 @@
+// PostgreSQL implementation of the Store, for several engines on one database: a pool for reads
+// and claims, one writer connection per engine running the group commit, one connection listening
+// to the change feed. `synchronous_commit` stays at its safe default: a resolved commit is durable.
+import { Client, Pool, type ClientConfig } from 'pg';
+import { randomBytes } from 'node:crypto';
+import type { Binding, Channel, Delivery, DeliveryStatus, Identity, Room, RoomEvent, RoomState, SideEffect } from '../../model';
+import type { StoredHook } from '../../hooks/types';
+import type { Timer } from '../../timers/types';
+import { RoomwireError } from '../../errors';
+import { GroupCommitter } from '../group-commit';
+import type { EventQuery, Lease, RoomQuery, Store, WriteSet } from '../store';
+import { PostgresChangeFeed } from './change-feed';
+import { PG_MIGRATIONS } from './migrations';
+import { connectionConfig } from './connection';
+import { postgresBatch } from './write-sets';
+
+export interface PostgresStoreOptions {
+  /** `postgres://user@host:5432/db`. */
+  connectionString: string;
+  /** Connections for reads and claims (the writer and the listener have their own); default 10. */
+  poolSize?: number;
+  /** A schema of its own (created if missing), e.g. one per test file; default: the search path. */
+  schema?: string;
+  /** Errors of the background connections (the change feed), which have no caller to reject. */
+  onError?: (error: unknown) => void;
+}
+
+interface DataRow {
+  data: string;
+}
+
+const MIGRATION_LOCK = 7_312_014;
+/** Overflow notices are kept this long for listeners that are slow to read them. */
+const PAYLOAD_RETENTION = `interval '1 hour'`;
+
+function parse<T>(row: DataRow | undefined): T | null {
+  return row ? (JSON.parse(row.data) as T) : null;
+}
+
+function parseAll<T>(rows: DataRow[]): T[] {
+  return rows.map((row) => JSON.parse(row.data) as T);
+}
+
+/** Placeholders written `?` (as for SQLite) numbered for PostgreSQL. */
+function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+export function isSafeSchemaName(schema: string): boolean {
+  return /^[a-z_][a-z0-9_]{0,62}$/.test(schema);
+}
+
+export class PostgresStore implements Store {
+  readonly path: string;
+  private pool!: Pool;
+  private writer!: Client;
+  private committer!: GroupCommitter;
+  private feed!: PostgresChangeFeed;
+  private readonly config: ClientConfig;
+
+  constructor(private readonly options: PostgresStoreOptions) {
+    if (options.schema !== undefined && !isSafeSchemaName(options.schema)) {
+      throw new RoomwireError('invalid_input', 'must be lower-case letters, digits and underscores', 'schema');
+    }
+    const url = new URL(options.connectionString);
+    url.password = '';
+    this.path = url.toString() + (options.schema ? `#${options.schema}` : '');
+    this.config = connectionConfig(options.connectionString, options.schema);
+  }
+
+  get changes(): PostgresChangeFeed {
+    return this.feed;
+  }
+
+  async open(): Promise<void> {
+    if (this.options.schema) {
+      const admin = new Client(connectionConfig(this.options.connectionString));
+      await admin.connect();
+      try {
+        await admin.query(`CREATE SCHEMA IF NOT EXISTS ${this.options.schema}`);
+      } finally {
+        await admin.end();
+      }
+    }
+    this.pool = new Pool({ ...this.config, max: this.options.poolSize ?? 10 });
+    const onError = this.options.onError ?? (() => undefined);
+    this.pool.on('error', onError);
+    this.writer = new Client(this.config);
+    await this.writer.connect();
+    this.writer.on('error', onError);
+    await this.migrate();
+    const channel = `roomwire_changes${this.options.schema ? `_${this.options.schema}` : ''}`.slice(0, 63);
+    const origin = randomBytes(8).toString('hex');
+    this.feed = new PostgresChangeFeed(this.config, this.pool, channel, origin, onError);
+    await this.feed.start();
+    this.committer = new GroupCommitter(postgresBatch(this.writer, { channel, origin }), 2000);
+    await this.pool.query(`DELETE FROM change_payloads WHERE created_at < now() - ${PAYLOAD_RETENTION}`);
+  }
+
+  /** Migrations run under an advisory lock, so engines starting together apply each once. */
+  private async migrate(): Promise<void> {
+    await this.writer.query('BEGIN');
+    try {
+      await this.writer.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await this.writer.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+      const applied = new Set((await this.writer.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+      for (const migration of PG_MIGRATIONS) {
+        if (applied.has(migration.version)) continue;
+        await this.writer.query(migration.sql);
+        await this.writer.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [migration.version, new Date().toISOString()]);
+      }
+      await this.writer.query('COMMIT');
+    } catch (error) {
+      await this.writer.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.committer?.close();
+    await this.feed?.close();
+    await this.writer?.end().catch(() => undefined);
+    await this.pool?.end().catch(() => undefined);
+  }
+
+  commit(writes: WriteSet): Promise<void> {
+    return this.committer.commit(writes);
+  }
+
+  async claimDeliveries(lease: Lease, limit: number): Promise<Delivery[]> {
+    const rows = await this.all(
+      `UPDATE deliveries SET lease_owner = ?, lease_until = ?
+       WHERE id IN (SELECT id FROM deliveries WHERE status = 'queued' AND (lease_until IS NULL OR lease_until < ?)
+                    ORDER BY room_id, event_index LIMIT ? FOR UPDATE SKIP LOCKED)
+       RETURNING data`,
+      [lease.owner, lease.until, Date.now(), limit],
+    );
+    return parseAll<Delivery>(rows).sort((a, b) => (a.roomId === b.roomId ? a.eventIndex - b.eventIndex : a.roomId < b.roomId ? -1 : 1));
+  }
+
+  async renewDeliveryLeases(lease: Lease): Promise<void> {
+    // Rows a commit is writing right now are skipped: they are renewed next time, or leave `queued`.
+    await this.pool.query(
+      numbered(`UPDATE deliveries SET lease_until = ?
+       WHERE id IN (SELECT id FROM deliveries WHERE lease_owner = ? AND status = 'queued' ORDER BY id FOR UPDATE SKIP LOCKED)`),
+      [lease.until, lease.owner],
+    );
+  }
+
+  async claimDueTimers(now: number, lease: Lease, limit: number): Promise<Timer[]> {
+    const rows = await this.all(
+      `UPDATE timers SET lease_owner = ?, lease_until = ?
+       WHERE id IN (SELECT id FROM timers WHERE due_at <= ? AND (lease_until IS NULL OR lease_until < ? OR lease_owner = ?)
+                    ORDER BY due_at LIMIT ? FOR UPDATE SKIP LOCKED)
+       RETURNING data`,
+      [lease.owner, lease.until, now, Date.now(), lease.owner, limit],
+    );
+    return parseAll<Timer>(rows).sort((a, b) => a.dueAt - b.dueAt);
+  }
+
+  private async all(sql: string, params: unknown[] = []): Promise<DataRow[]> {
+    return (await this.pool.query<DataRow>(numbered(sql), params)).rows;
+  }
+
+  private async one(sql: string, params: unknown[] = []): Promise<DataRow | undefined> {
+    return (await this.all(sql, params))[0];
+  }
+
+  async getRoom(id: string): Promise<Room | null> {
+    return parse<Room>(await this.one('SELECT data FROM rooms WHERE id = ?', [id]));
+  }
+
+  async listRooms(query: RoomQuery): Promise<Room[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.states && query.states.length > 0) {
+      where.push(`state IN (${query.states.map(() => '?').join(', ')})`);
+      params.push(...query.states);
+    }
+    if (query.tenantId !== undefined) {
+      where.push('tenant_id = ?');
+      params.push(query.tenantId);
+    }
+    if (query.updatedBefore !== undefined) {
+      where.push('updated_at < ?');
+      params.push(query.updatedBefore);
+    }
+    params.push(query.limit ?? 100);
+    return parseAll<Room>(await this.all(`SELECT data FROM rooms ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY updated_at DESC LIMIT ?`, params));
+  }
+
+  async getChannel(id: string): Promise<Channel | null> {
+    return parse<Channel>(await this.one('SELECT data FROM channels WHERE id = ?', [id]));
+  }
+
+  async listChannels(): Promise<Channel[]> {
+    return parseAll<Channel>(await this.all('SELECT data FROM channels ORDER BY id'));
+  }
+
+  async getBinding(id: string): Promise<Binding | null> {
+    return parse<Binding>(await this.one('SELECT data FROM bindings WHERE id = ?', [id]));
+  }
+
+  async listBindings(roomId: string): Promise<Binding[]> {
+    return parseAll<Binding>(await this.all('SELECT data FROM bindings WHERE room_id = ? ORDER BY seq', [roomId]));
+  }
+
+  async findOpenBindingsByAddress(channelType: string, address: string): Promise<Binding[]> {
+    return parseAll<Binding>(
+      await this.all(
+        `SELECT b.data FROM bindings b JOIN rooms r ON r.id = b.room_id
+         WHERE b.channel_type = ? AND b.address = ? AND r.state IN ('active', 'paused')
+         ORDER BY r.updated_at DESC`,
+        [channelType, address],
+      ),
+    );
+  }
+
+  async getEvent(id: string): Promise<RoomEvent | null> {
+    return parse<RoomEvent>(await this.one('SELECT data FROM events WHERE id = ?', [id]));
+  }
+
+  async listEvents(roomId: string, query: EventQuery): Promise<RoomEvent[]> {
+    const descending = query.descending === true;
+    const from = query.fromIndex ?? (descending ? 2 ** 31 - 1 : 0);
+    const sql = descending
+      ? 'SELECT data FROM events WHERE room_id = ? AND idx <= ? ORDER BY idx DESC LIMIT ?'
+      : 'SELECT data FROM events WHERE room_id = ? AND idx >= ? ORDER BY idx ASC LIMIT ?';
+    return parseAll<RoomEvent>(await this.all(sql, [roomId, Math.min(from, 2 ** 31 - 1), query.limit ?? 100]));
+  }
+
+  async findEventByIdempotencyKey(roomId: string, key: string): Promise<RoomEvent | null> {
+    return parse<RoomEvent>(await this.one('SELECT data FROM events WHERE room_id = ? AND idempotency_key = ?', [roomId, key]));
+  }
+
+  async findEventByProviderMessageId(channelId: string, providerMessageId: string): Promise<RoomEvent | null> {
+    return parse<RoomEvent>(await this.one('SELECT data FROM events WHERE channel_id = ? AND provider_message_id = ?', [channelId, providerMessageId]));
+  }
+
+  async listSideEffects(roomId: string, kind?: SideEffect['kind']): Promise<SideEffect[]> {
+    const rows = kind
+      ? await this.all('SELECT data FROM side_effects WHERE room_id = ? AND kind = ? ORDER BY created_at, seq', [roomId, kind])
+      : await this.all('SELECT data FROM side_effects WHERE room_id = ? ORDER BY created_at, seq', [roomId]);
+    return parseAll<SideEffect>(rows);
+  }
+
+  async getSideEffect(id: string): Promise<SideEffect | null> {
+    return parse<SideEffect>(await this.one('SELECT data FROM side_effects WHERE id = ?', [id]));
+  }
+
+  async getDelivery(id: string): Promise<Delivery | null> {
+    return parse<Delivery>(await this.one('SELECT data FROM deliveries WHERE id = ?', [id]));
+  }
+
+  async listDeliveriesForEvent(eventId: string): Promise<Delivery[]> {
+    return parseAll<Delivery>(await this.all('SELECT data FROM deliveries WHERE event_id = ? ORDER BY seq', [eventId]));
+  }
+
+  async findLatestDeliveryForBinding(bindingId: string): Promise<Delivery | null> {
+    return parse<Delivery>(await this.one('SELECT data FROM deliveries WHERE binding_id = ? ORDER BY seq DESC LIMIT 1', [bindingId]));
+  }
+
+  async listDeliveriesByStatus(statuses: DeliveryStatus[], limit: number): Promise<Delivery[]> {
+    return parseAll<Delivery>(
+      await this.all(`SELECT data FROM deliveries WHERE status IN (${statuses.map(() => '?').join(', ')}) ORDER BY seq LIMIT ?`, [...statuses, limit]),
+    );
+  }
+
+  async findDeliveryByProviderMessageId(channelId: string, providerMessageId: string): Promise<Delivery | null> {
+    return parse<Delivery>(await this.one('SELECT data FROM deliveries WHERE channel_id = ? AND provider_message_id = ?', [channelId, providerMessageId]));
+  }
+
+  async listHooks(): Promise<StoredHook[]> {
+    return parseAll<StoredHook>(await this.all('SELECT data FROM hooks ORDER BY seq'));
+  }
+
+  async listDueTimers(now: number, limit: number): Promise<Timer[]> {
+    return parseAll<Timer>(await this.all('SELECT data FROM timers WHERE due_at <= ? ORDER BY due_at LIMIT ?', [now, limit]));
+  }
+
+  async nextTimerDueAt(): Promise<number | null> {
+    // A timer another engine holds counts from when its lease lapses: no wake-up loop meanwhile.
+    const { rows } = await this.pool.query<{ due: string | null }>(
+      'SELECT MIN(CASE WHEN lease_until > $1 THEN GREATEST(due_at, lease_until) ELSE due_at END) AS due FROM timers',
+      [Date.now()],
+    );
+    return rows[0]?.due == null ? null : Number(rows[0].due);
+  }
+
+  async getTimer(id: string): Promise<Timer | null> {
+    return parse<Timer>(await this.one('SELECT data FROM timers WHERE id = ?', [id]));
+  }
+
+  async getIdentity(id: string): Promise<Identity | null> {
+    return identityOf(await this.one('SELECT data FROM identities WHERE id = ?', [id]));
+  }
+
+  async findIdentityByAddress(channelType: string, address: string): Promise<Identity | null> {
+    return identityOf(
+      await this.one(
+        `SELECT i.data FROM identity_addresses a JOIN identities i ON i.id = a.identity_id
+         WHERE a.channel_type = ? AND a.address = ?`,
+        [channelType, address],
+      ),
+    );
+  }
+
+  async findIdentityByExternalId(externalId: string): Promise<Identity | null> {
+    return identityOf(await this.one('SELECT data FROM identities WHERE external_id = ? ORDER BY merged_into IS NOT NULL, seq LIMIT 1', [externalId]));
+  }
+
+  async listBindingsOfIdentity(identityId: string, query: { openRooms?: boolean } = {}): Promise<Binding[]> {
+    const open = query.openRooms ? `AND r.state IN ('active', 'paused')` : '';
+    return parseAll<Binding>(
+      await this.all(
+        `${MERGED_INTO_CHAIN}
+         SELECT b.data FROM bindings b JOIN rooms r ON r.id = b.room_id
+         WHERE b.identity_id IN (SELECT id FROM chain) ${open}
+         ORDER BY r.updated_at DESC, b.seq`,
+        [identityId],
+      ),
+    );
+  }
+
+  async listRoomsOfIdentity(identityId: string, query: { states?: RoomState[]; limit?: number } = {}): Promise<Room[]> {
+    const states = query.states ?? [];
+    const filter = states.length > 0 ? `AND r.state IN (${states.map(() => '?').join(', ')})` : '';
+    return parseAll<Room>(
+      await this.all(
+        `${MERGED_INTO_CHAIN}
+         SELECT r.data FROM rooms r
+         WHERE r.id IN (SELECT room_id FROM bindings WHERE identity_id IN (SELECT id FROM chain)) ${filter}
+         ORDER BY r.updated_at DESC LIMIT ?`,
+        [identityId, ...states, query.limit ?? 100],
+      ),
+    );
+  }
+}
+
+/** The identity and every identity merged into it, at any depth (parameter: the identity id). */
+const MERGED_INTO_CHAIN = `WITH RECURSIVE chain(id) AS (
+  SELECT ?::text UNION SELECT i.id FROM identities i JOIN chain c ON i.merged_into = c.id
+)`;
+
+/** Identities stored before aliases existed read with an empty alias list. */
+function identityOf(row: DataRow | undefined): Identity | null {
+  const identity = parse<Identity>(row);
+  return identity ? { ...identity, aliases: identity.aliases ?? [] } : null;
+}

@@ -1,0 +1,108 @@
+// How a group of write sets becomes PostgreSQL SQL: one multi-row upsert per table, rows sorted by
+// id so two engines writing the same rows lock them in one order (no deadlock), the compare-and-set
+// reads taken with FOR UPDATE, and the change feed's notice sent in the same transaction (NOTIFY is
+// delivered at commit, so a listener never hears of a write that rolled back).
+import type { ClientBase } from 'pg';
+import type { Identity } from '../../model';
+import type { BatchTarget } from '../group-commit';
+import type { Lease, WriteSet } from '../store';
+import { TABLES, changeOf, identityAddressRows, netTimerChanges, rowsOf, type StoredState, type TableSpec } from '../write-plan';
+
+const CHUNK_SIZES = [256, 32, 4, 1];
+/** NOTIFY payloads must stay under 8,000 bytes; larger notices go through `change_payloads`. */
+export const MAX_NOTIFY_BYTES = 7_900;
+
+function tuples(columns: number, rows: number): string {
+  const out: string[] = [];
+  for (let r = 0; r < rows; r++) out.push(`(${Array.from({ length: columns }, (_, c) => `$${r * columns + c + 1}`).join(', ')})`);
+  return out.join(', ');
+}
+
+function upsertSql(spec: TableSpec, rows: number): string {
+  const where = spec.updateWhere ? ` WHERE ${spec.updateWhere.replaceAll('excluded.', 'EXCLUDED.')}` : '';
+  return `INSERT INTO ${spec.table} (${spec.columns.join(', ')}) VALUES ${tuples(spec.columns.length, rows)}
+    ON CONFLICT (id) DO UPDATE SET ${spec.update.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}${where}`;
+}
+
+function insertSql(spec: TableSpec, rows: number): string {
+  return `INSERT INTO ${spec.table} (${spec.columns.join(', ')}) VALUES ${tuples(spec.columns.length, rows)}`;
+}
+
+const ADDRESS_SPEC: TableSpec = {
+  key: 'identities',
+  table: 'identity_addresses',
+  columns: ['channel_type', 'address', 'identity_id'],
+  values: (row: unknown[]) => row,
+  update: [],
+};
+
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+export async function writeSets(db: ClientBase, sets: WriteSet[]): Promise<void> {
+  const timers = netTimerChanges(sets);
+  const lease = sets.find((set) => set.lease)?.lease;
+  for (const spec of TABLES) {
+    const rows = [...rowsOf(spec, sets, timers)].sort(byId);
+    if (rows.length === 0) continue;
+    if (spec.key === 'identities') await db.query('DELETE FROM identity_addresses WHERE identity_id = ANY($1)', [rows.map((r) => r.id)]);
+    await writeRows(db, spec, rows, lease, upsertSql);
+    // Insert, never take over: an address another identity owns fails this write set.
+    if (spec.key === 'identities') await writeRows(db, ADDRESS_SPEC, identityAddressRows(rows as Identity[]), undefined, insertSql);
+  }
+  const deletedHooks = sets.flatMap((set) => set.deletedHookIds ?? []);
+  if (deletedHooks.length > 0) await db.query('DELETE FROM hooks WHERE id = ANY($1)', [deletedHooks]);
+  if (timers.deletes.length > 0) await db.query('DELETE FROM timers WHERE id = ANY($1)', [timers.deletes.sort()]);
+}
+
+async function writeRows(
+  db: ClientBase,
+  spec: TableSpec,
+  rows: unknown[],
+  lease: Lease | undefined,
+  sqlFor: (spec: TableSpec, rows: number) => string,
+): Promise<void> {
+  let offset = 0;
+  for (const size of CHUNK_SIZES) {
+    const text = sqlFor(spec, size);
+    const name = `rw_${spec.table}_${sqlFor === upsertSql ? 'u' : 'i'}${size}`;
+    while (rows.length - offset >= size) {
+      await db.query({ name, text, values: rows.slice(offset, offset + size).flatMap((row) => spec.values(row, lease)) });
+      offset += size;
+    }
+  }
+}
+
+/** The writer connection as the group commit's target; `channel` and `origin` name the change feed. */
+export function postgresBatch(db: ClientBase, feed: { channel: string; origin: string }): BatchTarget {
+  return {
+    begin: () => db.query('BEGIN').then(() => undefined),
+    commit: () => db.query('COMMIT').then(() => undefined),
+    rollback: () => db.query('ROLLBACK').then(() => undefined),
+    statement: (sql) => db.query(sql).then(() => undefined),
+    write: (sets) => writeSets(db, sets),
+    readStored: async (rooms, timers): Promise<StoredState> => {
+      // Locked in id order: the other engines wait here, then compare with what this one wrote.
+      const roomRows = rooms.length
+        ? (await db.query<{ id: string; latest_index: number }>('SELECT id, latest_index FROM rooms WHERE id = ANY($1) ORDER BY id FOR UPDATE', [rooms])).rows
+        : [];
+      const timerRows = timers.length
+        ? (await db.query<{ id: string; due_at: string }>('SELECT id, due_at FROM timers WHERE id = ANY($1) ORDER BY id FOR UPDATE', [timers])).rows
+        : [];
+      return { rooms: new Map(roomRows.map((r) => [r.id, r.latest_index])), timers: new Map(timerRows.map((t) => [t.id, Number(t.due_at)])) };
+    },
+    announce: async (sets) => {
+      let payload = JSON.stringify(changeOf(feed.origin, sets));
+      if (Buffer.byteLength(payload) > MAX_NOTIFY_BYTES) {
+        const stored = await db.query<{ id: string }>('INSERT INTO change_payloads (payload) VALUES ($1) RETURNING id', [payload]);
+        payload = JSON.stringify({ origin: feed.origin, ref: stored.rows[0]!.id });
+      }
+      await db.query('SELECT pg_notify($1, $2)', [feed.channel, payload]);
+    },
+    constraintDetail: (error) => {
+      const { code, detail, message } = error as { code?: unknown; detail?: unknown; message?: unknown };
+      // 23505 unique violation; 40P01 deadlock and 40001 serialization failure: retry as well.
+      if (code !== '23505' && code !== '40P01' && code !== '40001') return null;
+      return String(detail ?? message ?? code);
+    },
+  };
+}

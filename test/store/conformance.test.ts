@@ -1,0 +1,210 @@
+// The store's rules, run the same on SQLite and PostgreSQL (DESIGN.md section 13): correctness
+// rests on the store, not on the process, so every rule is checked through the Store interface
+// with two stores (or two engines) on one database where the rule is about several writers.
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { Engine, SqliteStore, type Delivery, type Store } from '../../runtime/src';
+import { Leases } from '../../runtime/src/store/leases';
+import type { Timer } from '../../runtime/src/timers/types';
+import { cleanupAll, createRoom, send, tempDir, timeline, until } from '../runtime/support/engine';
+import { messageWrites, room, statusWrites } from '../runtime/support/write-sets';
+import { dropSchema, freshSchema, postgresAvailable, postgresStore } from '../support/postgres';
+
+interface Kind {
+  name: string;
+  /** A new, empty database; `again()` opens another store on the same one. */
+  open(): Promise<{ store: Store; again(): Promise<Store> }>;
+}
+
+const opened: Store[] = [];
+const schemas: string[] = [];
+
+async function track(store: Store): Promise<Store> {
+  await store.open();
+  opened.push(store);
+  return store;
+}
+
+const sqlite: Kind = {
+  name: 'SQLite',
+  async open() {
+    const path = join(tempDir(), 'conformance.sqlite');
+    return { store: await track(new SqliteStore(path)), again: () => track(new SqliteStore(path)) };
+  },
+};
+
+const postgres: Kind = {
+  name: 'PostgreSQL',
+  async open() {
+    const schema = freshSchema();
+    schemas.push(schema);
+    return { store: await track(postgresStore(schema)), again: () => track(postgresStore(schema)) };
+  },
+};
+
+const withPostgres = await postgresAvailable();
+const kinds = withPostgres ? [sqlite, postgres] : [sqlite];
+
+afterEach(async () => {
+  for (const store of opened.splice(0)) await store.close().catch(() => undefined);
+  await cleanupAll();
+});
+afterAll(async () => {
+  for (const schema of schemas) await dropSchema(schema);
+});
+
+const outcome = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'committed',
+    (error: { code?: string }) => error.code ?? String(error),
+  );
+
+describe.each(kinds)('the $name store', (kind) => {
+  it('applies the expected latest index as a compare-and-set: a stale write set is refused alone, the rest of its batch commits', async () => {
+    const { store } = await kind.open();
+    await store.commit({ ...messageWrites('r1', 0, 'e0'), expect: [{ roomId: 'r1', latestIndex: null }] });
+    const results = await Promise.all([
+      outcome(store.commit({ ...messageWrites('r1', 1, 'e1'), expect: [{ roomId: 'r1', latestIndex: 0 }] })),
+      // Computed from the same state as e1: refused, never stored with a gap or over e1.
+      outcome(store.commit({ ...messageWrites('r1', 1, 'e1-stale'), expect: [{ roomId: 'r1', latestIndex: 0 }] })),
+      outcome(store.commit({ ...messageWrites('r2', 0, 'f0'), expect: [{ roomId: 'r2', latestIndex: null }] })),
+      // A room that is already stored cannot be created again.
+      outcome(store.commit({ ...messageWrites('r1', 0, 'e0-again'), expect: [{ roomId: 'r1', latestIndex: null }] })),
+    ]);
+    expect(results).toEqual(['committed', 'conflict', 'committed', 'conflict']);
+    expect((await store.listEvents('r1', {})).map((e) => e.id)).toEqual(['e0', 'e1']);
+    expect((await store.getRoom('r1'))?.latestIndex).toBe(1);
+  });
+
+  it('decides idempotency with unique constraints: a second event with the key or provider message id is refused', async () => {
+    const { store } = await kind.open();
+    await store.commit(messageWrites('r1', 0, 'e0', { idempotencyKey: 'k', providerMessageId: 'SM1' }));
+    expect(await outcome(store.commit(messageWrites('r1', 1, 'e1', { idempotencyKey: 'k' })))).toBe('conflict');
+    expect(await outcome(store.commit(messageWrites('r2', 0, 'f0', { providerMessageId: 'SM1' })))).toBe('conflict');
+    expect(await outcome(store.commit(messageWrites('r2', 0, 'f0', { providerMessageId: 'SM1', channelId: 'whatsapp' })))).toBe('committed');
+    expect((await store.findEventByIdempotencyKey('r1', 'k'))?.id).toBe('e0');
+  });
+
+  it('moves a delivery status only forward, whatever order the updates arrive in', async () => {
+    const { store } = await kind.open();
+    const writes = messageWrites('r1', 0, 'e0');
+    await store.commit(writes);
+    const delivery = writes.deliveries![0]!;
+    await store.commit(statusWrites(delivery, 'delivered'));
+    await store.commit(statusWrites(delivery, 'sent'));
+    expect((await store.getDelivery(delivery.id))?.status).toBe('delivered');
+    await store.commit(statusWrites(delivery, 'read'));
+    await store.commit(statusWrites(delivery, 'failed'));
+    expect((await store.getDelivery(delivery.id))?.status).toBe('read');
+  });
+
+  it('claims each queued delivery for one engine until its lease lapses, then for another', async () => {
+    const { store } = await kind.open();
+    const a = new Leases('engine-a', 60_000);
+    const writes = messageWrites('r1', 0, 'e0');
+    await store.commit({ ...writes, lease: a.next() });
+    // Held by a live lease: nobody else gets it.
+    expect(await store.claimDeliveries(new Leases('engine-b').next(), 10)).toEqual([]);
+    // Engine a stops renewing (it died): the lease lapses and engine b takes both, in index order.
+    await store.renewDeliveryLeases({ owner: 'engine-a', until: Date.now() - 1 });
+    const claimed = await store.claimDeliveries(new Leases('engine-b').next(), 10);
+    expect(claimed.map((d: Delivery) => d.id).sort()).toEqual(writes.deliveries!.map((d) => d.id).sort());
+    expect(await store.claimDeliveries(new Leases('engine-c').next(), 10)).toEqual([]);
+    // A delivery that left `queued` is never claimed again.
+    await store.commit(statusWrites(claimed[0]!, 'sent'));
+    await store.renewDeliveryLeases({ owner: 'engine-b', until: Date.now() - 1 });
+    expect((await store.claimDeliveries(new Leases('engine-c').next(), 10)).map((d) => d.id)).toEqual([claimed[1]!.id]);
+  });
+
+  it('claims a due timer once; firing it is refused when it was fired or re-armed elsewhere', async () => {
+    const { store } = await kind.open();
+    const timer: Timer = { id: 'room:r1:inactive', kind: 'room-inactive', roomId: 'r1', dueAt: 1000, payload: {} };
+    await store.commit({ timers: [timer, { ...timer, id: 'later', dueAt: 5000 }] });
+    expect(await store.nextTimerDueAt()).toBe(1000);
+    const first = await store.claimDueTimers(2000, new Leases('engine-a').next(), 10);
+    expect(first.map((t) => t.id)).toEqual([timer.id]);
+    expect(await store.claimDueTimers(2000, new Leases('engine-b').next(), 10)).toEqual([]);
+    await store.commit({ firedTimers: [{ id: timer.id, dueAt: 1000 }] });
+    expect(await outcome(store.commit({ firedTimers: [{ id: timer.id, dueAt: 1000 }] }))).toBe('conflict');
+    // Re-armed meanwhile: the firing computed from the old due time is refused.
+    await store.commit({ timers: [{ ...timer, dueAt: 3000 }] });
+    expect(await outcome(store.commit({ firedTimers: [{ id: timer.id, dueAt: 1000 }] }))).toBe('conflict');
+    expect((await store.getTimer(timer.id))?.dueAt).toBe(3000);
+  });
+
+  it('never lets a second identity take over an address: its write set fails', async () => {
+    const { store } = await kind.open();
+    const identity = (id: string) => ({
+      id,
+      displayName: null,
+      externalId: null,
+      addresses: [{ channelType: 'sms', address: '+15550001' }],
+      aliases: [],
+      metadata: {},
+      mergedInto: null,
+      createdAt: '2025-01-01T00:00:00.000Z',
+      updatedAt: '2025-01-01T00:00:00.000Z',
+    });
+    await store.commit({ identities: [identity('idn_a')] });
+    expect(await outcome(store.commit({ identities: [identity('idn_b')] }))).toBe('conflict');
+    expect((await store.findIdentityByAddress('sms', '+15550001'))?.id).toBe('idn_a');
+    expect(await store.getIdentity('idn_b')).toBeNull();
+  });
+
+  it('two engines on one database writing one room at once: one gapless order, each engine\'s own events in call order', async () => {
+    const db = await kind.open();
+    const engines = [await Engine.open({ store: db.store }), await Engine.open({ store: await db.again() })];
+    const { room: shared } = await createRoom(engines[0]!, []);
+    const sent = await Promise.all(
+      engines.map(async (engine, e) => {
+        const indexes: number[] = [];
+        for (let i = 0; i < 40; i++) indexes.push((await send(engine, shared.id, { text: `e${e}-${i}` })).index);
+        return indexes;
+      }),
+    );
+    for (const indexes of sent) expect(indexes).toEqual([...indexes].sort((a, b) => a - b));
+    const events = await timeline(engines[1]!, shared.id, { audit: true, limit: 500 });
+    expect(events.map((e) => e.index)).toEqual(events.map((_, i) => i));
+    expect(events.filter((e) => e.type === 'message')).toHaveLength(80);
+    for (const engine of engines) await engine.close();
+  });
+});
+
+describe.skipIf(!withPostgres)('the PostgreSQL change feed', () => {
+  it('tells every other engine of every committed event once, in order; never the engine that wrote it', async () => {
+    const db = await postgres.open();
+    const writer = await Engine.open({ store: db.store });
+    const reader = await Engine.open({ store: await db.again() });
+    const heardByReader: string[] = [];
+    const heardByWriter: string[] = [];
+    reader.subscribe((n) => n.kind === 'event' && heardByReader.push(String(n.event.content.text ?? n.event.type)));
+    writer.subscribe((n) => n.kind === 'event' && heardByWriter.push(String(n.event.content.text ?? n.event.type)));
+    const { room: shared } = await createRoom(writer, []);
+    for (let i = 0; i < 20; i++) await send(writer, shared.id, { text: `m${i}` });
+    const expected = Array.from({ length: 20 }, (_, i) => `m${i}`);
+    await until(() => heardByReader.filter((t) => t.startsWith('m')).length === 20, 'the reader hearing 20 events');
+    expect(heardByReader.filter((t) => t.startsWith('m'))).toEqual(expected);
+    expect(heardByWriter.filter((t) => t.startsWith('m'))).toEqual(expected);
+    await writer.close();
+    await reader.close();
+  });
+
+  it('carries a notice over the 8,000-byte NOTIFY limit through its table', async () => {
+    const db = await postgres.open();
+    const other = await db.again();
+    const heard: string[][] = [];
+    other.changes!.subscribe((change) => void heard.push(change.sideEffects));
+    const effects = Array.from({ length: 400 }, (_, i) => ({
+      id: `se_${String(i).padStart(30, '0')}`,
+      roomId: 'r1',
+      eventId: null,
+      kind: 'observation' as const,
+      data: {},
+      producedBy: 'test',
+      createdAt: '2025-01-01T00:00:00.000Z',
+    }));
+    await db.store.commit({ rooms: [room('r1')], sideEffects: effects });
+    await until(() => heard.length === 1, 'the overflow notice');
+    expect(heard[0]).toHaveLength(400);
+  });
+});
