@@ -1,12 +1,13 @@
 // Operations of AI participants (DESIGN.md section 11): observations as a second side effect next
 // to tasks, and the per-room record of model calls (what each conversation cost).
 import { listModelCalls } from '../ai/usage';
-import { operation, type Operation } from './define';
+import { operation, withApi, type Operation } from './define';
+import * as out from './output-schemas';
 import { requireRoom } from './shared';
 import { storeSideEffect } from './side-effects';
 import * as s from './schemas';
 
-export const aiOperations: Operation<any, unknown>[] = [
+const operations: Operation<any, unknown>[] = [
   operation<{ roomId: string; content: string; category?: string; confidence?: number; bindingId?: string; eventId?: string }, unknown>(
     'addObservation',
     'Record an observation about a room (a fact noticed, a sentiment, an error): kept with the room as a side effect, never sent to participants. With `bindingId`: on behalf of that participant (an AI binding marks it produced by `ai`).',
@@ -34,3 +35,18 @@ export const aiOperations: Operation<any, unknown>[] = [
     },
   ),
 ];
+
+export const aiOperations = withApi(operations, {
+  addObservation: {
+    http: { method: 'POST', path: '/rooms/{roomId}/observations' },
+    output: out.sideEffect,
+    errors: ['not_found'],
+    examples: [{ summary: 'The customer sounds frustrated', input: { roomId: 'r1', content: 'Customer is frustrated about a double charge', category: 'sentiment', confidence: 0.8 } }],
+  },
+  listModelCalls: {
+    http: { method: 'GET', path: '/rooms/{roomId}/model-calls' },
+    output: out.modelCalls,
+    errors: ['not_found'],
+    examples: [{ summary: 'What the AI of room r1 cost', input: { roomId: 'r1' } }],
+  },
+});

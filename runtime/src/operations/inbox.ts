@@ -6,7 +6,8 @@ import type { Content } from '../model';
 import { writeEvent } from '../pipeline/write-event';
 import { setRoomState } from '../rooms';
 import { validateContent } from '../content-validation';
-import { operation, type Operation } from './define';
+import { operation, withApi, type Operation } from './define';
+import * as out from './output-schemas';
 import * as s from './schemas';
 
 const agentRef = {
@@ -14,7 +15,7 @@ const agentRef = {
   agent: { ...s.address, description: "The agent's user name (the address of their binding)." },
 };
 
-export const inboxOperations: Operation<any, unknown>[] = [
+const operations: Operation<any, unknown>[] = [
   operation<{ channelId: string; agent: string; filter?: InboxFilter; search?: string; limit?: number }, unknown>(
     'listAgentRooms',
     "Rooms as one agent's inbox lists them, most recently updated first: state, last message the agent may see, the agent's unread count, channel types, participants, `assignedTo` and `needsHuman`. `filter`: open (default: active or paused), mine (assigned to this agent), unassigned (open and assigned to nobody), closed, all. `search` matches a room id, a participant's address or display name.",
@@ -77,3 +78,47 @@ export const inboxOperations: Operation<any, unknown>[] = [
     (parts, input) => setRoomState(parts, input.roomId, 'active', 'reopened', { reopen: true }),
   ),
 ];
+
+const agentIn = { channelId: 'agents', agent: 'ana' };
+
+export const inboxOperations = withApi(operations, {
+  listAgentRooms: {
+    http: { method: 'GET', path: '/agents/{agent}/rooms' },
+    output: out.list('rooms', out.inboxRoom),
+    errors: [],
+    examples: [{ summary: "Ana's unassigned rooms", input: { ...agentIn, filter: 'unassigned', limit: 20 } }],
+  },
+  getAgentRoom: {
+    http: { method: 'GET', path: '/agents/{agent}/rooms/{roomId}' },
+    output: { type: 'object', properties: { room: out.inboxRoom, events: { type: 'array', items: out.event } }, required: ['room', 'events'] },
+    errors: ['not_found'],
+    examples: [{ summary: 'Room r1 as Ana sees it, newest 50 events', input: { ...agentIn, roomId: 'r1', limit: 50 } }],
+  },
+  joinAsAgent: {
+    http: { method: 'POST', path: '/rooms/{roomId}/agents' },
+    output: out.binding,
+    errors: ['not_found', 'room_closed'],
+    examples: [{ summary: 'Ana joins room r1', input: { ...agentIn, roomId: 'r1' } }],
+  },
+  assignRoom: {
+    http: { method: 'PUT', path: '/rooms/{roomId}/assignment' },
+    output: { type: 'object', properties: { room: out.room, binding: out.binding }, required: ['room'] },
+    errors: ['not_found', 'room_closed'],
+    examples: [
+      { summary: 'Ana takes room r1', input: { ...agentIn, roomId: 'r1', assign: true } },
+      { summary: 'Ana hands room r1 back', input: { ...agentIn, roomId: 'r1', assign: false } },
+    ],
+  },
+  addInternalNote: {
+    http: { method: 'POST', path: '/rooms/{roomId}/notes' },
+    output: out.eventWrite,
+    errors: ['not_found', 'forbidden', 'room_closed'],
+    examples: [{ summary: 'A note for colleagues only', input: { roomId: 'r1', bindingId: 'b-ana', content: { type: 'text', text: 'Refund approved by finance' } } }],
+  },
+  reopenRoom: {
+    http: { method: 'POST', path: '/rooms/{roomId}/reopen' },
+    output: out.room,
+    errors: ['not_found', 'conflict'],
+    examples: [{ summary: 'Reopen closed room r1', input: { roomId: 'r1' } }],
+  },
+});

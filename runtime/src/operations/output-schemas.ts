@@ -88,3 +88,58 @@ export const aggregate = shape({ total: { type: 'integer' } });
 export function list(key: string, item: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return shape({ [key]: { type: 'array', items: item }, ...extra }, [key]);
 }
+
+/** What an event write answers: the event, whether it repeated an idempotency key, and (for visitor writes) its deliveries. */
+export const eventWrite = shape({ event, duplicate: { type: 'boolean' }, deliveryIds: { type: 'array', items: text } }, ['event', 'duplicate']);
+
+const participantSummary = shape({
+  bindingId: text,
+  channelId: text,
+  channelType: text,
+  address: text,
+  displayName: nullableText,
+  audience: s.audience,
+  muted: { type: 'boolean' },
+  state: s.bindingState,
+});
+
+/** A room as one agent's inbox lists it (runtime/src/inbox.ts `InboxRoom`). */
+export const inboxRoom = shape({
+  id: text,
+  state: s.roomState,
+  createdAt: time,
+  updatedAt: time,
+  assignedTo: nullableText,
+  needsHuman: { type: 'boolean' },
+  channelTypes: { type: 'array', items: text },
+  participants: { type: 'array', items: participantSummary },
+  lastMessage: {
+    oneOf: [{ type: 'null' }, shape({ index: { type: 'integer' }, text, internal: { type: 'boolean' }, from: nullableText, createdAt: time })],
+  },
+  unread: { type: 'integer', minimum: 0 },
+  agentBindingId: nullableText,
+});
+
+/** What a web chat join token opens, and until when. */
+const claims = { bindingId: text, roomId: text, channelId: text, expiresAt: time };
+export const chatTokenClaims = shape(claims);
+/** A join token just issued, with what it opens. */
+export const chatToken = shape({ token: text, ...claims });
+
+export const typing = shape({ roomId: text, bindingId: text, typing: { type: 'boolean' }, told: { type: 'boolean' } });
+
+const modelCall = shape({
+  id: text,
+  createdAt: time,
+  bindingId: text,
+  eventId: nullableText,
+  provider: text,
+  model: text,
+  inputTokens: { type: 'integer' },
+  outputTokens: { type: 'integer' },
+  latencyMs: { type: 'integer' },
+  toolCalls: { type: 'array', items: text },
+  error: { oneOf: [{ type: 'null' }, shape({ code: text, message: text })] },
+});
+const modelCallTotals = shape({ calls: { type: 'integer' }, failed: { type: 'integer' }, inputTokens: { type: 'integer' }, outputTokens: { type: 'integer' }, latencyMs: { type: 'integer' } });
+export const modelCalls = shape({ calls: { type: 'array', items: modelCall }, totals: modelCallTotals });

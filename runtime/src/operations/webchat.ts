@@ -10,7 +10,8 @@ import { writeEvent } from '../pipeline/write-event';
 import { replyChoices } from '../webchat/choices';
 import { WEBCHAT_PROVIDER } from '../webchat/provider-name';
 import { signChatToken, verifyChatToken, type ChatTokenClaims } from '../webchat/tokens';
-import { operation, type Operation } from './define';
+import { operation, withApi, type Operation } from './define';
+import * as out from './output-schemas';
 import * as s from './schemas';
 
 /** 30 days: a token is a bearer secret kept in the customer's browser; a long life is a long leak. */
@@ -44,7 +45,7 @@ export async function redeemChatToken(parts: EngineParts, token: string): Promis
   return claims;
 }
 
-export const webchatOperations: Operation<any, unknown>[] = [
+const operations: Operation<any, unknown>[] = [
   operation<{ bindingId: string; ttlSeconds?: number }, unknown>(
     'issueChatToken',
     'Issue a signed, expiring join token for a web chat binding. The token opens only that binding: the chat page connects with it to read what the binding may see and write as it.',
@@ -121,6 +122,40 @@ export const webchatOperations: Operation<any, unknown>[] = [
     (input) => validateContent(input.content),
   ),
 ];
+
+export const webchatOperations = withApi(operations, {
+  issueChatToken: {
+    http: { method: 'POST', path: '/bindings/{bindingId}/chat-tokens' },
+    output: out.chatToken,
+    errors: ['not_found'],
+    examples: [{ summary: 'A one-hour token for visitor binding b1', input: { bindingId: 'b1', ttlSeconds: 3600 } }],
+  },
+  // POST although it only reads: the token is a bearer secret and must not travel in a URL (docs/decisions.md).
+  redeemChatToken: {
+    http: { method: 'POST', path: '/chat-tokens/redeem' },
+    output: out.chatTokenClaims,
+    errors: [],
+    examples: [{ summary: 'What a token opens', input: { token: 'eyJiIjoiYjEiLCJyIjoicjEiLCJjIjoiY2hhdCIsImUiOjE4MDAwMDAwMDB9.c2lnbmF0dXJl' } }],
+  },
+  setTyping: {
+    http: { method: 'PUT', path: '/bindings/{bindingId}/typing' },
+    output: out.typing,
+    errors: ['not_found'],
+    examples: [{ summary: 'Visitor b1 starts typing', input: { bindingId: 'b1', typing: true } }],
+  },
+  sendChatReply: {
+    http: { method: 'POST', path: '/bindings/{bindingId}/chat-replies' },
+    output: out.eventWrite,
+    errors: ['not_found', 'room_closed'],
+    examples: [{ summary: 'Visitor b1 picks "Yes" on message e7', input: { bindingId: 'b1', eventId: 'e7', postback: 'confirm-yes' } }],
+  },
+  sendChatMessage: {
+    http: { method: 'POST', path: '/bindings/{bindingId}/chat-messages' },
+    output: out.eventWrite,
+    errors: ['not_found', 'room_closed'],
+    examples: [{ summary: 'Visitor b1 says hello', input: { bindingId: 'b1', content: { type: 'text', text: 'Hi, is anyone there?' } } }],
+  },
+});
 
 /** What a chat page writes arrives through its web chat channel: inbound, as that channel's provider. */
 function writeAsVisitor(parts: EngineParts, binding: Binding, content: Content, idempotencyKey: string | undefined, reply?: RoomEvent['reply']) {
