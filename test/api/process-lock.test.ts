@@ -3,7 +3,7 @@
 // that closed it (a restart).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../runtime/src';
 import { cleanupAll, tempDir, until } from '../runtime/support/engine';
@@ -33,5 +33,15 @@ describe('a database file served by another process', () => {
     await first.close();
     const second = await Engine.open({ databasePath: path });
     await second.close();
+  });
+
+  it('keeps the lock while a second engine of this process still has the file (a redeploy opens before it closes)', async () => {
+    const path = join(tempDir(), 'redeploy.sqlite');
+    const old = await Engine.open({ databasePath: path });
+    const next = await Engine.open({ databasePath: path });
+    await old.close();
+    expect(existsSync(`${path}.lock`)).toBe(true);
+    await next.close();
+    expect(existsSync(`${path}.lock`)).toBe(false);
   });
 });

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startNodeRed, type NodeRed } from '../support/node-red';
+import { deployFlows, startNodeRed, type NodeRed } from '../support/node-red';
 import { ChatClient } from '../webchat/support';
 
 const FLOW = [
@@ -80,5 +80,30 @@ describe('web chat on a real Node-RED', () => {
     expect(new Set(indexes).size).toBe(indexes.length);
     second.close();
     reloaded.close();
+  });
+
+  it('a full redeploy closes the channel cleanly: no warning, the engine reopens, and the chat goes on', async () => {
+    nodeRed ??= await startNodeRed({ flows: FLOW });
+    const started = await fetch(`${nodeRed.httpNodeUrl}roomwire/chat/start`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ channel: 'support-chat' }),
+    });
+    const { token } = (await started.json()) as { token: string };
+    const page = await ChatClient.connect(wsUrl(nodeRed, token));
+    await page.hello();
+    await say(page, 'before the redeploy');
+    const logsBefore = nodeRed.logs().length;
+
+    await deployFlows(nodeRed, FLOW);
+    expect(nodeRed.logs().slice(logsBefore)).not.toMatch(/closing channel|\[warn\]|\[error\]/);
+    // The open page was told the channel restarted; a new connection resumes on the new engine.
+    const again = await ChatClient.connect(wsUrl(nodeRed, token));
+    await again.hello();
+    await say(again, 'after the redeploy');
+    await again.next('event', (f) => f.event.content.text === 'after the redeploy');
+    expect(again.events().map((e) => e.content.text)).toEqual(['before the redeploy', 'after the redeploy']);
+    page.close();
+    again.close();
   });
 });

@@ -337,6 +337,8 @@ async function pack(into: string): Promise<{ file: string; files: string[] }> {
   const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', into], {
     cwd: root,
     env: shellEnv(),
+    // The JSON lists every file of the bundled runtime's dependencies: several MB.
+    maxBuffer: 64 * 1024 * 1024,
   });
   const [result] = JSON.parse(stdout) as [{ filename: string; files: { path: string }[] }];
   return { file: path.join(into, result.filename), files: result.files.map((file) => file.path) };

@@ -51,6 +51,8 @@ export const webchat: ProviderKind = {
     });
     const logger = chatLogger(RED);
     const provider = new WebchatProvider(async () => ChatHub.of(await engine(), logger), channelId);
+    // The engine may still be opening; a failure to open shows on the engine node already.
+    provider.warm().catch(() => undefined);
     const close = provider.close.bind(provider);
     provider.close = async () => {
       release();

@@ -7,6 +7,8 @@ import { WEBCHAT_PROVIDER } from './provider-name';
 
 export class WebchatProvider implements Provider {
   readonly name = WEBCHAT_PROVIDER;
+  /** Kept once known: on close the engine that made it may already be closing. */
+  private resolved?: ChatHub;
 
   /** `hub` is asked per send: the engine (and so its hub) may open after the channel node starts. */
   constructor(
@@ -14,12 +16,21 @@ export class WebchatProvider implements Provider {
     private readonly channelId?: string,
   ) {}
 
+  /** Resolves the hub ahead of the first send, so that closing the channel can reach its pages. */
+  async warm(): Promise<void> {
+    await this.current();
+  }
+
   async send(message: OutboundMessage): Promise<SendResult> {
-    const taken = await (await this.hub()).deliver(message.to.bindingId, message.event.index);
+    const taken = await (await this.current()).deliver(message.to.bindingId, message.event.index);
     return { status: taken ? 'delivered' : 'sent' };
   }
 
   async close(): Promise<void> {
-    if (this.channelId) (await this.hub()).closeChannel(this.channelId);
+    if (this.channelId) this.resolved?.closeChannel(this.channelId);
+  }
+
+  private async current(): Promise<ChatHub> {
+    return (this.resolved ??= await this.hub());
   }
 }

@@ -24,18 +24,41 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Stores of this process holding each lock file. A redeploy opens the new engine before the old
+ * one has closed: the file goes when the last of them releases it, not when the first does.
+ */
+const holders = new Map<string, number>();
+
+function held(file: string): () => void {
+  holders.set(file, (holders.get(file) ?? 0) + 1);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const left = (holders.get(file) ?? 1) - 1;
+    if (left > 0) return void holders.set(file, left);
+    holders.delete(file);
+    try {
+      unlinkSync(file);
+    } catch {
+      // already gone (removed by hand): nothing to release
+    }
+  };
+}
+
 /** Takes the lock of a database file; returns its release. */
 export function lockDatabase(databasePath: string): () => void {
   const file = `${databasePath}.lock`;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       writeFileSync(file, String(process.pid), { flag: 'wx' });
-      return () => unlinkSync(file);
+      return held(file);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const holder = Number(readFileSafe(file));
-    if (holder === process.pid) return () => undefined; // reopened in this process: the first opener releases it
+    if (holder === process.pid) return held(file); // reopened in this process (a redeploy)
     if (Number.isInteger(holder) && holder > 0 && alive(holder)) throw new DatabaseLockedError(databasePath, holder);
     try {
       unlinkSync(file); // stale: its process is gone
