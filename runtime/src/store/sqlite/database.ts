@@ -5,6 +5,7 @@ export type Row = Record<string, unknown>;
 
 export class Database {
   private readonly statements = new Map<string, sqlite3.Statement>();
+  private readonly preparing = new Map<string, Promise<sqlite3.Statement>>();
 
   private constructor(private readonly db: sqlite3.Database) {}
 
@@ -19,7 +20,16 @@ export class Database {
   }
 
   run(sql: string, params: unknown[] = []): Promise<number> {
-    const statement = this.prepared(sql);
+    const statement = this.statements.get(sql);
+    return statement ? this.runOn(statement, params) : this.prepare(sql).then((prepared) => this.runOn(prepared, params));
+  }
+
+  all<T = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const statement = this.statements.get(sql);
+    return statement ? this.allOn<T>(statement, params) : this.prepare(sql).then((prepared) => this.allOn<T>(prepared, params));
+  }
+
+  private runOn(statement: sqlite3.Statement, params: unknown[]): Promise<number> {
     return new Promise((resolve, reject) =>
       statement.run(params, function (this: sqlite3.RunResult, error: Error | null) {
         if (error) reject(error);
@@ -28,8 +38,7 @@ export class Database {
     );
   }
 
-  all<T = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
-    const statement = this.prepared(sql);
+  private allOn<T>(statement: sqlite3.Statement, params: unknown[]): Promise<T[]> {
     return new Promise((resolve, reject) =>
       statement.all(params, (error: Error | null, rows: T[]) => (error ? reject(error) : resolve(rows))),
     );
@@ -48,13 +57,26 @@ export class Database {
     await new Promise<void>((resolve, reject) => this.db.close((error) => (error ? reject(error) : resolve())));
   }
 
-  private prepared(sql: string): sqlite3.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
+  /**
+   * Prepared once per SQL text, on first use. The first call waits for the prepare: a statement
+   * that fails to prepare (a disk I/O error, a missing table) rejects that call, where sqlite3
+   * would otherwise never answer the queued call and emit an 'error' event nobody hears, which
+   * ends the process. A failed statement is not kept: the next call prepares it again.
+   */
+  private prepare(sql: string): Promise<sqlite3.Statement> {
+    let pending = this.preparing.get(sql);
+    if (!pending) {
+      pending = new Promise<sqlite3.Statement>((resolve, reject) => {
+        const statement = this.db.prepare(sql, (error: Error | null) => {
+          this.preparing.delete(sql);
+          if (error) return reject(error);
+          this.statements.set(sql, statement);
+          resolve(statement);
+        });
+      });
+      this.preparing.set(sql, pending);
     }
-    return statement;
+    return pending;
   }
 }
 
