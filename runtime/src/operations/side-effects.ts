@@ -42,16 +42,27 @@ const operations: Operation<any, unknown>[] = [
     true,
     { taskId: s.id, status: { enum: ['open', 'in_progress', 'done', 'cancelled'] }, assignee: { type: 'string', maxLength: 256 } },
     ['taskId'],
-    async (parts, { taskId, ...changes }) => {
-      const task = await parts.store.getSideEffect(taskId);
-      if (!task || task.kind !== 'task') throw notFound('task', taskId, 'taskId');
-      const updated: SideEffect = { ...task, data: { ...task.data, ...(changes as JsonObject) } };
-      await parts.store.commit({ sideEffects: [updated] });
-      parts.notifier.emit({ kind: 'side_effect', roomId: task.roomId, sideEffect: updated });
-      return updated;
-    },
+    async (parts, { taskId, ...changes }) => updateSideEffect(parts, 'task', taskId, 'taskId', changes as JsonObject),
+  ),
+  operation<{ observationId: string; status: string }, unknown>(
+    'updateObservation',
+    'Change the status of an observation: `acknowledged` once someone has looked at it, `dismissed` when it does not apply. An observation without a status is `open`.',
+    true,
+    { observationId: s.id, status: { enum: ['open', 'acknowledged', 'dismissed'] } },
+    ['observationId', 'status'],
+    async (parts, { observationId, ...changes }) => updateSideEffect(parts, 'observation', observationId, 'observationId', changes as JsonObject),
   ),
 ];
+
+/** Applies `changes` to a stored task or observation and emits the updated record. */
+async function updateSideEffect(parts: EngineParts, kind: 'task' | 'observation', id: string, field: string, changes: JsonObject): Promise<SideEffect> {
+  const existing = await parts.store.getSideEffect(id);
+  if (!existing || existing.kind !== kind) throw notFound(kind, id, field);
+  const updated: SideEffect = { ...existing, data: { ...existing.data, ...changes } };
+  await parts.store.commit({ sideEffects: [updated] });
+  parts.notifier.emit({ kind: 'side_effect', roomId: existing.roomId, sideEffect: updated });
+  return updated;
+}
 
 /**
  * Stores a task or observation of a room and emits it (the `on_side_effect` hooks run too). The
@@ -94,5 +105,11 @@ export const sideEffectOperations = withApi(operations, {
     output: out.sideEffect,
     errors: ['not_found'],
     examples: [{ summary: 'Mark done', input: { taskId: 'se1', status: 'done' } }],
+  },
+  updateObservation: {
+    http: { method: 'PATCH', path: '/observations/{observationId}' },
+    output: out.sideEffect,
+    errors: ['not_found'],
+    examples: [{ summary: 'Seen by an agent', input: { observationId: 'se2', status: 'acknowledged' } }],
   },
 });
