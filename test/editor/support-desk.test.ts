@@ -183,6 +183,8 @@ describe.skipIf(!chromiumPath)('support desk: the chat page and the agent inbox 
     // The page hears back that its message was stored blocked: it is not shown as a message.
     await until(() => frames.some((frame) => frame.includes('"ack"') && frame.includes('"blocked"')), 'the blocked acknowledgement');
     expect((await chatTexts()).length).toBe(shownBefore);
+    // ...and tells the customer so, in an alert a screen reader announces.
+    await eventually(() => customer.getByRole('alert').innerText()).toContain('could not be delivered');
     await customerRow.getByRole('button', { name: /^Unmute / }).click();
     await eventually(() => customerRow.innerText()).not.toContain('muted');
     await customerSays('And now?');
