@@ -58,26 +58,32 @@ function agentBinding(bindings: Binding[], ref: AgentRef): Binding | undefined {
 
 /** Who the agent reads as: their binding, or a new internal participant that has read nothing. */
 function readerFor(roomId: string, bindings: Binding[], ref: AgentRef): Binding {
-  return (
-    agentBinding(bindings, ref) ?? {
-      id: '',
-      roomId,
-      channelId: ref.channelId,
-      channelType: AGENT_CHANNEL_TYPE,
-      address: ref.agent,
-      identityId: null,
-      audience: 'internal',
-      access: 'read_write',
-      muted: false,
-      visibility: 'all',
-      state: 'joined',
-      direction: 'bidirectional',
-      lastReadIndex: -1,
-      metadata: {},
-      createdAt: '',
-      updatedAt: '',
-    }
-  );
+  return agentBinding(bindings, ref) ?? prospectiveAgentBinding(roomId, ref);
+}
+
+/**
+ * The binding an agent gets on joining a room (internal audience, read and write): what decides
+ * what they see before they have joined, in a room's timeline and in the inbox's live feed.
+ */
+export function prospectiveAgentBinding(roomId: string, ref: AgentRef): Binding {
+  return {
+    id: '',
+    roomId,
+    channelId: ref.channelId,
+    channelType: AGENT_CHANNEL_TYPE,
+    address: ref.agent,
+    identityId: null,
+    audience: 'internal',
+    access: 'read_write',
+    muted: false,
+    visibility: 'all',
+    state: 'joined',
+    direction: 'bidirectional',
+    lastReadIndex: -1,
+    metadata: {},
+    createdAt: '',
+    updatedAt: '',
+  };
 }
 
 async function roomBindings(parts: EngineParts, roomId: string): Promise<Binding[]> {

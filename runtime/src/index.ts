@@ -44,7 +44,7 @@ export { jsonNestsDeeperThan, valueNestsDeeperThan } from './http/nesting';
 export { MAX_JSON_DEPTH } from './validation';
 export { vocabulary, BUILT_IN_PROVIDERS, type Vocabulary } from './vocabulary';
 export { createAgentInboxProvider, AGENT_INBOX_PROVIDER } from './providers/agent-inbox';
-export { AGENT_CHANNEL_TYPE, previewText, type InboxRoom, type InboxFilter, type AgentRef, type ParticipantSummary } from './inbox';
+export { AGENT_CHANNEL_TYPE, previewText, prospectiveAgentBinding, type InboxRoom, type InboxFilter, type AgentRef, type ParticipantSummary } from './inbox';
 export * from './webchat/index';
 export * from './ai/index';
 export { createRestHandler, createOperationsHandler, type RestHandler, type RestOptions } from './api/rest';

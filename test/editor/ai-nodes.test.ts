@@ -5,9 +5,9 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, launchChromium } from '../support/browser';
+import { chromiumPath, launchChromium, openEditor } from '../support/browser';
 import { startNodeRed, type NodeRed } from '../support/node-red';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -38,15 +38,7 @@ afterAll(async () => {
   await nodeRed?.stop();
 });
 
-async function open(): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-  page.setDefaultTimeout(10_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.goto(nodeRed.baseUrl, { timeout: 60_000 });
-  await page.locator('#red-ui-palette .red-ui-palette-node').first().waitFor({ timeout: 60_000 });
-  await page.locator('#red-ui-loading-progress').waitFor({ state: 'hidden', timeout: 60_000 });
-  return page;
-}
+const open = () => openEditor(browser, nodeRed.baseUrl, pageErrors);
 
 describe.skipIf(!chromiumPath)('ai reply and ai model in the editor', () => {
   it('the example is valid as imported, and the ai reply dialog speaks in words', async () => {

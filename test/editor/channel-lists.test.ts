@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, launchChromium } from '../support/browser';
+import { chromiumPath, launchChromium, openEditor } from '../support/browser';
 import { startNodeRed, type NodeRed } from '../support/node-red';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -50,16 +50,7 @@ afterAll(async () => {
 });
 
 /** A fresh editor page; `beforeLoad` may hold requests back. */
-async function open(beforeLoad?: (page: Page) => Promise<void>): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-  page.setDefaultTimeout(10_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  await beforeLoad?.(page);
-  await page.goto(nodeRed.baseUrl);
-  await page.locator('#red-ui-palette .red-ui-palette-node').first().waitFor();
-  await page.locator('#red-ui-loading-progress').waitFor({ state: 'hidden' });
-  return page;
-}
+const open = (beforeLoad?: (page: Page) => Promise<void>) => openEditor(browser, nodeRed.baseUrl, pageErrors, beforeLoad);
 
 const nodeEl = (page: Page, id: string) => page.locator(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${id}"]`);
 

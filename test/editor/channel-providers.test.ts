@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, launchChromium } from '../support/browser';
+import { chromiumPath, launchChromium, openEditor } from '../support/browser';
 import { startNodeRed, type NodeRed } from '../support/node-red';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -40,16 +40,7 @@ afterAll(async () => {
   await nodeRed?.stop();
 });
 
-async function open(): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-  page.setDefaultTimeout(20_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  // The editor loads a few megabytes of scripts: slow on a busy machine.
-  await page.goto(nodeRed.baseUrl, { timeout: 60_000 });
-  await page.locator('#red-ui-palette .red-ui-palette-node').first().waitFor();
-  await page.locator('#red-ui-loading-progress').waitFor({ state: 'hidden', timeout: 60_000 });
-  return page;
-}
+const open = () => openEditor(browser, nodeRed.baseUrl, pageErrors);
 
 async function editConfig(page: Page, label: string): Promise<void> {
   await page.evaluate(() => (window as unknown as { RED: { sidebar: { config: { show(): void } } } }).RED.sidebar.config.show());

@@ -3,7 +3,7 @@
 // default export, a Vitest global setup, says once per run why they were skipped, and in CI
 // (CI=true) fails the run instead: a CI that silently skips its browser tests tests nothing.
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const INSTALL_CHROMIUM = 'sudo apt-get install chromium';
 
@@ -26,6 +26,27 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * A new page on Node-RED's editor, once its palette is drawn and its loading screen gone (a few
+ * megabytes of scripts: slow on a busy machine). Uncaught page errors go to `pageErrors`;
+ * `beforeLoad` runs before the editor loads (to hold back a request, say).
+ */
+export async function openEditor(
+  browser: Browser,
+  baseUrl: string,
+  pageErrors: string[],
+  beforeLoad?: (page: Page) => Promise<void>,
+): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  page.setDefaultTimeout(20_000);
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  await beforeLoad?.(page);
+  await page.goto(baseUrl, { timeout: 60_000 });
+  await page.locator('#red-ui-palette .red-ui-palette-node').first().waitFor({ timeout: 60_000 });
+  await page.locator('#red-ui-loading-progress').waitFor({ state: 'hidden', timeout: 60_000 });
+  return page;
 }
 
 export default function checkBrowser(): void {

@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { canSeeInHistory, readBody, RoomwireError, sendJson, type Binding, type Engine, type Notification } from '@roomwire/runtime';
+import { canSeeInHistory, prospectiveAgentBinding, readBody, RoomwireError, sendJson, type Engine, type Notification } from '@roomwire/runtime';
 import type { AgentAccounts } from './accounts';
 import { sameSecret, type AgentSession, type AgentSessions } from './sessions';
 import { consumeSigninToken } from './signin-link';
@@ -173,24 +173,7 @@ export function createInboxHandler(options: InboxOptions): InboxHandler {
     const engine = await options.engine();
     res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write(': connected\n\n');
-    const staff: Binding = {
-      id: '',
-      roomId: '',
-      channelId: options.agentChannelId,
-      channelType: 'agent',
-      address: session.user,
-      identityId: null,
-      audience: 'internal',
-      access: 'read_write',
-      muted: false,
-      visibility: 'all',
-      state: 'joined',
-      direction: 'bidirectional',
-      lastReadIndex: -1,
-      metadata: {},
-      createdAt: '',
-      updatedAt: '',
-    };
+    const staff = prospectiveAgentBinding('', { channelId: options.agentChannelId, agent: session.user });
     const unsubscribe = engine.subscribe((notification: Notification) => {
       if (notification.kind !== 'event' || !canSeeInHistory(staff, notification.event)) return;
       // A client that stops reading is dropped rather than buffered for without bound.

@@ -10,6 +10,7 @@ import { RoomwireError } from '../../errors';
 import { GroupCommitter } from '../group-commit';
 import type { EventQuery, Lease, RoomQuery, Store, WriteSet } from '../store';
 import { PostgresChangeFeed } from './change-feed';
+import { roomListQuery } from '../room-list';
 import { PG_MIGRATIONS } from './migrations';
 import { connectionConfig } from './connection';
 import { postgresBatch } from './write-sets';
@@ -172,23 +173,10 @@ export class PostgresStore implements Store {
   }
 
   async listRooms(query: RoomQuery): Promise<Room[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (query.states && query.states.length > 0) {
-      where.push(`state IN (${query.states.map(() => '?').join(', ')})`);
-      params.push(...query.states);
-    }
-    if (query.tenantId !== undefined) {
-      where.push('tenant_id = ?');
-      params.push(query.tenantId);
-    }
-    if (query.updatedBefore !== undefined) {
-      where.push('updated_at < ?');
-      params.push(query.updatedBefore);
-    }
-    params.push(query.limit ?? 100);
-    return parseAll<Room>(await this.all(`SELECT data FROM rooms ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY updated_at DESC LIMIT ?`, params));
+    const { sql, params } = roomListQuery(query);
+    return parseAll<Room>(await this.all(sql, params));
   }
+
 
   async getChannel(id: string): Promise<Channel | null> {
     return parse<Channel>(await this.one('SELECT data FROM channels WHERE id = ?', [id]));

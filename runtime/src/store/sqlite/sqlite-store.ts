@@ -8,6 +8,7 @@ import type { Timer } from '../../timers/types';
 import type { EventQuery, Lease, RoomQuery, Store, WriteSet } from '../store';
 import { Database, OPEN_READ_ONLY, OPEN_READ_WRITE } from './database';
 import { GroupCommitter } from '../group-commit';
+import { roomListQuery } from '../room-list';
 import { lockDatabase } from './process-lock';
 import { MIGRATIONS } from './migrations';
 import { sqliteBatch } from './write-sets';
@@ -192,24 +193,10 @@ export class SqliteStore implements Store {
   }
 
   async listRooms(query: RoomQuery): Promise<Room[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (query.states && query.states.length > 0) {
-      where.push(`state IN (${query.states.map(() => '?').join(', ')})`);
-      params.push(...query.states);
-    }
-    if (query.tenantId !== undefined) {
-      where.push('tenant_id = ?');
-      params.push(query.tenantId);
-    }
-    if (query.updatedBefore !== undefined) {
-      where.push('updated_at < ?');
-      params.push(query.updatedBefore);
-    }
-    params.push(query.limit ?? 100);
-    const sql = `SELECT data FROM rooms ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY updated_at DESC LIMIT ?`;
+    const { sql, params } = roomListQuery(query);
     return parseAll<Room>(await this.reader.all<DataRow>(sql, params));
   }
+
 
   async getChannel(id: string): Promise<Channel | null> {
     return parse<Channel>(await this.reader.get<DataRow>('SELECT data FROM channels WHERE id = ?', [id]));
