@@ -5,7 +5,7 @@ const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Engine, FlowProvider } = require('../runtime/dist');
-const { percentile, peakRss, settledRss, summary } = require('./measure');
+const { percentile, peakRss, settledRss, summary, cpuNow, cpuPerMessage } = require('./measure');
 
 async function openBenchEngine() {
   const dir = mkdtempSync(join(tmpdir(), 'roomwire-bench-'));
@@ -50,6 +50,7 @@ async function throughput(scenario, roomCount, total, window = 2000) {
   for (let i = 0; i < roomCount; i++) rooms.push(await bench.createRoom());
   const latencies = new Float64Array(total);
   let next = 0;
+  const cpuAtStart = cpuNow();
   const started = process.hrtime.bigint();
   async function worker() {
     while (next < total) {
@@ -64,6 +65,7 @@ async function throughput(scenario, roomCount, total, window = 2000) {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const result = {
     ...summary(scenario, total, seconds, latencies),
+    ...cpuPerMessage(cpuAtStart, cpuNow(), total),
     rooms: roomCount,
     deliveries: bench.delivered,
   };

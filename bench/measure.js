@@ -1,4 +1,5 @@
 'use strict';
+const { readFileSync } = require('node:fs');
 
 /** Percentile of a sample in milliseconds, rounded to microseconds. */
 function percentile(values, p) {
@@ -22,6 +23,32 @@ function settledRss() {
   return Math.round(process.memoryUsage().rss / 1048576);
 }
 
+/**
+ * CPU time used so far in microseconds: by the main thread (Linux: /proc, in 10 ms ticks; null
+ * elsewhere) and by the whole process (the main thread plus SQLite's and libuv's threads). On a
+ * shared machine CPU time per message moves far less with other load than messages per second.
+ */
+function cpuNow() {
+  let mainUs = null;
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    mainUs = (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    // Not Linux: only the process total is reported.
+  }
+  const { user, system } = process.cpuUsage();
+  return { mainUs, processUs: user + system };
+}
+
+/** CPU microseconds per message between two `cpuNow()` readings. */
+function cpuPerMessage(from, to, messages) {
+  return {
+    mainThreadCpuUsPerMsg: from.mainUs === null ? null : Math.round((to.mainUs - from.mainUs) / messages),
+    processCpuUsPerMsg: Math.round((to.processUs - from.processUs) / messages),
+  };
+}
+
 /** The fields every scenario's JSON line starts with. */
 function summary(scenario, messages, seconds, latencies) {
   return {
@@ -34,4 +61,4 @@ function summary(scenario, messages, seconds, latencies) {
   };
 }
 
-module.exports = { percentile, peakRss, settledRss, summary };
+module.exports = { percentile, peakRss, settledRss, summary, cpuNow, cpuPerMessage };
