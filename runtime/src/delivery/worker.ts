@@ -10,6 +10,7 @@ import { validateContent } from '../content-validation';
 import { sideEffect } from '../pipeline/records';
 import { canAdvance } from './status';
 import { conversationThread } from './thread';
+import { StatusBatch } from './status-batch';
 
 export interface DeliveryOptions {
   maxAttempts: number;
@@ -77,6 +78,7 @@ export class DeliveryWorker {
    */
   private readonly statusWrites = new Set<Promise<unknown>>();
   private parts!: EngineParts;
+  private statusBatch!: StatusBatch;
 
   private observer: DeliveryObserver | null = null;
   private readonly slots = new Map<string, { used: number; waiting: (() => void)[] }>();
@@ -89,6 +91,7 @@ export class DeliveryWorker {
 
   attach(parts: EngineParts, prepareContent: PrepareContent, observer: DeliveryObserver): void {
     this.parts = parts;
+    this.statusBatch = new StatusBatch((writes) => parts.store.commit(writes));
     this.prepareContent = prepareContent;
     this.observer = observer;
   }
@@ -233,7 +236,7 @@ export class DeliveryWorker {
   private async storeStatus(delivery: Delivery): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.parts.store.commit({ deliveries: [delivery] });
+        await this.statusBatch.write(delivery);
         return;
       } catch (error) {
         if (this.closed || attempt >= STATUS_WRITE_ATTEMPTS) throw error;

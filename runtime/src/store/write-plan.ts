@@ -141,20 +141,26 @@ export const TABLES: TableSpec[] = [
   }),
 ];
 
-/** The newest version of each record: a room written by 2,000 events of one batch is one row write. */
+/**
+ * The newest version of each record: a room written by 2,000 events of one batch is one row write.
+ * A record keeps the place of its first version.
+ */
 export function latestById<T extends { id: string }>(rows: T[]): T[] {
   if (rows.length < 2) return rows;
   const byId = new Map<string, T>();
-  for (const row of rows) {
-    byId.delete(row.id);
-    byId.set(row.id, row);
-  }
+  for (const row of rows) byId.set(row.id, row);
   return byId.size === rows.length ? rows : [...byId.values()];
 }
 
 /** The rows of one table over a batch (timers: their net change, see `netTimerChanges`). */
 export function rowsOf(spec: TableSpec, sets: WriteSet[], timers: { upserts: Timer[] }): { id: string }[] {
-  return spec.key === 'timers' ? timers.upserts : latestById(sets.flatMap((set) => (set[spec.key] ?? []) as { id: string }[]));
+  if (spec.key === 'timers') return timers.upserts;
+  const rows: { id: string }[] = [];
+  for (const set of sets) {
+    const some = set[spec.key] as { id: string }[] | undefined;
+    if (some) for (const row of some) rows.push(row);
+  }
+  return latestById(rows);
 }
 
 /**
