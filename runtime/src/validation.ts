@@ -31,26 +31,38 @@ export const MAX_JSON_DEPTH = 64;
  */
 function notJsonError(input: unknown, root: string): { field: string; message: string } | null {
   const ancestors = new Set<object>();
-  const walk = (value: unknown, path: string, depth: number): { field: string; message: string } | null => {
-    const field = path || '(input)';
-    if (typeof value === 'string') return isWellFormed(value) ? null : { field, message: LONE_SURROGATE };
+  // The path to the offending value, innermost first; built only on the way out of a failure, so
+  // a valid input (nearly every one) allocates no path strings.
+  const trail: (string | number)[] = [];
+  const walk = (value: unknown, depth: number): string | null => {
+    if (typeof value === 'string') return isWellFormed(value) ? null : LONE_SURROGATE;
     if (value === null || typeof value === 'boolean' || value === undefined) return null;
-    if (typeof value === 'number') return Number.isFinite(value) ? null : { field, message: 'must be a finite number' };
-    if (typeof value !== 'object') return { field, message: `must be JSON, not a ${typeof value}` };
-    if (depth >= MAX_JSON_DEPTH) return { field, message: `nested deeper than ${MAX_JSON_DEPTH} levels` };
-    if (ancestors.has(value)) return { field, message: 'refers to itself (circular)' };
+    if (typeof value === 'number') return Number.isFinite(value) ? null : 'must be a finite number';
+    if (typeof value !== 'object') return `must be JSON, not a ${typeof value}`;
+    if (depth >= MAX_JSON_DEPTH) return `nested deeper than ${MAX_JSON_DEPTH} levels`;
+    if (ancestors.has(value)) return 'refers to itself (circular)';
     ancestors.add(value);
     try {
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) {
-          const error = walk(value[i], `${path}[${i}]`, depth + 1);
-          if (error) return error;
+          const error = walk(value[i], depth + 1);
+          if (error) {
+            trail.push(i);
+            return error;
+          }
         }
       } else {
-        for (const key of Object.keys(value)) {
-          if (!isWellFormed(key)) return { field: path ? `${path}.${JSON.stringify(key)}` : JSON.stringify(key), message: `(a key) ${LONE_SURROGATE}` };
-          const error = walk((value as Record<string, unknown>)[key], path ? `${path}.${key}` : key, depth + 1);
-          if (error) return error;
+        for (const key in value) {
+          if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+          if (!isWellFormed(key)) {
+            trail.push(JSON.stringify(key));
+            return `(a key) ${LONE_SURROGATE}`;
+          }
+          const error = walk((value as Record<string, unknown>)[key], depth + 1);
+          if (error) {
+            trail.push(key);
+            return error;
+          }
         }
       }
       return null;
@@ -58,7 +70,14 @@ function notJsonError(input: unknown, root: string): { field: string; message: s
       ancestors.delete(value);
     }
   };
-  return walk(input, root, 0);
+  const message = walk(input, 0);
+  if (message === null) return null;
+  let field = root;
+  for (let i = trail.length - 1; i >= 0; i--) {
+    const segment = trail[i]!;
+    field = typeof segment === 'number' ? `${field}[${segment}]` : field ? `${field}.${segment}` : segment;
+  }
+  return { field: field || '(input)', message };
 }
 
 /**

@@ -279,7 +279,9 @@ export class DeliveryWorker {
   }
 
   private async deliver({ delivery, event }: LaneItem): Promise<void> {
-    const target = await this.findBinding(delivery);
+    // The hot path awaits only what is really asynchronous (the send): each needless await of a
+    // value already at hand costs a promise and a turn of the microtask queue per delivery.
+    const target = this.parts.cache.peek(delivery.roomId)?.binding(delivery.bindingId) ?? (await this.parts.store.getBinding(delivery.bindingId));
     if (!target) {
       await this.transition(delivery.id, 'failed', { code: 'binding_gone', reason: `binding ${delivery.bindingId} no longer exists` }, {}, event);
       return;
@@ -292,7 +294,9 @@ export class DeliveryWorker {
         await Promise.race([this.parts.channels.whenRegistered(delivery.channelId), this.sleep(60_000)]);
         continue;
       }
-      const prepared = await this.beforeDeliver(event, target, await this.prepareContent(event, target, delivery));
+      const transcoded = this.prepareContent(event, target, delivery);
+      const content = transcoded instanceof Promise ? await transcoded : transcoded;
+      const prepared = 'failed' in content || !this.parts.hooks.hasAny('before_deliver') ? content : await this.beforeDeliver(event, target, content);
       if ('failed' in prepared) {
         this.recordStatus(this.transition(delivery.id, 'failed', prepared.failed, { attempts }, event));
         this.afterDeliver(event, target, delivery.id, 'failed');
@@ -310,7 +314,7 @@ export class DeliveryWorker {
         attempt: attempts,
         thread: () => conversationThread(this.parts.store, event, target.id),
       };
-      const release = await this.acquireSlot(delivery.channelId, registered.maxConcurrency);
+      const release = this.takeSlot(delivery.channelId, registered.maxConcurrency) ?? (await this.acquireSlot(delivery.channelId, registered.maxConcurrency));
       try {
         const result = await this.sendParts(registered.provider, message, prepared.parts);
         this.recordStatus(this.transition(
@@ -341,12 +345,12 @@ export class DeliveryWorker {
   }
 
   /**
-   * DESIGN.md section 3 step 6: `before_deliver` hooks decide per target, after transcoding. They
+   * DESIGN.md section 3 step 6: `before_deliver` hooks (when any are registered) decide per
+   * target, after transcoding. They
    * may block this delivery (it fails with the hook's name) or replace the content this target
    * gets; tasks and observations they return are stored like any side effect.
    */
-  private async beforeDeliver(event: RoomEvent, target: Binding, prepared: PreparedContent): Promise<PreparedContent> {
-    if ('failed' in prepared || !this.parts.hooks.hasAny('before_deliver')) return prepared;
+  private async beforeDeliver(event: RoomEvent, target: Binding, prepared: Exclude<PreparedContent, { failed: DeliveryError }>): Promise<PreparedContent> {
     const room = this.parts.cache.peek(event.roomId)?.room ?? (await this.parts.store.getRoom(event.roomId));
     if (!room) return prepared;
     const outcome = await runSyncHooks(
@@ -402,9 +406,18 @@ export class DeliveryWorker {
 
   /** A provider's concurrency limit: at most `limit` sends to one channel at once. */
   private async acquireSlot(channelId: string, limit: number): Promise<() => void> {
+    for (;;) {
+      const release = this.takeSlot(channelId, limit);
+      if (release) return release;
+      await new Promise<void>((resolve) => this.slots.get(channelId)!.waiting.push(resolve));
+    }
+  }
+
+  /** A free slot of the channel at once, or null when all `limit` are in use. */
+  private takeSlot(channelId: string, limit: number): (() => void) | null {
     let slot = this.slots.get(channelId);
     if (!slot) this.slots.set(channelId, (slot = { used: 0, waiting: [] }));
-    while (slot.used >= limit) await new Promise<void>((resolve) => slot!.waiting.push(resolve));
+    if (slot.used >= limit) return null;
     slot.used++;
     let released = false;
     return () => {
@@ -413,10 +426,6 @@ export class DeliveryWorker {
       slot!.used--;
       slot!.waiting.shift()?.();
     };
-  }
-
-  private async findBinding(delivery: Delivery): Promise<Binding | null> {
-    return this.parts.cache.peek(delivery.roomId)?.binding(delivery.bindingId) ?? (await this.parts.store.getBinding(delivery.bindingId));
   }
 
   /** Exponential backoff with full jitter, so retries of many deliveries do not arrive in lockstep. */
