@@ -116,6 +116,50 @@ async function keyedRooms(scenario, roomCount, total, checkpoint, window = 2000)
 }
 
 /**
+ * Memory over a long run: `total` messages into one room (the engine-1room shape), resident set
+ * size sampled after a full collection every `every` completed messages. The target compares the
+ * last sample with the one at 200,000 messages (after warm-up: caches filled, JIT settled).
+ */
+async function longRun(scenario, total, every, window = 2000) {
+  const bench = await openBenchEngine();
+  const room = await bench.createRoom();
+  const samples = [];
+  let next = 0;
+  let completed = 0;
+  const cpuAtStart = cpuNow();
+  const started = process.hrtime.bigint();
+  async function worker() {
+    while (next < total) {
+      const i = next++;
+      await bench.engine.call('sendEvent', message(room, i));
+      if (++completed % every === 0) samples.push({ messages: completed, rssMb: settledRss() });
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(window, total) }, worker));
+  await bench.engine.idle();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const rss = samples.map((s) => s.rssMb);
+  const at200k = samples.find((s) => s.messages === 200_000)?.rssMb ?? null;
+  const last = rss[rss.length - 1] ?? null;
+  const result = {
+    scenario,
+    msgsPerSec: Math.round(total / seconds),
+    messages: total,
+    ...cpuPerMessage(cpuAtStart, cpuNow(), total),
+    deliveries: bench.delivered,
+    rssFirstMb: rss[0] ?? null,
+    rssAt200kMb: at200k,
+    rssLastMb: last,
+    rssPeakSampleMb: rss.length > 0 ? Math.max(...rss) : null,
+    peakRssMb: peakRss(),
+    lastVsAt200kPct: at200k && last ? Math.round((last / at200k - 1) * 1000) / 10 : null,
+    rssSamplesMb: rss,
+  };
+  await bench.close();
+  return result;
+}
+
+/**
  * Latency at a fixed offered rate. DESIGN.md budgets commit-to-delivery: from the moment the event
  * is durable (the engine announces it right after its commit) until both targets have received
  * it. The time from offering a message to its durable commit is reported beside it.
@@ -166,4 +210,4 @@ async function latencyAtRate(scenario, rate, seconds) {
   return result;
 }
 
-module.exports = { throughput, keyedRooms, latencyAtRate, openBenchEngine };
+module.exports = { throughput, keyedRooms, longRun, latencyAtRate, openBenchEngine };

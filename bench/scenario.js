@@ -1,6 +1,6 @@
 // Runs one benchmark scenario and prints its JSON line.
 'use strict';
-const { throughput, keyedRooms, latencyAtRate } = require('./engine');
+const { throughput, keyedRooms, longRun, latencyAtRate } = require('./engine');
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const KEYED_MESSAGES = Number(process.env.BENCH_KEYED_MESSAGES ?? 1_000_000);
@@ -9,6 +9,8 @@ const scenarios = {
   'engine-1room': () => throughput('engine-1room', 1, MESSAGES),
   'engine-1000rooms': () => throughput('engine-1000rooms', 1000, MESSAGES),
   'engine-keyed-10k-rooms': () => keyedRooms('engine-keyed-10k-rooms', 10_000, KEYED_MESSAGES, Math.round(KEYED_MESSAGES / 5)),
+  // Opt-in by name (`npm run bench -- engine-1m`): a million messages take minutes.
+  'engine-1m': () => longRun('engine-1m', Number(process.env.BENCH_1M_MESSAGES ?? 1_000_000), Number(process.env.BENCH_1M_SAMPLE_EVERY ?? 100_000)),
   'latency-1000mps': () => latencyAtRate('latency-1000mps', 1000, Number(process.env.BENCH_SECONDS ?? 10)),
   'nodered-baseline': () => require('./nodered').run('nodered-baseline', MESSAGES),
   'nodered-flow': () => require('./nodered').run('nodered-flow', MESSAGES),
