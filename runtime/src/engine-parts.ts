@@ -30,6 +30,12 @@ export interface EngineParts {
   /** This engine's claims on deliveries and timers, shared with the other engines of its database. */
   leases: Leases;
   maxChainDepth: number;
+  /**
+   * Identity merges this engine made, source → destination, noted before they commit: a binding
+   * whose identity was resolved just before a merge and is created just after it still points at
+   * the surviving identity.
+   */
+  mergedIdentities: Map<string, string>;
   /** Provider message ids being written right now, so a provider retry racing the first attempt waits for it. */
   inflightProviderMessages: Map<string, Promise<RoomEvent>>;
   /** Signs and checks web chat join tokens (webchat/tokens.ts). */

@@ -103,6 +103,7 @@ export class Engine {
       logger,
       leases,
       maxChainDepth: options.maxChainDepth ?? 5,
+      mergedIdentities: new Map(),
       inflightProviderMessages: new Map(),
       chatTokenSecret: chatTokenKey(options.chatTokenSecret),
     };

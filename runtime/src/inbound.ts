@@ -8,8 +8,8 @@ import type { Content, RoomEvent } from './model';
 import { matchReply, type ReplyOption } from './transcode';
 import type { InboundRequest, ParsedInbound, WebhookReply } from './providers/contract';
 import type { RegisteredChannel } from './channels';
-// Routing uses the sender's identity: identity/routing.ts.
-import { routeInbound } from './identity/routing';
+// Routing uses the sender's identity: pipeline/route.ts.
+import { routeInbound } from './pipeline/route';
 import { writeEvent } from './pipeline/write-event';
 import { validateContent } from './content-validation';
 import { checkMetadataSize } from './validation';

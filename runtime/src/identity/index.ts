@@ -15,4 +15,4 @@ export {
   type IdentityRef,
   type UpdateIdentityInput,
 } from './identities';
-export { ROUTING_KEY, routeInbound, routingPolicy, type RoutingPolicy } from './routing';
+export { ROUTING_KEY, routeInbound, routingPolicy, type RoutingPolicy } from '../pipeline/route';

@@ -25,26 +25,17 @@ export function nowIso(parts: EngineParts): string {
   return new Date(parts.clock()).toISOString();
 }
 
-// Merges done by this engine, source → destination. A binding whose identity was resolved just
-// before a merge and is created just after it still points at the surviving identity.
-const mergedHere = new WeakMap<EngineParts, Map<string, string>>();
-
 /** The identity an id stands for now in this process (follows merges made here). */
-export function currentIdentityId(parts: EngineParts, identityId: string): string {
-  const merged = mergedHere.get(parts);
-  if (!merged) return identityId;
+export function currentIdentityId(parts: Pick<EngineParts, 'mergedIdentities'>, identityId: string): string {
+  const merged = parts.mergedIdentities;
   let id = identityId;
   for (let hops = 0; hops < 64 && merged.has(id); hops++) id = merged.get(id)!;
   return id;
 }
 
 /** Records a merge before it commits; the returned function forgets it again (the merge failed). */
-export function noteMerged(parts: EngineParts, sourceId: string, destinationId: string): () => void {
-  let merged = mergedHere.get(parts);
-  if (!merged) {
-    merged = new Map();
-    mergedHere.set(parts, merged);
-  }
+export function noteMerged(parts: Pick<EngineParts, 'mergedIdentities'>, sourceId: string, destinationId: string): () => void {
+  const merged = parts.mergedIdentities;
   merged.set(sourceId, destinationId);
   return () => {
     if (merged.get(sourceId) === destinationId) merged.delete(sourceId);

@@ -5,7 +5,7 @@ import { withRoomTimers } from '../timers/room-timers';
 import type { LoadedRoom } from './room-cache';
 import { roomStateEvent } from './room-writes';
 
-export function resumeIfPaused(parts: EngineParts, loaded: LoadedRoom, writes: WriteSet, now: string): void {
+export function resumeIfPaused(parts: Pick<EngineParts, 'clock' | 'logger'>, loaded: LoadedRoom, writes: WriteSet, now: string): void {
   if (loaded.room.state !== 'paused') return;
   const event = roomStateEvent(loaded, 'active', 'traffic', now);
   (writes.events ??= []).push(event);

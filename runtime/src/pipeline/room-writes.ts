@@ -10,7 +10,9 @@ import type { LoadedRoom } from './room-cache';
  * Hands the writes of one or more rooms (a merge spans several) to the group commit, each room's
  * expected latest index attached as a compare-and-set; a failure drops the cached room states.
  */
-export function commitRoomWrites(parts: EngineParts, loaded: LoadedRoom | LoadedRoom[], writes: WriteSet): Promise<void> {
+export type CommitParts = Pick<EngineParts, 'store' | 'cache' | 'leases' | 'scheduler'>;
+
+export function commitRoomWrites(parts: CommitParts, loaded: LoadedRoom | LoadedRoom[], writes: WriteSet): Promise<void> {
   const rooms = Array.isArray(loaded) ? loaded : [loaded];
   const expect = rooms.map((room) => ({ roomId: room.room.id, latestIndex: room.handedOffIndex }));
   // The room row is stored as it is now: the next write of the room assigns its index by

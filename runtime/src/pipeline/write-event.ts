@@ -1,9 +1,13 @@
-// DESIGN.md section 3 steps 4-6: the one choke point every timeline write goes through, one
-// function per step. Inside the room's serial section (the in-process fast path): the room-state
-// gate, idempotency, before_broadcast hooks, the write gate, then index assignment and the commit
-// hand-off. The store applies the room's expected latest index as a compare-and-set; a write that
-// lost the race to another engine (or followed a failed commit) is retried from the top. After the
-// durable commit: notifications, the outbox hand-off to the delivery worker and the async hooks.
+// DESIGN.md section 3: the one choke point every timeline write goes through, one function per
+// step. Step 1 (validate) is the operation's compiled schema (operations/define.ts) and content
+// validation; steps 2 and 3 (route, identity) are route.ts for provider traffic, which names the
+// room and binding this function writes as. Here, inside the room's serial section (step 4, the
+// in-process fast path): `admit` (the room-state gate), `findDuplicate` (idempotency),
+// `runBeforeBroadcast` (chain depth and the sync hooks), `applyWriteGate`; then `commitDraft`
+// (step 5: indexes assigned, the write set handed to the group commit). The store applies the
+// room's expected latest index as a compare-and-set; a write that lost the race to another engine
+// (or followed a failed commit) is retried from the top. Once durable, `afterCommit` (step 6):
+// notifications, the outbox hand-off to the delivery worker and the async hooks.
 import type { EngineParts } from '../engine-parts';
 import { RoomwireError, notFound } from '../errors';
 import { newId } from '../ids';
@@ -17,7 +21,7 @@ import { buildDeliveries } from '../delivery/outbox';
 import { noReceiptTimer } from '../delivery/fallback-timer';
 import { validateContent } from '../content-validation';
 import type { LoadedRoom } from './room-cache';
-import { commitRoomWrites } from './room-writes';
+import { commitRoomWrites, type CommitParts } from './room-writes';
 import { resumeIfPaused } from './resume';
 import { reportHookError, sideEffect } from './records';
 
@@ -68,13 +72,24 @@ export function isDeliverable(type: EventType): boolean {
   return type === 'message' || type === 'system' || type.startsWith('custom:');
 }
 
+/**
+ * What each step uses of the engine, so a step's signature says what it can touch: the serial
+ * section's steps read the room and the store; commit hands off to the store; after the commit
+ * come the notifications, the delivery worker and the async hooks.
+ */
+type DraftParts = Pick<EngineParts, 'clock' | 'logger'>;
+type GateParts = Pick<EngineParts, 'hooks' | 'logger' | 'maxChainDepth'>;
+type AnnounceParts = Pick<EngineParts, 'notifier' | 'delivery' | 'hooks' | 'logger'>;
+type SerialSectionParts = Pick<EngineParts, 'cache' | 'store'> & DraftParts & GateParts & CommitParts & AnnounceParts;
+export type WriteParts = SerialSectionParts & Pick<EngineParts, 'serial'>;
+
 /** Tries of one write that keeps losing its room's compare-and-set to other writers. */
 const WRITE_ATTEMPTS = 30;
 
-export async function writeEvent(parts: EngineParts, input: WriteEventInput): Promise<WriteEventResult> {
+export async function writeEvent(parts: WriteParts, input: WriteEventInput): Promise<WriteEventResult> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const pending = await parts.serial.run(input.roomId, () => writeInRoom(parts, input, attempt > 1));
+      const pending = await parts.serial.run(input.roomId, () => serialSection(parts, input, attempt > 1));
       if ('duplicateOf' in pending) {
         return { event: pending.duplicateOf, duplicate: true, injected: [], sideEffects: [], deliveryIds: [] };
       }
@@ -102,7 +117,8 @@ interface Draft {
   now: string;
 }
 
-async function writeInRoom(parts: EngineParts, input: WriteEventInput, retrying: boolean): Promise<Pending> {
+/** Step 4, one write at a time per room; ends by handing the write set to the commit. */
+async function serialSection(parts: SerialSectionParts, input: WriteEventInput, retrying: boolean): Promise<Pending> {
   const loaded = await parts.cache.load(input.roomId);
   if (!loaded) throw notFound('room', input.roomId, 'roomId');
   const source = admit(loaded, input);
@@ -138,7 +154,7 @@ function admit(loaded: LoadedRoom, input: WriteEventInput): Binding | null {
  * the store). A provider message id was looked up before routing; a retry looks again, since the
  * unique constraint that refused the first try may have been another engine storing it.
  */
-async function findDuplicate(parts: EngineParts, loaded: LoadedRoom, input: WriteEventInput, retrying: boolean): Promise<RoomEvent | null> {
+async function findDuplicate(parts: Pick<EngineParts, 'store'>, loaded: LoadedRoom, input: WriteEventInput, retrying: boolean): Promise<RoomEvent | null> {
   if (input.idempotencyKey) {
     const recent = loaded.recentKey(input.idempotencyKey);
     if (recent) return recent;
@@ -151,7 +167,7 @@ async function findDuplicate(parts: EngineParts, loaded: LoadedRoom, input: Writ
   return null;
 }
 
-function draftEvent(parts: EngineParts, loaded: LoadedRoom, source: Binding | null, input: WriteEventInput): Draft {
+function draftEvent(parts: DraftParts, loaded: LoadedRoom, source: Binding | null, input: WriteEventInput): Draft {
   const now = new Date(parts.clock()).toISOString();
   const writes: WriteSet = { events: [], sideEffects: [], deliveries: [] };
   const direction = input.provider ? 'inbound' : 'outbound';
@@ -193,7 +209,7 @@ function draftEvent(parts: EngineParts, loaded: LoadedRoom, source: Binding | nu
 }
 
 /** Chain depth, then the `before_broadcast` sync hooks (DESIGN.md section 7). */
-async function runBeforeBroadcast(parts: EngineParts, draft: Draft): Promise<void> {
+async function runBeforeBroadcast(parts: GateParts, draft: Draft): Promise<void> {
   const { loaded, source, now } = draft;
   const room = loaded.room;
   if (draft.event.chainDepth > parts.maxChainDepth) {
@@ -246,7 +262,7 @@ function applyWriteGate(draft: Draft): void {
  * Commit: indexes are assigned here, in the serial section, so they follow arrival order; the
  * event, its side effects, its outbox rows and their fallback timers go in one write set.
  */
-function commitDraft(parts: EngineParts, draft: Draft, input: WriteEventInput): Pending {
+function commitDraft(parts: CommitParts & DraftParts & AnnounceParts, draft: Draft, input: WriteEventInput): Pending {
   const { loaded, writes, now, sideEffects } = draft;
   const lifecycle = [...writes.events!];
   const committedEvents = [draft.event, ...draft.injected].map((e) => ({ ...e, index: ++loaded.room.latestIndex }));
@@ -279,7 +295,7 @@ function commitDraft(parts: EngineParts, draft: Draft, input: WriteEventInput): 
 
 /** Step 6, once durable: notifications, the outbox hand-off to the delivery worker, async hooks. */
 function afterCommit(
-  parts: EngineParts,
+  parts: AnnounceParts,
   done: { room: LoadedRoom['room']; source: Binding | null; lifecycle: RoomEvent[]; events: RoomEvent[]; deliveriesByEvent: Delivery[][]; sideEffects: SideEffect[] },
 ): void {
   const { room } = done;

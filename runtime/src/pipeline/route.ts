@@ -18,8 +18,8 @@ import type { Binding, JsonObject, Room } from '../model';
 import type { ParsedInbound } from '../providers/contract';
 import { threadRoom } from '../inbound-thread';
 import { attachBinding, createRoom, updateBinding } from '../rooms';
-import { addressForChannel } from './normalise';
-import { currentIdentityId, resolveIdentity } from './resolver';
+import { addressForChannel } from '../identity/normalise';
+import { currentIdentityId, resolveIdentity } from '../identity/resolver';
 
 type InboundMessage = Extract<ParsedInbound, { kind: 'message' }>;
 
