@@ -14,11 +14,6 @@ export interface TableSpec {
   table: string;
   columns: string[];
   values: (row: any, lease: Lease | undefined) => unknown[];
-  /**
-   * The values before the last column, `data` (the record as JSON), for a store that encodes the
-   * record itself together with the other columns (SQLite: one JSON document per batch).
-   */
-  fields?: (row: any, lease: Lease | undefined) => unknown[];
   /** Columns refreshed on conflict (the id never changes). */
   update: string[];
   /** A condition on the stored row (`current`) and the new one (`excluded`) for the refresh. */
@@ -35,52 +30,42 @@ const DELIVERY_MOVES_FORWARD = `excluded.status = deliveries.status OR (
   OR (excluded.status = 'sent' AND deliveries.status = 'queued')
   OR (excluded.status = 'read' AND deliveries.status IN ('queued', 'sent', 'delivered')))`;
 
-/** A table whose last column, `data`, holds the whole record as JSON. */
-function withData(spec: Omit<TableSpec, 'values'> & { fields: NonNullable<TableSpec['fields']> }): TableSpec {
-  return {
-    ...spec,
-    values: (row, lease) => {
-      const values = spec.fields(row, lease);
-      values.push(JSON.stringify(row));
-      return values;
-    },
-  };
-}
+const json = (row: unknown) => JSON.stringify(row);
 
 export const TABLES: TableSpec[] = [
-  withData({
+  {
     key: 'rooms',
     table: 'rooms',
     columns: ['id', 'state', 'tenant_id', 'latest_index', 'updated_at', 'data'],
-    fields: (r) => [r.id, r.state, r.tenantId ?? null, r.latestIndex, r.updatedAt],
+    values: (r) => [r.id, r.state, r.tenantId ?? null, r.latestIndex, r.updatedAt, json(r)],
     update: ['state', 'tenant_id', 'latest_index', 'updated_at', 'data'],
-  }),
-  withData({
+  },
+  {
     key: 'channels',
     table: 'channels',
     columns: ['id', 'type', 'data'],
-    fields: (r) => [r.id, r.type],
+    values: (r) => [r.id, r.type, json(r)],
     update: ['type', 'data'],
-  }),
-  withData({
+  },
+  {
     key: 'identities',
     table: 'identities',
     columns: ['id', 'external_id', 'merged_into', 'data'],
-    fields: (r) => [r.id, r.externalId ?? null, r.mergedInto ?? null],
+    values: (r) => [r.id, r.externalId ?? null, r.mergedInto ?? null, json(r)],
     update: ['external_id', 'merged_into', 'data'],
-  }),
-  withData({
+  },
+  {
     key: 'bindings',
     table: 'bindings',
     columns: ['id', 'room_id', 'channel_id', 'channel_type', 'address', 'identity_id', 'state', 'data'],
-    fields: (r) => [r.id, r.roomId, r.channelId, r.channelType, r.address, r.identityId ?? null, r.state],
+    values: (r) => [r.id, r.roomId, r.channelId, r.channelType, r.address, r.identityId ?? null, r.state, json(r)],
     update: ['identity_id', 'state', 'data'],
-  }),
-  withData({
+  },
+  {
     key: 'events',
     table: 'events',
     columns: ['id', 'room_id', 'idx', 'type', 'status', 'idempotency_key', 'channel_id', 'provider_message_id', 'created_at', 'data'],
-    fields: (r) => [
+    values: (r) => [
       r.id,
       r.roomId,
       r.index,
@@ -90,24 +75,25 @@ export const TABLES: TableSpec[] = [
       r.source.channelId ?? null,
       r.source.providerMessageId ?? null,
       r.createdAt,
+      json(r),
     ],
     update: ['status', 'data'],
-  }),
-  withData({
+  },
+  {
     key: 'sideEffects',
     table: 'side_effects',
     columns: ['id', 'room_id', 'event_id', 'kind', 'created_at', 'data'],
-    fields: (r) => [r.id, r.roomId, r.eventId ?? null, r.kind, r.createdAt],
+    values: (r) => [r.id, r.roomId, r.eventId ?? null, r.kind, r.createdAt, json(r)],
     update: ['data'],
-  }),
-  withData({
+  },
+  {
     key: 'deliveries',
     table: 'deliveries',
     columns: [
       'id', 'event_id', 'room_id', 'event_index', 'binding_id', 'channel_id', 'status', 'provider_message_id', 'updated_at',
       'lease_owner', 'lease_until', 'data',
     ],
-    fields: (r, lease) => [
+    values: (r, lease) => [
       r.id,
       r.eventId,
       r.roomId,
@@ -119,26 +105,27 @@ export const TABLES: TableSpec[] = [
       r.updatedAt,
       lease && r.status === 'queued' ? lease.owner : null,
       lease && r.status === 'queued' ? lease.until : null,
+      json(r),
     ],
     // The lease stays with whoever holds it: a status write is not a claim.
     update: ['status', 'provider_message_id', 'updated_at', 'data'],
     updateWhere: DELIVERY_MOVES_FORWARD,
-  }),
-  withData({
+  },
+  {
     key: 'hooks',
     table: 'hooks',
     columns: ['id', 'room_id', 'data'],
-    fields: (r) => [r.id, r.roomId ?? null],
+    values: (r) => [r.id, r.roomId ?? null, json(r)],
     update: ['room_id', 'data'],
-  }),
-  withData({
+  },
+  {
     key: 'timers',
     table: 'timers',
     columns: ['id', 'kind', 'room_id', 'due_at', 'lease_owner', 'lease_until', 'data'],
-    fields: (r) => [r.id, r.kind, r.roomId, r.dueAt, null, null],
+    values: (r) => [r.id, r.kind, r.roomId, r.dueAt, null, null, json(r)],
     // A re-armed timer is a new promise to fire: nobody holds it yet.
     update: ['kind', 'room_id', 'due_at', 'lease_owner', 'lease_until', 'data'],
-  }),
+  },
 ];
 
 /**

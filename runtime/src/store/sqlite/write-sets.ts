@@ -1,9 +1,6 @@
-// How a group of write sets becomes SQLite SQL: one upsert per table for all of them, its rows
-// passed as one JSON array parameter that SQLite unpacks with json_each. Binding is done on the
-// main thread, one JavaScript value at a time (about 0.4 µs each, a hundred per message); one
-// JSON string per table is encoded natively in one call and parsed by SQLite on the thread that
-// runs the statement, off the main thread. One prepared statement per table, whatever the batch
-// size. What is written is said once for both stores in ../write-plan.ts.
+// How a group of write sets becomes SQLite SQL: one multi-row upsert per table for all of them, so
+// a transaction of 2,000 write sets costs tens of statements, not thousands. What is written is
+// said once for both stores in ../write-plan.ts.
 import type { Identity } from '../../model';
 import type { WriteSet } from '../store';
 import type { Database } from './database';
@@ -12,21 +9,11 @@ import type { Lease } from '../store';
 import type { BatchTarget } from '../group-commit';
 import type { StoredState } from '../write-plan';
 
-/**
- * Rows from a JSON array of arrays, one array per row in column order. `->>` gives SQL values
- * (text, integer, real, null) as a bound parameter would; the record itself is the last element,
- * nested as JSON (not a string inside the string, which would escape every quote twice), and
- * `->` stores it as JSON text. `WHERE true` is SQLite's required separator between a SELECT and
- * an upsert clause.
- */
-function insertSql(spec: TableSpec): string {
-  const last = spec.columns.length - 1;
-  const unpacked = spec.columns.map((_, i) => (spec.fields && i === last ? `value -> ${i}` : `value ->> ${i}`)).join(', ');
-  return `INSERT INTO ${spec.table} (${spec.columns.join(', ')}) SELECT ${unpacked} FROM json_each(?) WHERE true`;
-}
+const CHUNK_SIZES = [256, 32, 4, 1];
 
-function upsertSql(spec: TableSpec): string {
-  return `${insertSql(spec)}
+function upsertSql(spec: TableSpec, rows: number): string {
+  const tuple = `(${spec.columns.map(() => '?').join(', ')})`;
+  return `INSERT INTO ${spec.table} (${spec.columns.join(', ')}) VALUES ${Array(rows).fill(tuple).join(', ')}
     ON CONFLICT(id) DO UPDATE SET ${spec.update.map((c) => `${c} = excluded.${c}`).join(', ')}${spec.updateWhere ? ` WHERE ${spec.updateWhere}` : ''}`;
 }
 
@@ -49,28 +36,29 @@ export async function writeSets(db: Database, sets: WriteSet[]): Promise<void> {
     const rows = rowsOf(spec, sets, timers);
     if (rows.length === 0) continue;
     if (spec.key === 'identities') await db.run(CLEAR_IDENTITY_ADDRESSES, [JSON.stringify(rows.map((r) => r.id))]);
-    await writeRows(db, spec, UPSERT_SQL.get(spec)!, rows, lease);
+    await writeRows(db, spec, rows, lease, upsertSql);
     // Insert, never take over: an address another identity owns fails this write set.
-    if (spec.key === 'identities') await writeRows(db, ADDRESS_SPEC, INSERT_ADDRESS_SQL, identityAddressRows(rows as Identity[]), undefined);
+    if (spec.key === 'identities') await writeRows(db, ADDRESS_SPEC, identityAddressRows(rows as Identity[]), undefined, insertSql);
   }
   const deletedHooks = sets.flatMap((set) => set.deletedHookIds ?? []);
   if (deletedHooks.length > 0) await db.run(DELETE_HOOKS, [JSON.stringify(deletedHooks)]);
   if (timers.deletes.length > 0) await db.run(DELETE_TIMERS, [JSON.stringify(timers.deletes)]);
 }
 
-const UPSERT_SQL = new Map(TABLES.map((spec) => [spec, upsertSql(spec)]));
-const INSERT_ADDRESS_SQL = insertSql(ADDRESS_SPEC);
+function insertSql(spec: TableSpec, rows: number): string {
+  const tuple = `(${spec.columns.map(() => '?').join(', ')})`;
+  return `INSERT INTO ${spec.table} (${spec.columns.join(', ')}) VALUES ${Array(rows).fill(tuple).join(', ')}`;
+}
 
-async function writeRows(db: Database, spec: TableSpec, sql: string, rows: unknown[], lease: Lease | undefined): Promise<void> {
-  const { fields } = spec;
-  const encoded = fields
-    ? rows.map((row) => {
-        const values = fields(row, lease);
-        values.push(row);
-        return values;
-      })
-    : rows.map((row) => spec.values(row, lease));
-  await db.run(sql, [JSON.stringify(encoded)]);
+async function writeRows(db: Database, spec: TableSpec, rows: unknown[], lease: Lease | undefined, sqlFor: (spec: TableSpec, rows: number) => string): Promise<void> {
+  let offset = 0;
+  for (const size of CHUNK_SIZES) {
+    const sql = sqlFor(spec, size);
+    while (rows.length - offset >= size) {
+      await db.run(sql, rows.slice(offset, offset + size).flatMap((row) => spec.values(row, lease)));
+      offset += size;
+    }
+  }
 }
 
 /** The writer connection as the group commit's target. */
