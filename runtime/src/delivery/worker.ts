@@ -345,10 +345,10 @@ export class DeliveryWorker {
   }
 
   /**
-   * DESIGN.md section 3 step 6: `before_deliver` hooks (when any are registered) decide per
-   * target, after transcoding. They
-   * may block this delivery (it fails with the hook's name) or replace the content this target
-   * gets; tasks and observations they return are stored like any side effect.
+   * DESIGN.md section 3 step 6: `before_deliver` hooks (called only when any are registered)
+   * decide per target, after transcoding. They may block this delivery (it fails with the hook's
+   * name) or replace the content this target gets; tasks and observations they return are stored
+   * like any side effect.
    */
   private async beforeDeliver(event: RoomEvent, target: Binding, prepared: Exclude<PreparedContent, { failed: DeliveryError }>): Promise<PreparedContent> {
     const room = this.parts.cache.peek(event.roomId)?.room ?? (await this.parts.store.getRoom(event.roomId));
