@@ -128,6 +128,11 @@ export class Engine {
     return this.parts.store.path;
   }
 
+  /** Agent inbox sessions, kept in this engine's store: they survive a restart and every instance on the database shares them. */
+  get agentSessions(): Pick<Store, 'putAgentSession' | 'getAgentSession' | 'deleteAgentSession' | 'deleteExpiredAgentSessions'> {
+    return this.parts.store;
+  }
+
   /** Runs an operation of the operations table: the input is validated against its schema first. */
   async call<T = unknown>(name: OperationName | string, input: unknown): Promise<T> {
     if (this.closed) throw new RoomwireError('internal', 'the engine is closed');

@@ -130,4 +130,19 @@ export const PG_MIGRATIONS: Migration[] = [
       CREATE INDEX change_payloads_by_time ON change_payloads(created_at);
     `,
   },
+  {
+    version: 2,
+    description: 'agent inbox sessions, by the hash of their id',
+    sql: `
+      CREATE TABLE agent_sessions (
+        scope TEXT NOT NULL,
+        id_hash TEXT NOT NULL,
+        user_name TEXT NOT NULL,
+        csrf TEXT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        PRIMARY KEY (scope, id_hash)
+      );
+      CREATE INDEX agent_sessions_by_expiry ON agent_sessions(expires_at);
+    `,
+  },
 ];
