@@ -26,17 +26,19 @@ const bothAgents = agentCredentials([ANA, BEN]);
 interface Inbox {
   url: string;
   engine: Engine;
+  /** The engine's database file. */
+  path: string;
   now: { value: number };
   setAccounts(credentials: AgentCredentials): void;
   close(): Promise<void>;
 }
 
-async function serveInbox(credentials: AgentCredentials = bothAgents): Promise<Inbox> {
-  const { engine } = await openTestEngine();
+async function serveInbox(credentials: AgentCredentials = bothAgents, databasePath?: string): Promise<Inbox> {
+  const { engine, path } = await openTestEngine(databasePath ? { path: databasePath } : {});
   await engine.registerChannel({ id: 'agent-inbox', type: 'agent', provider: createAgentInboxProvider(), profile: 'webhook', info: { audience: 'internal' } });
   await engine.registerChannel({ id: 'chat', type: 'webchat', provider: new FlowProvider() });
   const now = { value: Date.now() };
-  const sessions = new AgentSessions(8 * HOUR, () => now.value);
+  const sessions = new AgentSessions(async () => engine.agentSessions, BASE, 8 * HOUR, () => now.value);
   const build = (accounts: AgentCredentials) =>
     createInboxHandler({
       engine: async () => engine,
@@ -55,6 +57,7 @@ async function serveInbox(credentials: AgentCredentials = bothAgents): Promise<I
   return {
     url,
     engine,
+    path,
     now,
     setAccounts: (accounts) => (handler = build(accounts)),
     close: () => new Promise((resolve) => server.close(() => resolve())),
@@ -142,6 +145,28 @@ describe('agent inbox sign-in', () => {
       expect(((await expired.json()) as { error: { message: string } }).error.message).toMatch(/expired/);
     } finally {
       await inbox.close();
+    }
+  });
+
+  it('keeps sessions in the store: another engine on the database knows them, sign-out ends them there too, only a hash is stored', async () => {
+    const first = await serveInbox();
+    const second = await serveInbox(bothAgents, first.path);
+    try {
+      const ana = await signIn(first, 'ana', ANA_PASSWORD);
+      const id = decodeURIComponent(ana.cookie.slice(`${SESSION_COOKIE}=`.length));
+      expect((await fetch(`${second.url}/api/rooms`, { headers: { cookie: ana.cookie } })).status).toBe(200);
+      // The store does not know the session by its id: it keeps a hash of it.
+      expect(await first.engine.agentSessions.getAgentSession(BASE, id, Date.now())).toBeNull();
+      const signedOut = await fetch(`${second.url}/api/logout`, {
+        method: 'POST',
+        headers: { cookie: ana.cookie, [CSRF_HEADER]: ana.csrf, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(signedOut.status).toBe(200);
+      expect((await fetch(`${first.url}/api/rooms`, { headers: { cookie: ana.cookie } })).status).toBe(401);
+    } finally {
+      await first.close();
+      await second.close();
     }
   });
 
