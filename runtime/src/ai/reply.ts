@@ -12,7 +12,9 @@ import { buildContext, type ContextBudget } from './context';
 import { policyOf, solicited, type ReplyPolicy } from './policy';
 import { systemPrompt, type ExposedMetadata } from './prompt';
 import { constraintInstructions, receiversOf, replyConstraints, type ReplyConstraints } from './reply-constraints';
-import { BUILT_IN_TOOLS, callOperation, escalate, finishEscalation, runTool, toolSpecs, type BuiltInTool, type FlowTool, type FlowToolRunner, type ToolOutcome, type ToolScope } from './tools';
+import { callOperation } from './operation-call';
+import type { HandOver, HandOverTarget } from './hand-over';
+import { BUILT_IN_TOOLS, escalate, finishEscalation, runTool, toolSpecs, type BuiltInTool, type FlowTool, type FlowToolRunner, type ToolOutcome, type ToolScope } from './tools';
 import { recordModelCall } from './usage';
 import { ModelError, type ModelClient, type ModelResponse, type Turn } from './types';
 
@@ -40,6 +42,8 @@ export interface AiReplyOptions {
   /** A read-only AI calls the model only when this is set, to produce side effects. */
   sideEffectsWhenReadOnly?: boolean;
   onError?: ErrorBehaviour;
+  /** Agents an escalation assigns the room to (the least loaded); none: the room is flagged `needsHuman`. */
+  handOverTo?: HandOverTarget;
   fallbackText?: string;
   handOverText?: string;
   /** Model calls of one turn at most (each tool round is one); default 5. */
@@ -58,6 +62,8 @@ export interface AiReplyResult {
   tools: ToolOutcome[];
   modelCalls: number;
   escalated: boolean;
+  /** An escalation's outcome: the agent the room was assigned to, or the flag (and why assigning failed). */
+  handOver: HandOver | null;
   constraints: ReplyConstraints | null;
   error?: { code: string; message: string };
 }
@@ -93,7 +99,7 @@ async function nameOf(parts: EngineParts, ai: Binding): Promise<string> {
 export async function runAiReply(parts: EngineParts, options: AiReplyOptions): Promise<AiReplyResult> {
   const state = await load(parts, options);
   const { room, ai, bindings, trigger } = state;
-  const silent = (reason: string): AiReplyResult => ({ status: 'skipped', reason, reply: null, written: [], tools: [], modelCalls: 0, escalated: false, constraints: null });
+  const silent = (reason: string): AiReplyResult => ({ status: 'skipped', reason, reply: null, written: [], tools: [], modelCalls: 0, escalated: false, handOver: null, constraints: null });
   if (ai.state === 'left') return silent('the AI binding has left the room');
   if (room.state === 'closed' || room.state === 'archived') return silent(`the room is ${room.state}`);
   const aiName = await nameOf(parts, ai);
@@ -111,10 +117,11 @@ export async function runAiReply(parts: EngineParts, options: AiReplyOptions): P
     flowTools: options.flowTools ?? [],
     runFlowTool: options.runFlowTool,
     defaultFlowToolTimeoutMs: options.flowToolTimeoutMs ?? 30_000,
+    ...(options.handOverTo ? { handOverTo: options.handOverTo } : {}),
     escalation: null,
     written: [],
   };
-  const result: AiReplyResult = { status: 'replied', reply: null, written: scope.written, tools: [], modelCalls: 0, escalated: false, constraints: null };
+  const result: AiReplyResult = { status: 'replied', reply: null, written: scope.written, tools: [], modelCalls: 0, escalated: false, handOver: null, constraints: null };
   const say = async (text: string): Promise<RoomEvent> => {
     const { event } = await callOperation<{ event: RoomEvent }>(parts, 'sendEvent', {
       roomId: room.id,
@@ -155,6 +162,7 @@ export async function runAiReply(parts: EngineParts, options: AiReplyOptions): P
     else if (result.tools.length === 0) throw new ModelError('bad_response', 'the model answered with neither text nor a tool call');
     await finishEscalation(scope);
     result.escalated = scope.escalation !== null;
+    result.handOver = scope.escalation?.handOver ?? null;
     return result;
   } catch (error) {
     if (error instanceof RoomwireError && error.code !== 'internal') {
@@ -227,11 +235,13 @@ async function failTurn(
       failed.reply = await say(options.handOverText || DEFAULT_HAND_OVER_TEXT);
       await finishEscalation(scope);
       failed.escalated = true;
+      failed.handOver = scope.escalation?.handOver ?? null;
     } else {
       failed.reply = await say(options.fallbackText || DEFAULT_FALLBACK_TEXT);
       // An escalation the model asked for before the failure still completes.
       await finishEscalation(scope);
       failed.escalated = scope.escalation !== null;
+      failed.handOver = scope.escalation?.handOver ?? null;
     }
   } catch (secondary) {
     failed.error = { code: failure.code, message: `${failure.message}; and its fallback failed too: ${secondary instanceof Error ? secondary.message : String(secondary)}` };

@@ -5,7 +5,8 @@
 // current reply is written (so the customer hears the hand-over, then the AI stays quiet).
 import type { EngineParts } from '../engine-parts';
 import type { Binding, Json, JsonObject, RoomEvent } from '../model';
-import { findOperation } from '../operations';
+import { handOver, type HandOver, type HandOverTarget } from './hand-over';
+import { callOperation as call } from './operation-call';
 import type { ReplyConstraints } from './reply-constraints';
 import type { ToolCall, ToolSpec } from './types';
 
@@ -109,15 +110,12 @@ export interface ToolScope {
   flowTools: FlowTool[];
   runFlowTool?: FlowToolRunner;
   defaultFlowToolTimeoutMs: number;
+  /** The agents an escalation assigns the room to; none: the room is flagged for a human. */
+  handOverTo?: HandOverTarget;
   /** Set by `escalate`: the binding is muted after the reply of this turn is written. */
-  escalation: { summary: string; reason: string | null } | null;
+  escalation: { summary: string; reason: string | null; handOver: HandOver } | null;
   /** Events the tools wrote (send_rich), in order. */
   written: RoomEvent[];
-}
-
-function call<T>(parts: EngineParts, name: string, input: unknown): Promise<T> {
-  const operation = findOperation(name);
-  return operation.handler(parts, operation.validate(input) as never) as Promise<T>;
 }
 
 /** Runs one call of an offered tool (reply.ts refuses others); a tool that fails is a result the model reads. */
@@ -180,23 +178,26 @@ async function runBuiltIn(scope: ToolScope, name: BuiltInTool, args: JsonObject)
   }
 }
 
-/** The room is flagged and a task created now; the mute waits for the end of the turn (see finishEscalation). */
+/**
+ * The room is assigned to an agent (or flagged for a human) and a task created now; the mute waits
+ * for the end of the turn (see finishEscalation). A second escalation in one turn changes nothing.
+ */
 export async function escalate(scope: ToolScope, summary: string, reason: string | null): Promise<Json> {
   const { parts, ai } = scope;
-  await call(parts, 'updateRoomMetadata', { roomId: ai.roomId, metadata: { needsHuman: true } });
+  if (scope.escalation) return { handedOver: true, ...scope.escalation.handOver };
+  const outcome = await handOver(parts, ai.roomId, scope.handOverTo);
   const task = await call<{ id: string }>(parts, 'createTask', {
     roomId: ai.roomId,
     bindingId: ai.id,
     ...(scope.trigger ? { eventId: scope.trigger.id } : {}),
     title: reason ? `Hand-over to a human: ${reason}`.slice(0, 256) : 'Hand-over to a human',
     description: (summary || 'The AI assistant handed this conversation over.').slice(0, 4096),
+    ...('assignedTo' in outcome ? { assignee: outcome.assignedTo } : {}),
   });
-  scope.escalation = { summary, reason };
-  return { taskId: task.id, handedOver: true };
+  scope.escalation = { summary, reason, handOver: outcome };
+  return { taskId: task.id, handedOver: true, ...outcome };
 }
 
 export async function finishEscalation(scope: ToolScope): Promise<void> {
   if (scope.escalation) await call(scope.parts, 'updateBinding', { bindingId: scope.ai.id, muted: true });
 }
-
-export { call as callOperation };
