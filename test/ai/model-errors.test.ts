@@ -98,4 +98,21 @@ describe('§11 no model configured', () => {
     expect(result.reply?.content.text).toBe('Thank you for your message. A member of our team will reply to you shortly.');
     expect((await engine.call<{ room: Room }>('getRoom', { roomId: room.id })).room.metadata.needsHuman).toBe(true);
   });
+
+  it('a customer writing on after the hand-over is not handed over again: one task, the text stored blocked', async () => {
+    const { engine, room, b, q } = await setup('openai');
+    const handOverTo = { channelId: 'agent', agents: ['alice', 'bob'] };
+    const first = await engine.replyWithAi({ bindingId: b.helper!.id, eventId: q.id, model: null, handOverTo });
+    expect(first).toMatchObject({ escalated: true, handOver: { assignedTo: 'alice' } });
+    expect((await binding(engine, b.helper!.id)).muted).toBe(true);
+    // Bob is now the less loaded: a second hand-over would move the room to him.
+    const other = await engine.call<{ room: Room }>('createRoom', { bindings: [{ channelId: 'sms', address: '+15550002' }] });
+    await engine.call('assignRoom', { channelId: 'agent', agent: 'alice', roomId: other.room.id, assign: true });
+
+    const again = await say(engine, room.id, b['+15550001']!.id, 'hello??');
+    const second = await engine.replyWithAi({ bindingId: b.helper!.id, eventId: again.id, model: null, handOverTo });
+    expect(second).toMatchObject({ status: 'failed', escalated: false, handOver: null, reply: { status: 'blocked', blockedBy: 'muted' } });
+    expect(await sideEffects(engine, room.id, 'task')).toHaveLength(1);
+    expect((await engine.call<{ room: Room }>('getRoom', { roomId: room.id })).room.metadata.assignedTo).toBe('alice');
+  });
 });

@@ -160,6 +160,16 @@ describe('§11 escalate assigns the room when agents are configured, flags it ot
     expect((await third.ask({ handOverTo: { channelId: 'agent', agents: ['alice', 'bob'] } })).handOver).toEqual({ assignedTo: 'alice' });
   });
 
+  it('a room an agent already has stays with them', async () => {
+    const { engine, room: r, server, ask } = await setup('openai');
+    await engine.call('assignRoom', { channelId: 'agent', agent: 'alice', roomId: r.id, assign: true });
+    server.script(escalation, { text: 'Alice will be with you.' });
+    expect((await ask({ handOverTo: { channelId: 'agent', agents: ['bob'] } })).handOver).toEqual({ assignedTo: 'alice' });
+    const { room: after, bindings } = await room(engine, r.id);
+    expect(after.metadata.assignedTo).toBe('alice');
+    expect(bindings.some((x) => x.address === 'bob')).toBe(false);
+  });
+
   it('an assignment that fails (the agent channel is not deployed) flags the room needsHuman instead', async () => {
     const { engine, room: r, server, ask } = await setup('openai');
     server.script(escalation, { text: 'A colleague will take over.' });

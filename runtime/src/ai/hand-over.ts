@@ -1,5 +1,5 @@
 // Who gets a room the AI hands over (issue 12: `escalate` "assigns or flags the room for a human").
-// With agents configured on the node, the room is assigned (`assignRoom`, which joins the agent and
+// A room already assigned stays with its agent. Otherwise, with agents configured on the node, the room is assigned (`assignRoom`, which joins the agent and
 // records `assignedTo`) to the one with the fewest open rooms assigned, ties going to the earlier
 // in the list; without agents, or when the assignment is refused (the agent channel is not
 // deployed, the room closed meanwhile), the room is flagged `needsHuman: true` for whoever picks it up.
@@ -33,6 +33,9 @@ export async function leastLoadedAgent(parts: EngineParts, agents: readonly stri
 }
 
 export async function handOver(parts: EngineParts, roomId: string, target: HandOverTarget | undefined): Promise<HandOver> {
+  // A room a person already has stays with them.
+  const { room } = await call<{ room: Room }>(parts, 'getRoom', { roomId });
+  if (typeof room.metadata.assignedTo === 'string') return { assignedTo: room.metadata.assignedTo };
   let assignError: string | undefined;
   if (target && target.agents.length > 0) {
     try {

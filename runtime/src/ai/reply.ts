@@ -229,12 +229,15 @@ async function failTurn(
       category: 'ai_error',
       content: `The AI assistant could not answer: ${failure.message}`.slice(0, 4096),
     });
-    // No model at all: a polite hand-over rather than silence.
+    // No model at all: a polite hand-over rather than silence. A muted AI was already silenced (it
+    // handed over before, or a person muted it): the room is the humans' and is not handed over again,
+    // so a customer writing on in such a room does not pile up tasks or move between agents.
     if (noModel || options.onError === 'escalate') {
-      if (!scope.escalation) await escalate(scope, `The AI assistant could not answer (${failure.code}). The customer is waiting for a reply.`, noModel ? 'no AI model configured' : `AI error ${failure.code}`);
+      const handedOverBefore = scope.ai.muted && !scope.escalation;
+      if (!handedOverBefore && !scope.escalation) await escalate(scope, `The AI assistant could not answer (${failure.code}). The customer is waiting for a reply.`, noModel ? 'no AI model configured' : `AI error ${failure.code}`);
       failed.reply = await say(options.handOverText || DEFAULT_HAND_OVER_TEXT);
       await finishEscalation(scope);
-      failed.escalated = true;
+      failed.escalated = scope.escalation !== null;
       failed.handOver = scope.escalation?.handOver ?? null;
     } else {
       failed.reply = await say(options.fallbackText || DEFAULT_FALLBACK_TEXT);
