@@ -3,7 +3,7 @@
 // fallback text or an escalation — never a crash, a silent drop or half a reply. Each failed call
 // is recorded. 429 and 5xx are retried with backoff before they count as failures.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Room } from '../../runtime/src';
+import { createModelClient, type Room } from '../../runtime/src';
 import { cleanupAll, createRoom } from '../runtime/support/engine';
 import { binding, closeModelServers, modelServer, openAiTestEngine, PROVIDERS, say, sideEffects, type Provider } from './support/ai-room';
 import type { Scripted } from './support/model-servers';
@@ -87,6 +87,28 @@ describe.each(PROVIDERS)('§11 model errors (%s)', (provider) => {
     expect((await engine.call<{ room: Room }>('getRoom', { roomId: room.id })).room.metadata.needsHuman).toBe(true);
     expect((await binding(engine, b.helper!.id)).muted).toBe(true);
     expect(await sideEffects(engine, room.id, 'task')).toHaveLength(1);
+  });
+});
+
+describe('§11 model errors beyond the API', () => {
+  it('a server that cannot be reached: a connection error, the fallback text, the call recorded', async () => {
+    const { engine, room, b, q } = await setup('openai');
+    // A port nothing listens on: the SDK's own connection error, after no retries.
+    const unreachable = createModelClient({ provider: 'openai', baseUrl: 'http://127.0.0.1:1/v1', model: 'gpt-test', apiKey: 'sk-test', timeoutMs: 2000, retries: 0 });
+    const result = await engine.replyWithAi({ bindingId: b.helper!.id, eventId: q.id, model: unreachable });
+    expect(result).toMatchObject({ status: 'failed', error: { code: 'connection' }, reply: { status: 'committed' } });
+    const { calls } = await engine.call<{ calls: { error: { code: string } | null }[] }>('listModelCalls', { roomId: room.id });
+    expect(calls.map((c) => c.error?.code)).toEqual(['connection']);
+  });
+
+  it('a model that keeps calling tools is stopped at the turn’s limit of model calls', async () => {
+    const { engine, b, q, server, client } = await setup('openai');
+    const again = { toolCalls: [{ name: 'add_observation', arguments: { content: 'thinking' } }] };
+    server.script(again, again, again);
+    const result = await engine.replyWithAi({ bindingId: b.helper!.id, eventId: q.id, model: client(), maxModelCalls: 2 });
+    expect(result).toMatchObject({ status: 'failed', modelCalls: 2, error: { code: 'too_many_tool_rounds' } });
+    expect(result.reply?.content.text).toBe('Sorry, I cannot answer right now. A colleague will get back to you.');
+    expect(server.requests).toHaveLength(2);
   });
 });
 
