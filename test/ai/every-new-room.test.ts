@@ -2,7 +2,7 @@
 // participant bound in each room created while it is registered, in the room's first commit, so
 // the assistant reads (and answers) the first message of every customer who opens a room.
 import { afterEach, describe, expect, it } from 'vitest';
-import { FlowProvider, type Binding, type OutboundMessage, type Room } from '../../runtime/src';
+import { ChatHub, FlowProvider, WebchatProvider, startChat, type Binding, type OutboundMessage, type Room } from '../../runtime/src';
 import { cleanupAll, createRoom, inbound, openTestEngine, until } from '../runtime/support/engine';
 import { closeModelServers, modelServer } from './support/ai-room';
 
@@ -40,6 +40,14 @@ describe('§11 a standing AI participant joins every new room', () => {
         [second.roomId, 'I need a refund'],
       ].sort(),
     );
+  });
+
+  it('a web chat visitor starting a chat gets the assistant in their room too', async () => {
+    const { engine } = await engineWithAssistant({ address: 'helper' });
+    await engine.registerChannel({ id: 'chat', type: 'webchat', provider: new WebchatProvider(() => ChatHub.of(engine), 'chat') });
+    const started = await startChat(engine, { channelId: 'chat' }, { name: 'Vera' });
+    const { bindings } = await roomOf(engine, started.roomId);
+    expect(bindings.map((b) => `${b.channelId}/${b.state}`).sort()).toEqual(['assistant/joined', 'chat/joined']);
   });
 
   it('each new room’s assistant answers its own customer through the model', async () => {
