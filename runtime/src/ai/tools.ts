@@ -86,15 +86,49 @@ const SPECS: Record<BuiltInTool, ToolSpec> = {
   },
 };
 
-/** Tool specs for one turn: send_rich only when some receiver shows buttons, its limits in its description. */
+const LIST = {
+  type: 'object',
+  description: 'A menu of rows behind one button, for more choices than buttons allow (instead of buttons)',
+  properties: {
+    button: text('Label of the button that opens the list', 20),
+    sections: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        properties: {
+          title: { type: 'string' },
+          rows: { type: 'array', minItems: 1, items: { type: 'object', properties: { id: { type: 'string' }, title: { type: 'string' }, description: { type: 'string' } }, required: ['id', 'title'] } },
+        },
+        required: ['rows'],
+      },
+    },
+  },
+  required: ['button', 'sections'],
+};
+
+/** send_rich as the receivers allow: buttons, and a list where every receiver with buttons shows lists; the limits in its description. */
+function sendRichSpec(constraints: ReplyConstraints): ToolSpec {
+  const { max, titleMax } = constraints.buttons!;
+  const limits = [max !== null ? `at most ${max} buttons` : '', titleMax !== null ? `titles of at most ${titleMax} characters` : ''].filter(Boolean).join(', ');
+  const base = SPECS.send_rich;
+  if (!constraints.list) return { ...base, description: limits ? `${base.description} Use ${limits}.` : base.description };
+  const { maxRows, rowTitleMax } = constraints.list;
+  const listLimits = [maxRows !== null ? `at most ${maxRows} rows` : '', rowTitleMax !== null ? `row titles of at most ${rowTitleMax} characters` : ''].filter(Boolean).join(', ');
+  const parameters = base.parameters as { properties: JsonObject };
+  return {
+    name: base.name,
+    description: `Send a message with reply buttons or a list of choices, one or the other (it is sent as it is; do not repeat its text in your reply).${limits ? ` Buttons: ${limits}.` : ''}${listLimits ? ` List: ${listLimits}.` : ''}`,
+    parameters: { type: 'object', properties: { ...parameters.properties, list: LIST }, required: ['text'] },
+  };
+}
+
+/** Tool specs for one turn: send_rich only when some receiver shows buttons. */
 export function toolSpecs(enabled: readonly BuiltInTool[], constraints: ReplyConstraints, flowTools: FlowTool[]): ToolSpec[] {
   const specs: ToolSpec[] = [];
   for (const name of enabled) {
     if (name === 'send_rich') {
-      if (!constraints.buttons) continue;
-      const { max, titleMax } = constraints.buttons;
-      const limits = [max !== null ? `at most ${max} buttons` : '', titleMax !== null ? `titles of at most ${titleMax} characters` : ''].filter(Boolean).join(', ');
-      specs.push({ ...SPECS.send_rich, description: limits ? `${SPECS.send_rich.description} Use ${limits}.` : SPECS.send_rich.description });
+      if (constraints.buttons) specs.push(sendRichSpec(constraints));
     } else {
       specs.push(SPECS[name]);
     }
@@ -166,12 +200,10 @@ async function runBuiltIn(scope: ToolScope, name: BuiltInTool, args: JsonObject)
       return escalate(scope, String(args.summary ?? ''), typeof args.reason === 'string' ? args.reason : null);
     }
     case 'send_rich': {
-      const written = await call<{ event: RoomEvent }>(parts, 'sendEvent', {
-        roomId: ai.roomId,
-        bindingId: ai.id,
-        chainDepth: scope.chainDepth,
-        content: { type: 'rich', text: args.text, buttons: args.buttons },
-      });
+      const list = args.list as JsonObject | undefined;
+      if ((list === undefined) === (args.buttons === undefined)) throw new Error('give either buttons or a list (one of them, not both)');
+      const content = list !== undefined ? { type: 'list', text: args.text, button: list.button, sections: list.sections } : { type: 'rich', text: args.text, buttons: args.buttons };
+      const written = await call<{ event: RoomEvent }>(parts, 'sendEvent', { roomId: ai.roomId, bindingId: ai.id, chainDepth: scope.chainDepth, content });
       scope.written.push(written.event);
       return { eventId: written.event.id, status: written.event.status };
     }
