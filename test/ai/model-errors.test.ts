@@ -101,6 +101,16 @@ describe('§11 model errors beyond the API', () => {
     expect(calls.map((c) => c.error?.code)).toEqual(['connection']);
   });
 
+  it('a reply over the content limits is the model’s failure: an observation and the fallback text, not silence', async () => {
+    const { engine, room, b, q, server, client } = await setup('openai');
+    server.script({ text: 'blah '.repeat(7000) });
+    const result = await engine.replyWithAi({ bindingId: b.helper!.id, eventId: q.id, model: client() });
+    expect(result).toMatchObject({ status: 'failed', error: { code: 'bad_response' } });
+    expect(result.error!.message).toContain("the model's reply was refused: content.text");
+    expect(result.reply?.content.text).toBe('Sorry, I cannot answer right now. A colleague will get back to you.');
+    expect(await sideEffects(engine, room.id, 'observation')).toHaveLength(1);
+  });
+
   it('a model that keeps calling tools is stopped at the turn’s limit of model calls', async () => {
     const { engine, b, q, server, client } = await setup('openai');
     const again = { toolCalls: [{ name: 'add_observation', arguments: { content: 'thinking' } }] };

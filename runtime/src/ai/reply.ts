@@ -165,8 +165,13 @@ export async function runAiReply(parts: EngineParts, options: AiReplyOptions): P
     result.handOver = scope.escalation?.handOver ?? null;
     return result;
   } catch (error) {
+    // What the model wrote is not a valid message (over the content limits): the model's failure,
+    // handled like any other, so the customer is not left in silence.
+    if (error instanceof RoomwireError && error.code === 'invalid_input') {
+      return failTurn(parts, options, scope, result, new ModelError('bad_response', `the model's reply was refused: ${error.message}`), say);
+    }
     if (error instanceof RoomwireError && error.code !== 'internal') {
-      // The room refused the write (closed meanwhile, content invalid...): nothing to hand over.
+      // The room refused the write (closed meanwhile, the AI left...): nothing to hand over.
       return { ...result, status: 'failed', error: { code: error.code, message: error.message } };
     }
     return failTurn(parts, options, scope, result, error, say);
