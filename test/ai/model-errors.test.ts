@@ -122,6 +122,19 @@ describe('§11 model errors beyond the API', () => {
   });
 });
 
+describe('§11 a model configuration it cannot use', () => {
+  it('is refused when the client is made, naming the setting', () => {
+    const base = { provider: 'openai' as const, model: 'gpt-test' };
+    expect(() => createModelClient({ ...base, model: ' ' })).toThrow('model: is required');
+    expect(() => createModelClient({ ...base, provider: 'mistral' as never })).toThrow('provider: must be openai or anthropic');
+    expect(() => createModelClient({ ...base, baseUrl: 'localhost:11434' })).toThrow('baseUrl: must be an http(s) URL');
+    expect(() => createModelClient({ ...base, retries: -1 })).toThrow('retries: must be a whole number from 0 to 10');
+    expect(() => createModelClient({ ...base, timeoutMs: 0 })).toThrow('timeoutMs: must be a whole number');
+    expect(() => createModelClient({ ...base, maxOutputTokens: 1.5 })).toThrow('maxOutputTokens: must be a whole number');
+    expect(createModelClient({ ...base, baseUrl: 'http://localhost:11434/v1', retries: 0, timeoutMs: 1000, maxOutputTokens: 10 }).model).toBe('gpt-test');
+  });
+});
+
 describe('§11 no model configured', () => {
   it('the room gets a polite hand-over to a human instead of silence', async () => {
     const { engine, room, b, q } = await setup('openai');
