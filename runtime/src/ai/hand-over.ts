@@ -20,7 +20,7 @@ export type HandOver = { assignedTo: string } | { flagged: true; assignError?: s
 const LOAD_SCAN = 1000;
 
 /** The least-loaded agent of `agents` (open rooms assigned to each; the first on a tie). */
-export async function leastLoadedAgent(parts: EngineParts, agents: readonly string[], exceptRoomId: string): Promise<string | null> {
+async function leastLoadedAgent(parts: EngineParts, agents: readonly string[], exceptRoomId: string): Promise<string | null> {
   if (agents.length === 0) return null;
   if (agents.length === 1) return agents[0]!;
   const { rooms } = await call<{ rooms: Room[] }>(parts, 'listRooms', { states: ['active', 'paused'], limit: LOAD_SCAN });
