@@ -21,6 +21,7 @@ import { SqliteStore } from './store/sqlite/sqlite-store';
 import { Scheduler } from './timers/scheduler';
 import { FallbackRunner } from './delivery/fallback';
 import { markRead } from './reads';
+import { checkStandingParticipant } from './membership';
 import { createPreparer } from './delivery/prepare';
 import { registerRoomTimers } from './timers/room-timers';
 import { announceTimerStateChange } from './rooms';
@@ -149,6 +150,7 @@ export class Engine {
   }
 
   async registerChannel(registration: ChannelRegistration): Promise<Channel> {
+    checkStandingParticipant(registration.info ?? {});
     const channel: Channel = {
       id: registration.id,
       type: registration.type,
