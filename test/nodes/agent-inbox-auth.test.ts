@@ -6,7 +6,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAgentInboxProvider, FlowProvider, type Engine } from '../../runtime/src';
-import { agentCredentials, AgentAccounts, hashAgentPassword, parseAgentAccounts, type AgentCredentials } from '../../nodes/lib/inbox/accounts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AGENT_SLOTS, agentCredentials, agentCredentialTypes, AgentAccounts, hashAgentPassword, parseAgentAccounts, type AgentCredentials } from '../../nodes/lib/inbox/accounts';
 import { createInboxHandler, CSRF_HEADER, SESSION_COOKIE } from '../../nodes/lib/inbox/handler';
 import { AgentSessions } from '../../nodes/lib/inbox/sessions';
 import { consumeSigninToken, SIGNIN_ENV } from '../../nodes/lib/inbox/signin-link';
@@ -255,6 +257,14 @@ describe('agent account credentials', () => {
     expect(accounts.map((a) => a.user)).toEqual(['ana']);
     expect(problems).toEqual(['agentPassword2: ben has no password (set one in the engine node)', 'agentUser3: 1 to 64 letters, digits or . _ @ + -']);
     expect(problems.join('')).not.toContain('plain-text');
+  });
+
+  it('keeps as many agents as the editor dialog offers rows for, the last slot included', () => {
+    const editor = readFileSync(join(__dirname, '../../resources/roomwire-agent-accounts.js'), 'utf8');
+    expect(Number(/var SLOTS = (\d+);/.exec(editor)?.[1])).toBe(AGENT_SLOTS);
+    const team = Array.from({ length: AGENT_SLOTS }, (_, i) => ({ user: `agent${i + 1}`, hash: ANA.hash }));
+    expect(Object.keys(agentCredentialTypes())).toHaveLength(2 * AGENT_SLOTS);
+    expect(parseAgentAccounts(agentCredentials(team), () => undefined).map((a) => a.user)).toEqual(team.map((a) => a.user));
   });
 });
 
