@@ -128,6 +128,11 @@ export class Engine {
     return this.parts.store.path;
   }
 
+  /** The store, for records the API keeps beside the data they guard (idempotency keys). */
+  get store(): Store {
+    return this.parts.store;
+  }
+
   /** Runs an operation of the operations table: the input is validated against its schema first. */
   async call<T = unknown>(name: OperationName | string, input: unknown): Promise<T> {
     if (this.closed) throw new RoomwireError('internal', 'the engine is closed');

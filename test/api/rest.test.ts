@@ -66,8 +66,10 @@ describe('REST paging', () => {
     const first = await server.rest('GET', '/rooms?limit=1&states=active');
     expect(first.status).toBe(200);
     expect(first.body.rooms).toHaveLength(1);
-    const next = await server.rest('GET', `/rooms?limit=1&states=active&updatedBefore=${encodeURIComponent(first.body.nextUpdatedBefore)}`);
+    const next = await server.rest('GET', `/rooms?limit=1&states=active&cursor=${encodeURIComponent(first.body.nextCursor)}`);
     expect(next.body.rooms[0].id).not.toBe(first.body.rooms[0].id);
+    const forged = await server.rest('GET', '/rooms?limit=1&cursor=not-a-cursor');
+    expect([forged.status, forged.body.error.field]).toEqual([400, 'cursor']);
   });
 });
 

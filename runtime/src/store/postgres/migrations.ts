@@ -130,4 +130,19 @@ export const PG_MIGRATIONS: Migration[] = [
       CREATE INDEX change_payloads_by_time ON change_payloads(created_at);
     `,
   },
+  {
+    version: 2,
+    description: 'API idempotency keys kept in the store (retries on any engine get the first answer); deliveries by room for the room delivery list',
+    sql: `
+      CREATE TABLE api_idempotency (
+        key TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        status INTEGER,
+        body TEXT,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX api_idempotency_by_expiry ON api_idempotency(expires_at);
+      CREATE INDEX deliveries_by_room ON deliveries(room_id, event_index, id);
+    `,
+  },
 ];

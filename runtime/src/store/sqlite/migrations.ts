@@ -151,4 +151,19 @@ export const MIGRATIONS: Migration[] = [
       UPDATE identities SET merged_into = json_extract(data, '$.mergedInto');
     `,
   },
+  {
+    version: 6,
+    description: 'API idempotency keys kept in the store (retries after a restart get the first answer); deliveries by room for the room delivery list',
+    sql: `
+      CREATE TABLE api_idempotency (
+        key TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        status INTEGER,
+        body TEXT,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX api_idempotency_by_expiry ON api_idempotency(expires_at);
+      CREATE INDEX deliveries_by_room ON deliveries(room_id, event_index, id);
+    `,
+  },
 ];

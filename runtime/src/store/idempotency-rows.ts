@@ -1,0 +1,13 @@
+// The `api_idempotency` row as both stores read it: the request's fingerprint, and its answer
+// once the request that claimed the key has one (status and body are null while it runs).
+import type { IdempotencyRecord } from './store';
+
+export interface IdempotencyRow {
+  fingerprint: string;
+  status: number | null;
+  body: string | null;
+}
+
+export function idempotencyRecord(row: IdempotencyRow): IdempotencyRecord {
+  return { fingerprint: row.fingerprint, answer: row.status === null ? null : { status: Number(row.status), body: JSON.parse(row.body ?? 'null') } };
+}
