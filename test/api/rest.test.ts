@@ -73,6 +73,48 @@ describe('REST paging', () => {
   });
 });
 
+describe('room deliveries', () => {
+  it('lists a room\'s deliveries by status and binding, paged by cursor, with counts by status over the room', async () => {
+    const { room: fresh, b } = await createRoom(server.test.engine);
+    const sent: string[] = [];
+    for (let i = 0; i < 5; i++) sent.push((await server.rest('POST', `/rooms/${fresh.id}/messages`, { body: { text: `m${i}`, bindingId: b['agent-1']!.id } })).body.event.id);
+    await server.test.engine.idle();
+    const all = await server.rest('GET', `/rooms/${fresh.id}/deliveries?limit=1000`);
+    expect(all.status).toBe(200);
+    // Each message goes to the two other participants, in event order.
+    expect(all.body.deliveries.map((d: { eventId: string }) => d.eventId)).toEqual(sent.flatMap((id) => [id, id]));
+    expect(all.body.total).toBe(10);
+    const byStatus = Object.entries(all.body.counts).filter(([, n]) => (n as number) > 0);
+    for (const [status, n] of byStatus) {
+      const listed = await server.rest('GET', `/rooms/${fresh.id}/deliveries?statuses=${status}&limit=1000`);
+      expect(listed.body.deliveries.every((d: { status: string }) => d.status === status)).toBe(true);
+      expect(listed.body.deliveries).toHaveLength(n as number);
+    }
+    const visitor = await server.rest('GET', `/rooms/${fresh.id}/deliveries?bindingId=${b['visitor-1']!.id}`);
+    expect(visitor.body.deliveries.map((d: { bindingId: string }) => d.bindingId)).toEqual(sent.map(() => b['visitor-1']!.id));
+    expect(visitor.body.total).toBe(5);
+
+    const paged: string[] = [];
+    let query = 'limit=3';
+    for (;;) {
+      const page = await server.rest('GET', `/rooms/${fresh.id}/deliveries?${query}`);
+      paged.push(...page.body.deliveries.map((d: { id: string }) => d.id));
+      if (!page.body.nextCursor) break;
+      query = `limit=3&cursor=${encodeURIComponent(page.body.nextCursor)}`;
+    }
+    expect(paged).toEqual(all.body.deliveries.map((d: { id: string }) => d.id));
+  });
+
+  it('answers 404 for an unknown room, 400 naming a bad status, and 403 for a participant token', async () => {
+    const unknown = await server.rest('GET', '/rooms/nope/deliveries');
+    expect([unknown.status, unknown.body.error.field]).toEqual([404, 'roomId']);
+    const bad = await server.rest('GET', `${roomPath()}/deliveries?statuses=lost`);
+    expect([bad.status, bad.body.error.field]).toEqual([400, 'statuses[0]']);
+    expect((await server.rest('GET', `${roomPath()}/deliveries`, { token: VISITOR })).status).toBe(403);
+    expect((await server.rest('GET', `${roomPath()}/deliveries`, { token: READ })).status).toBe(200);
+  });
+});
+
 describe('Idempotency-Key', () => {
   it('answers a repeated request with the first answer and writes once; the key is stored with the event', async () => {
     const before = await eventCount();

@@ -1,0 +1,49 @@
+// A room reads the same through `getRoom` and `listRooms`: both answer what the store holds, so
+// while a write waits for its group commit neither shows it, and once the write resolves both do.
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Engine, SqliteStore, type Room } from '../../runtime/src';
+import type { WriteSet } from '../../runtime/src/store/store';
+import { cleanupAll, deferred, tempDir, until, type Deferred } from '../runtime/support/engine';
+
+/** A real SQLite store whose commits wait while a gate is set. */
+class GatedStore extends SqliteStore {
+  gate: Deferred | null = null;
+  waiting = 0;
+
+  override commit(writes: WriteSet): Promise<void> {
+    const gate = this.gate;
+    if (!gate) return super.commit(writes);
+    this.waiting++;
+    return gate.promise.then(() => super.commit(writes));
+  }
+}
+
+afterEach(cleanupAll);
+
+describe('getRoom and listRooms', () => {
+  it('agree while a write waits for its commit, and both show it once it resolves', async () => {
+    const store = new GatedStore(join(tempDir(), 'reads.sqlite'));
+    const engine = await Engine.open({ store });
+    try {
+      // A number, not the room: the object an in-process caller gets back is the cached room itself.
+      const created = (await engine.call<{ room: Room }>('createRoom', { id: 'r1' })).room.latestIndex;
+      const listed = async () => (await engine.call<{ rooms: Room[] }>('listRooms', {})).rooms.find((r) => r.id === 'r1')!;
+      const got = async () => (await engine.call<{ room: Room }>('getRoom', { roomId: 'r1' })).room;
+
+      store.gate = deferred();
+      const sending = engine.call('sendEvent', { roomId: 'r1', content: { type: 'text', text: 'hello' } });
+      await until(() => store.waiting > 0, 'the write to reach the group commit');
+      expect((await got()).latestIndex).toBe(created);
+      expect(await got()).toEqual(await listed());
+
+      store.gate.resolve();
+      store.gate = null;
+      await sending;
+      expect((await got()).latestIndex).toBe(created + 1);
+      expect(await got()).toEqual(await listed());
+    } finally {
+      await engine.close();
+    }
+  });
+});
