@@ -118,6 +118,25 @@ describe('MCP over Streamable HTTP', () => {
   });
 });
 
+describe('MCP sessions', () => {
+  it('keeps a bounded number of sessions a token: one more closes its least recently used', async () => {
+    const capped = await startApiServer(async () => [], { maxSessionsPerToken: 3 });
+    try {
+      const clients = [await capped.mcp(READ), await capped.mcp(READ), await capped.mcp(READ)];
+      // The first is used again: the second is now the least recently used.
+      await clients[0]!.listTools();
+      const newest = await capped.mcp(READ);
+      await expect(clients[1]!.listTools()).rejects.toThrow(/404|session/i);
+      for (const client of [clients[0]!, clients[2]!, newest]) expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+      // Another token's sessions are its own.
+      expect((await (await capped.mcp(WRITE)).listTools()).tools.length).toBeGreaterThan(0);
+      expect((await clients[0]!.listTools()).tools.length).toBeGreaterThan(0);
+    } finally {
+      await capped.close();
+    }
+  });
+});
+
 describe('MCP over stdio (roomwire-mcp)', () => {
   async function stdioClient(token: string): Promise<Client> {
     const client = new Client({ name: 'stdio-test', version: '1.0.0' });

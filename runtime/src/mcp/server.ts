@@ -30,6 +30,8 @@ import { describeTool, toolTable } from './tools';
 
 export interface McpHandlerOptions {
   version?: string;
+  /** Sessions one token may hold open at once (default MAX_MCP_SESSIONS_PER_TOKEN). */
+  maxSessionsPerToken?: number;
   onError?: (error: unknown) => void;
 }
 
@@ -37,7 +39,16 @@ interface Session {
   transport: StreamableHTTPServerTransport;
   principal: Principal;
   close: () => void;
+  /** Order of last use, for closing the least recently used session of a token. */
+  used: number;
 }
+
+/**
+ * Sessions one token may hold open at once. Clients that vanish without ending their session would
+ * otherwise pile up (each holds a server and an engine subscription) until memory runs out; past
+ * the limit the token's least recently used session is closed, and its client has to start over.
+ */
+export const MAX_MCP_SESSIONS_PER_TOKEN = 32;
 
 /** A Roomwire error as an MCP protocol error (resource reads, subscriptions). */
 function protocolError(error: unknown): unknown {
@@ -135,13 +146,22 @@ export interface McpHandler {
 export function createMcpHandler(gateway: ApiGateway, options: McpHandlerOptions = {}): McpHandler {
   const sessions = new Map<string, Session>();
   const onError = options.onError ?? (() => {});
+  let uses = 0;
+
+  async function makeRoom(principal: Principal): Promise<void> {
+    const own = [...sessions.values()].filter((session) => session.principal.id === principal.id);
+    if (own.length < (options.maxSessionsPerToken ?? MAX_MCP_SESSIONS_PER_TOKEN)) return;
+    const oldest = own.reduce((a, b) => (a.used <= b.used ? a : b));
+    await oldest.transport.close().catch(onError);
+  }
 
   async function open(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
+    await makeRoom(principal);
     const { server, close } = sessionServer(gateway, principal, options.version ?? '0.0.0', onError);
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       enableJsonResponse: true,
-      onsessioninitialized: (id) => void sessions.set(id, { transport, principal, close }),
+      onsessioninitialized: (id) => void sessions.set(id, { transport, principal, close, used: ++uses }),
     });
     transport.onclose = () => {
       close();
@@ -164,6 +184,7 @@ export function createMcpHandler(gateway: ApiGateway, options: McpHandlerOptions
       const session = sessions.get(id);
       if (!session) throw new RoomwireError('not_found', 'unknown or ended MCP session', 'mcp-session-id');
       if (session.principal.id !== principal.id) throw new RoomwireError('forbidden', 'this MCP session belongs to another token', 'mcp-session-id');
+      session.used = ++uses;
       await session.transport.handleRequest(req, res);
     } catch (error) {
       if (!(error instanceof RoomwireError)) {
