@@ -83,6 +83,19 @@ describe('Idempotency-Key kept in the store', () => {
     expect(await roomCount(test.engine)).toBe(1);
   });
 
+  it('runs one of several simultaneous requests under a key; the others get 409 while it runs, or its answer', async () => {
+    const test = await openTestEngine();
+    const api = await serve(test.engine);
+    const answers = await Promise.all(Array.from({ length: 6 }, () => api.call('POST', '/rooms', {}, 'burst')));
+    const ran = answers.filter((a) => a.status === 200 && !a.replayed);
+    expect(ran).toHaveLength(1);
+    for (const answer of answers.filter((a) => a !== ran[0])) {
+      if (answer.status === 200) expect(answer.body).toEqual(ran[0]!.body);
+      else expect([answer.status, answer.body.error.field]).toEqual([409, 'Idempotency-Key']);
+    }
+    expect(await roomCount(test.engine)).toBe(1);
+  });
+
   it('scopes a key to its token, method and path: the same key elsewhere is another request', async () => {
     const test = await openTestEngine();
     const api = await serve(test.engine);
