@@ -1,5 +1,6 @@
 // A room reads the same through `getRoom` and `listRooms`: both answer what the store holds, so
 // while a write waits for its group commit neither shows it, and once the write resolves both do.
+// The room list pages by an opaque (updatedAt, id) cursor: rooms of one millisecond are all seen.
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine, SqliteStore, type Room } from '../../runtime/src';
@@ -42,6 +43,28 @@ describe('getRoom and listRooms', () => {
       await sending;
       expect((await got()).latestIndex).toBe(created + 1);
       expect(await got()).toEqual(await listed());
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
+describe('listRooms paging', () => {
+  it('walks rooms created in one millisecond once each, with nextCursor, while more are created', async () => {
+    const engine = await Engine.open({ store: new SqliteStore(join(tempDir(), 'paging.sqlite')), clock: () => Date.parse('2026-01-01T00:00:00.000Z') });
+    try {
+      const before: string[] = [];
+      for (let i = 0; i < 25; i++) before.push((await engine.call<{ room: Room }>('createRoom', {})).room.id);
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await engine.call<{ rooms: Room[]; nextCursor?: string }>('listRooms', { limit: 4, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.rooms.map((r) => r.id));
+        cursor = page.nextCursor;
+        await engine.call('createRoom', {});
+      } while (cursor);
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(before.filter((id) => !seen.includes(id))).toEqual([]);
     } finally {
       await engine.close();
     }
