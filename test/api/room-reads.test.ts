@@ -27,7 +27,6 @@ describe('getRoom and listRooms', () => {
     const store = new GatedStore(join(tempDir(), 'reads.sqlite'));
     const engine = await Engine.open({ store });
     try {
-      // A number, not the room: the object an in-process caller gets back is the cached room itself.
       const created = (await engine.call<{ room: Room }>('createRoom', { id: 'r1' })).room.latestIndex;
       const listed = async () => (await engine.call<{ rooms: Room[] }>('listRooms', {})).rooms.find((r) => r.id === 'r1')!;
       const got = async () => (await engine.call<{ room: Room }>('getRoom', { roomId: 'r1' })).room;
@@ -43,6 +42,34 @@ describe('getRoom and listRooms', () => {
       await sending;
       expect((await got()).latestIndex).toBe(created + 1);
       expect(await got()).toEqual(await listed());
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
+describe('rooms handed to in-process callers', () => {
+  it('do not change under the caller when the room is written afterwards', async () => {
+    const engine = await Engine.open({ store: new SqliteStore(join(tempDir(), 'snapshots.sqlite')) });
+    try {
+      // A message is the write that moves the cached room's index in place.
+      const say = () => engine.call('sendEvent', { roomId: 'r1', content: { type: 'text', text: 'later' } });
+      const handed: Room[] = [];
+      const kept: Room[] = [];
+      const keep = (room: Room) => {
+        handed.push(room);
+        kept.push(structuredClone(room));
+      };
+      keep((await engine.call<{ room: Room }>('createRoom', { id: 'r1' })).room);
+      await say();
+      keep(await engine.call<Room>('updateRoomMetadata', { roomId: 'r1', metadata: { tag: 'x' } }));
+      await say();
+      await engine.call('pauseRoom', { roomId: 'r1' });
+      keep(await engine.call<Room>('resumeRoom', { roomId: 'r1' }));
+      await say();
+      expect(handed).toEqual(kept);
+      // The writes did happen: the room read now is further on.
+      expect((await engine.call<{ room: Room }>('getRoom', { roomId: 'r1' })).room.latestIndex).toBeGreaterThan(kept[2]!.latestIndex);
     } finally {
       await engine.close();
     }
