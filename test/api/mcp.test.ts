@@ -14,15 +14,19 @@ import { READ, WRITE, startApiServer, type ApiServer } from './support';
 
 const AGENT = 'agent-token-0123456789';
 const VISITOR = 'visitor-token-0123456789';
+const WATCHER = 'watcher-token-0123456789';
 const BIN = fileURLToPath(new URL('../../bin/roomwire-mcp.js', import.meta.url));
 
 let server: ApiServer;
 let room: TestRoom;
+let watched: TestRoom;
 
 beforeAll(async () => {
   server = await startApiServer(async (test) => {
     room = await createRoom(test.engine);
+    watched = await createRoom(test.engine);
     return [
+      { token: WATCHER, scope: 'write', binding: watched.b['visitor-1']!.id, name: 'watcher' },
       { token: AGENT, scope: 'write', binding: room.b['agent-1']!.id, name: 'agent' },
       { token: VISITOR, scope: 'write', binding: room.b['visitor-1']!.id, name: 'visitor' },
     ];
@@ -84,6 +88,25 @@ describe('MCP over Streamable HTTP', () => {
     await server.rest('POST', `/rooms/${room.room.id}/messages`, { token: VISITOR, body: { text: 'again' } });
     expect(await timelineTexts(client)).toContain('again');
     expect(updated).toHaveLength(seen);
+  });
+
+  it('tells a participant about writes only while its binding may read them now, not as it was when it subscribed', async () => {
+    const client = await server.mcp(WATCHER);
+    const updated: string[] = [];
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updated.push(n.params.uri));
+    const uri = `roomwire://rooms/${watched.room.id}/timeline`;
+    await client.subscribeResource({ uri });
+    const agentSays = (text: string) => server.rest('POST', `/rooms/${watched.room.id}/messages`, { body: { text, bindingId: watched.b['agent-1']!.id } });
+    await agentSays('one');
+    await until(() => updated.length === 1, 'the first notification');
+    const access = (value: string) => server.rest('PATCH', `/bindings/${watched.b['visitor-1']!.id}`, { body: { access: value } });
+    expect((await access('write_only')).status).toBe(200);
+    await agentSays('not for a write-only participant');
+    expect((await access('read_write')).status).toBe(200);
+    await agentSays('two');
+    await until(() => updated.length >= 2, 'the notification after access came back');
+    await server.test.engine.idle();
+    expect(updated).toEqual([uri, uri]);
   });
 
   it('refuses a client without a token, or with an unknown one', async () => {

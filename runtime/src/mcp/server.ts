@@ -60,7 +60,7 @@ function protocolError(error: unknown): unknown {
 function sessionServer(gateway: ApiGateway, principal: Principal, version: string, onError: (error: unknown) => void): { server: Server; close: () => void } {
   const tools = toolTable();
   const server = new Server({ name: 'roomwire', version }, { capabilities: { tools: {}, resources: { subscribe: true } } });
-  const subscriptions = new Map<string, { roomId: string; reader?: Binding }>();
+  const subscriptions = new Map<string, { roomId: string; readerId?: string }>();
 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [...tools.values()].map(describeTool) }));
   server.setRequestHandler(CallToolRequestSchema, async (request) => {
@@ -115,8 +115,7 @@ function sessionServer(gateway: ApiGateway, principal: Principal, version: strin
     try {
       const { roomId } = parseResourceUri(request.params.uri);
       await gateway.call(principal, 'getRoom', { roomId }); // may this client see the room at all?
-      const reader = principal.bindingId ? await gateway.participant(principal.bindingId) : undefined;
-      subscriptions.set(request.params.uri, { roomId, reader });
+      subscriptions.set(request.params.uri, { roomId, readerId: principal.bindingId });
       return {};
     } catch (error) {
       throw protocolError(error);
@@ -127,12 +126,22 @@ function sessionServer(gateway: ApiGateway, principal: Principal, version: strin
     return {};
   });
 
+  /**
+   * A participant hears only about events it may see, as its binding is now: muted, moved to
+   * write-only or gone since it subscribed, it is told nothing more.
+   */
+  async function tell(uri: string, readerId: string | undefined, notification: Notification): Promise<void> {
+    if (readerId) {
+      if (notification.kind !== 'event') return;
+      const reader: Binding | undefined = await gateway.participant(readerId).catch(() => undefined);
+      if (!reader || !canSeeInHistory(reader, notification.event)) return;
+    }
+    await server.sendResourceUpdated({ uri });
+  }
+
   const unsubscribe = gateway.engine.subscribe((notification: Notification) => {
     for (const [uri, watch] of subscriptions) {
-      if (watch.roomId !== notification.roomId) continue;
-      // A participant hears only about events it may see.
-      if (watch.reader && (notification.kind !== 'event' || !canSeeInHistory(watch.reader, notification.event))) continue;
-      server.sendResourceUpdated({ uri }).catch(onError);
+      if (watch.roomId === notification.roomId) tell(uri, watch.readerId, notification).catch(onError);
     }
   });
   return { server, close: unsubscribe };
