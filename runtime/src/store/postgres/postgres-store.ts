@@ -10,7 +10,7 @@ import { RoomwireError } from '../../errors';
 import { GroupCommitter } from '../group-commit';
 import type { DeliveryQuery, EventQuery, IdempotencyRecord, Lease, RoomQuery, Store, WriteSet } from '../store';
 import { PostgresChangeFeed } from './change-feed';
-import { idempotencyRecord, type IdempotencyRow } from '../idempotency-rows';
+import { IDEMPOTENCY_PURGE_INTERVAL_MS, idempotencyRecord, type IdempotencyRow } from '../idempotency-rows';
 import { roomDeliveriesQuery, roomDeliveryCountsQuery } from '../room-deliveries';
 import { roomListQuery } from '../room-list';
 import { PG_MIGRATIONS } from './migrations';
@@ -61,6 +61,8 @@ export class PostgresStore implements Store {
   private committer!: GroupCommitter;
   private feed!: PostgresChangeFeed;
   private readonly config: ClientConfig;
+  /** When expired idempotency records were last deleted (the caller's clock). */
+  private idempotencyPurgedAt = -Infinity;
 
   constructor(private readonly options: PostgresStoreOptions) {
     if (options.schema !== undefined && !isSafeSchemaName(options.schema)) {
@@ -282,7 +284,10 @@ export class PostgresStore implements Store {
         [key, fingerprint, expiresAt, now],
       );
       if (claimed.rowCount) {
-        await this.pool.query('DELETE FROM api_idempotency WHERE expires_at <= $1', [now]);
+        if (now - this.idempotencyPurgedAt >= IDEMPOTENCY_PURGE_INTERVAL_MS) {
+          this.idempotencyPurgedAt = now;
+          await this.pool.query('DELETE FROM api_idempotency WHERE expires_at <= $1', [now]);
+        }
         return null;
       }
       const { rows } = await this.pool.query<IdempotencyRow>('SELECT fingerprint, status, body FROM api_idempotency WHERE key = $1', [key]);

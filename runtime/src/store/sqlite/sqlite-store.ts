@@ -8,7 +8,7 @@ import type { Timer } from '../../timers/types';
 import type { DeliveryQuery, EventQuery, IdempotencyRecord, Lease, RoomQuery, Store, WriteSet } from '../store';
 import { Database, OPEN_READ_ONLY, OPEN_READ_WRITE } from './database';
 import { GroupCommitter } from '../group-commit';
-import { idempotencyRecord, type IdempotencyRow } from '../idempotency-rows';
+import { IDEMPOTENCY_PURGE_INTERVAL_MS, idempotencyRecord, type IdempotencyRow } from '../idempotency-rows';
 import { roomListQuery } from '../room-list';
 import { roomDeliveriesQuery, roomDeliveryCountsQuery } from '../room-deliveries';
 import { lockDatabase } from './process-lock';
@@ -47,6 +47,8 @@ export class SqliteStore implements Store {
   ) {}
 
   private unlock: () => void = () => undefined;
+  /** When expired idempotency records were last deleted (the caller's clock). */
+  private idempotencyPurgedAt = -Infinity;
 
   async open(): Promise<void> {
     const inMemory = this.path === ':memory:';
@@ -325,7 +327,10 @@ export class SqliteStore implements Store {
         [key, fingerprint, expiresAt, now],
       );
       if (claimed > 0) {
-        await this.writer.run('DELETE FROM api_idempotency WHERE expires_at <= ?', [now]);
+        if (now - this.idempotencyPurgedAt >= IDEMPOTENCY_PURGE_INTERVAL_MS) {
+          this.idempotencyPurgedAt = now;
+          await this.writer.run('DELETE FROM api_idempotency WHERE expires_at <= ?', [now]);
+        }
         return null;
       }
       // Read in the same exclusive step as the failed claim: the row is there.
