@@ -55,6 +55,10 @@ describe('MCP over Streamable HTTP', () => {
     expect(send.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false });
     expect(tools.find((t) => t.name === 'get_timeline')!.annotations).toMatchObject({ readOnlyHint: true });
     expect(tools.find((t) => t.name === 'close_room')!.annotations).toMatchObject({ destructiveHint: true });
+    const names = tools.map((t) => t.name);
+    for (const name of ['create_task', 'add_observation', 'attach_binding', 'detach_binding', 'mute_binding', 'unmute_binding', 'set_visibility', 'set_access', 'merge_identities', 'list_rooms', 'list_room_deliveries']) {
+      expect(names, name).toContain(name);
+    }
     const { resources } = await client.listResources();
     expect(resources.map((r) => r.uri)).toContain(`roomwire://rooms/${room.room.id}`);
     const { resourceTemplates } = await client.listResourceTemplates();

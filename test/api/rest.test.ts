@@ -115,6 +115,28 @@ describe('room deliveries', () => {
   });
 });
 
+describe('binding shortcuts', () => {
+  it('sets a participant\'s visibility and access through their own routes, with updateBinding\'s rules', async () => {
+    const { room: fresh, b } = await createRoom(server.test.engine);
+    const agent = b['agent-1']!.id;
+    const seen = await server.rest('PUT', `/rooms/${fresh.id}/bindings/${agent}/visibility`, { body: { visibility: 'internal' } });
+    expect([seen.status, seen.body.visibility]).toEqual([200, 'internal']);
+    const access = await server.rest('PUT', `/rooms/${fresh.id}/bindings/${agent}/access`, { body: { access: 'read_only' } });
+    expect([access.status, access.body.access]).toEqual([200, 'read_only']);
+    const stored = await server.rest('GET', `/bindings/${agent}`);
+    expect([stored.body.visibility, stored.body.access]).toEqual(['internal', 'read_only']);
+    // A read-only participant's message is stored blocked: the write gate of updateBinding's access applies.
+    const blocked = await server.rest('POST', `/rooms/${fresh.id}/messages`, { body: { text: 'muted by access', bindingId: agent } });
+    expect(blocked.body.event.status).toBe('blocked');
+
+    const bad = await server.rest('PUT', `/rooms/${fresh.id}/bindings/${agent}/access`, { body: { access: 'admin' } });
+    expect([bad.status, bad.body.error.field]).toEqual([400, 'access']);
+    const elsewhere = await server.rest('PUT', `${roomPath()}/bindings/${agent}/visibility`, { body: { visibility: 'all' } });
+    expect([elsewhere.status, elsewhere.body.error.field]).toEqual([404, 'bindingId']);
+    expect((await server.rest('GET', `/bindings/${agent}`)).body.visibility).toBe('internal');
+  });
+});
+
 describe('Idempotency-Key', () => {
   it('answers a repeated request with the first answer and writes once; the key is stored with the event', async () => {
     const before = await eventCount();
