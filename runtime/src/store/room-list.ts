@@ -8,8 +8,15 @@ import type { RoomQuery } from './store';
 export function roomListQuery(query: RoomQuery): { sql: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
-  if (query.states && query.states.length > 0) {
-    where.push(`state IN (${query.states.map(() => '?').join(', ')})`);
+  if (query.states && query.states.length === 1) {
+    where.push('state = ?');
+    params.push(query.states[0]);
+  } else if (query.states && query.states.length > 1) {
+    // Several states (the default list): walk rooms_by_updated_id in page order and filter. With
+    // a bare `state IN`, SQLite (no statistics) picks the state index and sorts every matching
+    // room for each page: ~0.5 s a page at 100,000 rooms instead of a few ms. `|| ''` keeps the
+    // state index out, in both stores' SQL.
+    where.push(`state || '' IN (${query.states.map(() => '?').join(', ')})`);
     params.push(...query.states);
   }
   if (query.tenantId !== undefined) {

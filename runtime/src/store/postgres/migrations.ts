@@ -132,7 +132,7 @@ export const PG_MIGRATIONS: Migration[] = [
   },
   {
     version: 2,
-    description: 'API idempotency keys kept in the store (retries on any engine get the first answer); deliveries by room for the room delivery list',
+    description: 'API idempotency keys kept in the store (retries on any engine get the first answer); deliveries by room for the room delivery list; rooms in list order (updated_at, id)',
     sql: `
       CREATE TABLE api_idempotency (
         key TEXT PRIMARY KEY,
@@ -143,6 +143,7 @@ export const PG_MIGRATIONS: Migration[] = [
       );
       CREATE INDEX api_idempotency_by_expiry ON api_idempotency(expires_at);
       CREATE INDEX deliveries_by_room ON deliveries(room_id, event_index, id);
+      CREATE INDEX rooms_by_updated_id ON rooms(updated_at, id);
     `,
   },
 ];

@@ -153,7 +153,7 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 6,
-    description: 'API idempotency keys kept in the store (retries after a restart get the first answer); deliveries by room for the room delivery list',
+    description: 'API idempotency keys kept in the store (retries after a restart get the first answer); deliveries by room for the room delivery list; rooms in list order (updated_at, id)',
     sql: `
       CREATE TABLE api_idempotency (
         key TEXT PRIMARY KEY,
@@ -164,6 +164,7 @@ export const MIGRATIONS: Migration[] = [
       );
       CREATE INDEX api_idempotency_by_expiry ON api_idempotency(expires_at);
       CREATE INDEX deliveries_by_room ON deliveries(room_id, event_index, id);
+      CREATE INDEX rooms_by_updated_id ON rooms(updated_at, id);
     `,
   },
 ];
