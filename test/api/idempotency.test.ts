@@ -5,8 +5,9 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Engine, createRestHandler, type ApiTokenConfig, type Room } from '../../runtime/src';
-import { cleanupAll, openTestEngine } from '../runtime/support/engine';
+import { join } from 'node:path';
+import { Engine, SqliteStore, createRestHandler, type ApiTokenConfig, type Room } from '../../runtime/src';
+import { cleanupAll, openTestEngine, tempDir } from '../runtime/support/engine';
 import { dropSchema, freshSchema, postgresAvailable, postgresStore } from '../support/postgres';
 
 const TOKEN = 'write-token-0123456789';
@@ -122,6 +123,26 @@ describe('Idempotency-Key kept in the store', () => {
     await api.call('POST', '/rooms', { id: 'nope' }, 'make-room');
     const right = await api.call('POST', '/rooms/nope/tasks', { title: 'x' }, 'fix-me');
     expect([right.status, right.replayed]).toEqual([200, false]);
+  });
+
+  it('still answers a write whose answer cannot be kept, reports why, and holds the key as running', async () => {
+    class NoAnswers extends SqliteStore {
+      override async completeIdempotencyKey(): Promise<void> {
+        throw new Error('disk full');
+      }
+    }
+    const engine = await Engine.open({ store: new NoAnswers(join(tempDir(), 'no-answers.sqlite')) });
+    try {
+      const api = await serve(engine);
+      const first = await api.call('POST', '/rooms', {}, 'lost-answer');
+      expect([first.status, first.replayed]).toEqual([200, false]);
+      expect(api.errors).toEqual([new Error('disk full')]);
+      const retry = await api.call('POST', '/rooms', {}, 'lost-answer');
+      expect([retry.status, retry.body.error.field]).toEqual([409, 'Idempotency-Key']);
+      expect(await roomCount(engine)).toBe(1);
+    } finally {
+      await engine.close();
+    }
   });
 
   it.skipIf(!withPostgres)('gives the first answer from another engine on the same PostgreSQL database', async () => {

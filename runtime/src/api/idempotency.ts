@@ -38,6 +38,7 @@ export class IdempotencyKeys {
   constructor(
     private readonly store: Store,
     private readonly now: () => number = Date.now,
+    private readonly onError: (error: unknown) => void = () => undefined,
   ) {}
 
   /** Runs `work` once per key; a repeat with the same fingerprint gets the stored answer. */
@@ -56,7 +57,9 @@ export class IdempotencyKeys {
       await this.store.releaseIdempotencyKey(key);
       throw error;
     }
-    await this.store.completeIdempotencyKey(key, answer, this.now() + IDEMPOTENCY_TTL_MS);
+    // The write is done: its answer goes back even if it cannot be kept (the key then reads as
+    // still running until its claim lapses).
+    await this.store.completeIdempotencyKey(key, answer, this.now() + IDEMPOTENCY_TTL_MS).catch(this.onError);
     return { ...answer, replayed: false };
   }
 }
