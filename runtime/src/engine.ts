@@ -21,6 +21,7 @@ import { SqliteStore } from './store/sqlite/sqlite-store';
 import { Scheduler } from './timers/scheduler';
 import { FallbackRunner } from './delivery/fallback';
 import { markRead } from './reads';
+import { checkStandingParticipant } from './membership';
 import { createPreparer } from './delivery/prepare';
 import { registerRoomTimers } from './timers/room-timers';
 import { announceTimerStateChange } from './rooms';
@@ -128,8 +129,13 @@ export class Engine {
     return this.parts.store.path;
   }
 
-  /** The store, for records the API keeps beside the data they guard (idempotency keys). */
-  get store(): Store {
+  /** Agent inbox sessions, kept in this engine's store: they survive a restart and every instance on the database shares them. */
+  get agentSessions(): Pick<Store, 'putAgentSession' | 'getAgentSession' | 'deleteAgentSession' | 'deleteExpiredAgentSessions'> {
+    return this.parts.store;
+  }
+
+  /** Idempotency-Key records of the REST API, kept in this engine's store beside the data they guard. */
+  get idempotencyRecords(): Pick<Store, 'claimIdempotencyKey' | 'completeIdempotencyKey' | 'releaseIdempotencyKey'> {
     return this.parts.store;
   }
 
@@ -149,6 +155,7 @@ export class Engine {
   }
 
   async registerChannel(registration: ChannelRegistration): Promise<Channel> {
+    checkStandingParticipant(registration.info ?? {});
     const channel: Channel = {
       id: registration.id,
       type: registration.type,

@@ -37,7 +37,7 @@ export { mapSinchStatus, SINCH_OUTSIDE_WINDOW } from './providers/sinch/status';
 export { SqliteStore } from './store/sqlite/sqlite-store';
 export { PostgresStore, type PostgresStoreOptions } from './store/postgres/postgres-store';
 export { copySqliteInto, type CopyReport } from './store/copy';
-export type { Store, WriteSet } from './store/store';
+export type { AgentSessionRecord, Store, WriteSet } from './store/store';
 export { canRead, writeGate, planTargets, canSeeInHistory, passesVisibility } from './permissions';
 export { createWebhookHandler, readBody, sendJson, ClientGoneError, MAX_BODY_BYTES, type HttpHandlerOptions } from './http/handlers';
 export { jsonNestsDeeperThan, valueNestsDeeperThan } from './http/nesting';

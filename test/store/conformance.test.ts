@@ -85,6 +85,24 @@ describe.each(kinds)('the $name store', (kind) => {
     expect((await store.findEventByIdempotencyKey('r1', 'k'))?.id).toBe('e0');
   });
 
+  it('keeps agent sessions for every store on the database until they expire or sign out, per inbox', async () => {
+    const db = await kind.open();
+    const other = await db.again();
+    const session = { scope: '/roomwire', idHash: 'h1', user: 'ana', csrf: 'c1', expiresAt: 2_000 };
+    await db.store.putAgentSession(session);
+    await db.store.putAgentSession({ ...session, idHash: 'h2', user: 'ben', expiresAt: 5_000 });
+    // Another store on the same database (another instance, or after a restart) finds it.
+    expect(await other.getAgentSession('/roomwire', 'h1', 1_000)).toEqual(session);
+    expect(await other.getAgentSession('/other', 'h1', 1_000)).toBeNull();
+    // Expired: not found, and swept.
+    expect(await other.getAgentSession('/roomwire', 'h1', 2_000)).toBeNull();
+    expect(await db.store.deleteExpiredAgentSessions(2_000)).toBe(1);
+    expect(await other.getAgentSession('/roomwire', 'h2', 2_000)).toMatchObject({ user: 'ben' });
+    // Sign-out ends it everywhere.
+    await other.deleteAgentSession('/roomwire', 'h2');
+    expect(await db.store.getAgentSession('/roomwire', 'h2', 2_000)).toBeNull();
+  });
+
   it('moves a delivery status only forward, whatever order the updates arrive in', async () => {
     const { store } = await kind.open();
     const writes = messageWrites('r1', 0, 'e0');

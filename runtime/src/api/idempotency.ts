@@ -36,7 +36,7 @@ export function fingerprint(parts: unknown): string {
 
 export class IdempotencyKeys {
   constructor(
-    private readonly store: Store,
+    private readonly store: Pick<Store, 'claimIdempotencyKey' | 'completeIdempotencyKey' | 'releaseIdempotencyKey'>,
     private readonly now: () => number = Date.now,
     private readonly onError: (error: unknown) => void = () => undefined,
   ) {}

@@ -27,7 +27,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,256}$/;
 
 export function createRestHandler(engine: Engine, options: RestOptions): RestHandler & { gateway: ApiGateway } {
   const gateway = new ApiGateway(engine, options.tokens, options.now);
-  const idempotency = new IdempotencyKeys(engine.store, options.now, options.onError);
+  const idempotency = new IdempotencyKeys(engine.idempotencyRecords, options.now, options.onError);
   const routes = buildRoutes();
   const maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
 

@@ -155,6 +155,30 @@ export interface Store {
   listBindingsOfIdentity(identityId: string, query?: { openRooms?: boolean }): Promise<Binding[]>;
   /** Rooms where the identity (or one merged into it) has a binding, most recently updated first. */
   listRoomsOfIdentity(identityId: string, query?: { states?: RoomState[]; limit?: number }): Promise<Room[]>;
+
+  /** Stores a signed-in agent's session (replacing one with the same id hash). */
+  putAgentSession(session: AgentSessionRecord): Promise<void>;
+  /** The session with this id hash in this scope, unless it expired before `now` (epoch ms). */
+  getAgentSession(scope: string, idHash: string, now: number): Promise<AgentSessionRecord | null>;
+  /** Ends one session (sign-out). */
+  deleteAgentSession(scope: string, idHash: string): Promise<void>;
+  /** Forgets every session that expired before `now`; returns how many. */
+  deleteExpiredAgentSessions(now: number): Promise<number>;
+}
+
+/**
+ * A signed-in agent of an agent inbox. The store never holds the session id itself, only its
+ * SHA-256: a copy of the database opens no inbox.
+ */
+export interface AgentSessionRecord {
+  /** The inbox it belongs to (several inboxes may share a database). */
+  scope: string;
+  idHash: string;
+  user: string;
+  /** The token the page sends back on every change (it opens nothing without the cookie). */
+  csrf: string;
+  /** Epoch ms. */
+  expiresAt: number;
 }
 
 /** A claim on rows for one engine: renewed while it lives, taken over by another once it lapses. */

@@ -132,6 +132,21 @@ export const PG_MIGRATIONS: Migration[] = [
   },
   {
     version: 2,
+    description: 'agent inbox sessions, by the hash of their id',
+    sql: `
+      CREATE TABLE agent_sessions (
+        scope TEXT NOT NULL,
+        id_hash TEXT NOT NULL,
+        user_name TEXT NOT NULL,
+        csrf TEXT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        PRIMARY KEY (scope, id_hash)
+      );
+      CREATE INDEX agent_sessions_by_expiry ON agent_sessions(expires_at);
+    `,
+  },
+  {
+    version: 3,
     description: 'API idempotency keys kept in the store (retries on any engine get the first answer); deliveries by room for the room delivery list; rooms in list order (updated_at, id)',
     sql: `
       CREATE TABLE api_idempotency (

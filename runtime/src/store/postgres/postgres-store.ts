@@ -8,7 +8,8 @@ import type { StoredHook } from '../../hooks/types';
 import type { Timer } from '../../timers/types';
 import { RoomwireError } from '../../errors';
 import { GroupCommitter } from '../group-commit';
-import type { DeliveryQuery, EventQuery, IdempotencyRecord, Lease, RoomQuery, Store, WriteSet } from '../store';
+import { AGENT_SESSION_COLUMNS, sessionOf, type SessionRow } from '../agent-sessions';
+import type { AgentSessionRecord, DeliveryQuery, EventQuery, IdempotencyRecord, Lease, RoomQuery, Store, WriteSet } from '../store';
 import { PostgresChangeFeed } from './change-feed';
 import { IDEMPOTENCY_PURGE_INTERVAL_MS, idempotencyRecord, type IdempotencyRow } from '../idempotency-rows';
 import { roomDeliveriesQuery, roomDeliveryCountsQuery } from '../room-deliveries';
@@ -162,6 +163,30 @@ export class PostgresStore implements Store {
       [lease.owner, lease.until, now, Date.now(), lease.owner, limit],
     );
     return parseAll<Timer>(rows).sort((a, b) => a.dueAt - b.dueAt);
+  }
+
+  async putAgentSession(session: AgentSessionRecord): Promise<void> {
+    await this.pool.query(
+      numbered(`INSERT INTO agent_sessions (scope, id_hash, user_name, csrf, expires_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (scope, id_hash) DO UPDATE SET user_name = EXCLUDED.user_name, csrf = EXCLUDED.csrf, expires_at = EXCLUDED.expires_at`),
+      [session.scope, session.idHash, session.user, session.csrf, session.expiresAt],
+    );
+  }
+
+  async getAgentSession(scope: string, idHash: string, now: number): Promise<AgentSessionRecord | null> {
+    const { rows } = await this.pool.query<SessionRow>(
+      numbered(`SELECT ${AGENT_SESSION_COLUMNS} FROM agent_sessions WHERE scope = ? AND id_hash = ? AND expires_at > ?`),
+      [scope, idHash, now],
+    );
+    return rows[0] ? sessionOf(rows[0]) : null;
+  }
+
+  async deleteAgentSession(scope: string, idHash: string): Promise<void> {
+    await this.pool.query(numbered('DELETE FROM agent_sessions WHERE scope = ? AND id_hash = ?'), [scope, idHash]);
+  }
+
+  async deleteExpiredAgentSessions(now: number): Promise<number> {
+    return (await this.pool.query(numbered('DELETE FROM agent_sessions WHERE expires_at <= ?'), [now])).rowCount ?? 0;
   }
 
   private async all(sql: string, params: unknown[] = []): Promise<DataRow[]> {

@@ -153,6 +153,21 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 6,
+    description: 'agent inbox sessions, by the hash of their id',
+    sql: `
+      CREATE TABLE agent_sessions (
+        scope TEXT NOT NULL,
+        id_hash TEXT NOT NULL,
+        user_name TEXT NOT NULL,
+        csrf TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (scope, id_hash)
+      );
+      CREATE INDEX agent_sessions_by_expiry ON agent_sessions(expires_at);
+    `,
+  },
+  {
+    version: 7,
     description: 'API idempotency keys kept in the store (retries after a restart get the first answer); deliveries by room for the room delivery list; rooms in list order (updated_at, id)',
     sql: `
       CREATE TABLE api_idempotency (

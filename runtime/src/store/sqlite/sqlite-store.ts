@@ -5,7 +5,8 @@ import { dirname } from 'node:path';
 import type { Binding, Channel, Delivery, DeliveryStatus, Identity, Room, RoomEvent, RoomState, SideEffect } from '../../model';
 import type { StoredHook } from '../../hooks/types';
 import type { Timer } from '../../timers/types';
-import type { DeliveryQuery, EventQuery, IdempotencyRecord, Lease, RoomQuery, Store, WriteSet } from '../store';
+import { AGENT_SESSION_COLUMNS, sessionOf, type SessionRow } from '../agent-sessions';
+import type { AgentSessionRecord, DeliveryQuery, EventQuery, IdempotencyRecord, Lease, RoomQuery, Store, WriteSet } from '../store';
 import { Database, OPEN_READ_ONLY, OPEN_READ_WRITE } from './database';
 import { GroupCommitter } from '../group-commit';
 import { IDEMPOTENCY_PURGE_INTERVAL_MS, idempotencyRecord, type IdempotencyRow } from '../idempotency-rows';
@@ -151,6 +152,34 @@ export class SqliteStore implements Store {
     await this.committer.exclusive(() =>
       this.writer.run(`UPDATE deliveries SET lease_until = ? WHERE lease_owner = ? AND status = 'queued'`, [lease.until, lease.owner]),
     );
+  }
+
+  async putAgentSession(session: AgentSessionRecord): Promise<void> {
+    await this.committer.exclusive(() =>
+      this.writer.run('INSERT OR REPLACE INTO agent_sessions (scope, id_hash, user_name, csrf, expires_at) VALUES (?, ?, ?, ?, ?)', [
+        session.scope,
+        session.idHash,
+        session.user,
+        session.csrf,
+        session.expiresAt,
+      ]),
+    );
+  }
+
+  async getAgentSession(scope: string, idHash: string, now: number): Promise<AgentSessionRecord | null> {
+    const row = await this.reader.get<SessionRow>(
+      `SELECT ${AGENT_SESSION_COLUMNS} FROM agent_sessions WHERE scope = ? AND id_hash = ? AND expires_at > ?`,
+      [scope, idHash, now],
+    );
+    return row ? sessionOf(row) : null;
+  }
+
+  async deleteAgentSession(scope: string, idHash: string): Promise<void> {
+    await this.committer.exclusive(() => this.writer.run('DELETE FROM agent_sessions WHERE scope = ? AND id_hash = ?', [scope, idHash]));
+  }
+
+  async deleteExpiredAgentSessions(now: number): Promise<number> {
+    return this.committer.exclusive(() => this.writer.run('DELETE FROM agent_sessions WHERE expires_at <= ?', [now]));
   }
 
   claimDueTimers(now: number, lease: Lease, limit: number): Promise<Timer[]> {
