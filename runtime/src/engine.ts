@@ -134,6 +134,11 @@ export class Engine {
     return this.parts.store;
   }
 
+  /** Idempotency-Key records of the REST API, kept in this engine's store beside the data they guard. */
+  get idempotencyRecords(): Pick<Store, 'claimIdempotencyKey' | 'completeIdempotencyKey' | 'releaseIdempotencyKey'> {
+    return this.parts.store;
+  }
+
   /** Runs an operation of the operations table: the input is validated against its schema first. */
   async call<T = unknown>(name: OperationName | string, input: unknown): Promise<T> {
     if (this.closed) throw new RoomwireError('internal', 'the engine is closed');

@@ -51,6 +51,6 @@ export { createRestHandler, createOperationsHandler, type RestHandler, type Rest
 export { ApiGateway, PARTICIPANT_OPERATIONS } from './api/gateway';
 export { parseApiTokens, type ApiTokenConfig, type Principal, type Scope } from './api/tokens';
 export { openApiDocument } from './api/openapi';
-export { createMcpHandler, type McpHandler, type McpHandlerOptions } from './mcp/server';
+export { createMcpHandler, MAX_MCP_SESSIONS_PER_TOKEN, type McpHandler, type McpHandlerOptions } from './mcp/server';
 export { toolName } from './mcp/tools';
 export { DatabaseLockedError } from './store/sqlite/process-lock';

@@ -137,12 +137,12 @@ export async function createRoom(
       writes.events!.push(event);
       hooks.push({ trigger: 'on_binding', detail: { change: 'attached', binding } as unknown as JsonObject, event });
     });
-    if (writes.events!.length === 0) return { room: loaded.room, bindings: loaded.bindings, created: false };
+    if (writes.events!.length === 0) return { room: { ...loaded.room }, bindings: [...loaded.bindings], created: false };
     loaded.room = { ...loaded.room, updatedAt: now };
     writes.rooms = [loaded.room];
     if (!existing) withRoomTimers(writes, loaded.room, parts.clock());
     await commitAndAnnounce(parts, loaded, writes, hooks);
-    return { room: loaded.room, bindings: [...loaded.bindings], created: !existing };
+    return { room: { ...loaded.room }, bindings: [...loaded.bindings], created: !existing };
   });
 }
 
@@ -287,7 +287,7 @@ export async function setRoomState(parts: EngineParts, roomId: string, state: Ro
     const loaded = await parts.cache.load(roomId);
     if (!loaded) throw notFound('room', roomId, 'roomId');
     const from = loaded.room.state;
-    if (from === state) return loaded.room;
+    if (from === state) return { ...loaded.room };
     const reopening = options.reopen === true && from === 'closed' && state === 'active';
     if (!reopening && !ALLOWED_TRANSITIONS[from].includes(state)) {
       throw new RoomwireError('conflict', `room ${roomId} cannot go from ${from} to ${state}`, 'state');
@@ -299,7 +299,7 @@ export async function setRoomState(parts: EngineParts, roomId: string, state: Ro
     await commitAndAnnounce(parts, loaded, writes, [
       { trigger: 'on_room_state', detail: { change, state, previous: from, reason }, event },
     ]);
-    return loaded.room;
+    return { ...loaded.room };
   });
 }
 
@@ -311,7 +311,7 @@ export async function updateRoomMetadata(parts: EngineParts, roomId: string, met
     checkMetadataSize(merged, 'metadata');
     loaded.room = { ...loaded.room, metadata: merged, updatedAt: nowIso(parts) };
     await commitRoomWrites(parts, loaded, { rooms: [loaded.room] });
-    return loaded.room;
+    return { ...loaded.room };
   });
 }
 

@@ -169,6 +169,77 @@ describe.each(kinds)('the $name store', (kind) => {
     expect(await store.getIdentity('idn_b')).toBeNull();
   });
 
+  it('pages rooms that share one updated time by (updated time, id): none skipped or repeated while rooms keep being written', async () => {
+    const { store } = await kind.open();
+    const burst = Array.from({ length: 45 }, (_, i) => room(`same-${String(i).padStart(2, '0')}`));
+    await store.commit({ rooms: burst });
+    let writes = 0;
+    const seen: string[] = [];
+    let after: { updatedAt: string; id: string } | undefined;
+    for (;;) {
+      // Rooms created meanwhile are newer: they land before the first page, never inside the walk.
+      const at = `2030-01-01T00:00:00.${String(writes++).padStart(3, '0')}Z`;
+      await store.commit({ rooms: [{ ...room(`new-${writes}`), updatedAt: at }] });
+      // A room already walked past that is written again moves to the front: it does not come back.
+      if (seen.length > 0) await store.commit({ rooms: [{ ...room(seen[0]!), updatedAt: at }] });
+      const page = await store.listRooms({ limit: 4, after });
+      seen.push(...page.map((r) => r.id));
+      if (page.length < 4) break;
+      after = page[page.length - 1]!;
+    }
+    const walked = seen.filter((id) => id.startsWith('same-'));
+    expect(walked).toEqual(burst.map((r) => r.id).reverse());
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
+  it("lists a room's deliveries in event order by status and binding, a page at a time, and counts them by status", async () => {
+    const { store } = await kind.open();
+    for (let i = 0; i < 5; i++) await store.commit(messageWrites('r1', i, `e${i}`));
+    await store.commit(messageWrites('r2', 0, 'other'));
+    const queued = await store.listRoomDeliveries('r1', {});
+    expect(queued.map((d) => d.id)).toEqual([0, 1, 2, 3, 4].flatMap((i) => [`e${i}-agent`, `e${i}-ai`]));
+    await store.commit(statusWrites(queued.find((d) => d.id === 'e1-ai')!, 'failed'));
+    await store.commit(statusWrites(queued.find((d) => d.id === 'e3-agent')!, 'delivered'));
+    expect((await store.listRoomDeliveries('r1', { statuses: ['failed', 'delivered'] })).map((d) => d.id)).toEqual(['e1-ai', 'e3-agent']);
+    expect((await store.listRoomDeliveries('r1', { bindingId: 'r1-agent' })).map((d) => d.id)).toEqual(['e0-agent', 'e1-agent', 'e2-agent', 'e3-agent', 'e4-agent']);
+    const pages: string[] = [];
+    let after: { eventIndex: number; id: string } | undefined;
+    for (let page = await store.listRoomDeliveries('r1', { limit: 3 }); page.length > 0; page = await store.listRoomDeliveries('r1', { limit: 3, after })) {
+      pages.push(...page.map((d) => d.id));
+      after = page[page.length - 1]!;
+    }
+    expect(pages).toEqual(queued.map((d) => d.id));
+    expect(await store.countRoomDeliveries('r1', {})).toEqual({ queued: 8, failed: 1, delivered: 1 });
+    expect(await store.countRoomDeliveries('r1', { bindingId: 'r1-ai' })).toEqual({ queued: 4, failed: 1 });
+    expect(await store.countRoomDeliveries('nowhere', {})).toEqual({});
+  });
+
+  it('keeps an idempotency key for every engine on the database: one claim runs, the others read its answer until it expires', async () => {
+    const db = await kind.open();
+    const other = await db.again();
+    expect(await db.store.claimIdempotencyKey('k1', 'print-a', 1000, 2000)).toBeNull();
+    // Running: another engine sees the claim, not a second run.
+    expect(await other.claimIdempotencyKey('k1', 'print-a', 1500, 2500)).toEqual({ fingerprint: 'print-a', answer: null });
+    await db.store.completeIdempotencyKey('k1', { status: 200, body: { room: { id: 'r1' } } }, 10_000);
+    expect(await other.claimIdempotencyKey('k1', 'print-b', 5000, 6000)).toEqual({ fingerprint: 'print-a', answer: { status: 200, body: { room: { id: 'r1' } } } });
+    // Expired: claimed afresh, by whoever asks first.
+    expect(await other.claimIdempotencyKey('k1', 'print-b', 10_000, 11_000)).toBeNull();
+    expect(await db.store.claimIdempotencyKey('k1', 'print-b', 10_001, 11_001)).toEqual({ fingerprint: 'print-b', answer: null });
+    // A released claim (the request failed) may run again; a completed key is not released.
+    await other.releaseIdempotencyKey('k1');
+    expect(await db.store.claimIdempotencyKey('k1', 'print-c', 10_002, 11_002)).toBeNull();
+    await db.store.completeIdempotencyKey('k1', { status: 200, body: null }, 20_000);
+    await db.store.releaseIdempotencyKey('k1');
+    expect((await other.claimIdempotencyKey('k1', 'print-c', 10_003, 11_003))?.answer).toEqual({ status: 200, body: null });
+  });
+
+  it('lets exactly one of many simultaneous claims of a key run', async () => {
+    const db = await kind.open();
+    const stores = [db.store, await db.again()];
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => stores[i % 2]!.claimIdempotencyKey('race', 'p', 1000, 2000)));
+    expect(results.filter((r) => r === null)).toHaveLength(1);
+  });
+
   it('two engines on one database writing one room at once: one gapless order, each engine\'s own events in call order', async () => {
     const db = await kind.open();
     const engines = [await Engine.open({ store: db.store }), await Engine.open({ store: await db.again() })];

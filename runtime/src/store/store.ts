@@ -47,8 +47,22 @@ export interface RoomQuery {
   states?: RoomState[];
   tenantId?: string;
   limit?: number;
-  /** Rooms updated strictly before this ISO time (cursor for newest-first pages). */
-  updatedBefore?: string;
+  /** Rooms after this one in newest-first order (by `updatedAt`, then id): the next page. */
+  after?: { updatedAt: string; id: string };
+}
+
+export interface DeliveryQuery {
+  statuses?: DeliveryStatus[];
+  bindingId?: string;
+  /** Deliveries after this one in (event index, id) order: the next page. */
+  after?: { eventIndex: number; id: string };
+  limit?: number;
+}
+
+/** An idempotency key's record: its request's fingerprint, and the answer once there is one. */
+export interface IdempotencyRecord {
+  fingerprint: string;
+  answer: { status: number; body: unknown } | null;
 }
 
 export interface Store {
@@ -104,6 +118,22 @@ export interface Store {
   findLatestDeliveryForBinding(bindingId: string): Promise<Delivery | null>;
   listDeliveriesByStatus(statuses: DeliveryStatus[], limit: number): Promise<Delivery[]>;
   findDeliveryByProviderMessageId(channelId: string, providerMessageId: string): Promise<Delivery | null>;
+
+  /** A room's deliveries in event order (then id), filtered by status and binding. */
+  listRoomDeliveries(roomId: string, query: DeliveryQuery): Promise<Delivery[]>;
+  /** How many of a room's deliveries (to one binding, if given) are in each status; absent: none. */
+  countRoomDeliveries(roomId: string, query: { bindingId?: string }): Promise<Partial<Record<DeliveryStatus, number>>>;
+
+  /**
+   * Claims an idempotency key until `expiresAt` (epoch ms) for the request of this fingerprint;
+   * null when this call claimed it (also over an expired record), else the live record it found.
+   * Atomic across engines on one database: one request per key runs.
+   */
+  claimIdempotencyKey(key: string, fingerprint: string, now: number, expiresAt: number): Promise<IdempotencyRecord | null>;
+  /** Stores the answer of the request that claimed the key, kept until `expiresAt`. */
+  completeIdempotencyKey(key: string, answer: { status: number; body: unknown }, expiresAt: number): Promise<void>;
+  /** Gives a claimed key up (its request failed): the request may be sent again under it. */
+  releaseIdempotencyKey(key: string): Promise<void>;
 
   listHooks(): Promise<StoredHook[]>;
 

@@ -145,4 +145,20 @@ export const PG_MIGRATIONS: Migration[] = [
       CREATE INDEX agent_sessions_by_expiry ON agent_sessions(expires_at);
     `,
   },
+  {
+    version: 3,
+    description: 'API idempotency keys kept in the store (retries on any engine get the first answer); deliveries by room for the room delivery list; rooms in list order (updated_at, id)',
+    sql: `
+      CREATE TABLE api_idempotency (
+        key TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        status INTEGER,
+        body TEXT,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX api_idempotency_by_expiry ON api_idempotency(expires_at);
+      CREATE INDEX deliveries_by_room ON deliveries(room_id, event_index, id);
+      CREATE INDEX rooms_by_updated_id ON rooms(updated_at, id);
+    `,
+  },
 ];

@@ -9,8 +9,10 @@ import type { Timer } from '../../timers/types';
 import { RoomwireError } from '../../errors';
 import { GroupCommitter } from '../group-commit';
 import { AGENT_SESSION_COLUMNS, sessionOf, type SessionRow } from '../agent-sessions';
-import type { AgentSessionRecord, EventQuery, Lease, RoomQuery, Store, WriteSet } from '../store';
+import type { AgentSessionRecord, DeliveryQuery, EventQuery, IdempotencyRecord, Lease, RoomQuery, Store, WriteSet } from '../store';
 import { PostgresChangeFeed } from './change-feed';
+import { IDEMPOTENCY_PURGE_INTERVAL_MS, idempotencyRecord, type IdempotencyRow } from '../idempotency-rows';
+import { roomDeliveriesQuery, roomDeliveryCountsQuery } from '../room-deliveries';
 import { roomListQuery } from '../room-list';
 import { PG_MIGRATIONS } from './migrations';
 import { connectionConfig } from './connection';
@@ -60,6 +62,8 @@ export class PostgresStore implements Store {
   private committer!: GroupCommitter;
   private feed!: PostgresChangeFeed;
   private readonly config: ClientConfig;
+  /** When expired idempotency records were last deleted (the caller's clock). */
+  private idempotencyPurgedAt = -Infinity;
 
   constructor(private readonly options: PostgresStoreOptions) {
     if (options.schema !== undefined && !isSafeSchemaName(options.schema)) {
@@ -202,7 +206,6 @@ export class PostgresStore implements Store {
     return parseAll<Room>(await this.all(sql, params));
   }
 
-
   async getChannel(id: string): Promise<Channel | null> {
     return parse<Channel>(await this.one('SELECT data FROM channels WHERE id = ?', [id]));
   }
@@ -282,6 +285,48 @@ export class PostgresStore implements Store {
 
   async findDeliveryByProviderMessageId(channelId: string, providerMessageId: string): Promise<Delivery | null> {
     return parse<Delivery>(await this.one('SELECT data FROM deliveries WHERE channel_id = ? AND provider_message_id = ?', [channelId, providerMessageId]));
+  }
+
+  async listRoomDeliveries(roomId: string, query: DeliveryQuery): Promise<Delivery[]> {
+    const { sql, params } = roomDeliveriesQuery(roomId, query);
+    return parseAll<Delivery>(await this.all(sql, params));
+  }
+
+  async countRoomDeliveries(roomId: string, query: { bindingId?: string }): Promise<Partial<Record<DeliveryStatus, number>>> {
+    const { sql, params } = roomDeliveryCountsQuery(roomId, query);
+    const { rows } = await this.pool.query<{ status: DeliveryStatus; n: string }>(numbered(sql), params);
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+  }
+
+  /** One statement claims (a new key, or one whose record expired); the row lock orders engines racing for a key. */
+  async claimIdempotencyKey(key: string, fingerprint: string, now: number, expiresAt: number): Promise<IdempotencyRecord | null> {
+    for (;;) {
+      const claimed = await this.pool.query(
+        `INSERT INTO api_idempotency (key, fingerprint, status, body, expires_at) VALUES ($1, $2, NULL, NULL, $3)
+         ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint, status = NULL, body = NULL, expires_at = excluded.expires_at
+         WHERE api_idempotency.expires_at <= $4
+         RETURNING key`,
+        [key, fingerprint, expiresAt, now],
+      );
+      if (claimed.rowCount) {
+        if (now - this.idempotencyPurgedAt >= IDEMPOTENCY_PURGE_INTERVAL_MS) {
+          this.idempotencyPurgedAt = now;
+          await this.pool.query('DELETE FROM api_idempotency WHERE expires_at <= $1', [now]);
+        }
+        return null;
+      }
+      const { rows } = await this.pool.query<IdempotencyRow>('SELECT fingerprint, status, body FROM api_idempotency WHERE key = $1', [key]);
+      // Released between the two statements: claim again.
+      if (rows[0]) return idempotencyRecord(rows[0]);
+    }
+  }
+
+  async completeIdempotencyKey(key: string, answer: { status: number; body: unknown }, expiresAt: number): Promise<void> {
+    await this.pool.query('UPDATE api_idempotency SET status = $1, body = $2, expires_at = $3 WHERE key = $4', [answer.status, JSON.stringify(answer.body), expiresAt, key]);
+  }
+
+  async releaseIdempotencyKey(key: string): Promise<void> {
+    await this.pool.query('DELETE FROM api_idempotency WHERE key = $1 AND status IS NULL', [key]);
   }
 
   async listHooks(): Promise<StoredHook[]> {
