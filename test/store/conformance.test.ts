@@ -3,12 +3,12 @@
 // with two stores (or two engines) on one database where the rule is about several writers.
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Engine, SqliteStore, type Delivery, type Store } from '../../runtime/src';
+import { Engine, SqliteStore, type Delivery, type PostgresStore, type Store } from '../../runtime/src';
 import { Leases } from '../../runtime/src/store/leases';
 import type { Timer } from '../../runtime/src/timers/types';
 import { cleanupAll, createRoom, send, tempDir, timeline, until } from '../runtime/support/engine';
 import { messageWrites, room, statusWrites } from '../runtime/support/write-sets';
-import { dropSchema, freshSchema, postgresAvailable, postgresStore } from '../support/postgres';
+import { dropSchema, freshSchema, pgQuery, postgresAvailable, postgresStore } from '../support/postgres';
 
 interface Kind {
   name: string;
@@ -19,7 +19,7 @@ interface Kind {
 const opened: Store[] = [];
 const schemas: string[] = [];
 
-async function track(store: Store): Promise<Store> {
+async function track<S extends Store>(store: S): Promise<S> {
   await store.open();
   opened.push(store);
   return store;
@@ -33,12 +33,12 @@ const sqlite: Kind = {
   },
 };
 
-const postgres: Kind = {
+const postgres: Kind & { open(): Promise<{ schema: string; store: PostgresStore; again(): Promise<Store> }> } = {
   name: 'PostgreSQL',
   async open() {
     const schema = freshSchema();
     schemas.push(schema);
-    return { store: await track(postgresStore(schema)), again: () => track(postgresStore(schema)) };
+    return { schema, store: await track(postgresStore(schema)), again: () => track(postgresStore(schema)) };
   },
 };
 
@@ -185,6 +185,37 @@ describe.skipIf(!withPostgres)('the PostgreSQL change feed', () => {
     await until(() => heardByReader.filter((t) => t.startsWith('m')).length === 20, 'the reader hearing 20 events');
     expect(heardByReader.filter((t) => t.startsWith('m'))).toEqual(expected);
     expect(heardByWriter.filter((t) => t.startsWith('m'))).toEqual(expected);
+    await writer.close();
+    await reader.close();
+  });
+
+  it('a listener whose connection was cut catches up from the log: every event committed meanwhile once, in order', async () => {
+    const db = await postgres.open();
+    const errors: unknown[] = [];
+    const writer = await Engine.open({ store: db.store });
+    const reader = await Engine.open({ store: await track(postgresStore(db.schema, { onError: (e) => errors.push(e) })) });
+    const heard: string[] = [];
+    reader.subscribe((n) => n.kind === 'event' && n.event.type === 'message' && heard.push(String(n.event.content.text)));
+    const { room: shared } = await createRoom(writer, []);
+    for (let i = 0; i < 10; i++) await send(writer, shared.id, { text: `m${i}` });
+    await until(() => heard.length === 10, 'the reader hearing the first 10 events');
+
+    // Every listener of this schema loses its connection mid-stream; the writer goes on at once.
+    const cut = await pgQuery<{ cut: boolean }>(
+      db.schema,
+      `SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity WHERE query = $1`,
+      [`LISTEN "${db.store.changes!.channel}"`],
+    );
+    expect(cut.length).toBeGreaterThanOrEqual(2);
+    for (let i = 10; i < 30; i++) await send(writer, shared.id, { text: `m${i}` });
+    await until(() => errors.length > 0, "the reader's listener reporting the lost connection");
+    expect(heard.length).toBeLessThan(30);
+    for (let i = 30; i < 40; i++) await send(writer, shared.id, { text: `m${i}` });
+
+    const expected = Array.from({ length: 40 }, (_, i) => `m${i}`);
+    await until(() => heard.length >= 40, 'the reader hearing all 40 events');
+    await reader.idle();
+    expect(heard).toEqual(expected);
     await writer.close();
     await reader.close();
   });

@@ -130,4 +130,9 @@ export const PG_MIGRATIONS: Migration[] = [
       CREATE INDEX change_payloads_by_time ON change_payloads(created_at);
     `,
   },
+  {
+    version: 2,
+    description: 'every change feed notice logged with its origin, so a listener that lost its connection catches up',
+    sql: `ALTER TABLE change_payloads ADD COLUMN origin TEXT NOT NULL DEFAULT ''`,
+  },
 ];

@@ -9,7 +9,7 @@ import type { Lease, WriteSet } from '../store';
 import { TABLES, changeOf, identityAddressRows, netTimerChanges, rowsOf, type StoredState, type TableSpec } from '../write-plan';
 
 const CHUNK_SIZES = [256, 32, 4, 1];
-/** NOTIFY payloads must stay under 8,000 bytes; larger notices go through `change_payloads`. */
+/** NOTIFY payloads must stay under 8,000 bytes; larger notices carry only their `change_payloads` id. */
 export const MAX_NOTIFY_BYTES = 7_900;
 
 function tuples(columns: number, rows: number): string {
@@ -91,12 +91,16 @@ export function postgresBatch(db: ClientBase, feed: { channel: string; origin: s
       return { rooms: new Map(roomRows.map((r) => [r.id, r.latest_index])), timers: new Map(timerRows.map((t) => [t.id, Number(t.due_at)])) };
     },
     announce: async (sets) => {
-      let payload = JSON.stringify(changeOf(feed.origin, sets));
-      if (Buffer.byteLength(payload) > MAX_NOTIFY_BYTES) {
-        const stored = await db.query<{ id: string }>('INSERT INTO change_payloads (payload) VALUES ($1) RETURNING id', [payload]);
-        payload = JSON.stringify({ origin: feed.origin, ref: stored.rows[0]!.id });
-      }
-      await db.query('SELECT pg_notify($1, $2)', [feed.channel, payload]);
+      // One round trip: the log row (read by engines catching up after a lost connection) and
+      // the notice naming it, with the ids inline when they fit.
+      const payload = JSON.stringify(changeOf(feed.origin, sets));
+      const inline = Buffer.byteLength(payload) > MAX_NOTIFY_BYTES ? '' : ` ${payload}`;
+      await db.query({
+        name: 'rw_announce',
+        text: `WITH logged AS (INSERT INTO change_payloads (origin, payload) VALUES ($2, $3) RETURNING id)
+               SELECT pg_notify($1, id || $4) FROM logged`,
+        values: [feed.channel, feed.origin, payload, inline],
+      });
     },
     constraintDetail: (error) => {
       const { code, detail, message } = error as { code?: unknown; detail?: unknown; message?: unknown };
