@@ -3,7 +3,8 @@
 // (the next write here reloads them instead of losing a compare-and-set), stored hooks and merges
 // they made take effect here, timers they armed wake this scheduler, and their events, side
 // effects and delivery changes are announced to this engine's subscribers (`room in` nodes, web
-// chat sockets) exactly as if they had been committed here: each once.
+// chat sockets) exactly as if they had been committed here, and so are the fallback steps they
+// took: each once.
 import type { EngineParts } from './engine-parts';
 import { noteMerged } from './identity/resolver';
 import type { Change, ChangeFeed } from './store/store';
@@ -46,5 +47,12 @@ async function applyChange(parts: EngineParts, change: Change): Promise<void> {
       delivery,
       event: { id: delivery.eventId, correlationId: event?.correlationId ?? null, index: delivery.eventIndex },
     });
+  }
+  // Notices from engines that predate fallback announcements carry none.
+  for (const step of change.fallbacks ?? []) {
+    const from = await store.getDelivery(step.fromDeliveryId);
+    const to = step.toDeliveryId === null ? null : await store.getDelivery(step.toDeliveryId);
+    if (!from || (step.toDeliveryId !== null && !to)) continue;
+    notifier.emit({ kind: 'fallback', roomId: step.roomId, eventId: step.eventId, from, reason: step.reason, step: step.step, to });
   }
 }

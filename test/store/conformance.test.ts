@@ -3,7 +3,8 @@
 // with two stores (or two engines) on one database where the rule is about several writers.
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Engine, SqliteStore, type Delivery, type PostgresStore, type Store } from '../../runtime/src';
+import { Engine, SqliteStore, type Delivery, type Notification, type PostgresStore, type Store } from '../../runtime/src';
+import { AcceptingProvider } from '../delivery/support/harness';
 import { Leases } from '../../runtime/src/store/leases';
 import type { Timer } from '../../runtime/src/timers/types';
 import { cleanupAll, createRoom, send, tempDir, timeline, until } from '../runtime/support/engine';
@@ -216,6 +217,44 @@ describe.skipIf(!withPostgres)('the PostgreSQL change feed', () => {
     await until(() => heard.length >= 40, 'the reader hearing all 40 events');
     await reader.idle();
     expect(heard).toEqual(expected);
+    await writer.close();
+    await reader.close();
+  });
+
+  it('announces every fallback step to the other engines once, as the engine that took it emits it', async () => {
+    const db = await postgres.open();
+    const writer = await Engine.open({ store: db.store });
+    const reader = await Engine.open({ store: await db.again() });
+    // Both channels refuse every send: sms falls back to rcs, then no channel is left.
+    for (const id of ['sms', 'rcs']) {
+      const provider = new AcceptingProvider();
+      provider.failWith = 'rejected';
+      await writer.registerChannel({ id, type: id, provider });
+    }
+    await writer.registerChannel({ id: 'console', type: 'console', provider: new AcceptingProvider() });
+    const steps = (engine: Engine) => {
+      const seen: Extract<Notification, { kind: 'fallback' }>[] = [];
+      engine.subscribe((n) => n.kind === 'fallback' && seen.push(n));
+      return seen;
+    };
+    const [byWriter, byReader] = [steps(writer), steps(reader)];
+    const { room: shared, b } = await createRoom(writer, [
+      { channelId: 'console', address: 'agent' },
+      { channelId: 'sms', address: '+15550001' },
+    ]);
+    await writer.call('setFallback', { bindingId: b['+15550001']!.id, fallback: { channels: ['rcs'], on: ['failed'] } });
+    const event = await send(writer, shared.id, { text: 'your code is 1234', bindingId: b.agent!.id });
+
+    await until(() => byWriter.length === 2 && byReader.length === 2, 'both engines hearing both steps');
+    const summary = (n: (typeof byWriter)[number]) => ({ eventId: n.eventId, from: n.from.channelId, reason: n.reason, step: n.step, to: n.to?.channelId ?? null });
+    expect(byWriter.map(summary)).toEqual([
+      { eventId: event.id, from: 'sms', reason: 'failed', step: 1, to: 'rcs' },
+      { eventId: event.id, from: 'rcs', reason: 'failed', step: 2, to: null },
+    ]);
+    expect(byReader.map(summary)).toEqual(byWriter.map(summary));
+    await writer.idle();
+    await reader.idle();
+    expect(byReader).toHaveLength(2);
     await writer.close();
     await reader.close();
   });

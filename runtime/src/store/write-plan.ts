@@ -245,5 +245,6 @@ export function changeOf(origin: string, sets: WriteSet[]): Change {
     hooks: ids((s) => s.hooks),
     deletedHooks: sets.flatMap((s) => s.deletedHookIds ?? []),
     timerDueAt: due.length > 0 ? Math.min(...due) : null,
+    fallbacks: sets.flatMap((s) => s.fallbacks ?? []),
   };
 }
