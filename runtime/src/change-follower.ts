@@ -29,30 +29,33 @@ async function applyChange(parts: EngineParts, change: Change): Promise<void> {
     if (identity?.mergedInto) noteMerged(parts, identity.id, identity.mergedInto);
   }
   if (change.timerDueAt !== null) parts.scheduler.noteDue(change.timerDueAt);
-  for (const id of change.events) {
-    const event = await store.getEvent(id);
-    if (event) notifier.emit({ kind: 'event', roomId: event.roomId, event });
-  }
-  for (const id of change.sideEffects) {
-    const sideEffect = await store.getSideEffect(id);
-    if (sideEffect) notifier.emit({ kind: 'side_effect', roomId: sideEffect.roomId, sideEffect });
-  }
-  for (const id of change.deliveries) {
-    const delivery = await store.getDelivery(id);
-    if (!delivery) continue;
-    const event = await store.getEvent(delivery.eventId);
+  // The records are read only to be announced: with no subscriber there is no one to tell.
+  if (notifier.size === 0) return;
+  // Read at once, announced in the order the other engine wrote them.
+  const [events, sideEffects, deliveries, fallbacks] = await Promise.all([
+    Promise.all(change.events.map((id) => store.getEvent(id))),
+    Promise.all(change.sideEffects.map((id) => store.getSideEffect(id))),
+    Promise.all(change.deliveries.map((id) => store.getDelivery(id))),
+    // Notices from engines that predate fallback announcements carry none.
+    Promise.all((change.fallbacks ?? []).map((step) => Promise.all([store.getDelivery(step.fromDeliveryId), step.toDeliveryId === null ? null : store.getDelivery(step.toDeliveryId)]))),
+  ]);
+  const eventsById = new Map(events.flatMap((event) => (event ? [[event.id, event] as const] : [])));
+  const deliveredEvents = await Promise.all(deliveries.map((d) => (d && !eventsById.has(d.eventId) ? store.getEvent(d.eventId) : null)));
+  for (const event of events) if (event) notifier.emit({ kind: 'event', roomId: event.roomId, event });
+  for (const sideEffect of sideEffects) if (sideEffect) notifier.emit({ kind: 'side_effect', roomId: sideEffect.roomId, sideEffect });
+  deliveries.forEach((delivery, i) => {
+    if (!delivery) return;
+    const event = eventsById.get(delivery.eventId) ?? deliveredEvents[i];
     notifier.emit({
       kind: 'delivery',
       roomId: delivery.roomId,
       delivery,
       event: { id: delivery.eventId, correlationId: event?.correlationId ?? null, index: delivery.eventIndex },
     });
-  }
-  // Notices from engines that predate fallback announcements carry none.
-  for (const step of change.fallbacks ?? []) {
-    const from = await store.getDelivery(step.fromDeliveryId);
-    const to = step.toDeliveryId === null ? null : await store.getDelivery(step.toDeliveryId);
-    if (!from || (step.toDeliveryId !== null && !to)) continue;
+  });
+  (change.fallbacks ?? []).forEach((step, i) => {
+    const [from, to] = fallbacks[i]!;
+    if (!from || (step.toDeliveryId !== null && !to)) return;
     notifier.emit({ kind: 'fallback', roomId: step.roomId, eventId: step.eventId, from, reason: step.reason, step: step.step, to });
-  }
+  });
 }

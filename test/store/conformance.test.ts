@@ -86,6 +86,25 @@ describe.each(kinds)('the $name store', (kind) => {
     expect((await store.findEventByIdempotencyKey('r1', 'k'))?.id).toBe('e0');
   });
 
+  it('a write set a unique constraint refuses fails alone: the others of its transaction commit', async () => {
+    const { store } = await kind.open();
+    await store.commit(messageWrites('r1', 0, 'e0', { providerMessageId: 'SM1' }));
+    // Queued behind a commit under way, the next three share one transaction.
+    const blocker = store.commit({ rooms: [room('blocker')] });
+    const outcomes = await Promise.all([
+      outcome(store.commit(messageWrites('r2', 0, 'f0'))),
+      outcome(store.commit(messageWrites('r3', 0, 'g0', { providerMessageId: 'SM1' }))),
+      outcome(store.commit(messageWrites('r4', 0, 'h0'))),
+    ]);
+    await blocker;
+    expect(outcomes).toEqual(['committed', 'conflict', 'committed']);
+    expect((await store.getEvent('f0'))?.index).toBe(0);
+    expect(await store.getEvent('g0')).toBeNull();
+    expect(await store.getRoom('r3')).toBeNull();
+    expect(await store.listDeliveriesForEvent('g0')).toEqual([]);
+    expect((await store.getEvent('h0'))?.index).toBe(0);
+  });
+
   it('moves a delivery status only forward, whatever order the updates arrive in', async () => {
     const { store } = await kind.open();
     const writes = messageWrites('r1', 0, 'e0');

@@ -7,7 +7,7 @@ import type { Identity } from '../model';
 import type { Timer } from '../timers/types';
 import type { Change, Lease, WriteSet } from './store';
 
-export type TableKey = Exclude<keyof WriteSet, 'deletedHookIds' | 'deletedTimerIds' | 'expect' | 'firedTimers' | 'lease'>;
+export type TableKey = Exclude<keyof WriteSet, 'deletedHookIds' | 'deletedTimerIds' | 'expect' | 'firedTimers' | 'lease' | 'fallbacks'>;
 
 export interface TableSpec {
   key: TableKey;
