@@ -67,8 +67,24 @@ function postgresCpuSeconds() {
   return ticks / 100;
 }
 
-function startWorker(schema, roomsFile, count, window) {
-  const child = spawn(process.execPath, [join(__dirname, 'postgres-worker.js'), URL_, schema, roomsFile, String(count), String(window)], { stdio: ['pipe', 'pipe', 'inherit'] });
+/** Rooms whose indexes are not exactly 0..latestIndex (must be 0: one gapless order per room). */
+async function roomsWithGaps(schema) {
+  const client = new Client({ connectionString: connectionString(), options: `-c search_path=${schema}` });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `SELECT count(*) AS n FROM rooms r WHERE r.latest_index + 1 <> (SELECT count(DISTINCT idx) FROM events e WHERE e.room_id = r.id)
+         OR r.latest_index <> (SELECT coalesce(max(idx), -1) FROM events e WHERE e.room_id = r.id)`,
+    );
+    return Number(rows[0].n);
+  } finally {
+    await client.end();
+  }
+}
+
+function startWorker(schema, roomsFile, count, window, part) {
+  const args = [join(__dirname, 'postgres-worker.js'), URL_, schema, roomsFile, String(count), String(window), part];
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (chunk) => (output += chunk));
   const line = (test) =>
@@ -84,7 +100,8 @@ function startWorker(schema, roomsFile, count, window) {
   return { child, ready: () => line((l) => l === 'ready'), result: () => line((l) => l.startsWith('{')).then(JSON.parse) };
 }
 
-async function run(scenario, processes, total, roomCount = 1000, window = 500) {
+/** `sticky`: each process writes only its own share of the rooms, as behind a load balancer sticky by room. */
+async function run(scenario, processes, total, { roomCount = 1000, window = 500, sticky = false } = {}) {
   const schema = `rw_bench_${randomBytes(4).toString('hex')}`;
   const dir = mkdtempSync(join(tmpdir(), 'roomwire-bench-pg-'));
   try {
@@ -92,13 +109,16 @@ async function run(scenario, processes, total, roomCount = 1000, window = 500) {
     writeFileSync(roomsFile, JSON.stringify(await createRooms(schema, roomCount)));
     const load = Math.round(loadavg()[0] * 10) / 10;
     const pgBefore = postgresCpuSeconds();
-    const workers = Array.from({ length: processes }, () => startWorker(schema, roomsFile, Math.round(total / processes), Math.round(window / processes)));
+    const workers = Array.from({ length: processes }, (_, k) =>
+      startWorker(schema, roomsFile, Math.round(total / processes), Math.round(window / processes), sticky ? `${k}/${processes}` : '0/1'),
+    );
     await Promise.all(workers.map((w) => w.ready()));
     for (const w of workers) w.child.stdin.end('go\n');
     const results = await Promise.all(workers.map((w) => w.result()));
     await Promise.all(workers.map((w) => (w.child.exitCode === null ? new Promise((resolve) => w.child.once('exit', resolve)) : null)));
     const pgAfter = postgresCpuSeconds();
     const seconds = Math.max(...results.map((r) => r.seconds));
+    const gaps = await roomsWithGaps(schema);
     return {
       scenario,
       msgsPerSec: Math.round(total / seconds),
@@ -110,6 +130,8 @@ async function run(scenario, processes, total, roomCount = 1000, window = 500) {
       loadAverageAtStart: load,
       messages: total,
       rooms: roomCount,
+      sticky,
+      roomsWithGaps: gaps,
       processes: results,
     };
   } finally {

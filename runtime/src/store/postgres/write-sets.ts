@@ -1,7 +1,7 @@
 // How a group of write sets becomes PostgreSQL SQL: one multi-row upsert per table, rows sorted by
 // id so two engines writing the same rows lock them in one order (no deadlock), the compare-and-set
-// reads taken with FOR UPDATE, and the change feed's notice sent in the same transaction (NOTIFY is
-// delivered at commit, so a listener never hears of a write that rolled back).
+// reads taken with FOR UPDATE SKIP LOCKED, and the change feed's notice sent in the same
+// transaction (NOTIFY is delivered at commit, so a listener never hears of a write that rolled back).
 import type { ClientBase } from 'pg';
 import type { Identity } from '../../model';
 import type { BatchTarget } from '../group-commit';
@@ -81,14 +81,22 @@ export function postgresBatch(db: ClientBase, feed: { channel: string; origin: s
     statement: (sql) => db.query(sql).then(() => undefined),
     write: (sets) => writeSets(db, sets),
     readStored: async (rooms, timers): Promise<StoredState> => {
-      // Locked in id order: the other engines wait here, then compare with what this one wrote.
+      // A room another engine's transaction holds is skipped, not waited for: that transaction
+      // moves its latest index, so a write set expecting it would be refused after the wait
+      // anyway, and waiting would hold up every other write set of this batch (and the rooms it
+      // locked already) behind it.
       const roomRows = rooms.length
-        ? (await db.query<{ id: string; latest_index: number }>('SELECT id, latest_index FROM rooms WHERE id = ANY($1) ORDER BY id FOR UPDATE', [rooms])).rows
+        ? (await db.query<{ id: string; latest_index: number }>({ name: 'rw_lock_rooms', text: 'SELECT id, latest_index FROM rooms WHERE id = ANY($1) ORDER BY id FOR UPDATE SKIP LOCKED', values: [rooms] })).rows
         : [];
+      const locked = new Set(roomRows.map((r) => r.id));
+      const skipped = rooms.filter((id) => !locked.has(id));
+      const busy = skipped.length
+        ? new Set((await db.query<{ id: string }>({ name: 'rw_busy_rooms', text: 'SELECT id FROM rooms WHERE id = ANY($1)', values: [skipped] })).rows.map((r) => r.id))
+        : new Set<string>();
       const timerRows = timers.length
         ? (await db.query<{ id: string; due_at: string }>('SELECT id, due_at FROM timers WHERE id = ANY($1) ORDER BY id FOR UPDATE', [timers])).rows
         : [];
-      return { rooms: new Map(roomRows.map((r) => [r.id, r.latest_index])), timers: new Map(timerRows.map((t) => [t.id, Number(t.due_at)])) };
+      return { rooms: new Map(roomRows.map((r) => [r.id, r.latest_index])), timers: new Map(timerRows.map((t) => [t.id, Number(t.due_at)])), busy };
     },
     announce: async (sets) => {
       // One round trip: the log row (read by engines catching up after a lost connection) and
