@@ -1,6 +1,6 @@
 // The change feed on PostgreSQL (DESIGN.md section 13): every transaction of an engine logs what
-// it committed (ids, never bodies) in `change_payloads` and sends the row's id with a NOTIFY,
-// with the ids inline when they fit. A dedicated connection LISTENs on the database's channel;
+// it committed (ids, never bodies) in `change_payloads` and sends the row's id and its origin
+// with a NOTIFY, with the ids inline when they fit. A dedicated connection LISTENs on the database's channel;
 // notices are handed to subscribers one at a time, in commit order, each once.
 //
 // NOTIFY is lost while the LISTEN connection is down, so on reconnect the feed first listens
@@ -113,17 +113,14 @@ export class PostgresChangeFeed implements ChangeFeed {
     }
   }
 
-  /** Notices are `<log id>` or `<log id> <change as JSON>`. */
+  /** Notices are `<log id> <origin>`, then ` <change as JSON>` when it fits. */
   private receive(payload: string): void {
     this.chain = this.chain.then(async () => {
       try {
-        const space = payload.indexOf(' ');
-        const id = Number(space < 0 ? payload : payload.slice(0, space));
-        if (!this.firstSight(id)) return;
-        const inline = space < 0 ? null : (JSON.parse(payload.slice(space + 1)) as Change);
-        if (inline?.origin === this.origin || this.listeners.size === 0) return;
-        const change = inline ?? (await this.stored(id));
-        if (change && change.origin !== this.origin) await this.hand(change);
+        const [idText, origin, ...rest] = payload.split(' ');
+        if (!this.firstSight(Number(idText)) || origin === this.origin || this.listeners.size === 0) return;
+        const change = rest.length > 0 ? (JSON.parse(rest.join(' ')) as Change) : await this.stored(Number(idText));
+        if (change) await this.hand(change);
       } catch (error) {
         this.onError(error);
       }

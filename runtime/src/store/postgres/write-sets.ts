@@ -106,7 +106,7 @@ export function postgresBatch(db: ClientBase, feed: { channel: string; origin: s
       await db.query({
         name: 'rw_announce',
         text: `WITH logged AS (INSERT INTO change_payloads (origin, payload) VALUES ($2, $3) RETURNING id)
-               SELECT pg_notify($1, id || $4) FROM logged`,
+               SELECT pg_notify($1, id || ' ' || $2 || $4) FROM logged`,
         values: [feed.channel, feed.origin, payload, inline],
       });
     },
