@@ -9,7 +9,9 @@ import { Leases } from '../../runtime/src/store/leases';
 import type { Timer } from '../../runtime/src/timers/types';
 import { cleanupAll, createRoom, send, tempDir, timeline, until } from '../runtime/support/engine';
 import { messageWrites, room, statusWrites } from '../runtime/support/write-sets';
-import { dropSchema, freshSchema, pgQuery, postgresAvailable, postgresStore } from '../support/postgres';
+import pg from 'pg';
+import { connectionConfig } from '../../runtime/src/store/postgres/connection';
+import { POSTGRES_URL, dropSchema, freshSchema, pgQuery, postgresAvailable, postgresStore } from '../support/postgres';
 
 interface Kind {
   name: string;
@@ -187,6 +189,32 @@ describe.each(kinds)('the $name store', (kind) => {
     expect(events.map((e) => e.index)).toEqual(events.map((_, i) => i));
     expect(events.filter((e) => e.type === 'message')).toHaveLength(80);
     for (const engine of engines) await engine.close();
+  });
+});
+
+describe.skipIf(!withPostgres)('the PostgreSQL store with several writers', () => {
+  it('a write set for a room another transaction holds is refused at once; the rest of its batch commits without waiting', async () => {
+    const { schema, store } = await postgres.open();
+    await store.commit({ ...messageWrites('r1', 0, 'e0'), expect: [{ roomId: 'r1', latestIndex: null }] });
+    await store.commit({ ...messageWrites('r2', 0, 'f0'), expect: [{ roomId: 'r2', latestIndex: null }] });
+    // Another engine's transaction, in the middle of writing r1.
+    const other = new pg.Client(connectionConfig(POSTGRES_URL, schema));
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query("SELECT id FROM rooms WHERE id = 'r1' FOR UPDATE");
+      const outcomes = await Promise.all([
+        outcome(store.commit({ ...messageWrites('r1', 1, 'e1'), expect: [{ roomId: 'r1', latestIndex: 0 }] })),
+        outcome(store.commit({ ...messageWrites('r2', 1, 'f1'), expect: [{ roomId: 'r2', latestIndex: 0 }] })),
+      ]);
+      expect(outcomes).toEqual(['conflict', 'committed']);
+      expect(await store.getEvent('e1')).toBeNull();
+      await other.query('COMMIT');
+    } finally {
+      await other.end();
+    }
+    // Once that transaction is over, the same write commits.
+    expect(await outcome(store.commit({ ...messageWrites('r1', 1, 'e1'), expect: [{ roomId: 'r1', latestIndex: 0 }] }))).toBe('committed');
   });
 });
 
