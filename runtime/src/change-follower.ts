@@ -9,11 +9,20 @@ import type { EngineParts } from './engine-parts';
 import { noteMerged } from './identity/resolver';
 import type { Change, ChangeFeed } from './store/store';
 
+/** Events whose correlation id is remembered: a delivery's status changes announce it again and again. */
+const REMEMBERED_EVENTS = 10_000;
+
 export function followChanges(parts: EngineParts, feed: ChangeFeed): () => void {
-  return feed.subscribe((change) => applyChange(parts, change));
+  const correlations = new Map<string, string | null>();
+  return feed.subscribe((change) => applyChange(parts, change, correlations));
 }
 
-async function applyChange(parts: EngineParts, change: Change): Promise<void> {
+function remember(correlations: Map<string, string | null>, eventId: string, correlationId: string | null): void {
+  correlations.set(eventId, correlationId);
+  if (correlations.size > REMEMBERED_EVENTS) correlations.delete(correlations.keys().next().value!);
+}
+
+async function applyChange(parts: EngineParts, change: Change, correlations: Map<string, string | null>): Promise<void> {
   const { store, notifier } = parts;
   for (const room of change.rooms) parts.cache.invalidateIfBehind(room.id, room.latestIndex);
   for (const id of change.deletedHooks) parts.hooks.remove(id);
@@ -39,18 +48,19 @@ async function applyChange(parts: EngineParts, change: Change): Promise<void> {
     // Notices from engines that predate fallback announcements carry none.
     Promise.all((change.fallbacks ?? []).map((step) => Promise.all([store.getDelivery(step.fromDeliveryId), step.toDeliveryId === null ? null : store.getDelivery(step.toDeliveryId)]))),
   ]);
-  const eventsById = new Map(events.flatMap((event) => (event ? [[event.id, event] as const] : [])));
-  const deliveredEvents = await Promise.all(deliveries.map((d) => (d && !eventsById.has(d.eventId) ? store.getEvent(d.eventId) : null)));
+  for (const event of events) if (event) remember(correlations, event.id, event.correlationId);
+  // An event's correlation id never changes: read once per event, not once per status change.
+  const unknown = [...new Set(deliveries.flatMap((d) => (d && !correlations.has(d.eventId) ? [d.eventId] : [])))];
+  for (const event of await Promise.all(unknown.map((id) => store.getEvent(id)))) if (event) remember(correlations, event.id, event.correlationId);
   for (const event of events) if (event) notifier.emit({ kind: 'event', roomId: event.roomId, event });
   for (const sideEffect of sideEffects) if (sideEffect) notifier.emit({ kind: 'side_effect', roomId: sideEffect.roomId, sideEffect });
-  deliveries.forEach((delivery, i) => {
+  deliveries.forEach((delivery) => {
     if (!delivery) return;
-    const event = eventsById.get(delivery.eventId) ?? deliveredEvents[i];
     notifier.emit({
       kind: 'delivery',
       roomId: delivery.roomId,
       delivery,
-      event: { id: delivery.eventId, correlationId: event?.correlationId ?? null, index: delivery.eventIndex },
+      event: { id: delivery.eventId, correlationId: correlations.get(delivery.eventId) ?? null, index: delivery.eventIndex },
     });
   });
   (change.fallbacks ?? []).forEach((step, i) => {

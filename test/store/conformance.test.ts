@@ -285,12 +285,14 @@ describe.skipIf(!withPostgres)('the PostgreSQL change feed', () => {
       return seen;
     };
     const [byWriter, byReader] = [steps(writer), steps(reader)];
+    const deliveryEvents: { correlationId: string | null }[] = [];
+    reader.subscribe((n) => n.kind === 'delivery' && deliveryEvents.push(n.event));
     const { room: shared, b } = await createRoom(writer, [
       { channelId: 'console', address: 'agent' },
       { channelId: 'sms', address: '+15550001' },
     ]);
     await writer.call('setFallback', { bindingId: b['+15550001']!.id, fallback: { channels: ['rcs'], on: ['failed'] } });
-    const event = await send(writer, shared.id, { text: 'your code is 1234', bindingId: b.agent!.id });
+    const event = await send(writer, shared.id, { text: 'your code is 1234', bindingId: b.agent!.id, correlationId: 'otp-1' });
 
     await until(() => byWriter.length === 2 && byReader.length === 2, 'both engines hearing both steps');
     const summary = (n: (typeof byWriter)[number]) => ({ eventId: n.eventId, from: n.from.channelId, reason: n.reason, step: n.step, to: n.to?.channelId ?? null });
@@ -299,6 +301,9 @@ describe.skipIf(!withPostgres)('the PostgreSQL change feed', () => {
       { eventId: event.id, from: 'rcs', reason: 'failed', step: 2, to: null },
     ]);
     expect(byReader.map(summary)).toEqual(byWriter.map(summary));
+    // Every delivery change the reader heard names the event's correlation id.
+    expect(deliveryEvents.length).toBeGreaterThan(2);
+    expect(deliveryEvents.every((e) => e.correlationId === 'otp-1')).toBe(true);
     await writer.idle();
     await reader.idle();
     expect(byReader).toHaveLength(2);
