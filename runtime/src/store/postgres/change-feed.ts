@@ -95,10 +95,18 @@ export class PostgresChangeFeed implements ChangeFeed {
     }
   }
 
-  /** First start: what was committed before it is in the tables the engine reads, not news. */
+  /**
+   * First start: what was committed before it is in the tables the engine reads, not news. The
+   * rows of the last window are remembered one by one rather than passed with a horizon, so a
+   * transaction still in flight now, whose id is lower than theirs, is heard when it commits.
+   */
   private async startHorizon(): Promise<void> {
-    const { rows } = await this.pool.query<{ id: string | null }>('SELECT max(id) AS id FROM change_payloads');
-    this.horizon ??= Number(rows[0]?.id ?? 0);
+    const window = `now() - make_interval(secs => ${CATCH_UP_WINDOW_MS / 1000})`;
+    const older = await this.pool.query<{ id: string | null }>(`SELECT max(id) AS id FROM change_payloads WHERE created_at < ${window}`);
+    const horizon = Number(older.rows[0]?.id ?? 0);
+    const recent = await this.pool.query<{ id: string }>('SELECT id FROM change_payloads WHERE id > $1 ORDER BY id', [horizon]);
+    this.horizon = horizon;
+    for (const row of recent.rows) this.firstSight(Number(row.id));
   }
 
   /** The rows committed while the connection was down, in id order, each once. */
