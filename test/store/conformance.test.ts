@@ -3,12 +3,15 @@
 // with two stores (or two engines) on one database where the rule is about several writers.
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Engine, SqliteStore, type Delivery, type Store } from '../../runtime/src';
+import { Engine, SqliteStore, type Delivery, type Notification, type PostgresStore, type Store } from '../../runtime/src';
+import { AcceptingProvider } from '../delivery/support/harness';
 import { Leases } from '../../runtime/src/store/leases';
 import type { Timer } from '../../runtime/src/timers/types';
 import { cleanupAll, createRoom, send, tempDir, timeline, until } from '../runtime/support/engine';
 import { messageWrites, room, statusWrites } from '../runtime/support/write-sets';
-import { dropSchema, freshSchema, postgresAvailable, postgresStore } from '../support/postgres';
+import pg from 'pg';
+import { connectionConfig } from '../../runtime/src/store/postgres/connection';
+import { POSTGRES_URL, dropSchema, freshSchema, pgQuery, postgresAvailable, postgresStore } from '../support/postgres';
 
 interface Kind {
   name: string;
@@ -19,7 +22,7 @@ interface Kind {
 const opened: Store[] = [];
 const schemas: string[] = [];
 
-async function track(store: Store): Promise<Store> {
+async function track<S extends Store>(store: S): Promise<S> {
   await store.open();
   opened.push(store);
   return store;
@@ -33,12 +36,12 @@ const sqlite: Kind = {
   },
 };
 
-const postgres: Kind = {
+const postgres: Kind & { open(): Promise<{ schema: string; store: PostgresStore; again(): Promise<Store> }> } = {
   name: 'PostgreSQL',
   async open() {
     const schema = freshSchema();
     schemas.push(schema);
-    return { store: await track(postgresStore(schema)), again: () => track(postgresStore(schema)) };
+    return { schema, store: await track(postgresStore(schema)), again: () => track(postgresStore(schema)) };
   },
 };
 
@@ -101,6 +104,25 @@ describe.each(kinds)('the $name store', (kind) => {
     // Sign-out ends it everywhere.
     await other.deleteAgentSession('/roomwire', 'h2');
     expect(await db.store.getAgentSession('/roomwire', 'h2', 2_000)).toBeNull();
+  });
+
+  it('a write set a unique constraint refuses fails alone: the others of its transaction commit', async () => {
+    const { store } = await kind.open();
+    await store.commit(messageWrites('r1', 0, 'e0', { providerMessageId: 'SM1' }));
+    // Queued behind a commit under way, the next three share one transaction.
+    const blocker = store.commit({ rooms: [room('blocker')] });
+    const outcomes = await Promise.all([
+      outcome(store.commit(messageWrites('r2', 0, 'f0'))),
+      outcome(store.commit(messageWrites('r3', 0, 'g0', { providerMessageId: 'SM1' }))),
+      outcome(store.commit(messageWrites('r4', 0, 'h0'))),
+    ]);
+    await blocker;
+    expect(outcomes).toEqual(['committed', 'conflict', 'committed']);
+    expect((await store.getEvent('f0'))?.index).toBe(0);
+    expect(await store.getEvent('g0')).toBeNull();
+    expect(await store.getRoom('r3')).toBeNull();
+    expect(await store.listDeliveriesForEvent('g0')).toEqual([]);
+    expect((await store.getEvent('h0'))?.index).toBe(0);
   });
 
   it('moves a delivery status only forward, whatever order the updates arrive in', async () => {
@@ -259,6 +281,32 @@ describe.each(kinds)('the $name store', (kind) => {
   });
 });
 
+describe.skipIf(!withPostgres)('the PostgreSQL store with several writers', () => {
+  it('a write set for a room another transaction holds is refused at once; the rest of its batch commits without waiting', async () => {
+    const { schema, store } = await postgres.open();
+    await store.commit({ ...messageWrites('r1', 0, 'e0'), expect: [{ roomId: 'r1', latestIndex: null }] });
+    await store.commit({ ...messageWrites('r2', 0, 'f0'), expect: [{ roomId: 'r2', latestIndex: null }] });
+    // Another engine's transaction, in the middle of writing r1.
+    const other = new pg.Client(connectionConfig(POSTGRES_URL, schema));
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query("SELECT id FROM rooms WHERE id = 'r1' FOR UPDATE");
+      const outcomes = await Promise.all([
+        outcome(store.commit({ ...messageWrites('r1', 1, 'e1'), expect: [{ roomId: 'r1', latestIndex: 0 }] })),
+        outcome(store.commit({ ...messageWrites('r2', 1, 'f1'), expect: [{ roomId: 'r2', latestIndex: 0 }] })),
+      ]);
+      expect(outcomes).toEqual(['conflict', 'committed']);
+      expect(await store.getEvent('e1')).toBeNull();
+      await other.query('COMMIT');
+    } finally {
+      await other.end();
+    }
+    // Once that transaction is over, the same write commits.
+    expect(await outcome(store.commit({ ...messageWrites('r1', 1, 'e1'), expect: [{ roomId: 'r1', latestIndex: 0 }] }))).toBe('committed');
+  });
+});
+
 describe.skipIf(!withPostgres)('the PostgreSQL change feed', () => {
   it('tells every other engine of every committed event once, in order; never the engine that wrote it', async () => {
     const db = await postgres.open();
@@ -274,6 +322,80 @@ describe.skipIf(!withPostgres)('the PostgreSQL change feed', () => {
     await until(() => heardByReader.filter((t) => t.startsWith('m')).length === 20, 'the reader hearing 20 events');
     expect(heardByReader.filter((t) => t.startsWith('m'))).toEqual(expected);
     expect(heardByWriter.filter((t) => t.startsWith('m'))).toEqual(expected);
+    await writer.close();
+    await reader.close();
+  });
+
+  it('a listener whose connection was cut catches up from the log: every event committed meanwhile once, in order', async () => {
+    const db = await postgres.open();
+    const errors: unknown[] = [];
+    const writer = await Engine.open({ store: db.store });
+    const reader = await Engine.open({ store: await track(postgresStore(db.schema, { onError: (e) => errors.push(e) })) });
+    const heard: string[] = [];
+    reader.subscribe((n) => n.kind === 'event' && n.event.type === 'message' && heard.push(String(n.event.content.text)));
+    const { room: shared } = await createRoom(writer, []);
+    for (let i = 0; i < 10; i++) await send(writer, shared.id, { text: `m${i}` });
+    await until(() => heard.length === 10, 'the reader hearing the first 10 events');
+
+    // Every listener of this schema loses its connection mid-stream; the writer goes on at once.
+    const cut = await pgQuery<{ cut: boolean }>(
+      db.schema,
+      `SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity WHERE query = $1`,
+      [`LISTEN "${db.store.changes!.channel}"`],
+    );
+    expect(cut.length).toBeGreaterThanOrEqual(2);
+    for (let i = 10; i < 30; i++) await send(writer, shared.id, { text: `m${i}` });
+    await until(() => errors.length > 0, "the reader's listener reporting the lost connection");
+    expect(heard.length).toBeLessThan(30);
+    for (let i = 30; i < 40; i++) await send(writer, shared.id, { text: `m${i}` });
+
+    const expected = Array.from({ length: 40 }, (_, i) => `m${i}`);
+    await until(() => heard.length >= 40, 'the reader hearing all 40 events');
+    await reader.idle();
+    expect(heard).toEqual(expected);
+    await writer.close();
+    await reader.close();
+  });
+
+  it('announces every fallback step to the other engines once, as the engine that took it emits it', async () => {
+    const db = await postgres.open();
+    const writer = await Engine.open({ store: db.store });
+    const reader = await Engine.open({ store: await db.again() });
+    // Both channels refuse every send: sms falls back to rcs, then no channel is left.
+    for (const id of ['sms', 'rcs']) {
+      const provider = new AcceptingProvider();
+      provider.failWith = 'rejected';
+      await writer.registerChannel({ id, type: id, provider });
+    }
+    await writer.registerChannel({ id: 'console', type: 'console', provider: new AcceptingProvider() });
+    const steps = (engine: Engine) => {
+      const seen: Extract<Notification, { kind: 'fallback' }>[] = [];
+      engine.subscribe((n) => n.kind === 'fallback' && seen.push(n));
+      return seen;
+    };
+    const [byWriter, byReader] = [steps(writer), steps(reader)];
+    const deliveryEvents: { correlationId: string | null }[] = [];
+    reader.subscribe((n) => n.kind === 'delivery' && deliveryEvents.push(n.event));
+    const { room: shared, b } = await createRoom(writer, [
+      { channelId: 'console', address: 'agent' },
+      { channelId: 'sms', address: '+15550001' },
+    ]);
+    await writer.call('setFallback', { bindingId: b['+15550001']!.id, fallback: { channels: ['rcs'], on: ['failed'] } });
+    const event = await send(writer, shared.id, { text: 'your code is 1234', bindingId: b.agent!.id, correlationId: 'otp-1' });
+
+    await until(() => byWriter.length === 2 && byReader.length === 2, 'both engines hearing both steps');
+    const summary = (n: (typeof byWriter)[number]) => ({ eventId: n.eventId, from: n.from.channelId, reason: n.reason, step: n.step, to: n.to?.channelId ?? null });
+    expect(byWriter.map(summary)).toEqual([
+      { eventId: event.id, from: 'sms', reason: 'failed', step: 1, to: 'rcs' },
+      { eventId: event.id, from: 'rcs', reason: 'failed', step: 2, to: null },
+    ]);
+    expect(byReader.map(summary)).toEqual(byWriter.map(summary));
+    // Every delivery change the reader heard names the event's correlation id.
+    expect(deliveryEvents.length).toBeGreaterThan(2);
+    expect(deliveryEvents.every((e) => e.correlationId === 'otp-1')).toBe(true);
+    await writer.idle();
+    await reader.idle();
+    expect(byReader).toHaveLength(2);
     await writer.close();
     await reader.close();
   });

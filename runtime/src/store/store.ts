@@ -1,6 +1,6 @@
 // The persistence contract (DESIGN.md section 13). The engine only talks to this interface;
 // SQLite is the embedded implementation, PostgreSQL the scale-out one.
-import type { Binding, Channel, Delivery, DeliveryStatus, Identity, Room, RoomEvent, RoomState, SideEffect } from '../model';
+import type { Binding, Channel, Delivery, DeliveryStatus, FallbackTrigger, Identity, Room, RoomEvent, RoomState, SideEffect } from '../model';
 import type { StoredHook } from '../hooks/types';
 import type { Timer } from '../timers/types';
 
@@ -34,6 +34,20 @@ export interface WriteSet {
   timers?: Timer[];
   /** A timer is deleted in the same transaction as the effect of firing it: it fires once. */
   deletedTimerIds?: string[];
+  /** Fallback steps this commit records: not stored, announced to the other engines with it. */
+  fallbacks?: FallbackStep[];
+}
+
+/** One fallback step (DESIGN.md section 8), by delivery id: what each engine's `fallback` notification says. */
+export interface FallbackStep {
+  roomId: string;
+  eventId: string;
+  fromDeliveryId: string;
+  reason: FallbackTrigger;
+  /** 1 = the first fallback of the chain. */
+  step: number;
+  /** The delivery on the next channel; null when the policy had no channel left. */
+  toDeliveryId: string | null;
 }
 
 export interface EventQuery {
@@ -201,6 +215,7 @@ export interface Change {
   deletedHooks: string[];
   /** The earliest due time of timers it stored (null: none). */
   timerDueAt: number | null;
+  fallbacks: FallbackStep[];
 }
 
 export interface ChangeFeed {

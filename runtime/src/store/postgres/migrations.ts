@@ -161,4 +161,9 @@ export const PG_MIGRATIONS: Migration[] = [
       CREATE INDEX rooms_by_updated_id ON rooms(updated_at, id);
     `,
   },
+  {
+    version: 4,
+    description: 'every change feed notice logged with its origin, so a listener that lost its connection catches up',
+    sql: `ALTER TABLE change_payloads ADD COLUMN origin TEXT NOT NULL DEFAULT ''`,
+  },
 ];

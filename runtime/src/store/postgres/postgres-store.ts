@@ -34,8 +34,12 @@ interface DataRow {
 }
 
 const MIGRATION_LOCK = 7_312_014;
-/** Overflow notices are kept this long for listeners that are slow to read them. */
-const PAYLOAD_RETENTION = `interval '1 hour'`;
+/**
+ * The change feed's log is kept this long: a listener that lost its connection for longer misses
+ * notices (its caches stay safe through the compare-and-set, timers through polling).
+ */
+const LOG_RETENTION = `interval '1 hour'`;
+const LOG_PRUNE_EVERY_MS = 5 * 60_000;
 
 function parse<T>(row: DataRow | undefined): T | null {
   return row ? (JSON.parse(row.data) as T) : null;
@@ -61,6 +65,7 @@ export class PostgresStore implements Store {
   private writer!: Client;
   private committer!: GroupCommitter;
   private feed!: PostgresChangeFeed;
+  private pruning: NodeJS.Timeout | undefined;
   private readonly config: ClientConfig;
   /** When expired idempotency records were last deleted (the caller's clock). */
   private idempotencyPurgedAt = -Infinity;
@@ -101,7 +106,12 @@ export class PostgresStore implements Store {
     this.feed = new PostgresChangeFeed(this.config, this.pool, channel, origin, onError);
     await this.feed.start();
     this.committer = new GroupCommitter(postgresBatch(this.writer, { channel, origin }), 2000);
-    await this.pool.query(`DELETE FROM change_payloads WHERE created_at < now() - ${PAYLOAD_RETENTION}`);
+    await this.pruneLog();
+    this.pruning = setInterval(() => void this.pruneLog().catch(onError), LOG_PRUNE_EVERY_MS).unref();
+  }
+
+  private async pruneLog(): Promise<void> {
+    await this.pool.query(`DELETE FROM change_payloads WHERE created_at < now() - ${LOG_RETENTION}`);
   }
 
   /** Migrations run under an advisory lock, so engines starting together apply each once. */
@@ -124,6 +134,7 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.pruning);
     await this.committer?.close();
     await this.feed?.close();
     await this.writer?.end().catch(() => undefined);
