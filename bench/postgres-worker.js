@@ -1,16 +1,19 @@
 // One engine process of the PostgreSQL scenarios: writes `count` messages (at most `window` in
 // flight) spread over the given rooms, then prints one JSON line with its latencies' p50/p99, its
-// own elapsed time and its peak RSS. Started by bench/postgres.js, `count` waits for `go` on stdin
-// so that every process starts writing at the same moment.
+// own elapsed time, its peak RSS and the CPU time it used while writing. Started by bench/postgres.js, `count` waits for `go` on stdin
+// so that every process starts writing at the same moment. With `<k>/<n>` it writes only to its
+// share of the rooms.
 'use strict';
 const { readFileSync } = require('node:fs');
 const { Engine, FlowProvider, PostgresStore } = require('../runtime/dist');
 const { percentile, peakRss } = require('./measure');
 
-const [url, schema, roomsFile, countText, windowText] = process.argv.slice(2);
+const [url, schema, roomsFile, countText, windowText, partText] = process.argv.slice(2);
 
 async function main() {
-  const rooms = JSON.parse(readFileSync(roomsFile, 'utf8'));
+  // `<k>/<n>`: only every n-th room from the k-th (a load balancer keeping each room on one instance).
+  const [part, parts] = (partText ?? '0/1').split('/').map(Number);
+  const rooms = JSON.parse(readFileSync(roomsFile, 'utf8')).filter((_, i) => i % parts === part);
   const engine = await Engine.open({ store: new PostgresStore({ connectionString: url, schema, poolSize: 8 }) });
   const staff = new FlowProvider();
   staff.listen(() => undefined);
@@ -22,6 +25,7 @@ async function main() {
   const latencies = new Float64Array(total);
   let next = 0;
   const started = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
   async function worker() {
     while (next < total) {
       const i = next++;
@@ -34,7 +38,9 @@ async function main() {
   await Promise.all(Array.from({ length: Math.min(Number(windowText), total) }, worker));
   await engine.idle();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  process.stdout.write(`${JSON.stringify({ seconds, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99), peakRssMb: peakRss() })}\n`);
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuSeconds = Math.round((cpu.user + cpu.system) / 1e4) / 100;
+  process.stdout.write(`${JSON.stringify({ seconds, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99), peakRssMb: peakRss(), cpuSeconds })}\n`);
   await engine.close();
 }
 

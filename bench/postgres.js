@@ -1,13 +1,15 @@
 // PostgreSQL scenarios: the `engine-1000rooms` workload (an inbound message into a room with three
 // bindings, fan-out to two) on one database, from one engine process or three at once. Aggregate
-// msg/s = all messages / the slowest process's elapsed time; p50/p99 and peak RSS per process.
+// msg/s = all messages / the slowest process's elapsed time; p50/p99, peak RSS and CPU seconds per
+// process; on Linux also the CPU seconds all PostgreSQL processes used over the run (the server
+// is shared: other clients' work counts too) and the load average when it started.
 // Needs ROOMWIRE_BENCH_POSTGRES_URL (default postgres://127.0.0.1:5432/test); works in a schema
 // of its own, dropped afterwards.
 'use strict';
 const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
-const { tmpdir, userInfo } = require('node:os');
+const { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
+const { loadavg, tmpdir, userInfo } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
 const { Engine, FlowProvider, PostgresStore } = require('../runtime/dist');
@@ -39,8 +41,50 @@ async function createRooms(schema, count) {
   return rooms;
 }
 
-function startWorker(schema, roomsFile, count, window) {
-  const child = spawn(process.execPath, [join(__dirname, 'postgres-worker.js'), URL_, schema, roomsFile, String(count), String(window)], { stdio: ['pipe', 'pipe', 'inherit'] });
+/**
+ * CPU seconds of every `postgres` process alive now, plus what the server's exited backends used
+ * (the postmaster's children time); null where /proc is not there.
+ */
+function postgresCpuSeconds() {
+  let ticks = 0;
+  try {
+    for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+      let stat;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (comm !== 'postgres') continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime, stime, cutime, cstime (fields 14-17 of proc(5), from the state field on: 11-14).
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    }
+  } catch {
+    return null;
+  }
+  return ticks / 100;
+}
+
+/** Rooms whose indexes are not exactly 0..latestIndex (must be 0: one gapless order per room). */
+async function roomsWithGaps(schema) {
+  const client = new Client({ connectionString: connectionString(), options: `-c search_path=${schema}` });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `SELECT count(*) AS n FROM rooms r WHERE r.latest_index + 1 <> (SELECT count(DISTINCT idx) FROM events e WHERE e.room_id = r.id)
+         OR r.latest_index <> (SELECT coalesce(max(idx), -1) FROM events e WHERE e.room_id = r.id)`,
+    );
+    return Number(rows[0].n);
+  } finally {
+    await client.end();
+  }
+}
+
+function startWorker(schema, roomsFile, count, window, part) {
+  const args = [join(__dirname, 'postgres-worker.js'), URL_, schema, roomsFile, String(count), String(window), part];
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (chunk) => (output += chunk));
   const line = (test) =>
@@ -56,25 +100,38 @@ function startWorker(schema, roomsFile, count, window) {
   return { child, ready: () => line((l) => l === 'ready'), result: () => line((l) => l.startsWith('{')).then(JSON.parse) };
 }
 
-async function run(scenario, processes, total, roomCount = 1000, window = 500) {
+/** `sticky`: each process writes only its own share of the rooms, as behind a load balancer sticky by room. */
+async function run(scenario, processes, total, { roomCount = 1000, window = 500, sticky = false } = {}) {
   const schema = `rw_bench_${randomBytes(4).toString('hex')}`;
   const dir = mkdtempSync(join(tmpdir(), 'roomwire-bench-pg-'));
   try {
     const roomsFile = join(dir, 'rooms.json');
     writeFileSync(roomsFile, JSON.stringify(await createRooms(schema, roomCount)));
-    const workers = Array.from({ length: processes }, () => startWorker(schema, roomsFile, Math.round(total / processes), Math.round(window / processes)));
+    const load = Math.round(loadavg()[0] * 10) / 10;
+    const pgBefore = postgresCpuSeconds();
+    const workers = Array.from({ length: processes }, (_, k) =>
+      startWorker(schema, roomsFile, Math.round(total / processes), Math.round(window / processes), sticky ? `${k}/${processes}` : '0/1'),
+    );
     await Promise.all(workers.map((w) => w.ready()));
-    for (const w of workers) w.child.stdin.write('go\n');
+    for (const w of workers) w.child.stdin.end('go\n');
     const results = await Promise.all(workers.map((w) => w.result()));
+    await Promise.all(workers.map((w) => (w.child.exitCode === null ? new Promise((resolve) => w.child.once('exit', resolve)) : null)));
+    const pgAfter = postgresCpuSeconds();
     const seconds = Math.max(...results.map((r) => r.seconds));
+    const gaps = await roomsWithGaps(schema);
     return {
       scenario,
       msgsPerSec: Math.round(total / seconds),
       p50Ms: Math.max(...results.map((r) => r.p50Ms)),
       p99Ms: Math.max(...results.map((r) => r.p99Ms)),
       peakRssMb: Math.max(...results.map((r) => r.peakRssMb)),
+      engineCpuSeconds: Math.round(results.reduce((sum, r) => sum + r.cpuSeconds, 0) * 10) / 10,
+      postgresCpuSeconds: pgBefore === null || pgAfter === null ? null : Math.round((pgAfter - pgBefore) * 10) / 10,
+      loadAverageAtStart: load,
       messages: total,
       rooms: roomCount,
+      sticky,
+      roomsWithGaps: gaps,
       processes: results,
     };
   } finally {

@@ -16,6 +16,10 @@ const scenarios = {
   'nodered-flow': () => require('./nodered').run('nodered-flow', MESSAGES),
   'postgres-1instance': () => require('./postgres').run('postgres-1instance', 1, Number(process.env.BENCH_PG_MESSAGES ?? 30_000)),
   'postgres-3instances': () => require('./postgres').run('postgres-3instances', 3, Number(process.env.BENCH_PG_MESSAGES ?? 30_000)),
+  'postgres-1instance-1room': () => require('./postgres').run('postgres-1instance-1room', 1, Number(process.env.BENCH_PG_MESSAGES ?? 30_000), { roomCount: 1 }),
+  'postgres-3instances-1room': () => require('./postgres').run('postgres-3instances-1room', 3, Number(process.env.BENCH_PG_MESSAGES ?? 30_000), { roomCount: 1 }),
+  'postgres-3instances-sticky': () =>
+    require('./postgres').run('postgres-3instances-sticky', 3, Number(process.env.BENCH_PG_MESSAGES ?? 30_000), { sticky: true }),
   'delivery-throughput': () => require('./delivery').run('delivery-throughput', Number(process.env.BENCH_DELIVERY_MESSAGES ?? 20_000)),
   'webchat-fanout': () =>
     require('./webchat').run('webchat-fanout', Number(process.env.BENCH_WEBCHAT_CLIENTS ?? 300), Number(process.env.BENCH_WEBCHAT_MESSAGES ?? 20_000)),

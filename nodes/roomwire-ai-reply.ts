@@ -44,7 +44,13 @@ function outputs(result: AiReplyResult, msg: NodeMessageInFlow): [NodeMessage | 
   // The text reply, else the last message the turn committed (a send_rich with nothing after it).
   const committed = result.written.filter((event) => event.status === 'committed');
   const reply = committed.find((event) => event.id === result.reply?.id) ?? committed.at(-1) ?? null;
-  const summary = { status: result.status, modelCalls: result.modelCalls, escalated: result.escalated, ...(result.error ? { error: result.error } : {}) };
+  const summary = {
+    status: result.status,
+    modelCalls: result.modelCalls,
+    escalated: result.escalated,
+    ...(result.handOver ? { handOver: plain(result.handOver) } : {}),
+    ...(result.error ? { error: result.error } : {}),
+  };
   const first = reply ? { ...msg, topic: 'reply', payload: plain(reply), roomId: reply.roomId, eventId: reply.id, ai: summary } : null;
   const second: NodeMessage[] = result.tools
     .filter((outcome) => outcome.by === 'engine')

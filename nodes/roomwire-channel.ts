@@ -25,6 +25,8 @@ type ChannelNodeDef = Pick<NodeDef, 'id' | 'type' | 'name' | 'z'> & {
   direction?: Direction;
   routeByIdentity?: boolean;
   autoJoin?: boolean;
+  /** The address of a participant bound in every new room (membership.ts `joinsNewRooms`). */
+  joinNewRooms?: string;
   profile?: string;
   outboundUrl?: string;
   /** Twilio: the `roomwire-twilio` config node, and the number sent from. */
@@ -82,7 +84,12 @@ export = function (RED: NodeAPI): void {
         return;
       }
       // Read by the engine's routing and membership rules (docs/identity.md).
-      const info = { ...(def.routeByIdentity ? { routing: 'identity' } : {}), ...(def.autoJoin ? { autoJoin: true } : {}) };
+      const joins = typeof def.joinNewRooms === 'string' ? def.joinNewRooms.trim() : '';
+      const info = {
+        ...(def.routeByIdentity ? { routing: 'identity' } : {}),
+        ...(def.autoJoin ? { autoJoin: true } : {}),
+        ...(joins ? { joinsNewRooms: { address: joins } } : {}),
+      };
       try {
         registration = engine()
           .registerChannel({ id, type, provider, direction, info, profile: def.profile?.trim() || type })

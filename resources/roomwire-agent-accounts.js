@@ -1,11 +1,11 @@
-// The engine dialog's "Agent accounts": up to ten user names and passwords for the agent inbox,
+// The engine dialog's "Agent accounts": up to fifty user names and passwords for the agent inbox,
 // kept as numbered credential pairs (agentUser<n>, agentPassword<n>). A new password is replaced by
 // its bcrypt hash here, before the dialog saves, so the plain password never leaves the browser;
 // an untouched password stays `__PWRD__`, which Node-RED keeps as it is.
 (function () {
     'use strict';
     if (window.RoomwireAgentAccounts) return;
-    var SLOTS = 10;
+    var SLOTS = 50; // AGENT_SLOTS in nodes/lib/inbox/accounts.ts
     var bcryptLoading = null;
 
     function loadBcrypt() {

@@ -8,6 +8,7 @@
 
     var PLUGIN_TYPE = 'roomwire-provider';
     var request = null;
+    var changeListeners = [];
 
     /** `{providers, publicUrl, httpNodeRoot}`, asked once per editor session (and again after a failure). */
     function serverInfo() {
@@ -31,9 +32,10 @@
 
     /**
      * Fills the provider select. Asked afresh each time the dialog opens: a package installed from
-     * the palette meanwhile is listed. `label(name)` names the built-in ones.
+     * the palette meanwhile is listed. `label(name)` names the built-in ones. `quiet`: the select's
+     * change event is not triggered (the form below it stays as the user left it).
      */
-    function fillProviders(select, current, label) {
+    function fillProviders(select, current, label, quiet) {
         var $select = $(select);
         if (!$select.find('option').filter(function () { return this.value === current; }).length) {
             $('<option>').val(current).text(current).appendTo($select);
@@ -49,7 +51,8 @@
                 $('<option>').val(entry.name).text(text).appendTo($select);
             });
             if (!info.providers.some(function (entry) { return entry.name === current; })) $('<option>').val(current).text(current).appendTo($select);
-            $select.val(current).trigger('change');
+            $select.val(current);
+            if (!quiet) $select.trigger('change');
             return info;
         });
     }
@@ -114,7 +117,28 @@
         return { settings: settings, secrets: typed ? JSON.stringify(secrets) : null };
     }
 
+    /**
+     * Calls `listener(name)` when a provider plugin's editor part registers while the editor is open
+     * (a package installed from the palette: Node-RED loads its .html, which registers the plugin and
+     * emits `registry:plugin-added`). Returns the unsubscribe.
+     */
+    function onProviderAdded(listener) {
+        changeListeners.push(listener);
+        return function () {
+            changeListeners = changeListeners.filter(function (other) { return other !== listener; });
+        };
+    }
+
+    RED.events.on('registry:plugin-added', function (id) {
+        var plugin = RED.plugins.getPlugin(id);
+        if (!plugin || plugin.type !== PLUGIN_TYPE || !plugin.name) return;
+        // The runtime registered it before the editor was told: its list has it now.
+        request = null;
+        changeListeners.slice().forEach(function (listener) { listener(plugin.name); });
+    });
+
     window.RoomwireProviders = {
+        onProviderAdded: onProviderAdded,
         fillProviders: fillProviders,
         serverInfo: serverInfo,
         editorPlugins: editorPlugins,

@@ -1,6 +1,7 @@
 // The settings of a `roomwire-ai-reply` node as the runtime's AI options, each checked with an
 // error naming the setting (the runtime's schemas name msg fields; these name the node's).
 import { BUILT_IN_TOOLS, REPLY_POLICIES, type AiReplyOptions, type BuiltInTool, type FlowTool, type ReplyPolicy } from '@roomwire/runtime';
+import { AGENT_CHANNEL_ID } from './inbox';
 import { commaList, fieldError } from './input';
 
 export interface AiReplyNodeDef {
@@ -20,6 +21,10 @@ export interface AiReplyNodeDef {
   onError?: string;
   fallbackText?: string;
   handOverText?: string;
+  /** Agents an escalation assigns the room to, comma-separated; empty: the room is flagged. */
+  handOverAgents?: string;
+  /** Their `agent` channel; default the engine's inbox channel. */
+  handOverChannel?: string;
 }
 
 export type AiSettings = Omit<AiReplyOptions, 'bindingId' | 'eventId' | 'askedByFlow' | 'model' | 'runFlowTool' | 'correlationId'>;
@@ -29,6 +34,18 @@ function positiveInteger(value: string | number | undefined, fallback: number, f
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1 || number > max) throw fieldError(field, `must be a whole number from 1 to ${max}`);
   return number;
+}
+
+const AGENT = /^[A-Za-z0-9._@+-]{1,64}$/;
+const CHANNEL_ID = /^[A-Za-z0-9._:@+-]{1,128}$/;
+
+function handOverTargetOf(def: AiReplyNodeDef): AiSettings['handOverTo'] {
+  const agents = commaList(def.handOverAgents);
+  if (agents.length === 0) return undefined;
+  for (const agent of agents) if (!AGENT.test(agent)) throw fieldError('handOverAgents', `${JSON.stringify(agent)} is not a user name (1 to 64 letters, digits or . _ @ + -)`);
+  const channelId = def.handOverChannel?.trim() || AGENT_CHANNEL_ID;
+  if (!CHANNEL_ID.test(channelId)) throw fieldError('handOverChannel', `${JSON.stringify(channelId)} is not a channel id`);
+  return { channelId, agents };
 }
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -73,5 +90,6 @@ export function aiSettingsOf(def: AiReplyNodeDef): AiSettings {
     onError,
     fallbackText: def.fallbackText || undefined,
     handOverText: def.handOverText || undefined,
+    handOverTo: handOverTargetOf(def),
   };
 }

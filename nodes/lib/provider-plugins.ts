@@ -7,37 +7,7 @@
 import { ProviderError, RoomwireError, type Provider } from '@roomwire/runtime';
 import type { NodeAPI } from 'node-red';
 import { ProviderNotConfigured, type ProviderContext, type ProviderKind } from './provider-kind';
-
-export const PROVIDER_PLUGIN_TYPE = 'roomwire-provider';
-
-/** What a provider plugin's `create` is given for one channel. */
-export interface ProviderPluginContext {
-  channelId: string;
-  channelType: string;
-  /** The settings the plugin's editor form saved on the channel node (flow JSON: no secrets). */
-  settings: Record<string, unknown>;
-  /** The secrets the plugin's editor form saved, from the channel node's encrypted credentials. */
-  secrets: Record<string, string>;
-  /** The public URL of this channel's webhook: give it to the API as its callback URL. */
-  webhookUrl(): string;
-  /**
-   * The classes Roomwire recognises: `ProviderError` from `send`, `RoomwireError` from
-   * `verifyInbound` and `parseInbound`, and `NotConfigured([...missing settings])` from `create`
-   * (the channel then shows "not configured" instead of failing).
-   */
-  errors: { ProviderError: typeof ProviderError; RoomwireError: typeof RoomwireError; NotConfigured: typeof ProviderNotConfigured };
-  log: { info(message: string): void; warn(message: string): void; error(message: string): void };
-}
-
-/** The runtime side of a `roomwire-provider` plugin, as registered (Node-RED adds `id` and `module`). */
-export interface ProviderPlugin {
-  type: typeof PROVIDER_PLUGIN_TYPE;
-  /** What a channel's `provider` property names; a built-in provider's name cannot be taken. */
-  name: string;
-  create(context: ProviderPluginContext): Provider;
-  id?: string;
-  module?: string;
-}
+import { PROVIDER_PLUGIN_TYPE, type ProviderPlugin } from './provider-plugin-types';
 
 interface PluginRegistry {
   getByType(type: string): unknown[];

@@ -26,6 +26,9 @@
   var typingTimer = null;
   var typists = {};
   var ended = false;
+  var muted = false;
+  var changedCopies = {}; // eventId -> a 'content' frame for a message not shown yet
+  var refreshTimer = null;
   var refusals = 0; // connections closed before any welcome: a token refused (401/403) looks like this
   var RANK = { sent: 1, delivered: 2, read: 3 };
 
@@ -81,6 +84,7 @@
       if (ended) return;
       setState('Reconnecting…');
       if (closed.code === 4403) { chatEnded(); return; }
+      if (closed.code === 4401) { chatEnded(true); return; }
       if (!welcomed && ++refusals >= 3) {
         // The token is not accepted any more (the chat's binding is gone, or a new server key): start over.
         refusals = 0;
@@ -96,9 +100,11 @@
   }
 
   function reconnect() {
-    // An expired token (or one refused for good) starts a new chat; otherwise resume this one.
-    if (!session || Date.parse(session.expiresAt) <= Date.now()) {
-      session = null;
+    // A token refused for good starts a new chat; an expired one ends this chat visibly (the
+    // conversation so far stays on screen); otherwise resume this one.
+    if (session && Date.parse(session.expiresAt) <= Date.now()) {
+      chatEnded(true);
+    } else if (!session) {
       start().then(connect, failed);
     } else {
       connect();
@@ -134,13 +140,29 @@
         return;
       case 'ready':
         setState('');
+        scheduleRefresh();
         Object.keys(unacked).forEach(function (id) { socket.send(JSON.stringify(unacked[id])); });
         markRead();
         return;
       case 'ack':
         delete unacked[frame.clientId];
         // A muted or read-only participant's message is kept on record but reaches nobody.
-        if (frame.status === 'blocked') showError('Your message could not be delivered.');
+        if (frame.status === 'blocked') showError(muted ? 'Your message was not delivered: an agent has paused your messages.' : 'Your message could not be delivered.');
+        return;
+      case 'muted':
+        muted = frame.muted;
+        $('rw-muted').hidden = !muted;
+        if (!muted && $('rw-error')) $('rw-error').remove();
+        return;
+      case 'content':
+        if (rendered[frame.index]) changeCopy(frame);
+        else changedCopies[frame.eventId] = frame;
+        return;
+      case 'token':
+        session.token = frame.token;
+        session.expiresAt = frame.expiresAt;
+        save();
+        scheduleRefresh();
         return;
       case 'status':
         if ((RANK[frame.status] || 0) > (RANK[ownStatus[frame.eventId]] || 0)) ownStatus[frame.eventId] = frame.status;
@@ -188,13 +210,43 @@
     if (event.from.own) {
       item.appendChild(meta(''));
       item.lastChild.classList.add('rw-status');
+      if (event.status && (RANK[event.status] || 0) > (RANK[ownStatus[event.id]] || 0)) ownStatus[event.id] = event.status;
     }
     rendered[event.index] = item;
     log.appendChild(item);
+    if (changedCopies[event.id]) {
+      changeCopy(changedCopies[event.id]);
+      delete changedCopies[event.id];
+    }
     if (event.from.bindingId && typists[event.from.bindingId]) stopTyping(event.from.bindingId);
     refreshStatus(event.index);
     log.scrollTop = log.scrollHeight;
     if (!event.from.own) markRead();
+  }
+
+  /** What was delivered to this page replaces the message (a hook rewrote it), or removes it (a hook blocked it). */
+  function changeCopy(frame) {
+    var item = rendered[frame.index];
+    if (!item || item.dataset.eventId !== frame.eventId) return;
+    if (frame.withdrawn) {
+      item.remove();
+      return;
+    }
+    var bubble = item.querySelector('.rw-bubble') || item.lastChild;
+    bubble.textContent = '';
+    bubble.appendChild(render.renderContent(frame.content, function (postback) {
+      send({ type: 'reply', eventId: frame.eventId, postback: postback, clientId: clientId() });
+    }));
+  }
+
+  /** Asks for a fresh token a while before this one expires, so an open chat is never cut off. */
+  function scheduleRefresh() {
+    clearTimeout(refreshTimer);
+    var left = Date.parse(session.expiresAt) - Date.now();
+    var lead = Math.min(5 * 60000, left / 2);
+    refreshTimer = setTimeout(function () {
+      if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: 'refresh' }));
+    }, Math.min(Math.max(left - lead, 0), 2147483647));
   }
 
   function meta(text) {
@@ -263,11 +315,14 @@
     save();
   }
 
-  function chatEnded() {
+  function chatEnded(expired) {
     ended = true;
+    clearTimeout(refreshTimer);
     form.hidden = true;
+    $('rw-muted').hidden = true;
+    $('rw-ended-text').textContent = expired ? 'This chat session has expired.' : 'This chat has ended.';
     $('rw-ended').hidden = false;
-    setState('Ended');
+    setState(expired ? 'Expired' : 'Ended');
     try { localStorage.removeItem(storageKey); } catch (e) { /* ignore */ }
   }
 
@@ -313,6 +368,9 @@
     lastIndex = -1;
     readSent = -1;
     rendered = {};
+    ownStatus = {};
+    changedCopies = {};
+    readUpTo = -1;
     log.textContent = '';
     form.hidden = false;
     $('rw-ended').hidden = true;

@@ -3,16 +3,26 @@
 // (the next write here reloads them instead of losing a compare-and-set), stored hooks and merges
 // they made take effect here, timers they armed wake this scheduler, and their events, side
 // effects and delivery changes are announced to this engine's subscribers (`room in` nodes, web
-// chat sockets) exactly as if they had been committed here: each once.
+// chat sockets) exactly as if they had been committed here, and so are the fallback steps they
+// took: each once.
 import type { EngineParts } from './engine-parts';
 import { noteMerged } from './identity/resolver';
 import type { Change, ChangeFeed } from './store/store';
 
+/** Events whose correlation id is remembered: a delivery's status changes announce it again and again. */
+const REMEMBERED_EVENTS = 10_000;
+
 export function followChanges(parts: EngineParts, feed: ChangeFeed): () => void {
-  return feed.subscribe((change) => applyChange(parts, change));
+  const correlations = new Map<string, string | null>();
+  return feed.subscribe((change) => applyChange(parts, change, correlations));
 }
 
-async function applyChange(parts: EngineParts, change: Change): Promise<void> {
+function remember(correlations: Map<string, string | null>, eventId: string, correlationId: string | null): void {
+  correlations.set(eventId, correlationId);
+  if (correlations.size > REMEMBERED_EVENTS) correlations.delete(correlations.keys().next().value!);
+}
+
+async function applyChange(parts: EngineParts, change: Change, correlations: Map<string, string | null>): Promise<void> {
   const { store, notifier } = parts;
   for (const room of change.rooms) parts.cache.invalidateIfBehind(room.id, room.latestIndex);
   for (const id of change.deletedHooks) parts.hooks.remove(id);
@@ -28,23 +38,34 @@ async function applyChange(parts: EngineParts, change: Change): Promise<void> {
     if (identity?.mergedInto) noteMerged(parts, identity.id, identity.mergedInto);
   }
   if (change.timerDueAt !== null) parts.scheduler.noteDue(change.timerDueAt);
-  for (const id of change.events) {
-    const event = await store.getEvent(id);
-    if (event) notifier.emit({ kind: 'event', roomId: event.roomId, event });
-  }
-  for (const id of change.sideEffects) {
-    const sideEffect = await store.getSideEffect(id);
-    if (sideEffect) notifier.emit({ kind: 'side_effect', roomId: sideEffect.roomId, sideEffect });
-  }
-  for (const id of change.deliveries) {
-    const delivery = await store.getDelivery(id);
-    if (!delivery) continue;
-    const event = await store.getEvent(delivery.eventId);
+  // The records are read only to be announced: with no subscriber there is no one to tell.
+  if (notifier.size === 0) return;
+  // Read at once, announced in the order the other engine wrote them.
+  const [events, sideEffects, deliveries, fallbacks] = await Promise.all([
+    Promise.all(change.events.map((id) => store.getEvent(id))),
+    Promise.all(change.sideEffects.map((id) => store.getSideEffect(id))),
+    Promise.all(change.deliveries.map((id) => store.getDelivery(id))),
+    // Notices from engines that predate fallback announcements carry none.
+    Promise.all((change.fallbacks ?? []).map((step) => Promise.all([store.getDelivery(step.fromDeliveryId), step.toDeliveryId === null ? null : store.getDelivery(step.toDeliveryId)]))),
+  ]);
+  for (const event of events) if (event) remember(correlations, event.id, event.correlationId);
+  // An event's correlation id never changes: read once per event, not once per status change.
+  const unknown = [...new Set(deliveries.flatMap((d) => (d && !correlations.has(d.eventId) ? [d.eventId] : [])))];
+  for (const event of await Promise.all(unknown.map((id) => store.getEvent(id)))) if (event) remember(correlations, event.id, event.correlationId);
+  for (const event of events) if (event) notifier.emit({ kind: 'event', roomId: event.roomId, event });
+  for (const sideEffect of sideEffects) if (sideEffect) notifier.emit({ kind: 'side_effect', roomId: sideEffect.roomId, sideEffect });
+  deliveries.forEach((delivery) => {
+    if (!delivery) return;
     notifier.emit({
       kind: 'delivery',
       roomId: delivery.roomId,
       delivery,
-      event: { id: delivery.eventId, correlationId: event?.correlationId ?? null, index: delivery.eventIndex },
+      event: { id: delivery.eventId, correlationId: correlations.get(delivery.eventId) ?? null, index: delivery.eventIndex },
     });
-  }
+  });
+  (change.fallbacks ?? []).forEach((step, i) => {
+    const [from, to] = fallbacks[i]!;
+    if (!from || (step.toDeliveryId !== null && !to)) return;
+    notifier.emit({ kind: 'fallback', roomId: step.roomId, eventId: step.eventId, from, reason: step.reason, step: step.step, to });
+  });
 }

@@ -21,6 +21,7 @@ import { SqliteStore } from './store/sqlite/sqlite-store';
 import { Scheduler } from './timers/scheduler';
 import { FallbackRunner } from './delivery/fallback';
 import { markRead } from './reads';
+import { checkStandingParticipant } from './membership';
 import { createPreparer } from './delivery/prepare';
 import { registerRoomTimers } from './timers/room-timers';
 import { announceTimerStateChange } from './rooms';
@@ -129,6 +130,16 @@ export class Engine {
     return this.parts.store.path;
   }
 
+  /** Agent inbox sessions, kept in this engine's store: they survive a restart and every instance on the database shares them. */
+  get agentSessions(): Pick<Store, 'putAgentSession' | 'getAgentSession' | 'deleteAgentSession' | 'deleteExpiredAgentSessions'> {
+    return this.parts.store;
+  }
+
+  /** Idempotency-Key records of the REST API, kept in this engine's store beside the data they guard. */
+  get idempotencyRecords(): Pick<Store, 'claimIdempotencyKey' | 'completeIdempotencyKey' | 'releaseIdempotencyKey'> {
+    return this.parts.store;
+  }
+
   /** Runs an operation of the operations table: the input is validated against its schema first. */
   async call<T = unknown>(name: OperationName | string, input: unknown): Promise<T> {
     if (this.closed) throw new RoomwireError('internal', 'the engine is closed');
@@ -145,6 +156,7 @@ export class Engine {
   }
 
   async registerChannel(registration: ChannelRegistration): Promise<Channel> {
+    checkStandingParticipant(registration.info ?? {});
     const channel: Channel = {
       id: registration.id,
       type: registration.type,

@@ -37,7 +37,7 @@ export { mapSinchStatus, SINCH_OUTSIDE_WINDOW } from './providers/sinch/status';
 export { SqliteStore } from './store/sqlite/sqlite-store';
 export { PostgresStore, type PostgresStoreOptions } from './store/postgres/postgres-store';
 export { copySqliteInto, type CopyReport } from './store/copy';
-export type { Store, WriteSet } from './store/store';
+export type { AgentSessionRecord, Store, WriteSet } from './store/store';
 export { canRead, writeGate, planTargets, canSeeInHistory, passesVisibility } from './permissions';
 export { createWebhookHandler, readBody, sendJson, ClientGoneError, MAX_BODY_BYTES, type HttpHandlerOptions } from './http/handlers';
 export { jsonNestsDeeperThan, valueNestsDeeperThan } from './http/nesting';
@@ -51,6 +51,6 @@ export { createRestHandler, createOperationsHandler, type RestHandler, type Rest
 export { ApiGateway, PARTICIPANT_OPERATIONS } from './api/gateway';
 export { parseApiTokens, type ApiTokenConfig, type Principal, type Scope } from './api/tokens';
 export { openApiDocument } from './api/openapi';
-export { createMcpHandler, type McpHandler, type McpHandlerOptions } from './mcp/server';
+export { createMcpHandler, MAX_MCP_SESSIONS_PER_TOKEN, type McpHandler, type McpHandlerOptions } from './mcp/server';
 export { toolName } from './mcp/tools';
 export { DatabaseLockedError } from './store/sqlite/process-lock';

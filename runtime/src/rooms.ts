@@ -5,7 +5,7 @@ import { RoomwireError, notFound } from './errors';
 import { newId } from './ids';
 import { addressForChannel } from './identity/normalise';
 import { currentIdentityId, resolveIdentity } from './identity/resolver';
-import { checkMembershipChange, initialBindingState } from './membership';
+import { checkMembershipChange, initialBindingState, standingParticipants } from './membership';
 import type { Content, FallbackPolicy, Access, Audience, Binding, BindingState, JsonObject, Room, RoomEvent, RoomState, RoomTimers, Visibility } from './model';
 import { runAsyncHooks } from './hooks/run';
 import { LoadedRoom } from './pipeline/room-cache';
@@ -87,6 +87,10 @@ export async function createRoom(
   // Resolve identities before entering the room section: identity creation has its own serial key.
   // Every channel is checked first: an unknown one refuses the call before any identity is created.
   const channelTypes = (input.bindings ?? []).map((b, i) => channelTypeOf(parts, b.channelId, `bindings[${i}].channelId`));
+  // Channels with a standing participant (membership.ts) join a room the moment it is created, in
+  // its first commit, so they read its first message as any participant would.
+  const standing = standingParticipants(parts.channels, input.bindings ?? []).map((b) => ({ ...b, address: addressForChannel(channelTypeOf(parts, b.channelId), b.channelId, b.address) }));
+  const standingIdentities = await Promise.all(standing.map((b) => resolveIdentity(parts, channelTypeOf(parts, b.channelId), b.address, b.displayName)));
   // Addresses in their one spelling (docs/identity.md): `+1 (555) 010-0001` and `+15550100001` are one participant.
   input = { ...input, bindings: input.bindings?.map((b, i) => ({ ...b, address: addressForChannel(channelTypes[i]!, b.channelId, b.address, `bindings[${i}].address`) })) };
   const identities = await Promise.all(
@@ -122,22 +126,23 @@ export async function createRoom(
       writes.events!.push(created);
       hooks.push({ trigger: 'on_room_state', detail: { change: 'created', state: 'active', reason: 'api' }, event: created });
     }
-    (input.bindings ?? []).forEach((spec, i) => {
+    const joining = [...(input.bindings ?? []).map((spec, i) => ({ spec, identity: identities[i]! })), ...(existing ? [] : standing.map((spec, i) => ({ spec, identity: standingIdentities[i]! })))];
+    joining.forEach(({ spec, identity }) => {
       const already = loaded.bindings.find((b) => b.channelId === spec.channelId && b.address === spec.address && b.state !== 'left');
       if (already) return;
-      const binding = newBinding(parts, { ...spec, roomId: id }, identities[i]!, now);
+      const binding = newBinding(parts, { ...spec, roomId: id }, identity, now);
       loaded.replaceBinding(binding);
       writes.bindings!.push(binding);
       const event = bindingEvent(loaded, binding, 'attached', now);
       writes.events!.push(event);
       hooks.push({ trigger: 'on_binding', detail: { change: 'attached', binding } as unknown as JsonObject, event });
     });
-    if (writes.events!.length === 0) return { room: loaded.room, bindings: loaded.bindings, created: false };
+    if (writes.events!.length === 0) return { room: { ...loaded.room }, bindings: [...loaded.bindings], created: false };
     loaded.room = { ...loaded.room, updatedAt: now };
     writes.rooms = [loaded.room];
     if (!existing) withRoomTimers(writes, loaded.room, parts.clock());
     await commitAndAnnounce(parts, loaded, writes, hooks);
-    return { room: loaded.room, bindings: [...loaded.bindings], created: !existing };
+    return { room: { ...loaded.room }, bindings: [...loaded.bindings], created: !existing };
   });
 }
 
@@ -282,7 +287,7 @@ export async function setRoomState(parts: EngineParts, roomId: string, state: Ro
     const loaded = await parts.cache.load(roomId);
     if (!loaded) throw notFound('room', roomId, 'roomId');
     const from = loaded.room.state;
-    if (from === state) return loaded.room;
+    if (from === state) return { ...loaded.room };
     const reopening = options.reopen === true && from === 'closed' && state === 'active';
     if (!reopening && !ALLOWED_TRANSITIONS[from].includes(state)) {
       throw new RoomwireError('conflict', `room ${roomId} cannot go from ${from} to ${state}`, 'state');
@@ -294,7 +299,7 @@ export async function setRoomState(parts: EngineParts, roomId: string, state: Ro
     await commitAndAnnounce(parts, loaded, writes, [
       { trigger: 'on_room_state', detail: { change, state, previous: from, reason }, event },
     ]);
-    return loaded.room;
+    return { ...loaded.room };
   });
 }
 
@@ -306,7 +311,7 @@ export async function updateRoomMetadata(parts: EngineParts, roomId: string, met
     checkMetadataSize(merged, 'metadata');
     loaded.room = { ...loaded.room, metadata: merged, updatedAt: nowIso(parts) };
     await commitRoomWrites(parts, loaded, { rooms: [loaded.room] });
-    return loaded.room;
+    return { ...loaded.room };
   });
 }
 

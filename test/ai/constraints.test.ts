@@ -78,6 +78,41 @@ describe('§11 capability-aware replies', () => {
     expect(richTool.function.description).toContain('at most 3 buttons, titles of at most 20 characters');
   });
 
+  it('lists: where every receiver with buttons shows lists, send_rich offers a list within their limits, written as a list', async () => {
+    const t = await openAiTestEngine();
+    await t.engine.registerChannel({ id: 'wa', type: 'whatsapp', provider: new FlowProvider() });
+    const { room, b } = await createRoom(t.engine, [
+      { channelId: 'wa', address: '+15550003' },
+      { channelId: 'ai', address: 'helper' },
+    ]);
+    const { server, client } = await modelServer('openai');
+    const q = await say(t.engine, room.id, b['+15550003']!.id, 'what can you do?');
+    const list = { button: 'Topics', sections: [{ rows: [{ id: 'track', title: 'Track a parcel' }, { id: 'refund', title: 'Ask for a refund' }] }] };
+    server.script(
+      { toolCalls: [{ name: 'send_rich', arguments: { text: 'Pick a topic', list, buttons: [{ title: 'x' }] } }] },
+      { toolCalls: [{ name: 'send_rich', arguments: { text: 'Pick a topic', list } }] },
+      { text: '' },
+    );
+    const result = await t.engine.replyWithAi({ bindingId: b.helper!.id, eventId: q.id, model: client() });
+    expect(result.constraints?.list).toEqual({ maxRows: 10, rowTitleMax: 24, buttonMax: 20 });
+    const request = server.requests[0]!;
+    expect(seenText(request).system).toContain('call send_rich with a list of up to 10 rows with titles of at most 24 characters');
+    const richTool = request.body.tools.find((tool: { function: { name: string } }) => tool.function.name === 'send_rich');
+    expect(richTool.function.description).toContain('List: at most 10 rows, row titles of at most 24 characters');
+    expect(Object.keys(richTool.function.parameters.properties)).toEqual(['text', 'buttons', 'list']);
+    // Both at once is a tool error the model reads and corrects.
+    expect(result.tools.map((tool) => tool.ok)).toEqual([false, true]);
+    expect(JSON.stringify(result.tools[0]!.result)).toContain('either buttons or a list');
+    expect(result.written.map((e) => [e.status, e.content])).toEqual([['committed', { type: 'list', text: 'Pick a topic', ...list }]]);
+
+    // Web chat shows lists too; SMS shows neither buttons nor lists.
+    const web = await askWith('web');
+    const webTool = web.request.body.tools.find((tool: { function: { name: string } }) => tool.function.name === 'send_rich');
+    expect(Object.keys(webTool.function.parameters.properties)).toContain('list');
+    const sms = await askWith('sms');
+    expect(sms.result.constraints?.list).toBeNull();
+  });
+
   it('only receivers after the AI’s visibility count: an AI that speaks only to staff is not held to SMS limits', async () => {
     const t = await openAiTestEngine();
     const { room, b } = await createRoom(t.engine, [

@@ -3,7 +3,7 @@
 // fallback text or an escalation — never a crash, a silent drop or half a reply. Each failed call
 // is recorded. 429 and 5xx are retried with backoff before they count as failures.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Room } from '../../runtime/src';
+import { createModelClient, type Room } from '../../runtime/src';
 import { cleanupAll, createRoom } from '../runtime/support/engine';
 import { binding, closeModelServers, modelServer, openAiTestEngine, PROVIDERS, say, sideEffects, type Provider } from './support/ai-room';
 import type { Scripted } from './support/model-servers';
@@ -90,6 +90,51 @@ describe.each(PROVIDERS)('§11 model errors (%s)', (provider) => {
   });
 });
 
+describe('§11 model errors beyond the API', () => {
+  it('a server that cannot be reached: a connection error, the fallback text, the call recorded', async () => {
+    const { engine, room, b, q } = await setup('openai');
+    // A port nothing listens on: the SDK's own connection error, after no retries.
+    const unreachable = createModelClient({ provider: 'openai', baseUrl: 'http://127.0.0.1:1/v1', model: 'gpt-test', apiKey: 'sk-test', timeoutMs: 2000, retries: 0 });
+    const result = await engine.replyWithAi({ bindingId: b.helper!.id, eventId: q.id, model: unreachable });
+    expect(result).toMatchObject({ status: 'failed', error: { code: 'connection' }, reply: { status: 'committed' } });
+    const { calls } = await engine.call<{ calls: { error: { code: string } | null }[] }>('listModelCalls', { roomId: room.id });
+    expect(calls.map((c) => c.error?.code)).toEqual(['connection']);
+  });
+
+  it('a reply over the content limits is the model’s failure: an observation and the fallback text, not silence', async () => {
+    const { engine, room, b, q, server, client } = await setup('openai');
+    server.script({ text: 'blah '.repeat(7000) });
+    const result = await engine.replyWithAi({ bindingId: b.helper!.id, eventId: q.id, model: client() });
+    expect(result).toMatchObject({ status: 'failed', error: { code: 'bad_response' } });
+    expect(result.error!.message).toContain("the model's reply was refused: content.text");
+    expect(result.reply?.content.text).toBe('Sorry, I cannot answer right now. A colleague will get back to you.');
+    expect(await sideEffects(engine, room.id, 'observation')).toHaveLength(1);
+  });
+
+  it('a model that keeps calling tools is stopped at the turn’s limit of model calls', async () => {
+    const { engine, b, q, server, client } = await setup('openai');
+    const again = { toolCalls: [{ name: 'add_observation', arguments: { content: 'thinking' } }] };
+    server.script(again, again, again);
+    const result = await engine.replyWithAi({ bindingId: b.helper!.id, eventId: q.id, model: client(), maxModelCalls: 2 });
+    expect(result).toMatchObject({ status: 'failed', modelCalls: 2, error: { code: 'too_many_tool_rounds' } });
+    expect(result.reply?.content.text).toBe('Sorry, I cannot answer right now. A colleague will get back to you.');
+    expect(server.requests).toHaveLength(2);
+  });
+});
+
+describe('§11 a model configuration it cannot use', () => {
+  it('is refused when the client is made, naming the setting', () => {
+    const base = { provider: 'openai' as const, model: 'gpt-test' };
+    expect(() => createModelClient({ ...base, model: ' ' })).toThrow('model: is required');
+    expect(() => createModelClient({ ...base, provider: 'mistral' as never })).toThrow('provider: must be openai or anthropic');
+    expect(() => createModelClient({ ...base, baseUrl: 'localhost:11434' })).toThrow('baseUrl: must be an http(s) URL');
+    expect(() => createModelClient({ ...base, retries: -1 })).toThrow('retries: must be a whole number from 0 to 10');
+    expect(() => createModelClient({ ...base, timeoutMs: 0 })).toThrow('timeoutMs: must be a whole number');
+    expect(() => createModelClient({ ...base, maxOutputTokens: 1.5 })).toThrow('maxOutputTokens: must be a whole number');
+    expect(createModelClient({ ...base, baseUrl: 'http://localhost:11434/v1', retries: 0, timeoutMs: 1000, maxOutputTokens: 10 }).model).toBe('gpt-test');
+  });
+});
+
 describe('§11 no model configured', () => {
   it('the room gets a polite hand-over to a human instead of silence', async () => {
     const { engine, room, b, q } = await setup('openai');
@@ -97,5 +142,22 @@ describe('§11 no model configured', () => {
     expect(result).toMatchObject({ status: 'failed', escalated: true, error: { code: 'no_model' } });
     expect(result.reply?.content.text).toBe('Thank you for your message. A member of our team will reply to you shortly.');
     expect((await engine.call<{ room: Room }>('getRoom', { roomId: room.id })).room.metadata.needsHuman).toBe(true);
+  });
+
+  it('a customer writing on after the hand-over is not handed over again: one task, the text stored blocked', async () => {
+    const { engine, room, b, q } = await setup('openai');
+    const handOverTo = { channelId: 'agent', agents: ['alice', 'bob'] };
+    const first = await engine.replyWithAi({ bindingId: b.helper!.id, eventId: q.id, model: null, handOverTo });
+    expect(first).toMatchObject({ escalated: true, handOver: { assignedTo: 'alice' } });
+    expect((await binding(engine, b.helper!.id)).muted).toBe(true);
+    // Bob is now the less loaded: a second hand-over would move the room to him.
+    const other = await engine.call<{ room: Room }>('createRoom', { bindings: [{ channelId: 'sms', address: '+15550002' }] });
+    await engine.call('assignRoom', { channelId: 'agent', agent: 'alice', roomId: other.room.id, assign: true });
+
+    const again = await say(engine, room.id, b['+15550001']!.id, 'hello??');
+    const second = await engine.replyWithAi({ bindingId: b.helper!.id, eventId: again.id, model: null, handOverTo });
+    expect(second).toMatchObject({ status: 'failed', escalated: false, handOver: null, reply: { status: 'blocked', blockedBy: 'muted' } });
+    expect(await sideEffects(engine, room.id, 'task')).toHaveLength(1);
+    expect((await engine.call<{ room: Room }>('getRoom', { roomId: room.id })).room.metadata.assignedTo).toBe('alice');
   });
 });

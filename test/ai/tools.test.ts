@@ -2,7 +2,7 @@
 // on both model APIs (tool_calls / role tool; tool_use / tool_result); flow-defined tools whose
 // answer (or timeout) goes back to the model; escalation end to end.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Room, RoomEvent } from '../../runtime/src';
+import type { Binding, Engine, Room, RoomEvent } from '../../runtime/src';
 import { cleanupAll, createRoom, until } from '../runtime/support/engine';
 import { binding, closeModelServers, modelServer, openAiTestEngine, PROVIDERS, say, sideEffects, type Provider } from './support/ai-room';
 
@@ -119,5 +119,66 @@ describe('§11 tools with side effects', () => {
     const timedOut = await ask({ flowTools: [{ ...lookup, timeoutMs: 50 }], runFlowTool: () => new Promise(() => undefined) });
     expect(timedOut.tools[0]).toMatchObject({ ok: false, result: { error: 'the flow did not answer tool lookup_order within 50 ms' } });
     expect(timedOut.reply?.content.text).toBe('I could not look that up.');
+  });
+});
+
+describe('§11 escalate assigns the room when agents are configured, flags it otherwise', () => {
+  const escalation = { toolCalls: [{ name: 'escalate', arguments: { summary: 'Wants a refund', reason: 'refund' } }] };
+  const room = (engine: Engine, roomId: string) => engine.call<{ room: Room; bindings: Binding[] }>('getRoom', { roomId });
+
+  it('one agent: the room is assigned to them (they join it), the task names them, the AI is muted', async () => {
+    const { engine, room: r, b, server, ask } = await setup('openai');
+    server.script(escalation, { text: 'Alice will take over.' });
+    const result = await ask({ handOverTo: { channelId: 'agent', agents: ['bob'] } });
+    expect(result).toMatchObject({ escalated: true, handOver: { assignedTo: 'bob' } });
+    const { room: after, bindings } = await room(engine, r.id);
+    expect(after.metadata.assignedTo).toBe('bob');
+    expect(after.metadata.needsHuman).toBeUndefined();
+    expect(bindings.find((x) => x.channelId === 'agent' && x.address === 'bob')).toMatchObject({ audience: 'internal', state: 'joined' });
+    const [task] = await sideEffects(engine, r.id, 'task');
+    expect(task!.data).toMatchObject({ assignee: 'bob', description: 'Wants a refund' });
+    expect((await binding(engine, b.helper!.id)).muted).toBe(true);
+    expect(JSON.parse(JSON.stringify(server.requests[1]!.body.messages)).at(-1).content).toContain('"assignedTo":"bob"');
+  });
+
+  it('several agents: the one with the fewest open rooms assigned gets it, the first on a tie', async () => {
+    const { engine, room: r, server, ask } = await setup('openai');
+    // Alice already has an open room; bob has none.
+    const other = await engine.call<{ room: Room }>('createRoom', { bindings: [{ channelId: 'sms', address: '+15550077' }] });
+    await engine.call('assignRoom', { channelId: 'agent', agent: 'alice', roomId: other.room.id, assign: true });
+    server.script(escalation, { text: 'A colleague will take over.' });
+    expect((await ask({ handOverTo: { channelId: 'agent', agents: ['alice', 'bob'] } })).handOver).toEqual({ assignedTo: 'bob' });
+    expect((await room(engine, r.id)).room.metadata.assignedTo).toBe('bob');
+
+    // Now one each: a tie, which goes to the first listed.
+    const third = await setup('openai');
+    const shared = third.engine;
+    for (const [agent, roomId] of [['alice', (await shared.call<{ room: Room }>('createRoom', { bindings: [{ channelId: 'sms', address: '+15550078' }] })).room.id], ['bob', (await shared.call<{ room: Room }>('createRoom', { bindings: [{ channelId: 'sms', address: '+15550079' }] })).room.id]] as const) {
+      await shared.call('assignRoom', { channelId: 'agent', agent, roomId, assign: true });
+    }
+    third.server.script(escalation, { text: 'A colleague will take over.' });
+    expect((await third.ask({ handOverTo: { channelId: 'agent', agents: ['alice', 'bob'] } })).handOver).toEqual({ assignedTo: 'alice' });
+  });
+
+  it('a room an agent already has stays with them', async () => {
+    const { engine, room: r, server, ask } = await setup('openai');
+    await engine.call('assignRoom', { channelId: 'agent', agent: 'alice', roomId: r.id, assign: true });
+    server.script(escalation, { text: 'Alice will be with you.' });
+    expect((await ask({ handOverTo: { channelId: 'agent', agents: ['bob'] } })).handOver).toEqual({ assignedTo: 'alice' });
+    const { room: after, bindings } = await room(engine, r.id);
+    expect(after.metadata.assignedTo).toBe('alice');
+    expect(bindings.some((x) => x.address === 'bob')).toBe(false);
+  });
+
+  it('an assignment that fails (the agent channel is not deployed) flags the room needsHuman instead', async () => {
+    const { engine, room: r, server, ask } = await setup('openai');
+    server.script(escalation, { text: 'A colleague will take over.' });
+    const result = await ask({ handOverTo: { channelId: 'no-such-channel', agents: ['bob'] } });
+    expect(result.handOver).toMatchObject({ flagged: true, assignError: expect.stringContaining('no-such-channel') });
+    const after = (await room(engine, r.id)).room;
+    expect(after.metadata).toMatchObject({ needsHuman: true });
+    expect(after.metadata.assignedTo).toBeUndefined();
+    const [task] = await sideEffects(engine, r.id, 'task');
+    expect(task!.data.assignee).toBeUndefined();
   });
 });

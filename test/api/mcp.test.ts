@@ -14,15 +14,19 @@ import { READ, WRITE, startApiServer, type ApiServer } from './support';
 
 const AGENT = 'agent-token-0123456789';
 const VISITOR = 'visitor-token-0123456789';
+const WATCHER = 'watcher-token-0123456789';
 const BIN = fileURLToPath(new URL('../../bin/roomwire-mcp.js', import.meta.url));
 
 let server: ApiServer;
 let room: TestRoom;
+let watched: TestRoom;
 
 beforeAll(async () => {
   server = await startApiServer(async (test) => {
     room = await createRoom(test.engine);
+    watched = await createRoom(test.engine);
     return [
+      { token: WATCHER, scope: 'write', binding: watched.b['visitor-1']!.id, name: 'watcher' },
       { token: AGENT, scope: 'write', binding: room.b['agent-1']!.id, name: 'agent' },
       { token: VISITOR, scope: 'write', binding: room.b['visitor-1']!.id, name: 'visitor' },
     ];
@@ -51,6 +55,10 @@ describe('MCP over Streamable HTTP', () => {
     expect(send.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false });
     expect(tools.find((t) => t.name === 'get_timeline')!.annotations).toMatchObject({ readOnlyHint: true });
     expect(tools.find((t) => t.name === 'close_room')!.annotations).toMatchObject({ destructiveHint: true });
+    const names = tools.map((t) => t.name);
+    for (const name of ['create_task', 'add_observation', 'attach_binding', 'detach_binding', 'mute_binding', 'unmute_binding', 'set_visibility', 'set_access', 'merge_identities', 'list_rooms', 'list_room_deliveries']) {
+      expect(names, name).toContain(name);
+    }
     const { resources } = await client.listResources();
     expect(resources.map((r) => r.uri)).toContain(`roomwire://rooms/${room.room.id}`);
     const { resourceTemplates } = await client.listResourceTemplates();
@@ -86,6 +94,25 @@ describe('MCP over Streamable HTTP', () => {
     expect(updated).toHaveLength(seen);
   });
 
+  it('tells a participant about writes only while its binding may read them now, not as it was when it subscribed', async () => {
+    const client = await server.mcp(WATCHER);
+    const updated: string[] = [];
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updated.push(n.params.uri));
+    const uri = `roomwire://rooms/${watched.room.id}/timeline`;
+    await client.subscribeResource({ uri });
+    const agentSays = (text: string) => server.rest('POST', `/rooms/${watched.room.id}/messages`, { body: { text, bindingId: watched.b['agent-1']!.id } });
+    await agentSays('one');
+    await until(() => updated.length === 1, 'the first notification');
+    const access = (value: string) => server.rest('PATCH', `/bindings/${watched.b['visitor-1']!.id}`, { body: { access: value } });
+    expect((await access('write_only')).status).toBe(200);
+    await agentSays('not for a write-only participant');
+    expect((await access('read_write')).status).toBe(200);
+    await agentSays('two');
+    await until(() => updated.length >= 2, 'the notification after access came back');
+    await server.test.engine.idle();
+    expect(updated).toEqual([uri, uri]);
+  });
+
   it('refuses a client without a token, or with an unknown one', async () => {
     for (const headers of [{}, { authorization: 'Bearer not-a-known-token-123' }]) {
       const client = new Client({ name: 'anonymous', version: '1.0.0' });
@@ -115,6 +142,25 @@ describe('MCP over Streamable HTTP', () => {
     // And another room is out of reach.
     const other = await server.rest('POST', '/rooms', { body: {} });
     await expect(visitor.readResource({ uri: `roomwire://rooms/${other.body.room.id}` })).rejects.toThrow(/roomId/);
+  });
+});
+
+describe('MCP sessions', () => {
+  it('keeps a bounded number of sessions a token: one more closes its least recently used', async () => {
+    const capped = await startApiServer(async () => [], { maxSessionsPerToken: 3 });
+    try {
+      const clients = [await capped.mcp(READ), await capped.mcp(READ), await capped.mcp(READ)];
+      // The first is used again: the second is now the least recently used.
+      await clients[0]!.listTools();
+      const newest = await capped.mcp(READ);
+      await expect(clients[1]!.listTools()).rejects.toThrow(/404|session/i);
+      for (const client of [clients[0]!, clients[2]!, newest]) expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+      // Another token's sessions are its own.
+      expect((await (await capped.mcp(WRITE)).listTools()).tools.length).toBeGreaterThan(0);
+      expect((await clients[0]!.listTools()).tools.length).toBeGreaterThan(0);
+    } finally {
+      await capped.close();
+    }
   });
 });
 

@@ -66,8 +66,74 @@ describe('REST paging', () => {
     const first = await server.rest('GET', '/rooms?limit=1&states=active');
     expect(first.status).toBe(200);
     expect(first.body.rooms).toHaveLength(1);
-    const next = await server.rest('GET', `/rooms?limit=1&states=active&updatedBefore=${encodeURIComponent(first.body.nextUpdatedBefore)}`);
+    const next = await server.rest('GET', `/rooms?limit=1&states=active&cursor=${encodeURIComponent(first.body.nextCursor)}`);
     expect(next.body.rooms[0].id).not.toBe(first.body.rooms[0].id);
+    const forged = await server.rest('GET', '/rooms?limit=1&cursor=not-a-cursor');
+    expect([forged.status, forged.body.error.field]).toEqual([400, 'cursor']);
+  });
+});
+
+describe('room deliveries', () => {
+  it('lists a room\'s deliveries by status and binding, paged by cursor, with counts by status over the room', async () => {
+    const { room: fresh, b } = await createRoom(server.test.engine);
+    const sent: string[] = [];
+    for (let i = 0; i < 5; i++) sent.push((await server.rest('POST', `/rooms/${fresh.id}/messages`, { body: { text: `m${i}`, bindingId: b['agent-1']!.id } })).body.event.id);
+    await server.test.engine.idle();
+    const all = await server.rest('GET', `/rooms/${fresh.id}/deliveries?limit=1000`);
+    expect(all.status).toBe(200);
+    // Each message goes to the two other participants, in event order.
+    expect(all.body.deliveries.map((d: { eventId: string }) => d.eventId)).toEqual(sent.flatMap((id) => [id, id]));
+    expect(all.body.total).toBe(10);
+    const byStatus = Object.entries(all.body.counts).filter(([, n]) => (n as number) > 0);
+    for (const [status, n] of byStatus) {
+      const listed = await server.rest('GET', `/rooms/${fresh.id}/deliveries?statuses=${status}&limit=1000`);
+      expect(listed.body.deliveries.every((d: { status: string }) => d.status === status)).toBe(true);
+      expect(listed.body.deliveries).toHaveLength(n as number);
+    }
+    const visitor = await server.rest('GET', `/rooms/${fresh.id}/deliveries?bindingId=${b['visitor-1']!.id}`);
+    expect(visitor.body.deliveries.map((d: { bindingId: string }) => d.bindingId)).toEqual(sent.map(() => b['visitor-1']!.id));
+    expect(visitor.body.total).toBe(5);
+
+    const paged: string[] = [];
+    let query = 'limit=3';
+    for (;;) {
+      const page = await server.rest('GET', `/rooms/${fresh.id}/deliveries?${query}`);
+      paged.push(...page.body.deliveries.map((d: { id: string }) => d.id));
+      if (!page.body.nextCursor) break;
+      query = `limit=3&cursor=${encodeURIComponent(page.body.nextCursor)}`;
+    }
+    expect(paged).toEqual(all.body.deliveries.map((d: { id: string }) => d.id));
+  });
+
+  it('answers 404 for an unknown room, 400 naming a bad status, and 403 for a participant token', async () => {
+    const unknown = await server.rest('GET', '/rooms/nope/deliveries');
+    expect([unknown.status, unknown.body.error.field]).toEqual([404, 'roomId']);
+    const bad = await server.rest('GET', `${roomPath()}/deliveries?statuses=lost`);
+    expect([bad.status, bad.body.error.field]).toEqual([400, 'statuses[0]']);
+    expect((await server.rest('GET', `${roomPath()}/deliveries`, { token: VISITOR })).status).toBe(403);
+    expect((await server.rest('GET', `${roomPath()}/deliveries`, { token: READ })).status).toBe(200);
+  });
+});
+
+describe('binding shortcuts', () => {
+  it('sets a participant\'s visibility and access through their own routes, with updateBinding\'s rules', async () => {
+    const { room: fresh, b } = await createRoom(server.test.engine);
+    const agent = b['agent-1']!.id;
+    const seen = await server.rest('PUT', `/rooms/${fresh.id}/bindings/${agent}/visibility`, { body: { visibility: 'internal' } });
+    expect([seen.status, seen.body.visibility]).toEqual([200, 'internal']);
+    const access = await server.rest('PUT', `/rooms/${fresh.id}/bindings/${agent}/access`, { body: { access: 'read_only' } });
+    expect([access.status, access.body.access]).toEqual([200, 'read_only']);
+    const stored = await server.rest('GET', `/bindings/${agent}`);
+    expect([stored.body.visibility, stored.body.access]).toEqual(['internal', 'read_only']);
+    // A read-only participant's message is stored blocked: the write gate of updateBinding's access applies.
+    const blocked = await server.rest('POST', `/rooms/${fresh.id}/messages`, { body: { text: 'muted by access', bindingId: agent } });
+    expect(blocked.body.event.status).toBe('blocked');
+
+    const bad = await server.rest('PUT', `/rooms/${fresh.id}/bindings/${agent}/access`, { body: { access: 'admin' } });
+    expect([bad.status, bad.body.error.field]).toEqual([400, 'access']);
+    const elsewhere = await server.rest('PUT', `${roomPath()}/bindings/${agent}/visibility`, { body: { visibility: 'all' } });
+    expect([elsewhere.status, elsewhere.body.error.field]).toEqual([404, 'bindingId']);
+    expect((await server.rest('GET', `/bindings/${agent}`)).body.visibility).toBe('internal');
   });
 });
 

@@ -40,7 +40,7 @@ export interface ApiServer {
 }
 
 /** `extraTokens` may depend on what the engine holds (a token acting as a binding). */
-export async function startApiServer(extraTokens: (test: TestEngine) => Promise<ApiTokenConfig[]> = async () => [], options: { maxBodyBytes?: number } = {}): Promise<ApiServer> {
+export async function startApiServer(extraTokens: (test: TestEngine) => Promise<ApiTokenConfig[]> = async () => [], options: { maxBodyBytes?: number; maxSessionsPerToken?: number } = {}): Promise<ApiServer> {
   const test = await openTestEngine();
   const errors: unknown[] = [];
   const tokens: ApiTokenConfig[] = [
@@ -50,7 +50,7 @@ export async function startApiServer(extraTokens: (test: TestEngine) => Promise<
     ...(await extraTokens(test)),
   ];
   const rest = createRestHandler(test.engine, { tokens, maxBodyBytes: options.maxBodyBytes, onError: (e) => errors.push(e) });
-  const mcp = createMcpHandler(rest.gateway, { onError: (e) => errors.push(e) });
+  const mcp = createMcpHandler(rest.gateway, { maxSessionsPerToken: options.maxSessionsPerToken, onError: (e) => errors.push(e) });
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0]!;
     if (path.startsWith('/api/')) void rest(req, res, { path: path.slice(4) });

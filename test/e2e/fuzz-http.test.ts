@@ -1,8 +1,9 @@
 // DESIGN.md section 14, "no crash on any input: a fuzz test proves it", for the HTTP entry points
 // of a running Node-RED: the webhook endpoint (unsigned and signed channels, unknown channels),
 // the REST API (with and without the token: the resource routes, the older operations alias),
-// the MCP endpoint, the demo flow's say endpoints, and a Twilio channel's webhook (form posts
-// unsigned or signed wrongly in every way Twilio checks). Thousands of
+// the MCP endpoint, the demo flow's say endpoints, and the webhooks of a Twilio channel (form posts
+// unsigned or signed wrongly in every way Twilio checks), a Sinch channel (callbacks unsigned, wrongly
+// signed, stale) and an email channel (JSON and raw MIME without the inbound secret). Thousands of
 // malformed requests, each made invalid on purpose in one of many ways: every answer is a 4xx
 // with a JSON error (naming the field where there is one), never a 5xx; Node-RED keeps running;
 // and nothing is stored, as the room, timeline and side effect counts before and after show.
@@ -10,6 +11,7 @@ import { listOperations, signWebhookBody } from '@roomwire/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { badInbound, badOperationInput, badSaid, random, type Random } from '../support/hostile-requests';
 import { ACCOUNT_SID, AUTH_TOKEN, formBody, incomingSms, officialSignature, type Params } from '../providers/twilio/support/twilio';
+import { APP_ID, KEY_ID, KEY_SECRET, PROJECT_ID, WEBHOOK_SECRET, callbackHeaders, inboundCallback } from '../providers/sinch/support/sinch';
 import { until } from '../support/wait';
 import { READ_TOKEN, SECRET, SIGNED_CHANNEL, TOKEN, WRITE_TOKEN, startDemo, type Demo, type FlowNode } from './demo-flow';
 
@@ -21,10 +23,29 @@ const CONCURRENCY = 32;
 let demo: Demo;
 
 const TWILIO_CHANNEL = 'fuzz-twilio';
+const SINCH_CHANNEL = 'fuzz-sinch';
+const EMAIL_CHANNEL = 'fuzz-email';
+const EMAIL_SECRET = 'fuzz-email-inbound-secret';
 
-/** A Twilio account and SMS channel beside the demo (its REST API is never reached: nothing valid arrives). */
-function twilioNodes(engineId: string): FlowNode[] {
+/**
+ * A Twilio account and SMS channel, a Sinch app and SMS channel, and a mailbox and email channel
+ * beside the demo (their APIs and SMTP server are never reached: nothing valid arrives).
+ */
+function providerNodes(engineId: string): FlowNode[] {
   return [
+    {
+      id: 'fuzz-sinch-app',
+      type: 'roomwire-sinch',
+      projectId: PROJECT_ID,
+      appId: APP_ID,
+      region: 'us',
+      baseUrl: 'http://127.0.0.1:9',
+      tokenUrl: 'http://127.0.0.1:9/oauth2/token',
+      credentials: { keyId: KEY_ID, keySecret: KEY_SECRET, webhookSecret: WEBHOOK_SECRET },
+    },
+    { id: 'fuzz-sinch-channel', type: 'roomwire-channel', engine: engineId, channelId: SINCH_CHANNEL, channelType: 'sms', provider: 'sinch', sinch: 'fuzz-sinch-app', sinchChannel: '' },
+    { id: 'fuzz-mailbox', type: 'roomwire-email', host: '127.0.0.1', port: 9, secure: false, from: 'Fuzz <support@example.com>', credentials: { inboundSecret: EMAIL_SECRET } },
+    { id: 'fuzz-email-channel', type: 'roomwire-channel', engine: engineId, channelId: EMAIL_CHANNEL, channelType: 'email', provider: 'email', email: 'fuzz-mailbox' },
     { id: 'fuzz-twilio-account', type: 'roomwire-twilio', apiBaseUrl: 'http://127.0.0.1:9', credentials: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN } },
     {
       id: 'fuzz-twilio-channel',
@@ -40,7 +61,7 @@ function twilioNodes(engineId: string): FlowNode[] {
 }
 
 beforeAll(async () => {
-  demo = await startDemo({ extraNodes: twilioNodes });
+  demo = await startDemo({ extraNodes: providerNodes });
 });
 
 afterAll(async () => {
@@ -97,6 +118,43 @@ function twilioAttempt(r: Random): Attempt {
     { 'x-twilio-signature': officialSignature(url, params), 'x-twilio-webhooks-signature-settings': 'key=KS1,algorithm=HMAC_SHA256' },
   ]);
   return { target: 'webhook (twilio)', path, body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } };
+}
+
+/** A Sinch callback (well-formed or junk) that must fail its signature check: unsigned, forged, stale or for another secret. */
+function sinchAttempt(r: Random): Attempt {
+  const body = r.int(4) === 0 ? r.text(300) : JSON.stringify(r.int(3) === 0 ? { ...inboundCallback('SMS', `1555${r.int(1e7)}`, { text_message: { text: 'x' } }), message: r.junk() } : inboundCallback('SMS', `1555${r.int(1e7)}`, { text_message: { text: r.text(40) } }));
+  const raw = Buffer.from(body);
+  const now = Math.floor(Date.now() / 1000);
+  const headers = r.pick<Record<string, string>>([
+    callbackHeaders(raw, { signature: null }),
+    callbackHeaders(raw, { omit: ['nonce'] }),
+    callbackHeaders(raw, { omit: ['timestamp'] }),
+    callbackHeaders(raw, { secret: 'not-the-webhook-secret' }),
+    callbackHeaders(raw, { timestamp: now - 3600 }),
+    callbackHeaders(raw, { signature: Buffer.from(r.text(32)).toString('base64') }),
+    { ...callbackHeaders(raw), 'x-sinch-webhook-signature-algorithm': 'HmacSHA1' },
+  ]);
+  return { target: 'webhook (sinch)', path: `roomwire/webhook/${SINCH_CHANNEL}`, body, headers };
+}
+
+/** Inbound mail (JSON or raw MIME, well-formed or junk) without the mailbox's inbound secret. */
+function emailAttempt(r: Random): Attempt {
+  const mime = r.int(2) === 0;
+  const body = mime
+    ? `From: ${r.pick(['ada@example.org', r.text(30)])}\r\nTo: support@example.com\r\nSubject: ${r.text(20).replace(/[\r\n]/g, ' ')}\r\nMessage-ID: <${r.int(1e9)}@fuzz>\r\n\r\n${r.text(200)}`
+    : r.int(3) === 0
+      ? r.text(300)
+      : JSON.stringify({ from: r.pick(['ada@example.org', r.junk()]), to: 'support@example.com', subject: r.junk(), text: r.text(80), headers: r.junk() });
+  const now = Math.floor(Date.now() / 1000);
+  const headers = r.pick<Record<string, string>>([
+    {},
+    { authorization: `Basic ${Buffer.from('inbound:not-the-secret').toString('base64')}` },
+    { authorization: `Basic ${r.text(20).replace(/[^\x20-\x7e]/g, 'x')}` },
+    { authorization: `Bearer ${EMAIL_SECRET}` },
+    { 'x-roomwire-timestamp': String(now), 'x-roomwire-signature': signWebhookBody('not-the-secret', now, body) },
+    { 'x-roomwire-timestamp': String(now - 3600), 'x-roomwire-signature': signWebhookBody(EMAIL_SECRET, now - 3600, body) },
+  ]);
+  return { target: 'webhook (email)', path: `roomwire/webhook/${EMAIL_CHANNEL}`, body, headers: { 'content-type': mime ? 'message/rfc822' : 'application/json', ...headers } };
 }
 
 function restAttempt(r: Random, operations: string[]): Attempt {
@@ -233,6 +291,8 @@ describe('HTTP entry points under malformed input', () => {
       attempts.push(() => restAttempt(random(seed + 2), operations));
       attempts.push(() => sayAttempt(random(seed + 3)));
       if (i % 3 === 0) attempts.push(() => twilioAttempt(random(seed + 6)));
+      if (i % 3 === 1) attempts.push(() => sinchAttempt(random(seed + 7)));
+      if (i % 3 === 2) attempts.push(() => emailAttempt(random(seed + 8)));
       if (i < REQUESTS_PER_NEW_TARGET) {
         attempts.push(() => resourceAttempt(random(seed + 4)));
         attempts.push(() => mcpAttempt(random(seed + 5)));
@@ -248,9 +308,11 @@ describe('HTTP entry points under malformed input', () => {
     expect(broken).toEqual([]);
     expect(outcomes).toHaveLength(attempts.length);
     // The generator reached every entry point and every kind of refusal.
-    expect(new Set(outcomes.map((o) => o.attempt.target)).size).toBe(11);
-    const twilio = outcomes.filter((o) => o.attempt.target === 'webhook (twilio)');
-    expect([...new Set(twilio.map((o) => o.status))].sort()).toEqual([401, 403]);
+    expect(new Set(outcomes.map((o) => o.attempt.target)).size).toBe(13);
+    for (const provider of ['twilio', 'sinch', 'email']) {
+      const refused = outcomes.filter((o) => o.attempt.target === `webhook (${provider})`);
+      expect([...new Set(refused.map((o) => o.status))].sort(), provider).toEqual([401, 403]);
+    }
     expect([...new Set(outcomes.map((o) => o.status))].sort()).toEqual([400, 401, 403, 404, 405, 413]);
 
     expect(await storedCounts()).toEqual(before);
@@ -266,6 +328,18 @@ describe('HTTP entry points under malformed input', () => {
     });
     expect(signed.status).toBe(200);
     await until(async () => (await storedCounts()).rooms === before.rooms! + 1, "the genuine message's room");
+    // So do the Sinch and email channels, for what their senders really sign.
+    const callback = Buffer.from(JSON.stringify(inboundCallback('SMS', '15550100010', { text_message: { text: 'a real one' } })));
+    const sinch = await fetch(`${demo.nodeRed.httpNodeUrl}roomwire/webhook/${SINCH_CHANNEL}`, { method: 'POST', headers: callbackHeaders(callback), body: callback });
+    expect(sinch.status).toBe(200);
+    const mail = JSON.stringify({ from: 'ada@example.org', to: 'support@example.com', subject: 'real', text: 'a real one', headers: { 'Message-ID': '<real@fuzz>' } });
+    const email = await fetch(`${demo.nodeRed.httpNodeUrl}roomwire/webhook/${EMAIL_CHANNEL}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`inbound:${EMAIL_SECRET}`).toString('base64')}` },
+      body: mail,
+    });
+    expect(email.status).toBe(200);
+    await until(async () => (await storedCounts()).rooms === before.rooms! + 3, 'the genuine Sinch and email rooms');
     expect(demo.nodeRed.logs()).not.toMatch(/\[error\]|Unhandled|uncaught/i);
   }, 240_000);
 });

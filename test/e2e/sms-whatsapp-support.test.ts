@@ -1,10 +1,14 @@
 // The "SMS and WhatsApp support" example on a real Node-RED, against a local server that speaks
 // Twilio's REST API and checks every request (test/providers/twilio/support/twilio.ts). As
-// imported, with no account, it deploys and its Twilio channels say "not configured"; with an
+// imported, with no account, it deploys and its Twilio and email channels say "not configured"; with an
 // account (as a user fills it in the editor) a signed SMS lands in a room, the reply goes out
 // through Messages.json with a StatusCallback at the engine's public URL, status callbacks are
 // tracked, and a WhatsApp reply falls back to SMS when Twilio reports it undelivered or when no
-// receipt arrives in time.
+// receipt arrives in time. Its email channel (a real SMTP server on loopback) takes a signed inbound
+// mail into the customer's SMS room once their email address is linked to them, and an agent
+// signed in to the inbox sees that room.
+import { signWebhookBody } from '@roomwire/runtime';
+import bcrypt from 'bcryptjs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +23,7 @@ import {
   type Params,
   type SentMessage,
 } from '../providers/twilio/support/twilio';
+import { startFakeSmtp, type FakeSmtp } from '../providers/email/support/smtp';
 import { deployFlows, startNodeRed, type NodeRed } from '../support/node-red';
 import { until } from '../support/wait';
 
@@ -27,6 +32,8 @@ const PUBLIC_URL = 'https://support.example.test';
 const TOKEN = 'support-e2e-token';
 const TWILIO_NUMBER = '+15550109999';
 const PREFIX = 'roomwire-support';
+const INBOUND_SECRET = 'support-e2e-inbound-secret';
+const AGENT = { user: 'ana', password: 'ana-e2e-password' };
 
 interface FlowNode {
   id: string;
@@ -37,6 +44,7 @@ interface FlowNode {
 let example: FlowNode[];
 let nodeRed: NodeRed;
 let twilio: FakeTwilio;
+let smtp: FakeSmtp;
 let startLogs = '';
 
 /** Twilio is configured with the public URL (settings.js: httpNodeRoot /api). */
@@ -45,6 +53,7 @@ const localWebhook = (channelId: string) => `${nodeRed.httpNodeUrl}${PREFIX}/web
 
 beforeAll(async () => {
   example = JSON.parse(await readFile(FLOW_FILE, 'utf8')) as FlowNode[];
+  smtp = await startFakeSmtp();
   twilio = await startFakeTwilio({ publicBaseUrl: `${PUBLIC_URL}/api`, deliverTo: () => nodeRed.httpNodeUrl.replace(/\/$/, '') });
   // As imported: no account, no numbers.
   nodeRed = await startNodeRed({ flows: example });
@@ -54,6 +63,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await nodeRed?.stop();
   await twilio?.server.close();
+  await smtp?.close();
 });
 
 async function api(operation: string, input: unknown): Promise<any> {
@@ -94,6 +104,19 @@ async function reply(roomId: string, text: string): Promise<string> {
   return body.eventId;
 }
 
+/** An inbound mail as an inbound-parse service posts it to the email channel, signed with its secret. */
+function signedMail(mail: Record<string, unknown>): { body: string; headers: Record<string, string> } {
+  const body = JSON.stringify(mail);
+  const timestamp = Math.floor(Date.now() / 1000);
+  return { body, headers: { 'content-type': 'application/json', 'x-roomwire-timestamp': String(timestamp), 'x-roomwire-signature': signWebhookBody(INBOUND_SECRET, timestamp, body) } };
+}
+
+async function postMail(mail: { body: string; headers: Record<string, string> }): Promise<{ status: number; body: any }> {
+  const res = await fetch(localWebhook('support-email'), { method: 'POST', headers: mail.headers, body: mail.body });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
 async function deliveries(eventId: string): Promise<{ id: string; channelId: string; status: string; fallbackOf: string | null; providerMessageId: string | null; error: { code: string } | null }[]> {
   return (await api('getDeliveries', { eventId })).deliveries;
 }
@@ -106,19 +129,26 @@ async function sentTo(to: string, count = 1): Promise<SentMessage> {
 function configured(): FlowNode[] {
   return example.map((node) => {
     // (ROOMWIRE_PUBLIC_URL would do too, but under `npm start` it also turns the editor's login on.)
-    if (node.type === 'roomwire-engine') return { ...node, publicUrl: PUBLIC_URL, credentials: { apiToken: TOKEN } };
+    if (node.type === 'roomwire-engine') {
+      const agent = { agentUser1: AGENT.user, agentPassword1: bcrypt.hashSync(AGENT.password, 4) };
+      return { ...node, publicUrl: PUBLIC_URL, credentials: { apiToken: TOKEN, ...agent } };
+    }
+    if (node.type === 'roomwire-email') {
+      return { ...node, host: '127.0.0.1', port: smtp.port, from: 'Acme Support <support@example.com>', credentials: { inboundSecret: INBOUND_SECRET } };
+    }
     if (node.type === 'roomwire-twilio') return { ...node, apiBaseUrl: twilio.apiBaseUrl, credentials: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN } };
-    if (node.type === 'roomwire-channel') return { ...node, twilioFrom: TWILIO_NUMBER };
+    if (node.type === 'roomwire-channel' && node.provider === 'twilio') return { ...node, twilioFrom: TWILIO_NUMBER };
     if (node.type === 'roomwire-fallback') return { ...node, after: 'PT2S' };
     return node;
   });
 }
 
 describe('the SMS and WhatsApp support example, as imported (no Twilio account)', () => {
-  it('deploys and keeps running; each Twilio channel says it is not configured and what is missing', async () => {
+  it('deploys and keeps running; each Twilio channel and the email channel say they are not configured and what is missing', async () => {
     for (const channel of ['support-sms', 'support-whatsapp']) {
       expect(startLogs).toMatch(new RegExp(`\\[warn\\].*channel ${channel} is not started: its twilio provider is not configured \\(missing accountSid, authToken\\)`));
     }
+    expect(startLogs).toMatch(/\[warn\].*channel support-email is not started: its email provider is not configured \(missing .*smtp\.host/);
     expect(startLogs).not.toMatch(/\[error\]|Unhandled|uncaught/i);
     expect(nodeRed.running()).toBe(true);
   });
@@ -127,6 +157,8 @@ describe('the SMS and WhatsApp support example, as imported (no Twilio account)'
     const params = incomingSms('+15550100001', TWILIO_NUMBER, 'anyone there?');
     const answer = await customerWrites('support-sms', params);
     expect(answer.status).toBe(404);
+    const mail = signedMail({ from: 'anyone@example.org', text: 'anyone there?' });
+    expect((await postMail(mail)).status).toBe(404);
     expect(nodeRed.running()).toBe(true);
   });
 });
@@ -225,5 +257,34 @@ describe('the SMS and WhatsApp support example with a Twilio account', () => {
     expect((await deliveries(delivered)).map((d) => d.channelId)).toEqual(['support-whatsapp']);
     expect(twilio.violations).toEqual([]);
     expect(nodeRed.logs()).not.toMatch(/\[error\]|Unhandled|uncaught/i);
+  });
+
+  it("takes a customer's email into the room of their SMS once the address is linked to them, and the agent inbox lists that room", async () => {
+    const customer = '+15550100006';
+    await customerWrites('support-sms', incomingSms(customer, TWILIO_NUMBER, 'my parcel is lost'));
+    const room = await roomOf('support-sms', customer);
+    const { identity } = await api('lookupIdentity', { channelType: 'sms', address: customer });
+    await api('linkAddress', { identityId: identity.id, channelType: 'email', address: 'grace@example.org' });
+
+    const mail = signedMail({ from: 'Grace <grace@example.org>', to: 'support@example.com', subject: 'Lost parcel', text: 'Here is the tracking number: 42.', headers: { 'Message-ID': '<parcel@example.org>' } });
+    const answer = await postMail(mail);
+    expect(answer.status).toBe(200);
+    expect(answer.body.accepted[0].roomId).toBe(room.id);
+    const { events } = await api('getTimeline', { roomId: room.id });
+    expect(events.filter((e: { type: string }) => e.type === 'message').map((e: { content: { text: string } }) => e.content.text)).toEqual(['my parcel is lost', 'Here is the tracking number: 42.']);
+    expect((await roomOf('support-email', 'grace@example.org')).id).toBe(room.id);
+    // Nothing went out by mail: no one has replied yet.
+    expect(smtp.mails).toEqual([]);
+
+    // The agent signs in to the inbox the example points at and finds the room, with both channels.
+    const inbox = `${nodeRed.httpNodeUrl}${PREFIX}/inbox`;
+    const login = await fetch(`${inbox}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(AGENT) });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const listed = await fetch(`${inbox}/api/rooms?search=${encodeURIComponent(customer)}`, { headers: { cookie } });
+    expect(listed.status).toBe(200);
+    const { rooms } = (await listed.json()) as { rooms: { id: string; channelTypes: string[] }[] };
+    expect(rooms.map((r) => r.id)).toEqual([room.id]);
+    expect([...rooms[0]!.channelTypes].sort()).toEqual(['email', 'sms']);
   });
 });

@@ -178,15 +178,19 @@ describe.skipIf(!chromiumPath)('support desk: the chat page and the agent inbox 
     await customerRow.getByRole('button', { name: /^Mute / }).click();
     await eventually(() => customerRow.innerText()).toContain('muted');
     await eventually(timelineText).toMatch(/muted/);
+    // The customer's page shows the muting itself, before they write anything.
+    await eventually(() => customer.locator('#rw-muted').isVisible()).toBe(true);
+    expect(await customer.locator('#rw-muted').innerText()).toContain('paused your messages');
     const shownBefore = (await chatTexts()).length;
     await customerSays('Can anyone hear me?');
     // The page hears back that its message was stored blocked: it is not shown as a message.
     await until(() => frames.some((frame) => frame.includes('"ack"') && frame.includes('"blocked"')), 'the blocked acknowledgement');
     expect((await chatTexts()).length).toBe(shownBefore);
     // ...and tells the customer so, in an alert a screen reader announces.
-    await eventually(() => customer.getByRole('alert').innerText()).toContain('could not be delivered');
+    await eventually(() => customer.getByRole('alert').innerText()).toContain('not delivered: an agent has paused your messages');
     await customerRow.getByRole('button', { name: /^Unmute / }).click();
     await eventually(() => customerRow.innerText()).not.toContain('muted');
+    await eventually(() => customer.locator('#rw-muted').isVisible()).toBe(false);
     await customerSays('And now?');
     await eventually(timelineText).toContain('And now?');
     expect(await timelineText()).not.toContain('Can anyone hear me?');

@@ -6,7 +6,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAgentInboxProvider, FlowProvider, type Engine } from '../../runtime/src';
-import { agentCredentials, AgentAccounts, hashAgentPassword, parseAgentAccounts, type AgentCredentials } from '../../nodes/lib/inbox/accounts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AGENT_SLOTS, agentCredentials, agentCredentialTypes, AgentAccounts, hashAgentPassword, parseAgentAccounts, type AgentCredentials } from '../../nodes/lib/inbox/accounts';
 import { createInboxHandler, CSRF_HEADER, SESSION_COOKIE } from '../../nodes/lib/inbox/handler';
 import { AgentSessions } from '../../nodes/lib/inbox/sessions';
 import { consumeSigninToken, SIGNIN_ENV } from '../../nodes/lib/inbox/signin-link';
@@ -26,17 +28,19 @@ const bothAgents = agentCredentials([ANA, BEN]);
 interface Inbox {
   url: string;
   engine: Engine;
+  /** The engine's database file. */
+  path: string;
   now: { value: number };
   setAccounts(credentials: AgentCredentials): void;
   close(): Promise<void>;
 }
 
-async function serveInbox(credentials: AgentCredentials = bothAgents): Promise<Inbox> {
-  const { engine } = await openTestEngine();
+async function serveInbox(credentials: AgentCredentials = bothAgents, databasePath?: string): Promise<Inbox> {
+  const { engine, path } = await openTestEngine(databasePath ? { path: databasePath } : {});
   await engine.registerChannel({ id: 'agent-inbox', type: 'agent', provider: createAgentInboxProvider(), profile: 'webhook', info: { audience: 'internal' } });
   await engine.registerChannel({ id: 'chat', type: 'webchat', provider: new FlowProvider() });
   const now = { value: Date.now() };
-  const sessions = new AgentSessions(8 * HOUR, () => now.value);
+  const sessions = new AgentSessions(async () => engine.agentSessions, BASE, 8 * HOUR, () => now.value);
   const build = (accounts: AgentCredentials) =>
     createInboxHandler({
       engine: async () => engine,
@@ -55,6 +59,7 @@ async function serveInbox(credentials: AgentCredentials = bothAgents): Promise<I
   return {
     url,
     engine,
+    path,
     now,
     setAccounts: (accounts) => (handler = build(accounts)),
     close: () => new Promise((resolve) => server.close(() => resolve())),
@@ -145,6 +150,28 @@ describe('agent inbox sign-in', () => {
     }
   });
 
+  it('keeps sessions in the store: another engine on the database knows them, sign-out ends them there too, only a hash is stored', async () => {
+    const first = await serveInbox();
+    const second = await serveInbox(bothAgents, first.path);
+    try {
+      const ana = await signIn(first, 'ana', ANA_PASSWORD);
+      const id = decodeURIComponent(ana.cookie.slice(`${SESSION_COOKIE}=`.length));
+      expect((await fetch(`${second.url}/api/rooms`, { headers: { cookie: ana.cookie } })).status).toBe(200);
+      // The store does not know the session by its id: it keeps a hash of it.
+      expect(await first.engine.agentSessions.getAgentSession(BASE, id, Date.now())).toBeNull();
+      const signedOut = await fetch(`${second.url}/api/logout`, {
+        method: 'POST',
+        headers: { cookie: ana.cookie, [CSRF_HEADER]: ana.csrf, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(signedOut.status).toBe(200);
+      expect((await fetch(`${first.url}/api/rooms`, { headers: { cookie: ana.cookie } })).status).toBe(401);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+
   it("acts only as the session's own agent, and refuses the session of an agent whose account was removed", async () => {
     const inbox = await serveInbox();
     try {
@@ -230,6 +257,14 @@ describe('agent account credentials', () => {
     expect(accounts.map((a) => a.user)).toEqual(['ana']);
     expect(problems).toEqual(['agentPassword2: ben has no password (set one in the engine node)', 'agentUser3: 1 to 64 letters, digits or . _ @ + -']);
     expect(problems.join('')).not.toContain('plain-text');
+  });
+
+  it('keeps as many agents as the editor dialog offers rows for, the last slot included', () => {
+    const editor = readFileSync(join(__dirname, '../../resources/roomwire-agent-accounts.js'), 'utf8');
+    expect(Number(/var SLOTS = (\d+);/.exec(editor)?.[1])).toBe(AGENT_SLOTS);
+    const team = Array.from({ length: AGENT_SLOTS }, (_, i) => ({ user: `agent${i + 1}`, hash: ANA.hash }));
+    expect(Object.keys(agentCredentialTypes())).toHaveLength(2 * AGENT_SLOTS);
+    expect(parseAgentAccounts(agentCredentials(team), () => undefined).map((a) => a.user)).toEqual(team.map((a) => a.user));
   });
 });
 

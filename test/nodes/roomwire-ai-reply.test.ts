@@ -25,6 +25,7 @@ async function load(reply: Record<string, unknown> = {}, model?: Record<string, 
       engineConfig(),
       { id: 'ch-web', type: 'roomwire-channel', engine: 'engine', channelId: 'web', channelType: 'webchat', provider: 'flow', version: 1 },
       { id: 'ch-ai', type: 'roomwire-channel', engine: 'engine', channelId: 'assistant', channelType: 'ai', provider: 'flow', version: 1 },
+      { id: 'ch-desk', type: 'roomwire-channel', engine: 'engine', channelId: 'desk', channelType: 'agent', provider: 'flow', version: 1 },
       ...(model ? [{ id: 'model', type: 'roomwire-ai-model', provider: 'openai', version: 1, ...model }] : []),
       ...onTab([
         { id: 'ai', type: 'roomwire-ai-reply', engine: 'engine', ...(model ? { model: 'model' } : {}), version: 1, wires: [['replies'], ['tools']], ...reply },
@@ -61,6 +62,16 @@ describe('roomwire-ai-reply', () => {
     expect(room.room.metadata.needsHuman).toBe(true);
   });
 
+  it('with agents to hand over to, the hand-over assigns the room to one of them instead of flagging it', async () => {
+    const ids = await load({ handOverAgents: 'bob', handOverChannel: 'desk' });
+    const reply = nextMessage('replies');
+    node('ai').receive({ bindingId: ids.assistant, eventId: ids.eventId, roomId: 'demo' });
+    expect((await reply).ai).toMatchObject({ escalated: true, handOver: { assignedTo: 'bob' } });
+    const room = await engineOf().call<{ room: { metadata: Record<string, unknown> } }>('getRoom', { roomId: 'demo' });
+    expect(room.room.metadata).toMatchObject({ assignedTo: 'bob' });
+    expect(room.room.metadata.needsHuman).toBeUndefined();
+  });
+
   it('a flow tool call leaves on output 2 with an id; the answer wired back into the input reaches the model', async () => {
     server = await startOpenAiServer('sk-test');
     server.script({ toolCalls: [{ name: 'lookup_order', arguments: { orderId: '42' } }] }, { text: 'Order 42 ships tomorrow.' });
@@ -92,5 +103,8 @@ describe('roomwire-ai-reply', () => {
     await load({ flowTools: '[{"name": "create_task", "description": "x"}]' });
     expect(errors('ai').join('\n')).toContain('flowTools[0].name: create_task is a built-in tool');
     expect(lastStatus('ai')).toMatchObject({ fill: 'red', text: 'invalid settings' });
+    await helper.unload();
+    await load({ handOverAgents: 'bob, not a name!' });
+    expect(errors('ai').join('\n')).toContain('handOverAgents: "not a name!" is not a user name');
   });
 });

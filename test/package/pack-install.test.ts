@@ -9,7 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPath, launchChromium } from '../support/browser';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumPath, launchChromium, openEditor } from '../support/browser';
 import { deployFlows, shellEnv, startPlainNodeRed, type NodeRed } from '../support/node-red';
 import { until } from '../support/wait';
 import {
@@ -23,6 +24,7 @@ import {
   relayFlows,
   SIGNING_SECRET,
   startRelayApi,
+  typeErrors,
   type RelayApi,
 } from './provider-plugin';
 
@@ -86,6 +88,11 @@ describe('the npm package', () => {
       'LICENSE',
     ];
     expect(expected.filter((file) => !packed.includes(file))).toEqual([]);
+  });
+
+  it('ships the Provider contract declarations for plugin authors (@roomwire/node-red/provider), and no other declarations of its own', () => {
+    expect(packed).toContain('dist/provider/index.d.ts');
+    expect(packed.filter((file) => file.endsWith('.d.ts') && !file.startsWith('node_modules/') && !file.startsWith('dist/provider/'))).toEqual([]);
   });
 
   it('leaves tests, bench, CI, scripts, TypeScript sources and source maps out', () => {
@@ -224,6 +231,18 @@ describe('a provider package from npm (a roomwire-provider plugin) beside it', (
     expect(roomwireWarnings(runtime.logs())).toEqual([]);
   }, 180_000);
 
+  it('type-checks against the Provider types the installed Roomwire publishes (@roomwire/node-red/provider); a provider breaking the contract does not', async () => {
+    const dir = path.join(workDir, 'node-red-plugin');
+    const installed = path.join(dir, 'node_modules', PLUGIN_MODULE, 'relay.js');
+    expect(typeErrors([installed])).toEqual([]);
+    // The same check catches a send() answering a status the contract does not have.
+    const broken = path.join(dir, 'broken-provider.js');
+    const source = await readFile(installed, 'utf8');
+    await writeFile(broken, source.replace("return { status: 'sent',", "return { status: 'posted',"));
+    expect((await readFile(broken, 'utf8')).includes("status: 'posted'")).toBe(true);
+    expect(typeErrors([broken]).join('\n')).toMatch(/'"posted"' is not assignable to type '"sent" \| "delivered"'/);
+  }, 60_000);
+
   it('carries messages both ways on the real runtime: signed inbound into a room, the reply out through the plugin, its report tracked', async () => {
     await deployFlows(runtime!, relayFlows(relay.url));
     const webhook = `${runtime!.httpNodeUrl}roomwire/webhook/${RELAY_CHANNEL}`;
@@ -261,27 +280,7 @@ describe('a provider package from npm (a roomwire-provider plugin) beside it', (
   it.skipIf(!chromiumPath)("shows the plugin's own settings form in the channel dialog, and deploys what is typed there", async () => {
     const browser = await launchChromium();
     try {
-      const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-      page.setDefaultTimeout(30_000);
-      const pageErrors: string[] = [];
-      page.on('pageerror', (err) => pageErrors.push(err.message));
-      // Node-RED's default settings show a welcome tour on a first visit: turn it off, as a user can.
-      const off = await fetch(`${runtime!.baseUrl}settings/user`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ editor: { view: { 'view-show-welcome-tours': false } } }),
-      });
-      expect(off.status).toBe(204);
-      await page.goto(runtime!.baseUrl, { timeout: 60_000 });
-      await page.locator('#red-ui-palette .red-ui-palette-node').first().waitFor({ timeout: 60_000 });
-      await page.locator('#red-ui-loading-progress').waitFor({ state: 'hidden', timeout: 60_000 });
-      await page.evaluate(() => (window as unknown as { RED: { sidebar: { config: { show(): void } } } }).RED.sidebar.config.show());
-      // A first visit also asks about update notifications: decline, as a user would.
-      await page.getByRole('button', { name: 'No, do not enable notifications' }).click({ timeout: 15_000 }).catch(() => undefined);
-      const channelNode = page.locator('.red-ui-palette-node-config').filter({ hasText: RELAY_CHANNEL }).first();
-      // Flows saved by another client (or before a setting existed) are valid in the editor.
-      expect(await channelNode.getAttribute('class')).not.toContain('invalid');
-      await channelNode.dblclick();
+      const { page, pageErrors } = await openChannelDialog(browser, runtime!);
       const provider = page.locator('#node-config-input-provider');
       await expect.poll(() => provider.locator('option:checked').textContent()).toBe(`Relay SMS gateway (${PLUGIN_MODULE})`);
       const url = page.locator('#roomwire-provider-setting-url');
@@ -310,7 +309,7 @@ describe('a provider package from npm (a roomwire-provider plugin) beside it', (
     }
   }, 180_000);
 
-  it('installed later from the palette, starts the channel that was waiting for it, without a restart or redeploy', async () => {
+  it('installed later from the palette, starts the channel that was waiting for it, without a restart or redeploy; a channel dialog open meanwhile lists it with its form', async () => {
     const dir = path.join(workDir, 'node-red-plugin-later');
     await install(dir, tarball);
     later = await startPlainNodeRed(dir);
@@ -319,17 +318,62 @@ describe('a provider package from npm (a roomwire-provider plugin) beside it', (
     expect(later.logs()).toMatch(/provider "relay" is not installed/);
     expect((await postRelayWebhook(webhook, message('later-0', '+15550100008', 'too early'))).status).toBe(404);
 
-    const form = new FormData();
-    form.append('tarball', new Blob([await readFile(pluginTarball)]), path.basename(pluginTarball));
-    const res = await fetch(`${later.baseUrl}nodes`, { method: 'POST', body: form });
-    expect(res.status, await res.clone().text()).toBe(200);
-    const accepted = await until(async () => {
-      const answer = await postRelayWebhook(webhook, message('later-1', '+15550100008', 'now?'));
-      return answer.status === 200 && answer;
-    }, 'the waiting channel to start');
-    expect(accepted.body.accepted[0]).toMatchObject({ kind: 'message', status: 'committed' });
-  }, 180_000);
+    // A user has the channel's dialog open while the package installs (where a browser can run:
+    // CI always has one, see test/support/browser.ts). The provider is still a bare name, no form.
+    const browser = chromiumPath ? await launchChromium() : undefined;
+    try {
+      const dialog = browser && (await openChannelDialog(browser, later));
+      const provider = dialog?.page.locator('#node-config-input-provider');
+      if (dialog) {
+        expect(await provider!.locator('option:checked').textContent()).toBe('relay');
+        expect(await dialog.page.locator('#roomwire-provider-setting-url').count()).toBe(0);
+      }
+
+      const form = new FormData();
+      form.append('tarball', new Blob([await readFile(pluginTarball)]), path.basename(pluginTarball));
+      const res = await fetch(`${later.baseUrl}nodes`, { method: 'POST', body: form });
+      expect(res.status, await res.clone().text()).toBe(200);
+      const accepted = await until(async () => {
+        const answer = await postRelayWebhook(webhook, message('later-1', '+15550100008', 'now?'));
+        return answer.status === 200 && answer;
+      }, 'the waiting channel to start');
+      expect(accepted.body.accepted[0]).toMatchObject({ kind: 'message', status: 'committed' });
+
+      if (dialog) {
+        // The same open dialog, no reload: the plugin is listed under its label and its form shows the saved setting.
+        await expect.poll(() => provider!.locator('option:checked').textContent(), { timeout: 30_000 }).toBe(`Relay SMS gateway (${PLUGIN_MODULE})`);
+        expect(await dialog.page.locator('#roomwire-provider-setting-url').inputValue()).toBe(relay.url);
+        expect(await dialog.page.locator('#roomwire-provider-secret-apiKey').count()).toBe(1);
+        expect(dialog.pageErrors).toEqual([]);
+      }
+    } finally {
+      await browser?.close();
+    }
+  }, 240_000);
 });
+
+/** The editor of `nodeRed` in a new page, with the relay channel's dialog open (config sidebar, double click). */
+async function openChannelDialog(browser: Browser, nodeRed: NodeRed): Promise<{ page: Page; pageErrors: string[] }> {
+  // Node-RED's default settings show a welcome tour on a first visit: turn it off, as a user can.
+  const off = await fetch(`${nodeRed.baseUrl}settings/user`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ editor: { view: { 'view-show-welcome-tours': false } } }),
+  });
+  expect(off.status).toBe(204);
+  const pageErrors: string[] = [];
+  const page = await openEditor(browser, nodeRed.baseUrl, pageErrors);
+  page.setDefaultTimeout(30_000);
+  await page.evaluate(() => (window as unknown as { RED: { sidebar: { config: { show(): void } } } }).RED.sidebar.config.show());
+  // A first visit also asks about update notifications: decline, as a user would.
+  await page.getByRole('button', { name: 'No, do not enable notifications' }).click({ timeout: 15_000 }).catch(() => undefined);
+  const channelNode = page.locator('.red-ui-palette-node-config').filter({ hasText: RELAY_CHANNEL }).first();
+  // Flows saved by another client (or before a setting existed) are valid in the editor.
+  expect(await channelNode.getAttribute('class')).not.toContain('invalid');
+  await channelNode.dblclick();
+  await page.locator('#node-config-input-provider').waitFor();
+  return { page, pageErrors };
+}
 
 /** `npm pack`, without its lifecycle scripts: the e2e global setup has just built dist/, and a second
  * build would delete it under the other end-to-end tests running from it. */

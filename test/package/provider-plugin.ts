@@ -7,6 +7,7 @@ import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import ts from 'typescript';
 import { startLocalServer, type LocalServer } from '../runtime/support/http';
 import { shellEnv } from '../support/node-red';
 
@@ -25,6 +26,29 @@ export async function packPlugin(into: string): Promise<string> {
   const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', into], { cwd: fixture, env: shellEnv() });
   const [result] = JSON.parse(stdout) as [{ filename: string }];
   return path.join(into, result.filename);
+}
+
+/**
+ * TypeScript's errors for plugin files checked as a plugin author's editor or CI checks them
+ * (`// @ts-check`, strict), their `import('@roomwire/node-red/provider')` types resolved from the
+ * node_modules around them: what Roomwire publishes, nothing from its sources.
+ */
+export function typeErrors(files: string[]): string[] {
+  const types = fileURLToPath(new URL('../../node_modules/@types', import.meta.url));
+  const program = ts.createProgram(files, {
+    allowJs: true,
+    checkJs: true,
+    noEmit: true,
+    strict: true,
+    skipLibCheck: true,
+    target: ts.ScriptTarget.ES2022,
+    lib: ['lib.es2022.d.ts'],
+    module: ts.ModuleKind.CommonJS,
+    moduleResolution: ts.ModuleResolutionKind.Node10,
+    types: ['node'],
+    typeRoots: [types],
+  });
+  return ts.getPreEmitDiagnostics(program).map((d) => `${d.file ? path.basename(d.file.fileName) : ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
 }
 
 export interface RelayApi {

@@ -8,6 +8,7 @@ import {
   SIGNATURE_HEADER,
   TIMESTAMP_HEADER,
   createOperationsHandler,
+  createRestHandler,
   createWebhookHandler,
   listOperations,
   signWebhookBody,
@@ -42,6 +43,25 @@ function show(value: unknown): string {
     return (text ?? String(value)).slice(0, 600);
   } catch {
     return `[${typeof value}: not serialisable]`;
+  }
+}
+
+/** Any fuzzed value as text for a URL (a string as it is, anything else as JSON, if it has any); cut to stay under Node's header size limit. */
+function asText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** A value as one URL path segment; a lone surrogate (which cannot be encoded) as the raw bytes of one. */
+function pathSegment(value: string): string {
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    return '%ED%A0%80';
   }
 }
 
@@ -319,6 +339,7 @@ describe('fuzz', () => {
       const server = await serveHandlers({
         webhook: createWebhookHandler(w.engine, { maxBodyBytes, onError: (e) => internal.push(e) }),
         operations: createOperationsHandler(w.engine, { maxBodyBytes, apiToken: TOKEN, onError: (e) => internal.push(e) }),
+        api: createRestHandler(w.engine, { maxBodyBytes, tokens: [{ token: TOKEN, scope: ['write', 'audit'], ratePerMinute: 1_000_000 }], onError: (e) => internal.push(e) }),
       });
       base = server.url;
       closeServer = server.close;
@@ -376,6 +397,62 @@ describe('fuzz', () => {
       for (const method of ['GET', 'PUT', 'DELETE', 'PATCH']) {
         expectJsonError(await request(`${base}/operations/sendEvent`, { method, headers: auth, body: valid }), `${method} /operations/sendEvent`);
       }
+      expect(internal).toEqual([]);
+    }, 60_000);
+
+    it('REST routes: hostile path segments, query strings, bodies, methods and Idempotency-Keys', async () => {
+      const internal = await serve();
+      const counter = await openRowCounter(w.path);
+      const r = new Random(SEED + 5);
+      const operations = listOperations().filter((op) => op.api);
+      const hostileSegment = () => r.pick(['', '%00', '..', '%2F', '__proto__', 'constructor', '%E2%9C%93', 'x'.repeat(300), '%', '%zz', 'a%20b']);
+      for (let i = 0; i < 400 * SCALE; i++) {
+        const op = r.pick(operations);
+        const { method, path } = op.api!.http;
+        let input: unknown;
+        try {
+          input = mutate(r, w, op, realistic(r, w, op));
+        } catch {
+          input = {};
+        }
+        const fields = input && typeof input === 'object' ? (input as Record<string, unknown>) : {};
+        const url = path.replace(/\{([^}]+)\}/g, (_m, name: string) => (r.chance(0.15) ? hostileSegment() : pathSegment(asText(fields[name] ?? 'x').slice(0, 500))));
+        const chosen = r.chance(0.9) ? method : r.pick(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+        const headers: Record<string, string> = { ...auth };
+        if (r.chance(0.3)) headers['idempotency-key'] = r.chance(0.8) ? `key-${r.int(30)}` : r.pick(['a b', 'x'.repeat(300), '\u00e9']);
+        let body: string | undefined;
+        let query = '';
+        if (chosen === 'GET' || chosen === 'DELETE') {
+          const params = new URLSearchParams();
+          for (const [name, value] of Object.entries(fields)) if (r.chance(0.7)) params.append(name, asText(value).slice(0, 500));
+          if (r.chance(0.1)) params.append(r.pick(['limit', 'after', 'cursor', 'statuses', 'audit']), r.pick(['-1', '1e309', 'true', '', ',,,', 'eyJ9']));
+          query = params.size ? `?${params}` : '';
+        } else {
+          try {
+            body = JSON.stringify(input) ?? '';
+          } catch {
+            body = '{"circular":';
+          }
+          if (r.chance(0.1)) body = body.slice(0, r.int(body.length + 1));
+        }
+        await w.engine.idle();
+        const before = await counter.counts();
+        let response: Awaited<ReturnType<typeof request>>;
+        try {
+          response = await request(`${base}/api${url}${query}`, { method: chosen, headers, body });
+        } catch (error) {
+          throw new Error(`seed ${SEED}: ${chosen} /api${url.slice(0, 200)}${query.slice(0, 200)} failed at the socket: ${String(error)}`);
+        }
+        if (response.status !== 200) {
+          expectJsonError(response, `${chosen} /api${url.slice(0, 200)}${query.slice(0, 200)} ${String(body).slice(0, 200)}`);
+          await w.engine.idle();
+          expect(await counter.counts(), `${chosen} ${url}`).toEqual(before);
+        }
+      }
+      // The same setup answers a correct request, so the refusals above were about the input.
+      const fresh = await createRoom(w.engine);
+      const sent = await request(`${base}/api/rooms/${fresh.room.id}/messages`, { method: 'POST', headers: { ...auth, 'idempotency-key': 'fuzz-final' }, body: '{"text":"over rest"}' });
+      expect(sent.status).toBe(200);
       expect(internal).toEqual([]);
     }, 60_000);
 

@@ -3,12 +3,15 @@
 // with two stores (or two engines) on one database where the rule is about several writers.
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Engine, SqliteStore, type Delivery, type Store } from '../../runtime/src';
+import { Engine, SqliteStore, type Delivery, type Notification, type PostgresStore, type Store } from '../../runtime/src';
+import { AcceptingProvider } from '../delivery/support/harness';
 import { Leases } from '../../runtime/src/store/leases';
 import type { Timer } from '../../runtime/src/timers/types';
 import { cleanupAll, createRoom, send, tempDir, timeline, until } from '../runtime/support/engine';
 import { messageWrites, room, statusWrites } from '../runtime/support/write-sets';
-import { dropSchema, freshSchema, postgresAvailable, postgresStore } from '../support/postgres';
+import pg from 'pg';
+import { connectionConfig } from '../../runtime/src/store/postgres/connection';
+import { POSTGRES_URL, dropSchema, freshSchema, pgQuery, postgresAvailable, postgresStore } from '../support/postgres';
 
 interface Kind {
   name: string;
@@ -19,7 +22,7 @@ interface Kind {
 const opened: Store[] = [];
 const schemas: string[] = [];
 
-async function track(store: Store): Promise<Store> {
+async function track<S extends Store>(store: S): Promise<S> {
   await store.open();
   opened.push(store);
   return store;
@@ -33,12 +36,12 @@ const sqlite: Kind = {
   },
 };
 
-const postgres: Kind = {
+const postgres: Kind & { open(): Promise<{ schema: string; store: PostgresStore; again(): Promise<Store> }> } = {
   name: 'PostgreSQL',
   async open() {
     const schema = freshSchema();
     schemas.push(schema);
-    return { store: await track(postgresStore(schema)), again: () => track(postgresStore(schema)) };
+    return { schema, store: await track(postgresStore(schema)), again: () => track(postgresStore(schema)) };
   },
 };
 
@@ -83,6 +86,43 @@ describe.each(kinds)('the $name store', (kind) => {
     expect(await outcome(store.commit(messageWrites('r2', 0, 'f0', { providerMessageId: 'SM1' })))).toBe('conflict');
     expect(await outcome(store.commit(messageWrites('r2', 0, 'f0', { providerMessageId: 'SM1', channelId: 'whatsapp' })))).toBe('committed');
     expect((await store.findEventByIdempotencyKey('r1', 'k'))?.id).toBe('e0');
+  });
+
+  it('keeps agent sessions for every store on the database until they expire or sign out, per inbox', async () => {
+    const db = await kind.open();
+    const other = await db.again();
+    const session = { scope: '/roomwire', idHash: 'h1', user: 'ana', csrf: 'c1', expiresAt: 2_000 };
+    await db.store.putAgentSession(session);
+    await db.store.putAgentSession({ ...session, idHash: 'h2', user: 'ben', expiresAt: 5_000 });
+    // Another store on the same database (another instance, or after a restart) finds it.
+    expect(await other.getAgentSession('/roomwire', 'h1', 1_000)).toEqual(session);
+    expect(await other.getAgentSession('/other', 'h1', 1_000)).toBeNull();
+    // Expired: not found, and swept.
+    expect(await other.getAgentSession('/roomwire', 'h1', 2_000)).toBeNull();
+    expect(await db.store.deleteExpiredAgentSessions(2_000)).toBe(1);
+    expect(await other.getAgentSession('/roomwire', 'h2', 2_000)).toMatchObject({ user: 'ben' });
+    // Sign-out ends it everywhere.
+    await other.deleteAgentSession('/roomwire', 'h2');
+    expect(await db.store.getAgentSession('/roomwire', 'h2', 2_000)).toBeNull();
+  });
+
+  it('a write set a unique constraint refuses fails alone: the others of its transaction commit', async () => {
+    const { store } = await kind.open();
+    await store.commit(messageWrites('r1', 0, 'e0', { providerMessageId: 'SM1' }));
+    // Queued behind a commit under way, the next three share one transaction.
+    const blocker = store.commit({ rooms: [room('blocker')] });
+    const outcomes = await Promise.all([
+      outcome(store.commit(messageWrites('r2', 0, 'f0'))),
+      outcome(store.commit(messageWrites('r3', 0, 'g0', { providerMessageId: 'SM1' }))),
+      outcome(store.commit(messageWrites('r4', 0, 'h0'))),
+    ]);
+    await blocker;
+    expect(outcomes).toEqual(['committed', 'conflict', 'committed']);
+    expect((await store.getEvent('f0'))?.index).toBe(0);
+    expect(await store.getEvent('g0')).toBeNull();
+    expect(await store.getRoom('r3')).toBeNull();
+    expect(await store.listDeliveriesForEvent('g0')).toEqual([]);
+    expect((await store.getEvent('h0'))?.index).toBe(0);
   });
 
   it('moves a delivery status only forward, whatever order the updates arrive in', async () => {
@@ -151,6 +191,77 @@ describe.each(kinds)('the $name store', (kind) => {
     expect(await store.getIdentity('idn_b')).toBeNull();
   });
 
+  it('pages rooms that share one updated time by (updated time, id): none skipped or repeated while rooms keep being written', async () => {
+    const { store } = await kind.open();
+    const burst = Array.from({ length: 45 }, (_, i) => room(`same-${String(i).padStart(2, '0')}`));
+    await store.commit({ rooms: burst });
+    let writes = 0;
+    const seen: string[] = [];
+    let after: { updatedAt: string; id: string } | undefined;
+    for (;;) {
+      // Rooms created meanwhile are newer: they land before the first page, never inside the walk.
+      const at = `2030-01-01T00:00:00.${String(writes++).padStart(3, '0')}Z`;
+      await store.commit({ rooms: [{ ...room(`new-${writes}`), updatedAt: at }] });
+      // A room already walked past that is written again moves to the front: it does not come back.
+      if (seen.length > 0) await store.commit({ rooms: [{ ...room(seen[0]!), updatedAt: at }] });
+      const page = await store.listRooms({ limit: 4, after });
+      seen.push(...page.map((r) => r.id));
+      if (page.length < 4) break;
+      after = page[page.length - 1]!;
+    }
+    const walked = seen.filter((id) => id.startsWith('same-'));
+    expect(walked).toEqual(burst.map((r) => r.id).reverse());
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
+  it("lists a room's deliveries in event order by status and binding, a page at a time, and counts them by status", async () => {
+    const { store } = await kind.open();
+    for (let i = 0; i < 5; i++) await store.commit(messageWrites('r1', i, `e${i}`));
+    await store.commit(messageWrites('r2', 0, 'other'));
+    const queued = await store.listRoomDeliveries('r1', {});
+    expect(queued.map((d) => d.id)).toEqual([0, 1, 2, 3, 4].flatMap((i) => [`e${i}-agent`, `e${i}-ai`]));
+    await store.commit(statusWrites(queued.find((d) => d.id === 'e1-ai')!, 'failed'));
+    await store.commit(statusWrites(queued.find((d) => d.id === 'e3-agent')!, 'delivered'));
+    expect((await store.listRoomDeliveries('r1', { statuses: ['failed', 'delivered'] })).map((d) => d.id)).toEqual(['e1-ai', 'e3-agent']);
+    expect((await store.listRoomDeliveries('r1', { bindingId: 'r1-agent' })).map((d) => d.id)).toEqual(['e0-agent', 'e1-agent', 'e2-agent', 'e3-agent', 'e4-agent']);
+    const pages: string[] = [];
+    let after: { eventIndex: number; id: string } | undefined;
+    for (let page = await store.listRoomDeliveries('r1', { limit: 3 }); page.length > 0; page = await store.listRoomDeliveries('r1', { limit: 3, after })) {
+      pages.push(...page.map((d) => d.id));
+      after = page[page.length - 1]!;
+    }
+    expect(pages).toEqual(queued.map((d) => d.id));
+    expect(await store.countRoomDeliveries('r1', {})).toEqual({ queued: 8, failed: 1, delivered: 1 });
+    expect(await store.countRoomDeliveries('r1', { bindingId: 'r1-ai' })).toEqual({ queued: 4, failed: 1 });
+    expect(await store.countRoomDeliveries('nowhere', {})).toEqual({});
+  });
+
+  it('keeps an idempotency key for every engine on the database: one claim runs, the others read its answer until it expires', async () => {
+    const db = await kind.open();
+    const other = await db.again();
+    expect(await db.store.claimIdempotencyKey('k1', 'print-a', 1000, 2000)).toBeNull();
+    // Running: another engine sees the claim, not a second run.
+    expect(await other.claimIdempotencyKey('k1', 'print-a', 1500, 2500)).toEqual({ fingerprint: 'print-a', answer: null });
+    await db.store.completeIdempotencyKey('k1', { status: 200, body: { room: { id: 'r1' } } }, 10_000);
+    expect(await other.claimIdempotencyKey('k1', 'print-b', 5000, 6000)).toEqual({ fingerprint: 'print-a', answer: { status: 200, body: { room: { id: 'r1' } } } });
+    // Expired: claimed afresh, by whoever asks first.
+    expect(await other.claimIdempotencyKey('k1', 'print-b', 10_000, 11_000)).toBeNull();
+    expect(await db.store.claimIdempotencyKey('k1', 'print-b', 10_001, 11_001)).toEqual({ fingerprint: 'print-b', answer: null });
+    // A released claim (the request failed) may run again; a completed key is not released.
+    await other.releaseIdempotencyKey('k1');
+    expect(await db.store.claimIdempotencyKey('k1', 'print-c', 10_002, 11_002)).toBeNull();
+    await db.store.completeIdempotencyKey('k1', { status: 200, body: null }, 20_000);
+    await db.store.releaseIdempotencyKey('k1');
+    expect((await other.claimIdempotencyKey('k1', 'print-c', 10_003, 11_003))?.answer).toEqual({ status: 200, body: null });
+  });
+
+  it('lets exactly one of many simultaneous claims of a key run', async () => {
+    const db = await kind.open();
+    const stores = [db.store, await db.again()];
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => stores[i % 2]!.claimIdempotencyKey('race', 'p', 1000, 2000)));
+    expect(results.filter((r) => r === null)).toHaveLength(1);
+  });
+
   it('two engines on one database writing one room at once: one gapless order, each engine\'s own events in call order', async () => {
     const db = await kind.open();
     const engines = [await Engine.open({ store: db.store }), await Engine.open({ store: await db.again() })];
@@ -170,6 +281,32 @@ describe.each(kinds)('the $name store', (kind) => {
   });
 });
 
+describe.skipIf(!withPostgres)('the PostgreSQL store with several writers', () => {
+  it('a write set for a room another transaction holds is refused at once; the rest of its batch commits without waiting', async () => {
+    const { schema, store } = await postgres.open();
+    await store.commit({ ...messageWrites('r1', 0, 'e0'), expect: [{ roomId: 'r1', latestIndex: null }] });
+    await store.commit({ ...messageWrites('r2', 0, 'f0'), expect: [{ roomId: 'r2', latestIndex: null }] });
+    // Another engine's transaction, in the middle of writing r1.
+    const other = new pg.Client(connectionConfig(POSTGRES_URL, schema));
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query("SELECT id FROM rooms WHERE id = 'r1' FOR UPDATE");
+      const outcomes = await Promise.all([
+        outcome(store.commit({ ...messageWrites('r1', 1, 'e1'), expect: [{ roomId: 'r1', latestIndex: 0 }] })),
+        outcome(store.commit({ ...messageWrites('r2', 1, 'f1'), expect: [{ roomId: 'r2', latestIndex: 0 }] })),
+      ]);
+      expect(outcomes).toEqual(['conflict', 'committed']);
+      expect(await store.getEvent('e1')).toBeNull();
+      await other.query('COMMIT');
+    } finally {
+      await other.end();
+    }
+    // Once that transaction is over, the same write commits.
+    expect(await outcome(store.commit({ ...messageWrites('r1', 1, 'e1'), expect: [{ roomId: 'r1', latestIndex: 0 }] }))).toBe('committed');
+  });
+});
+
 describe.skipIf(!withPostgres)('the PostgreSQL change feed', () => {
   it('tells every other engine of every committed event once, in order; never the engine that wrote it', async () => {
     const db = await postgres.open();
@@ -185,6 +322,80 @@ describe.skipIf(!withPostgres)('the PostgreSQL change feed', () => {
     await until(() => heardByReader.filter((t) => t.startsWith('m')).length === 20, 'the reader hearing 20 events');
     expect(heardByReader.filter((t) => t.startsWith('m'))).toEqual(expected);
     expect(heardByWriter.filter((t) => t.startsWith('m'))).toEqual(expected);
+    await writer.close();
+    await reader.close();
+  });
+
+  it('a listener whose connection was cut catches up from the log: every event committed meanwhile once, in order', async () => {
+    const db = await postgres.open();
+    const errors: unknown[] = [];
+    const writer = await Engine.open({ store: db.store });
+    const reader = await Engine.open({ store: await track(postgresStore(db.schema, { onError: (e) => errors.push(e) })) });
+    const heard: string[] = [];
+    reader.subscribe((n) => n.kind === 'event' && n.event.type === 'message' && heard.push(String(n.event.content.text)));
+    const { room: shared } = await createRoom(writer, []);
+    for (let i = 0; i < 10; i++) await send(writer, shared.id, { text: `m${i}` });
+    await until(() => heard.length === 10, 'the reader hearing the first 10 events');
+
+    // Every listener of this schema loses its connection mid-stream; the writer goes on at once.
+    const cut = await pgQuery<{ cut: boolean }>(
+      db.schema,
+      `SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity WHERE query = $1`,
+      [`LISTEN "${db.store.changes!.channel}"`],
+    );
+    expect(cut.length).toBeGreaterThanOrEqual(2);
+    for (let i = 10; i < 30; i++) await send(writer, shared.id, { text: `m${i}` });
+    await until(() => errors.length > 0, "the reader's listener reporting the lost connection");
+    expect(heard.length).toBeLessThan(30);
+    for (let i = 30; i < 40; i++) await send(writer, shared.id, { text: `m${i}` });
+
+    const expected = Array.from({ length: 40 }, (_, i) => `m${i}`);
+    await until(() => heard.length >= 40, 'the reader hearing all 40 events');
+    await reader.idle();
+    expect(heard).toEqual(expected);
+    await writer.close();
+    await reader.close();
+  });
+
+  it('announces every fallback step to the other engines once, as the engine that took it emits it', async () => {
+    const db = await postgres.open();
+    const writer = await Engine.open({ store: db.store });
+    const reader = await Engine.open({ store: await db.again() });
+    // Both channels refuse every send: sms falls back to rcs, then no channel is left.
+    for (const id of ['sms', 'rcs']) {
+      const provider = new AcceptingProvider();
+      provider.failWith = 'rejected';
+      await writer.registerChannel({ id, type: id, provider });
+    }
+    await writer.registerChannel({ id: 'console', type: 'console', provider: new AcceptingProvider() });
+    const steps = (engine: Engine) => {
+      const seen: Extract<Notification, { kind: 'fallback' }>[] = [];
+      engine.subscribe((n) => n.kind === 'fallback' && seen.push(n));
+      return seen;
+    };
+    const [byWriter, byReader] = [steps(writer), steps(reader)];
+    const deliveryEvents: { correlationId: string | null }[] = [];
+    reader.subscribe((n) => n.kind === 'delivery' && deliveryEvents.push(n.event));
+    const { room: shared, b } = await createRoom(writer, [
+      { channelId: 'console', address: 'agent' },
+      { channelId: 'sms', address: '+15550001' },
+    ]);
+    await writer.call('setFallback', { bindingId: b['+15550001']!.id, fallback: { channels: ['rcs'], on: ['failed'] } });
+    const event = await send(writer, shared.id, { text: 'your code is 1234', bindingId: b.agent!.id, correlationId: 'otp-1' });
+
+    await until(() => byWriter.length === 2 && byReader.length === 2, 'both engines hearing both steps');
+    const summary = (n: (typeof byWriter)[number]) => ({ eventId: n.eventId, from: n.from.channelId, reason: n.reason, step: n.step, to: n.to?.channelId ?? null });
+    expect(byWriter.map(summary)).toEqual([
+      { eventId: event.id, from: 'sms', reason: 'failed', step: 1, to: 'rcs' },
+      { eventId: event.id, from: 'rcs', reason: 'failed', step: 2, to: null },
+    ]);
+    expect(byReader.map(summary)).toEqual(byWriter.map(summary));
+    // Every delivery change the reader heard names the event's correlation id.
+    expect(deliveryEvents.length).toBeGreaterThan(2);
+    expect(deliveryEvents.every((e) => e.correlationId === 'otp-1')).toBe(true);
+    await writer.idle();
+    await reader.idle();
+    expect(byReader).toHaveLength(2);
     await writer.close();
     await reader.close();
   });

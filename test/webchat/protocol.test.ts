@@ -368,3 +368,96 @@ describe('§14 start a chat: unauthenticated, rate-limited per client address', 
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 });
+
+describe('§12 the page shows its participant muted: on connect and live', () => {
+  it('a muted visitor is told so, its messages are acknowledged as blocked, and unmuting is shown too', async () => {
+    harness = await startChatHarness();
+    const { roomId, visitor, token } = await harness.room();
+    const client = await ChatClient.connect(harness.wsUrl(token));
+    await client.hello();
+    expect(client.frames.filter((f) => f.type === 'muted')).toEqual([{ type: 'muted', muted: false }]);
+
+    await harness.engine.call('muteBinding', { roomId, bindingId: visitor });
+    await client.next('muted', (f) => f.muted === true);
+    client.send({ type: 'send', content: { type: 'text', text: 'hello?' }, clientId: 'm1' });
+    expect(await client.next('ack', (f) => f.clientId === 'm1')).toMatchObject({ status: 'blocked' });
+
+    // A page that connects while muted is told on connect.
+    const later = await ChatClient.connect(harness.wsUrl(token));
+    await later.hello();
+    expect(later.frames.filter((f) => f.type === 'muted')).toEqual([{ type: 'muted', muted: true }]);
+
+    await harness.engine.call('unmuteBinding', { roomId, bindingId: visitor });
+    await client.next('muted', (f) => f.muted === false && client.frames.indexOf(f) > 0 && client.frames.some((g) => g.muted === true));
+    await later.next('muted', (f) => f.muted === false);
+  });
+});
+
+describe('§12 delivery status of own messages survives a reconnect', () => {
+  it('history carries the furthest delivery status of each own message', async () => {
+    harness = await startChatHarness();
+    const { token } = await harness.room();
+    const client = await ChatClient.connect(harness.wsUrl(token));
+    await client.hello();
+    client.send({ type: 'send', content: { type: 'text', text: 'where is my order?' }, clientId: 's1' });
+    const ack = await client.next('ack', (f) => f.clientId === 's1');
+    await client.next('status', (f) => f.eventId === ack.eventId && f.status === 'delivered');
+    client.close();
+
+    const reloaded = await ChatClient.connect(harness.wsUrl(token));
+    await reloaded.hello();
+    expect(reloaded.events()).toEqual([expect.objectContaining({ id: ack.eventId, status: 'delivered', from: expect.objectContaining({ own: true }) })]);
+  });
+});
+
+describe('§3 step 6 the page shows what was delivered to it (before_deliver)', () => {
+  it('a rewritten delivery replaces the message live and in history; a blocked one is withdrawn and left out', async () => {
+    harness = await startChatHarness();
+    const { roomId, agent, token } = await harness.room();
+    harness.engine.registerHook({ name: 'mask', trigger: 'before_deliver', filters: { channelTypes: ['webchat'] } }, (c) => {
+      const text = String(c.event!.content.text);
+      if (text.includes('secret')) return { action: 'block', reason: 'not for the web' };
+      return /\d{4}/.test(text) ? { action: 'modify', content: { type: 'text', text: text.replace(/\d{4}/g, '****') } } : undefined;
+    });
+    const client = await ChatClient.connect(harness.wsUrl(token));
+    await client.hello();
+
+    const masked = await harness.engine.call<any>('sendEvent', { roomId, bindingId: agent, content: { type: 'text', text: 'code 1234 ok' } });
+    expect(await client.next('content', (f) => f.eventId === masked.event.id)).toMatchObject({ index: masked.event.index, content: { type: 'text', text: 'code **** ok' } });
+    const blocked = await harness.engine.call<any>('sendEvent', { roomId, bindingId: agent, content: { type: 'text', text: 'the secret' } });
+    expect(await client.next('content', (f) => f.eventId === blocked.event.id)).toMatchObject({ withdrawn: true });
+    // An unchanged delivery sends no replacement: the same setup without a rewrite.
+    const plain = await harness.engine.call<any>('sendEvent', { roomId, bindingId: agent, content: { type: 'text', text: 'thanks' } });
+    await until(async () => (await harness.engine.call<any>('getDeliveries', { eventId: plain.event.id })).deliveries[0].status === 'delivered', 'delivered');
+    expect(client.frames.filter((f) => f.type === 'content').map((f) => f.eventId)).toEqual([masked.event.id, blocked.event.id]);
+
+    const reloaded = await ChatClient.connect(harness.wsUrl(token));
+    await reloaded.hello();
+    expect(reloaded.events().map((e) => e.content.text)).toEqual(['code **** ok', 'thanks']);
+    expect(JSON.stringify(reloaded.frames)).not.toMatch(/1234|secret/);
+  });
+});
+
+describe('§12 a connection lives no longer than its token', () => {
+  it('closes the socket (4401) when its token expires, unless the page refreshed it', async () => {
+    // Tokens are issued 58.5 s in the past: a 60 s token expires 1.5 s from now.
+    harness = await startChatHarness({ clock: () => Date.now() - 58_500 });
+    const { visitor } = await harness.room();
+    const { token } = await harness.engine.call<any>('issueChatToken', { bindingId: visitor, ttlSeconds: 60 });
+    const stale = await ChatClient.connect(harness.wsUrl(token));
+    await stale.hello();
+    const fresh = await ChatClient.connect(harness.wsUrl(token));
+    await fresh.hello();
+    fresh.send({ type: 'refresh' });
+    const renewed = await fresh.next('token');
+    expect(Date.parse(renewed.expiresAt)).toBeGreaterThan(Date.now() + 3600_000);
+    expect(await harness.engine.call<any>('redeemChatToken', { token: renewed.token })).toMatchObject({ bindingId: visitor });
+
+    await until(() => stale.closed, 'the stale page is closed');
+    expect(stale.closed).toEqual({ code: 4401, reason: 'token expired' });
+    expect(fresh.closed).toBeUndefined();
+    fresh.send({ type: 'typing', typing: true });
+    fresh.send({ type: 'hello' });
+    expect(await fresh.next('error', (f) => f.code === 'conflict')).toBeTruthy();
+  });
+});

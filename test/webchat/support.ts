@@ -30,6 +30,8 @@ export interface ChatHarnessOptions {
   onWarning?: (message: string) => void;
   startsPerMinute?: number;
   path?: string;
+  /** The engine's clock (token expiry is reckoned on it). */
+  clock?: () => number;
 }
 
 export interface ChatHarness {
@@ -54,7 +56,7 @@ export async function startChatHarness(options: ChatHarnessOptions = {}): Promis
   let engine = await open();
 
   async function open(): Promise<Engine> {
-    const opened = await Engine.open({ databasePath: path, chatTokenSecret: CHAT_SECRET });
+    const opened = await Engine.open({ databasePath: path, chatTokenSecret: CHAT_SECRET, ...(options.clock ? { clock: options.clock } : {}) });
     const log = (message: string) => options.onWarning?.(message);
     ChatHub.of(opened, { info: () => undefined, warn: log, error: log }, options.hub);
     await opened.registerChannel({ id: 'chat', type: 'webchat', provider: new WebchatProvider(() => ChatHub.of(opened), 'chat') });

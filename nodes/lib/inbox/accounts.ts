@@ -15,7 +15,9 @@ const BCRYPT = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
 // Compared against when the user is unknown, so that an unknown name takes as long as a wrong password.
 const DUMMY_HASH = bcrypt.hashSync('roomwire-no-such-agent', 10);
 
-export const AGENT_SLOTS = 10;
+// A support team larger than this shares an inbox across engine nodes; the editor declares the same
+// count (resources/roomwire-agent-accounts.js), since credential keys are fixed when a type registers.
+export const AGENT_SLOTS = 50;
 
 export type AgentCredentials = Partial<Record<`agentUser${number}` | `agentPassword${number}`, string>>;
 

@@ -88,13 +88,13 @@ export function createInboxHandler(options: InboxOptions): InboxHandler {
     sendJson(res, status, body);
   }
 
-  function currentSession(req: IncomingMessage): AgentSession {
+  async function currentSession(req: IncomingMessage): Promise<AgentSession> {
     if (accounts.size === 0) throw unauthorized('no agent accounts are configured');
-    const session = sessions.get(cookies(req).get(SESSION_COOKIE));
+    const session = await sessions.get(cookies(req).get(SESSION_COOKIE));
     if (!session) throw unauthorized('sign in first (no session, or it expired)');
     // An account removed since sign-in (a redeploy of the engine node) ends its sessions.
     if (!accounts.has(session.user)) {
-      sessions.destroy(session.id);
+      await sessions.destroy(session.id);
       throw unauthorized('this agent account no longer exists');
     }
     return session;
@@ -129,8 +129,8 @@ export function createInboxHandler(options: InboxOptions): InboxHandler {
     return recent.length >= LOGIN_FAILURES.max;
   }
 
-  function startSession(req: IncomingMessage, res: ServerResponse, user: string): AgentSession {
-    const session = sessions.create(user);
+  async function startSession(req: IncomingMessage, res: ServerResponse, user: string): Promise<AgentSession> {
+    const session = await sessions.create(user);
     res.setHeader('set-cookie', sessionCookie(req, options.basePath, session.id, Math.floor(sessions.ttlMs / 1000)));
     return session;
   }
@@ -148,13 +148,13 @@ export function createInboxHandler(options: InboxOptions): InboxHandler {
       failures.get(address)!.push(Date.now());
       throw unauthorized('unknown user or wrong password');
     }
-    const session = startSession(req, res, user);
+    const session = await startSession(req, res, user);
     send(res, 200, { user, csrf: session.csrf });
   }
 
-  function signinLink(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): void {
+  async function signinLink(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
     const user = consumeSigninToken(query.get('token') ?? '');
-    if (user && accounts.has(user)) startSession(req, res, user);
+    if (user && accounts.has(user)) await startSession(req, res, user);
     // To the page either way: signed in, or showing the sign-in form.
     res.statusCode = 303;
     res.setHeader('location', `${options.basePath}/${user ? '' : '#link-expired'}`);
@@ -162,8 +162,8 @@ export function createInboxHandler(options: InboxOptions): InboxHandler {
     res.end();
   }
 
-  function logout(req: IncomingMessage, res: ServerResponse, session: AgentSession): void {
-    sessions.destroy(session.id);
+  async function logout(req: IncomingMessage, res: ServerResponse, session: AgentSession): Promise<void> {
+    await sessions.destroy(session.id);
     res.setHeader('set-cookie', sessionCookie(req, options.basePath, '', 0));
     send(res, 200, { signedOut: true });
   }
@@ -181,8 +181,11 @@ export function createInboxHandler(options: InboxOptions): InboxHandler {
       res.write(`data: ${JSON.stringify({ roomId: notification.roomId, index: notification.event.index })}\n\n`);
     });
     const keepalive = setInterval(() => {
-      if (!sessions.get(session.id)) return res.end();
-      res.write(': keep-alive\n\n');
+      // Signed out (here or on another instance) or expired: the stream ends with the session.
+      sessions.get(session.id).then(
+        (live) => (live ? res.write(': keep-alive\n\n') : res.end()),
+        () => undefined,
+      );
     }, KEEPALIVE_MS);
     res.on('close', () => {
       clearInterval(keepalive);
@@ -191,7 +194,7 @@ export function createInboxHandler(options: InboxOptions): InboxHandler {
   }
 
   async function api(req: IncomingMessage, res: ServerResponse, route: string[], query: URLSearchParams): Promise<void> {
-    const session = currentSession(req);
+    const session = await currentSession(req);
     const ref = { channelId: options.agentChannelId, agent: session.user };
     const method = req.method ?? 'GET';
     if (method === 'GET') {

@@ -7,7 +7,8 @@ import { AgentAccounts, parseAgentAccounts, type AgentCredentials } from './acco
 export { agentCredentialTypes } from './accounts';
 export { serveEditorBcrypt } from './editor-bcrypt';
 import { createInboxHandler } from './handler';
-import { inboxBasePath, inboxSessions, serveInbox } from './routes';
+import { inboxBasePath, serveInbox } from './routes';
+import { AgentSessions } from './sessions';
 
 /** The channel id of every engine's agents (one engine, one database: no clash). */
 export const AGENT_CHANNEL_ID = 'agent-inbox';
@@ -34,7 +35,7 @@ export function startAgentInbox(RED: NodeAPI, options: AgentInboxOptions): () =>
   const handler = createInboxHandler({
     engine: () => options.shared.ready(),
     accounts,
-    sessions: inboxSessions(app, options.prefix),
+    sessions: new AgentSessions(async () => (await options.shared.ready()).agentSessions, options.prefix),
     agentChannelId: AGENT_CHANNEL_ID,
     basePath: inboxBasePath(app, options.prefix),
     onError: options.onError,

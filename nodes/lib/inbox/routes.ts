@@ -1,12 +1,11 @@
 // The inbox routes on Node-RED's HTTP In app, mounted once per app and engine path prefix (Express
 // cannot remove a route safely): each request goes to the inbox that serves the prefix now, so a
-// redeploy swaps the handler under the same route. Agent sessions belong to the prefix and outlive
-// redeploys; the accounts are checked again on every request.
+// redeploy swaps the handler under the same route. Agent sessions live in the engine's store, by
+// prefix, so they outlive redeploys and restarts; the accounts are checked again on every request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson } from '@roomwire/runtime';
 import type { Express } from 'express';
 import type { InboxHandler } from './handler';
-import { AgentSessions } from './sessions';
 
 interface Served {
   owner: string;
@@ -15,23 +14,14 @@ interface Served {
 
 interface AppInboxes {
   served: Map<string, Served>;
-  sessions: Map<string, AgentSessions>;
 }
 
 const byApp = new WeakMap<Express, AppInboxes>();
 
 function inboxesOf(app: Express): AppInboxes {
   let inboxes = byApp.get(app);
-  if (!inboxes) byApp.set(app, (inboxes = { served: new Map(), sessions: new Map() }));
+  if (!inboxes) byApp.set(app, (inboxes = { served: new Map() }));
   return inboxes;
-}
-
-/** The sessions of the inbox under `prefix` (kept across redeploys of its engine node). */
-export function inboxSessions(app: Express, prefix: string): AgentSessions {
-  const { sessions } = inboxesOf(app);
-  let found = sessions.get(prefix);
-  if (!found) sessions.set(prefix, (found = new AgentSessions()));
-  return found;
 }
 
 /** The URL path of the inbox under `prefix` as browsers see it (the HTTP In app's mount path first). */

@@ -1,7 +1,9 @@
 // Signed-in agents: an unguessable session id in an HTTP-only cookie, an expiry, and a CSRF token
-// the page sends back in a header on every mutating call. Sessions live in memory: a restart signs
-// everyone out, which is the safe direction.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+// the page sends back in a header on every mutating call. Sessions live in the engine's store
+// (SQLite or PostgreSQL), so they survive a restart and every instance on the database knows them;
+// the store keeps only the SHA-256 of each id, so a copy of the database opens no inbox.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Engine } from '@roomwire/runtime';
 
 export interface AgentSession {
   id: string;
@@ -10,46 +12,47 @@ export interface AgentSession {
   expiresAt: number;
 }
 
+export type AgentSessionStore = Engine['agentSessions'];
+
 export const DEFAULT_SESSION_TTL_MS = 8 * 60 * 60 * 1000;
-const MAX_SESSIONS = 10_000;
+/** Longer than any id this module makes: a longer cookie is not worth hashing. */
+const MAX_ID_LENGTH = 128;
 
 export class AgentSessions {
-  private readonly sessions = new Map<string, AgentSession>();
-
+  /**
+   * `scope` tells apart the inboxes sharing a database (the engine node's path prefix); `store`
+   * is asked per call, as the engine may open after the routes are mounted.
+   */
   constructor(
+    private readonly store: () => Promise<AgentSessionStore>,
+    readonly scope: string,
     readonly ttlMs = DEFAULT_SESSION_TTL_MS,
     private readonly clock: () => number = Date.now,
   ) {}
 
-  create(user: string): AgentSession {
-    this.sweep();
-    const session = { id: token(), user, csrf: token(), expiresAt: this.clock() + this.ttlMs };
-    this.sessions.set(session.id, session);
-    return session;
-  }
-
-  /** The live session with this id; an expired one is forgotten. */
-  get(id: string | undefined): AgentSession | undefined {
-    if (!id) return undefined;
-    const session = this.sessions.get(id);
-    if (!session) return undefined;
-    if (session.expiresAt <= this.clock()) {
-      this.sessions.delete(id);
-      return undefined;
-    }
-    return session;
-  }
-
-  destroy(id: string): void {
-    this.sessions.delete(id);
-  }
-
-  private sweep(): void {
+  async create(user: string): Promise<AgentSession> {
+    const store = await this.store();
     const now = this.clock();
-    for (const [id, session] of this.sessions) if (session.expiresAt <= now) this.sessions.delete(id);
-    // Bounded: the oldest sessions go first when sign-ins pile up.
-    while (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
+    await store.deleteExpiredAgentSessions(now);
+    const session = { id: token(), user, csrf: token(), expiresAt: now + this.ttlMs };
+    await store.putAgentSession({ scope: this.scope, idHash: hashOf(session.id), user, csrf: session.csrf, expiresAt: session.expiresAt });
+    return session;
   }
+
+  /** The live session with this id (none once it expired or was signed out). */
+  async get(id: string | undefined): Promise<AgentSession | undefined> {
+    if (!id || id.length > MAX_ID_LENGTH) return undefined;
+    const found = await (await this.store()).getAgentSession(this.scope, hashOf(id), this.clock());
+    return found ? { id, user: found.user, csrf: found.csrf, expiresAt: found.expiresAt } : undefined;
+  }
+
+  async destroy(id: string): Promise<void> {
+    await (await this.store()).deleteAgentSession(this.scope, hashOf(id));
+  }
+}
+
+function hashOf(id: string): string {
+  return createHash('sha256').update(id).digest('base64url');
 }
 
 export function token(): string {

@@ -8,3 +8,4 @@ export { DEFAULT_BUDGET, type ContextBudget } from './context';
 export { DEFAULT_SYSTEM_PROMPT, type ExposedMetadata } from './prompt';
 export type { ReplyConstraints } from './reply-constraints';
 export type { ModelCallRecord, ModelCallTotals } from './usage';
+export type { HandOver, HandOverTarget } from './hand-over';

@@ -18,6 +18,8 @@ export interface ReplyConstraints {
   buttons: { max: number | null; titleMax: number | null } | null;
   /** Some receivers show buttons as numbered text instead. */
   someWithoutButtons: boolean;
+  /** A list (a menu of rows behind one button) every list-capable receiver shows; null when none can. */
+  list: { maxRows: number | null; rowTitleMax: number | null; buttonMax: number | null } | null;
   /** Every receiver shows media; otherwise links go in the text. */
   media: boolean;
   /** Plain text only: no Markdown, no buttons. */
@@ -52,6 +54,7 @@ export function replyConstraints(channels: ChannelRegistry, receivers: Binding[]
   let sms: ReplyConstraints['sms'] = null;
   let buttons: ReplyConstraints['buttons'] | undefined;
   let someWithoutButtons = false;
+  let list: ReplyConstraints['list'] = null;
   let media = true;
   for (const receiver of people) {
     const caps = capabilitiesOf(channels, receiver);
@@ -67,6 +70,10 @@ export function replyConstraints(channels: ChannelRegistry, receivers: Binding[]
     } else {
       someWithoutButtons = true;
     }
+    if (caps.lists) {
+      const { maxRows, rowTitleMax, buttonMax } = caps.lists;
+      list = list === null ? { maxRows, rowTitleMax, buttonMax } : { maxRows: smaller(list.maxRows, maxRows), rowTitleMax: smaller(list.rowTitleMax, rowTitleMax), buttonMax: smaller(list.buttonMax, buttonMax) };
+    }
     if (!caps.media) media = false;
   }
   const anyButtons = buttons ?? null;
@@ -76,6 +83,7 @@ export function replyConstraints(channels: ChannelRegistry, receivers: Binding[]
     sms,
     buttons: anyButtons,
     someWithoutButtons: anyButtons !== null && someWithoutButtons,
+    list: anyButtons === null ? null : list,
     media: people.length === 0 || media,
     plainText: people.length > 0 && anyButtons === null,
   };
@@ -98,6 +106,11 @@ export function constraintInstructions(c: ReplyConstraints): string {
     const count = c.buttons.max !== null ? `up to ${c.buttons.max} buttons` : 'buttons';
     const title = c.buttons.titleMax !== null ? ` with titles of at most ${c.buttons.titleMax} characters` : '';
     lines.push(`To offer choices, call the send_rich tool with ${count}${title}.`);
+    if (c.list) {
+      const rows = c.list.maxRows !== null ? `up to ${c.list.maxRows} rows` : 'rows';
+      const title = c.list.rowTitleMax !== null ? ` with titles of at most ${c.list.rowTitleMax} characters` : '';
+      lines.push(`For more choices than buttons allow, call send_rich with a list of ${rows}${title} instead of buttons.`);
+    }
     if (c.someWithoutButtons) lines.push('Some participants see buttons as numbered text options.');
   }
   if (!c.media) lines.push('You cannot send images or files: give a link in the text instead.');

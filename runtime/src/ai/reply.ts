@@ -12,7 +12,9 @@ import { buildContext, type ContextBudget } from './context';
 import { policyOf, solicited, type ReplyPolicy } from './policy';
 import { systemPrompt, type ExposedMetadata } from './prompt';
 import { constraintInstructions, receiversOf, replyConstraints, type ReplyConstraints } from './reply-constraints';
-import { BUILT_IN_TOOLS, callOperation, escalate, finishEscalation, runTool, toolSpecs, type BuiltInTool, type FlowTool, type FlowToolRunner, type ToolOutcome, type ToolScope } from './tools';
+import { callOperation } from './operation-call';
+import type { HandOver, HandOverTarget } from './hand-over';
+import { BUILT_IN_TOOLS, escalate, finishEscalation, runTool, toolSpecs, type BuiltInTool, type FlowTool, type FlowToolRunner, type ToolOutcome, type ToolScope } from './tools';
 import { recordModelCall } from './usage';
 import { ModelError, type ModelClient, type ModelResponse, type Turn } from './types';
 
@@ -40,6 +42,8 @@ export interface AiReplyOptions {
   /** A read-only AI calls the model only when this is set, to produce side effects. */
   sideEffectsWhenReadOnly?: boolean;
   onError?: ErrorBehaviour;
+  /** Agents an escalation assigns the room to (the least loaded); none: the room is flagged `needsHuman`. */
+  handOverTo?: HandOverTarget;
   fallbackText?: string;
   handOverText?: string;
   /** Model calls of one turn at most (each tool round is one); default 5. */
@@ -58,6 +62,8 @@ export interface AiReplyResult {
   tools: ToolOutcome[];
   modelCalls: number;
   escalated: boolean;
+  /** An escalation's outcome: the agent the room was assigned to, or the flag (and why assigning failed). */
+  handOver: HandOver | null;
   constraints: ReplyConstraints | null;
   error?: { code: string; message: string };
 }
@@ -93,7 +99,7 @@ async function nameOf(parts: EngineParts, ai: Binding): Promise<string> {
 export async function runAiReply(parts: EngineParts, options: AiReplyOptions): Promise<AiReplyResult> {
   const state = await load(parts, options);
   const { room, ai, bindings, trigger } = state;
-  const silent = (reason: string): AiReplyResult => ({ status: 'skipped', reason, reply: null, written: [], tools: [], modelCalls: 0, escalated: false, constraints: null });
+  const silent = (reason: string): AiReplyResult => ({ status: 'skipped', reason, reply: null, written: [], tools: [], modelCalls: 0, escalated: false, handOver: null, constraints: null });
   if (ai.state === 'left') return silent('the AI binding has left the room');
   if (room.state === 'closed' || room.state === 'archived') return silent(`the room is ${room.state}`);
   const aiName = await nameOf(parts, ai);
@@ -111,10 +117,11 @@ export async function runAiReply(parts: EngineParts, options: AiReplyOptions): P
     flowTools: options.flowTools ?? [],
     runFlowTool: options.runFlowTool,
     defaultFlowToolTimeoutMs: options.flowToolTimeoutMs ?? 30_000,
+    ...(options.handOverTo ? { handOverTo: options.handOverTo } : {}),
     escalation: null,
     written: [],
   };
-  const result: AiReplyResult = { status: 'replied', reply: null, written: scope.written, tools: [], modelCalls: 0, escalated: false, constraints: null };
+  const result: AiReplyResult = { status: 'replied', reply: null, written: scope.written, tools: [], modelCalls: 0, escalated: false, handOver: null, constraints: null };
   const say = async (text: string): Promise<RoomEvent> => {
     const { event } = await callOperation<{ event: RoomEvent }>(parts, 'sendEvent', {
       roomId: room.id,
@@ -155,10 +162,16 @@ export async function runAiReply(parts: EngineParts, options: AiReplyOptions): P
     else if (result.tools.length === 0) throw new ModelError('bad_response', 'the model answered with neither text nor a tool call');
     await finishEscalation(scope);
     result.escalated = scope.escalation !== null;
+    result.handOver = scope.escalation?.handOver ?? null;
     return result;
   } catch (error) {
+    // What the model wrote is not a valid message (over the content limits): the model's failure,
+    // handled like any other, so the customer is not left in silence.
+    if (error instanceof RoomwireError && error.code === 'invalid_input') {
+      return failTurn(parts, options, scope, result, new ModelError('bad_response', `the model's reply was refused: ${error.message}`), say);
+    }
     if (error instanceof RoomwireError && error.code !== 'internal') {
-      // The room refused the write (closed meanwhile, content invalid...): nothing to hand over.
+      // The room refused the write (closed meanwhile, the AI left...): nothing to hand over.
       return { ...result, status: 'failed', error: { code: error.code, message: error.message } };
     }
     return failTurn(parts, options, scope, result, error, say);
@@ -221,17 +234,22 @@ async function failTurn(
       category: 'ai_error',
       content: `The AI assistant could not answer: ${failure.message}`.slice(0, 4096),
     });
-    // No model at all: a polite hand-over rather than silence.
+    // No model at all: a polite hand-over rather than silence. A muted AI was already silenced (it
+    // handed over before, or a person muted it): the room is the humans' and is not handed over again,
+    // so a customer writing on in such a room does not pile up tasks or move between agents.
     if (noModel || options.onError === 'escalate') {
-      if (!scope.escalation) await escalate(scope, `The AI assistant could not answer (${failure.code}). The customer is waiting for a reply.`, noModel ? 'no AI model configured' : `AI error ${failure.code}`);
+      const handedOverBefore = scope.ai.muted && !scope.escalation;
+      if (!handedOverBefore && !scope.escalation) await escalate(scope, `The AI assistant could not answer (${failure.code}). The customer is waiting for a reply.`, noModel ? 'no AI model configured' : `AI error ${failure.code}`);
       failed.reply = await say(options.handOverText || DEFAULT_HAND_OVER_TEXT);
       await finishEscalation(scope);
-      failed.escalated = true;
+      failed.escalated = scope.escalation !== null;
+      failed.handOver = scope.escalation?.handOver ?? null;
     } else {
       failed.reply = await say(options.fallbackText || DEFAULT_FALLBACK_TEXT);
       // An escalation the model asked for before the failure still completes.
       await finishEscalation(scope);
       failed.escalated = scope.escalation !== null;
+      failed.handOver = scope.escalation?.handOver ?? null;
     }
   } catch (secondary) {
     failed.error = { code: failure.code, message: `${failure.message}; and its fallback failed too: ${secondary instanceof Error ? secondary.message : String(secondary)}` };

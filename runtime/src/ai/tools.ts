@@ -5,7 +5,8 @@
 // current reply is written (so the customer hears the hand-over, then the AI stays quiet).
 import type { EngineParts } from '../engine-parts';
 import type { Binding, Json, JsonObject, RoomEvent } from '../model';
-import { findOperation } from '../operations';
+import { handOver, type HandOver, type HandOverTarget } from './hand-over';
+import { callOperation as call } from './operation-call';
 import type { ReplyConstraints } from './reply-constraints';
 import type { ToolCall, ToolSpec } from './types';
 
@@ -85,15 +86,49 @@ const SPECS: Record<BuiltInTool, ToolSpec> = {
   },
 };
 
-/** Tool specs for one turn: send_rich only when some receiver shows buttons, its limits in its description. */
+const LIST = {
+  type: 'object',
+  description: 'A menu of rows behind one button, for more choices than buttons allow (instead of buttons)',
+  properties: {
+    button: text('Label of the button that opens the list', 20),
+    sections: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        properties: {
+          title: { type: 'string' },
+          rows: { type: 'array', minItems: 1, items: { type: 'object', properties: { id: { type: 'string' }, title: { type: 'string' }, description: { type: 'string' } }, required: ['id', 'title'] } },
+        },
+        required: ['rows'],
+      },
+    },
+  },
+  required: ['button', 'sections'],
+};
+
+/** send_rich as the receivers allow: buttons, and a list where every receiver with buttons shows lists; the limits in its description. */
+function sendRichSpec(constraints: ReplyConstraints): ToolSpec {
+  const { max, titleMax } = constraints.buttons!;
+  const limits = [max !== null ? `at most ${max} buttons` : '', titleMax !== null ? `titles of at most ${titleMax} characters` : ''].filter(Boolean).join(', ');
+  const base = SPECS.send_rich;
+  if (!constraints.list) return { ...base, description: limits ? `${base.description} Use ${limits}.` : base.description };
+  const { maxRows, rowTitleMax } = constraints.list;
+  const listLimits = [maxRows !== null ? `at most ${maxRows} rows` : '', rowTitleMax !== null ? `row titles of at most ${rowTitleMax} characters` : ''].filter(Boolean).join(', ');
+  const parameters = base.parameters as { properties: JsonObject };
+  return {
+    name: base.name,
+    description: `Send a message with reply buttons or a list of choices, one or the other (it is sent as it is; do not repeat its text in your reply).${limits ? ` Buttons: ${limits}.` : ''}${listLimits ? ` List: ${listLimits}.` : ''}`,
+    parameters: { type: 'object', properties: { ...parameters.properties, list: LIST }, required: ['text'] },
+  };
+}
+
+/** Tool specs for one turn: send_rich only when some receiver shows buttons. */
 export function toolSpecs(enabled: readonly BuiltInTool[], constraints: ReplyConstraints, flowTools: FlowTool[]): ToolSpec[] {
   const specs: ToolSpec[] = [];
   for (const name of enabled) {
     if (name === 'send_rich') {
-      if (!constraints.buttons) continue;
-      const { max, titleMax } = constraints.buttons;
-      const limits = [max !== null ? `at most ${max} buttons` : '', titleMax !== null ? `titles of at most ${titleMax} characters` : ''].filter(Boolean).join(', ');
-      specs.push({ ...SPECS.send_rich, description: limits ? `${SPECS.send_rich.description} Use ${limits}.` : SPECS.send_rich.description });
+      if (constraints.buttons) specs.push(sendRichSpec(constraints));
     } else {
       specs.push(SPECS[name]);
     }
@@ -109,15 +144,12 @@ export interface ToolScope {
   flowTools: FlowTool[];
   runFlowTool?: FlowToolRunner;
   defaultFlowToolTimeoutMs: number;
+  /** The agents an escalation assigns the room to; none: the room is flagged for a human. */
+  handOverTo?: HandOverTarget;
   /** Set by `escalate`: the binding is muted after the reply of this turn is written. */
-  escalation: { summary: string; reason: string | null } | null;
+  escalation: { summary: string; reason: string | null; handOver: HandOver } | null;
   /** Events the tools wrote (send_rich), in order. */
   written: RoomEvent[];
-}
-
-function call<T>(parts: EngineParts, name: string, input: unknown): Promise<T> {
-  const operation = findOperation(name);
-  return operation.handler(parts, operation.validate(input) as never) as Promise<T>;
 }
 
 /** Runs one call of an offered tool (reply.ts refuses others); a tool that fails is a result the model reads. */
@@ -168,35 +200,36 @@ async function runBuiltIn(scope: ToolScope, name: BuiltInTool, args: JsonObject)
       return escalate(scope, String(args.summary ?? ''), typeof args.reason === 'string' ? args.reason : null);
     }
     case 'send_rich': {
-      const written = await call<{ event: RoomEvent }>(parts, 'sendEvent', {
-        roomId: ai.roomId,
-        bindingId: ai.id,
-        chainDepth: scope.chainDepth,
-        content: { type: 'rich', text: args.text, buttons: args.buttons },
-      });
+      const list = args.list as JsonObject | undefined;
+      if ((list === undefined) === (args.buttons === undefined)) throw new Error('give either buttons or a list (one of them, not both)');
+      const content = list !== undefined ? { type: 'list', text: args.text, button: list.button, sections: list.sections } : { type: 'rich', text: args.text, buttons: args.buttons };
+      const written = await call<{ event: RoomEvent }>(parts, 'sendEvent', { roomId: ai.roomId, bindingId: ai.id, chainDepth: scope.chainDepth, content });
       scope.written.push(written.event);
       return { eventId: written.event.id, status: written.event.status };
     }
   }
 }
 
-/** The room is flagged and a task created now; the mute waits for the end of the turn (see finishEscalation). */
+/**
+ * The room is assigned to an agent (or flagged for a human) and a task created now; the mute waits
+ * for the end of the turn (see finishEscalation). A second escalation in one turn changes nothing.
+ */
 export async function escalate(scope: ToolScope, summary: string, reason: string | null): Promise<Json> {
   const { parts, ai } = scope;
-  await call(parts, 'updateRoomMetadata', { roomId: ai.roomId, metadata: { needsHuman: true } });
+  if (scope.escalation) return { handedOver: true, ...scope.escalation.handOver };
+  const outcome = await handOver(parts, ai.roomId, scope.handOverTo);
   const task = await call<{ id: string }>(parts, 'createTask', {
     roomId: ai.roomId,
     bindingId: ai.id,
     ...(scope.trigger ? { eventId: scope.trigger.id } : {}),
     title: reason ? `Hand-over to a human: ${reason}`.slice(0, 256) : 'Hand-over to a human',
     description: (summary || 'The AI assistant handed this conversation over.').slice(0, 4096),
+    ...('assignedTo' in outcome ? { assignee: outcome.assignedTo } : {}),
   });
-  scope.escalation = { summary, reason };
-  return { taskId: task.id, handedOver: true };
+  scope.escalation = { summary, reason, handOver: outcome };
+  return { taskId: task.id, handedOver: true, ...outcome };
 }
 
 export async function finishEscalation(scope: ToolScope): Promise<void> {
   if (scope.escalation) await call(scope.parts, 'updateBinding', { bindingId: scope.ai.id, muted: true });
 }
-
-export { call as callOperation };

@@ -8,7 +8,7 @@ import { RoomwireError, invalid } from '../errors';
 import { ClientGoneError, MAX_BODY_BYTES, readBody, sendJson, type HttpHandlerOptions } from '../http/handlers';
 import { findOperation, listOperations, type Operation } from '../operations';
 import { ApiGateway } from './gateway';
-import { IdempotencyCache, fingerprint } from './idempotency';
+import { IdempotencyKeys, fingerprint } from './idempotency';
 import { openApiDocument } from './openapi';
 import { buildRoutes, matchRoute, mergeInput, queryInput } from './routes';
 import type { ApiTokenConfig, Principal } from './tokens';
@@ -27,7 +27,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,256}$/;
 
 export function createRestHandler(engine: Engine, options: RestOptions): RestHandler & { gateway: ApiGateway } {
   const gateway = new ApiGateway(engine, options.tokens, options.now);
-  const idempotency = new IdempotencyCache(options.now);
+  const idempotency = new IdempotencyKeys(engine.idempotencyRecords, options.now, options.onError);
   const routes = buildRoutes();
   const maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
 
@@ -44,7 +44,7 @@ export function createRestHandler(engine: Engine, options: RestOptions): RestHan
     return parsed as Record<string, unknown>;
   }
 
-  async function execute(req: IncomingMessage, res: ServerResponse, principal: Principal, op: Operation<unknown, unknown>, input: Record<string, unknown>): Promise<void> {
+  async function execute(req: IncomingMessage, res: ServerResponse, principal: Principal, op: Operation<unknown, unknown>, input: Record<string, unknown>, path: string): Promise<void> {
     const key = req.headers['idempotency-key'];
     if (!op.mutates || key === undefined) {
       sendJson(res, 200, await gateway.call(principal, op.name, input));
@@ -54,7 +54,9 @@ export function createRestHandler(engine: Engine, options: RestOptions): RestHan
     const properties = (op.input.properties ?? {}) as Record<string, unknown>;
     // Event writes also carry the key into the store, where it outlives a restart.
     const call = 'idempotencyKey' in properties && input.idempotencyKey === undefined ? { ...input, idempotencyKey: key } : input;
-    const answer = await idempotency.run(`${principal.id}\n${op.name}\n${key}`, fingerprint([op.name, input]), async () => ({
+    // One key per token, method and path: the same key on another resource is another request.
+    const scope = fingerprint([principal.id, req.method, path, key]);
+    const answer = await idempotency.run(scope, fingerprint([op.name, input]), async () => ({
       status: 200,
       body: await gateway.call(principal, op.name, call),
     }));
@@ -83,13 +85,13 @@ export function createRestHandler(engine: Engine, options: RestOptions): RestHan
       if (method !== 'POST') throw Object.assign(new RoomwireError('method_not_allowed', 'operations are called with POST', 'method'), { allow: ['POST'] });
       const op = findOperation(alias[1]);
       gateway.checkScope(principal, op);
-      await execute(req, res, principal, op, await jsonBody(req));
+      await execute(req, res, principal, op, await jsonBody(req), path);
       return;
     }
     const { route, params } = matchRoute(routes, method, path);
     gateway.checkScope(principal, route.operation);
     const rest = method === 'GET' || method === 'DELETE' ? queryInput(route.operation, url.searchParams) : await jsonBody(req);
-    await execute(req, res, principal, route.operation, mergeInput(params, rest));
+    await execute(req, res, principal, route.operation, mergeInput(params, rest), path);
   }
 
   const handler = async (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => {

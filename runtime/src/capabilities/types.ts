@@ -3,7 +3,8 @@
 // "no limit" for a number. Lengths count UTF-16 code units (JavaScript's `length`), which is what
 // Telegram counts and never less than what the other providers count.
 
-import type { ButtonAction, MediaKind } from '../content';
+import type { ButtonAction } from '../content/choices';
+import type { MediaKind } from '../content/media';
 
 export interface SegmentSize {
   /** Units in a message sent as one segment. */

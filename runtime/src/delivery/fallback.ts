@@ -3,6 +3,7 @@
 // `fallbackOf`; the chain stops at the first success or when the policy's channel list is
 // exhausted (the first delivery then ends `failed` with reason `no_channels_left`). Each step
 // fires at most once, never for a delivery that already succeeded, and its timer is durable.
+// Each step is committed with its notice, so every engine on the database announces it once.
 import type { EngineParts } from '../engine-parts';
 import { newId } from '../ids';
 import type { Binding, Delivery, FallbackPolicy, FallbackTrigger, RoomEvent } from '../model';
@@ -12,6 +13,7 @@ import { NO_CHANNELS_LEFT } from './worker';
 import { NO_RECEIPT, noReceiptTimer } from './fallback-timer';
 import { fired } from '../timers/fired';
 import type { Timer } from '../timers/types';
+import type { FallbackStep } from '../store/store';
 
 const SUCCEEDED = new Set(['delivered', 'read']);
 
@@ -81,10 +83,17 @@ export class FallbackRunner {
           code: NO_CHANNELS_LEFT,
           reason: `fallback exhausted after ${step - 1} step(s); last reason: ${reason}`,
         });
+        await this.parts.store.commit({ fallbacks: [{ roomId: root.roomId, eventId: root.eventId, fromDeliveryId: delivery.id, reason, step, toDeliveryId: null }] });
         this.onStep({ roomId: root.roomId, eventId: root.eventId, from: delivery, reason, step, to: null });
         return;
       }
-      const writes = { bindings: next.created ? [next.binding] : [], deliveries: [] as Delivery[], timers: [] as Timer[], firedTimers };
+      const writes = {
+        bindings: next.created ? [next.binding] : [],
+        deliveries: [] as Delivery[],
+        timers: [] as Timer[],
+        firedTimers,
+        fallbacks: [] as FallbackStep[],
+      };
       if (next.created) loaded.replaceBinding(next.binding);
       const fallbackDelivery: Delivery = {
         id: newId('dlv'),
@@ -102,6 +111,7 @@ export class FallbackRunner {
         updatedAt: iso,
       };
       writes.deliveries.push(fallbackDelivery);
+      writes.fallbacks.push({ roomId: root.roomId, eventId: root.eventId, fromDeliveryId: delivery.id, reason, step, toDeliveryId: fallbackDelivery.id });
       const noReceipt = noReceiptTimer(fallbackDelivery, policy, now);
       if (noReceipt) writes.timers.push(noReceipt);
       await commitRoomWrites(this.parts, loaded, writes);

@@ -30,6 +30,8 @@ import { describeTool, toolTable } from './tools';
 
 export interface McpHandlerOptions {
   version?: string;
+  /** Sessions one token may hold open at once (default MAX_MCP_SESSIONS_PER_TOKEN). */
+  maxSessionsPerToken?: number;
   onError?: (error: unknown) => void;
 }
 
@@ -37,7 +39,16 @@ interface Session {
   transport: StreamableHTTPServerTransport;
   principal: Principal;
   close: () => void;
+  /** Order of last use, for closing the least recently used session of a token. */
+  used: number;
 }
+
+/**
+ * Sessions one token may hold open at once. Clients that vanish without ending their session would
+ * otherwise pile up (each holds a server and an engine subscription) until memory runs out; past
+ * the limit the token's least recently used session is closed, and its client has to start over.
+ */
+export const MAX_MCP_SESSIONS_PER_TOKEN = 32;
 
 /** A Roomwire error as an MCP protocol error (resource reads, subscriptions). */
 function protocolError(error: unknown): unknown {
@@ -49,7 +60,7 @@ function protocolError(error: unknown): unknown {
 function sessionServer(gateway: ApiGateway, principal: Principal, version: string, onError: (error: unknown) => void): { server: Server; close: () => void } {
   const tools = toolTable();
   const server = new Server({ name: 'roomwire', version }, { capabilities: { tools: {}, resources: { subscribe: true } } });
-  const subscriptions = new Map<string, { roomId: string; reader?: Binding }>();
+  const subscriptions = new Map<string, { roomId: string; readerId?: string }>();
 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [...tools.values()].map(describeTool) }));
   server.setRequestHandler(CallToolRequestSchema, async (request) => {
@@ -104,8 +115,7 @@ function sessionServer(gateway: ApiGateway, principal: Principal, version: strin
     try {
       const { roomId } = parseResourceUri(request.params.uri);
       await gateway.call(principal, 'getRoom', { roomId }); // may this client see the room at all?
-      const reader = principal.bindingId ? await gateway.participant(principal.bindingId) : undefined;
-      subscriptions.set(request.params.uri, { roomId, reader });
+      subscriptions.set(request.params.uri, { roomId, readerId: principal.bindingId });
       return {};
     } catch (error) {
       throw protocolError(error);
@@ -116,12 +126,22 @@ function sessionServer(gateway: ApiGateway, principal: Principal, version: strin
     return {};
   });
 
+  /**
+   * A participant hears only about events it may see, as its binding is now: muted, moved to
+   * write-only or gone since it subscribed, it is told nothing more.
+   */
+  async function tell(uri: string, readerId: string | undefined, notification: Notification): Promise<void> {
+    if (readerId) {
+      if (notification.kind !== 'event') return;
+      const reader: Binding | undefined = await gateway.participant(readerId).catch(() => undefined);
+      if (!reader || !canSeeInHistory(reader, notification.event)) return;
+    }
+    await server.sendResourceUpdated({ uri });
+  }
+
   const unsubscribe = gateway.engine.subscribe((notification: Notification) => {
     for (const [uri, watch] of subscriptions) {
-      if (watch.roomId !== notification.roomId) continue;
-      // A participant hears only about events it may see.
-      if (watch.reader && (notification.kind !== 'event' || !canSeeInHistory(watch.reader, notification.event))) continue;
-      server.sendResourceUpdated({ uri }).catch(onError);
+      if (watch.roomId === notification.roomId) tell(uri, watch.readerId, notification).catch(onError);
     }
   });
   return { server, close: unsubscribe };
@@ -135,13 +155,22 @@ export interface McpHandler {
 export function createMcpHandler(gateway: ApiGateway, options: McpHandlerOptions = {}): McpHandler {
   const sessions = new Map<string, Session>();
   const onError = options.onError ?? (() => {});
+  let uses = 0;
+
+  async function makeRoom(principal: Principal): Promise<void> {
+    const own = [...sessions.values()].filter((session) => session.principal.id === principal.id);
+    if (own.length < (options.maxSessionsPerToken ?? MAX_MCP_SESSIONS_PER_TOKEN)) return;
+    const oldest = own.reduce((a, b) => (a.used <= b.used ? a : b));
+    await oldest.transport.close().catch(onError);
+  }
 
   async function open(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
+    await makeRoom(principal);
     const { server, close } = sessionServer(gateway, principal, options.version ?? '0.0.0', onError);
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       enableJsonResponse: true,
-      onsessioninitialized: (id) => void sessions.set(id, { transport, principal, close }),
+      onsessioninitialized: (id) => void sessions.set(id, { transport, principal, close, used: ++uses }),
     });
     transport.onclose = () => {
       close();
@@ -164,6 +193,7 @@ export function createMcpHandler(gateway: ApiGateway, options: McpHandlerOptions
       const session = sessions.get(id);
       if (!session) throw new RoomwireError('not_found', 'unknown or ended MCP session', 'mcp-session-id');
       if (session.principal.id !== principal.id) throw new RoomwireError('forbidden', 'this MCP session belongs to another token', 'mcp-session-id');
+      session.used = ++uses;
       await session.transport.handleRequest(req, res);
     } catch (error) {
       if (!(error instanceof RoomwireError)) {

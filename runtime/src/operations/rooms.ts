@@ -1,11 +1,12 @@
 // Room operations: create, read, list, metadata, and the explicit state changes of DESIGN.md section 9.
-import type { ErrorCode } from '../errors';
+import { notFound, type ErrorCode } from '../errors';
 import { checkMetadataSize } from '../validation';
+import { parseRoomCursor, roomCursor } from '../store/room-list';
 import { createRoom, setRoomState, updateRoomMetadata, type CreateRoomInput } from '../rooms';
 import type { JsonObject, RoomState } from '../model';
 import { operation, withApi, type Operation } from './define';
 import * as out from './output-schemas';
-import { checkMetadata, requireRoom } from './shared';
+import { checkMetadata } from './shared';
 import * as s from './schemas';
 
 function roomStateOperation(name: string, state: RoomState, description: string) {
@@ -33,27 +34,31 @@ const operations: Operation<any, unknown>[] = [
       input.bindings?.forEach((b, i) => checkMetadataSize(b.metadata, `bindings[${i}].metadata`));
     },
   ),
+  // Read from the store, as the room list is: the in-process cache runs ahead of it while a write
+  // waits for its group commit (its index already assigned), so reading the cache showed a room
+  // the list, the timeline and every other engine did not show yet, or never would if the commit failed.
   operation<{ roomId: string }, unknown>('getRoom', 'A room and its bindings.', false, { roomId: s.id }, ['roomId'], async (parts, input) => {
-    const room = await requireRoom(parts, input.roomId);
-    const bindings = parts.cache.peek(input.roomId)?.bindings ?? (await parts.store.listBindings(input.roomId));
+    const [room, bindings] = await Promise.all([parts.store.getRoom(input.roomId), parts.store.listBindings(input.roomId)]);
+    if (!room) throw notFound('room', input.roomId, 'roomId');
     return { room, bindings };
   }),
-  operation<{ states?: RoomState[]; tenantId?: string; limit?: number; updatedBefore?: string }, unknown>(
+  operation<{ states?: RoomState[]; tenantId?: string; limit?: number; cursor?: string }, unknown>(
     'listRooms',
-    'Rooms, most recently updated first, filtered by state and tenant. Archived rooms are left out unless asked for by state. A full page carries `nextUpdatedBefore`: pass it as `updatedBefore` for the next, older page.',
+    'Rooms, most recently updated first, filtered by state and tenant. Archived rooms are left out unless asked for by state. A full page carries `nextCursor`: pass it as `cursor` (with the same filters) for the next, older page. A room updated while you page moves to the front: it is not repeated.',
     false,
     {
       states: { type: 'array', items: s.roomState, maxItems: 4 },
       tenantId: s.id,
       limit: s.limit,
-      updatedBefore: { type: 'string', format: 'date-time' },
+      cursor: { type: 'string', minLength: 1, maxLength: 1024 },
     },
     [],
     async (parts, input) => {
       const limit = input.limit ?? 100;
-      const rooms = await parts.store.listRooms({ ...input, limit, states: input.states ?? ['active', 'paused', 'closed'] });
+      const after = input.cursor === undefined ? undefined : parseRoomCursor(input.cursor);
+      const rooms = await parts.store.listRooms({ states: input.states ?? ['active', 'paused', 'closed'], tenantId: input.tenantId, limit, after });
       // The cursor of the next (older) page; absent on the last page.
-      return { rooms, ...(rooms.length === limit ? { nextUpdatedBefore: rooms[rooms.length - 1]!.updatedAt } : {}) };
+      return { rooms, ...(rooms.length === limit ? { nextCursor: roomCursor(rooms[rooms.length - 1]!) } : {}) };
     },
   ),
   operation<{ roomId: string; metadata: JsonObject; replace?: boolean }, unknown>(
@@ -98,7 +103,7 @@ export const roomOperations = withApi(operations, {
   },
   listRooms: {
     http: { method: 'GET', path: '/rooms' },
-    output: out.list('rooms', out.room, { nextUpdatedBefore: { type: 'string', format: 'date-time' } }),
+    output: out.list('rooms', out.room, { nextCursor: { type: 'string' } }),
     errors: [],
     examples: [{ summary: 'The 20 newest active rooms', input: { states: ['active'], limit: 20 } }],
   },

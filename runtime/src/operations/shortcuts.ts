@@ -1,8 +1,9 @@
-// Resource-shaped shortcuts for the REST API and MCP tools: a plain-text message, and muting a
-// participant. Each only fills in the general operation's input; the rules stay there.
+// Resource-shaped shortcuts for the REST API and MCP tools: a plain-text message, muting a
+// participant, setting its visibility or access. Each only fills in the general operation's
+// input (sendEvent, updateBinding); the rules stay there.
 import { notFound } from '../errors';
 import { writeEvent } from '../pipeline/write-event';
-import { updateBinding } from '../rooms';
+import { updateBinding, type BindingChanges } from '../rooms';
 import type { EngineParts } from '../engine-parts';
 import { operation, withApi, type Operation } from './define';
 import * as out from './output-schemas';
@@ -20,6 +21,21 @@ function muteOperation(name: string, muted: boolean, description: string) {
   });
 }
 
+/** One field of a binding, set through its own route and tool (`set_visibility`, `set_access`). */
+function setFieldOperation<K extends 'visibility' | 'access'>(name: string, field: K, schema: unknown, description: string) {
+  return operation<{ roomId: string; bindingId: string } & Record<K, NonNullable<BindingChanges[K]>>, unknown>(
+    name,
+    description,
+    true,
+    { roomId: s.id, bindingId: s.id, [field]: schema },
+    ['roomId', 'bindingId', field],
+    async (parts, input) => {
+      await bindingOfRoom(parts, input.roomId, input.bindingId);
+      return updateBinding(parts, input.bindingId, { [field]: input[field] } as BindingChanges);
+    },
+  );
+}
+
 const operations: Operation<any, unknown>[] = [
   operation<{ roomId: string; bindingId?: string; text: string; idempotencyKey?: string }, unknown>(
     'sendMessage',
@@ -34,6 +50,18 @@ const operations: Operation<any, unknown>[] = [
   ),
   muteOperation('muteBinding', true, 'Mute a participant: it keeps reading the room but nothing is delivered to it (for example, silence the AI while an agent answers).'),
   muteOperation('unmuteBinding', false, 'Unmute a participant: deliveries to it resume.'),
+  setFieldOperation(
+    'setVisibility',
+    'visibility',
+    s.visibility,
+    'Set what a participant sees of the room: `all`, `internal` (staff notes too), `none`, or a list of binding ids whose events it sees.',
+  ),
+  setFieldOperation(
+    'setAccess',
+    'access',
+    s.access,
+    'Set what a participant may do: `read_write`, `read_only` (its writes are stored blocked), `write_only` (nothing is delivered to it) or `none`.',
+  ),
 ];
 
 const muteApi = (verb: string) => ({
@@ -52,4 +80,16 @@ export const shortcutOperations = withApi(operations, {
   },
   muteBinding: muteApi('mute'),
   unmuteBinding: muteApi('unmute'),
+  setVisibility: {
+    http: { method: 'PUT', path: '/rooms/{roomId}/bindings/{bindingId}/visibility' },
+    output: out.binding,
+    errors: ['not_found', 'room_closed'],
+    examples: [{ summary: 'Let agent binding b1 see internal notes', input: { roomId: 'r1', bindingId: 'b1', visibility: 'internal' } }],
+  },
+  setAccess: {
+    http: { method: 'PUT', path: '/rooms/{roomId}/bindings/{bindingId}/access' },
+    output: out.binding,
+    errors: ['not_found', 'room_closed'],
+    examples: [{ summary: 'Make participant b1 read-only', input: { roomId: 'r1', bindingId: 'b1', access: 'read_only' } }],
+  },
 });

@@ -1,6 +1,6 @@
 // The persistence contract (DESIGN.md section 13). The engine only talks to this interface;
 // SQLite is the embedded implementation, PostgreSQL the scale-out one.
-import type { Binding, Channel, Delivery, DeliveryStatus, Identity, Room, RoomEvent, RoomState, SideEffect } from '../model';
+import type { Binding, Channel, Delivery, DeliveryStatus, FallbackTrigger, Identity, Room, RoomEvent, RoomState, SideEffect } from '../model';
 import type { StoredHook } from '../hooks/types';
 import type { Timer } from '../timers/types';
 
@@ -34,6 +34,20 @@ export interface WriteSet {
   timers?: Timer[];
   /** A timer is deleted in the same transaction as the effect of firing it: it fires once. */
   deletedTimerIds?: string[];
+  /** Fallback steps this commit records: not stored, announced to the other engines with it. */
+  fallbacks?: FallbackStep[];
+}
+
+/** One fallback step (DESIGN.md section 8), by delivery id: what each engine's `fallback` notification says. */
+export interface FallbackStep {
+  roomId: string;
+  eventId: string;
+  fromDeliveryId: string;
+  reason: FallbackTrigger;
+  /** 1 = the first fallback of the chain. */
+  step: number;
+  /** The delivery on the next channel; null when the policy had no channel left. */
+  toDeliveryId: string | null;
 }
 
 export interface EventQuery {
@@ -47,8 +61,22 @@ export interface RoomQuery {
   states?: RoomState[];
   tenantId?: string;
   limit?: number;
-  /** Rooms updated strictly before this ISO time (cursor for newest-first pages). */
-  updatedBefore?: string;
+  /** Rooms after this one in newest-first order (by `updatedAt`, then id): the next page. */
+  after?: { updatedAt: string; id: string };
+}
+
+export interface DeliveryQuery {
+  statuses?: DeliveryStatus[];
+  bindingId?: string;
+  /** Deliveries after this one in (event index, id) order: the next page. */
+  after?: { eventIndex: number; id: string };
+  limit?: number;
+}
+
+/** An idempotency key's record: its request's fingerprint, and the answer once there is one. */
+export interface IdempotencyRecord {
+  fingerprint: string;
+  answer: { status: number; body: unknown } | null;
 }
 
 export interface Store {
@@ -105,6 +133,22 @@ export interface Store {
   listDeliveriesByStatus(statuses: DeliveryStatus[], limit: number): Promise<Delivery[]>;
   findDeliveryByProviderMessageId(channelId: string, providerMessageId: string): Promise<Delivery | null>;
 
+  /** A room's deliveries in event order (then id), filtered by status and binding. */
+  listRoomDeliveries(roomId: string, query: DeliveryQuery): Promise<Delivery[]>;
+  /** How many of a room's deliveries (to one binding, if given) are in each status; absent: none. */
+  countRoomDeliveries(roomId: string, query: { bindingId?: string }): Promise<Partial<Record<DeliveryStatus, number>>>;
+
+  /**
+   * Claims an idempotency key until `expiresAt` (epoch ms) for the request of this fingerprint;
+   * null when this call claimed it (also over an expired record), else the live record it found.
+   * Atomic across engines on one database: one request per key runs.
+   */
+  claimIdempotencyKey(key: string, fingerprint: string, now: number, expiresAt: number): Promise<IdempotencyRecord | null>;
+  /** Stores the answer of the request that claimed the key, kept until `expiresAt`. */
+  completeIdempotencyKey(key: string, answer: { status: number; body: unknown }, expiresAt: number): Promise<void>;
+  /** Gives a claimed key up (its request failed): the request may be sent again under it. */
+  releaseIdempotencyKey(key: string): Promise<void>;
+
   listHooks(): Promise<StoredHook[]>;
 
   /** Timers due at or before `now`, earliest first. */
@@ -125,6 +169,30 @@ export interface Store {
   listBindingsOfIdentity(identityId: string, query?: { openRooms?: boolean }): Promise<Binding[]>;
   /** Rooms where the identity (or one merged into it) has a binding, most recently updated first. */
   listRoomsOfIdentity(identityId: string, query?: { states?: RoomState[]; limit?: number }): Promise<Room[]>;
+
+  /** Stores a signed-in agent's session (replacing one with the same id hash). */
+  putAgentSession(session: AgentSessionRecord): Promise<void>;
+  /** The session with this id hash in this scope, unless it expired before `now` (epoch ms). */
+  getAgentSession(scope: string, idHash: string, now: number): Promise<AgentSessionRecord | null>;
+  /** Ends one session (sign-out). */
+  deleteAgentSession(scope: string, idHash: string): Promise<void>;
+  /** Forgets every session that expired before `now`; returns how many. */
+  deleteExpiredAgentSessions(now: number): Promise<number>;
+}
+
+/**
+ * A signed-in agent of an agent inbox. The store never holds the session id itself, only its
+ * SHA-256: a copy of the database opens no inbox.
+ */
+export interface AgentSessionRecord {
+  /** The inbox it belongs to (several inboxes may share a database). */
+  scope: string;
+  idHash: string;
+  user: string;
+  /** The token the page sends back on every change (it opens nothing without the cookie). */
+  csrf: string;
+  /** Epoch ms. */
+  expiresAt: number;
 }
 
 /** A claim on rows for one engine: renewed while it lives, taken over by another once it lapses. */
@@ -147,6 +215,7 @@ export interface Change {
   deletedHooks: string[];
   /** The earliest due time of timers it stored (null: none). */
   timerDueAt: number | null;
+  fallbacks: FallbackStep[];
 }
 
 export interface ChangeFeed {

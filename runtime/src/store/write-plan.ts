@@ -7,7 +7,7 @@ import type { Identity } from '../model';
 import type { Timer } from '../timers/types';
 import type { Change, Lease, WriteSet } from './store';
 
-export type TableKey = Exclude<keyof WriteSet, 'deletedHookIds' | 'deletedTimerIds' | 'expect' | 'firedTimers' | 'lease'>;
+export type TableKey = Exclude<keyof WriteSet, 'deletedHookIds' | 'deletedTimerIds' | 'expect' | 'firedTimers' | 'lease' | 'fallbacks'>;
 
 export interface TableSpec {
   key: TableKey;
@@ -207,6 +207,11 @@ export function expectations(sets: WriteSet[]): { rooms: string[]; timers: strin
 export interface StoredState {
   rooms: Map<string, number>;
   timers: Map<string, number>;
+  /**
+   * Rooms another writer's transaction holds right now (several engines on one database): a
+   * write set expecting one is refused at once, as it would be once that transaction commits.
+   */
+  busy?: Set<string>;
 }
 
 /**
@@ -217,6 +222,7 @@ export interface StoredState {
 export function checkExpectations(sets: WriteSet[], stored: StoredState): (RoomwireError | undefined)[] {
   return sets.map((set) => {
     for (const { roomId, latestIndex } of set.expect ?? []) {
+      if (stored.busy?.has(roomId)) return conflict(`room ${roomId} is being written by another engine; retry`);
       const current = stored.rooms.get(roomId) ?? null;
       if (current !== latestIndex) {
         return conflict(`room ${roomId} changed under this write (its latest index is ${current ?? 'absent'}, expected ${latestIndex ?? 'absent'}); retry`);
@@ -251,5 +257,6 @@ export function changeOf(origin: string, sets: WriteSet[]): Change {
     hooks: ids((s) => s.hooks),
     deletedHooks: sets.flatMap((s) => s.deletedHookIds ?? []),
     timerDueAt: due.length > 0 ? Math.min(...due) : null,
+    fallbacks: sets.flatMap((s) => s.fallbacks ?? []),
   };
 }

@@ -6,9 +6,11 @@
 //   reply     {eventId, postback, clientId?}  pick a choice (button, quick reply, list row) of a message
 //   typing    {typing}                  the customer is typing (true) or stopped (false)
 //   markRead  {index}                   the read horizon moves to `index`
+//   refresh   {}                        a fresh token for this binding, before the current one expires
 // server → page
 //   welcome   {roomId, bindingId, since}   then history pages, then `ready`
-//   history   {events}                  events in index order (on hello, and to fill a gap)
+//   history   {events}                  events in index order (on hello, and to fill a gap); an own
+//                                       message carries `status`, its furthest delivery status
 //   ready     {index}                   history is complete up to `index`; live events follow
 //   event     {event}                   one live event
 //   ack       {clientId, eventId, index, status}   a `send`/`reply` was stored (`blocked`: muted...)
@@ -16,6 +18,10 @@
 //   receipt   {bindingId, index}        another participant has read up to `index`
 //   typing    {bindingId, name, typing} another participant is typing
 //   room      {state, index}            the room became active, paused, closed or archived
+//   muted     {muted}                   the page's participant is muted (its messages reach nobody) or not
+//   content   {eventId, index, content} what was delivered to this page differs from the event (a
+//             {eventId, index, withdrawn}  before_deliver hook rewrote it), or a hook blocked it
+//   token     {token, expiresAt}        the answer to `refresh`
 //   error     {code, message, field?, clientId?}   the frame was refused; the socket stays open
 import { RoomwireError } from '../errors';
 import type { Content } from '../model';
@@ -25,7 +31,8 @@ export type ClientFrame =
   | { type: 'send'; content: Content; clientId?: string }
   | { type: 'reply'; eventId: string; postback: string; clientId?: string }
   | { type: 'typing'; typing: boolean }
-  | { type: 'markRead'; index: number };
+  | { type: 'markRead'; index: number }
+  | { type: 'refresh' };
 
 /** Content types a customer's page may send; rich content is for the other side to offer. */
 export const PAGE_CONTENT_TYPES = ['text', 'media', 'location'];
@@ -78,8 +85,10 @@ export function parseClientFrame(data: string): ClientFrame {
       return { type: 'typing', typing: frame.typing };
     case 'markRead':
       return { type: 'markRead', index: index(frame.index, 'index', 0) };
+    case 'refresh':
+      return { type: 'refresh' };
     default:
-      throw fail('type', 'must be one of hello, send, reply, typing, markRead');
+      throw fail('type', 'must be one of hello, send, reply, typing, markRead, refresh');
   }
 }
 

@@ -7,7 +7,7 @@ import type { Logger } from '../engine-parts';
 import type { Binding } from '../model';
 import type { Notification } from '../notify';
 import type { ChatClaims, ChatHubContext, ChatHubOptions } from './hub-context';
-import { ChatSession } from './session';
+import { ChatSession, type ChatSessionSettings } from './session';
 import { CLOSE, type ChatSocket } from './socket';
 
 export type { ChatHubOptions } from './hub-context';
@@ -54,8 +54,8 @@ export class ChatHub implements ChatHubContext {
   }
 
   /** A socket whose token was admitted: a session that waits for the page's hello. */
-  connect(socket: ChatSocket, claims: ChatClaims): ChatSession {
-    const session = new ChatSession(this, socket, claims);
+  connect(socket: ChatSocket, claims: ChatClaims, settings: ChatSessionSettings = {}): ChatSession {
+    const session = new ChatSession(this, socket, claims, settings);
     add(this.byRoom, claims.roomId, session);
     add(this.byBinding, claims.bindingId, session);
     this.unsubscribe ??= this.engine.subscribe((notification) => this.dispatch(notification));

@@ -4,7 +4,7 @@
 // missed or out of order) is filled from the store, so the page gets every event it may see once,
 // in index order, across reconnects and restarts.
 import { RoomwireError } from '../errors';
-import type { Binding, RoomEvent } from '../model';
+import type { Binding, Content, Delivery, DeliveryStatus, RoomEvent } from '../model';
 import type { Notification } from '../notify';
 import { errorFrame, parseClientFrame, type ClientFrame } from './frames';
 import { RateLimiter } from './rate-limit';
@@ -18,6 +18,36 @@ const HISTORY_PAGE = 200;
 const HISTORY_FRAME_BYTES = 64 * 1024;
 /** Own events whose delivery status the page is told about (the newest ones). */
 const OWN_EVENTS_KEPT = 500;
+/** The longest a Node.js timer may wait; a later token expiry is checked again when it fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** How far each delivery status goes, to tell the page the furthest one of its message. */
+const STATUS_RANK: Partial<Record<DeliveryStatus, number>> = { sent: 1, delivered: 2, read: 3 };
+
+/** What the page is shown of a delivery to its own binding when it differs from the event. */
+type OwnCopy = { content: Content } | { withdrawn: true };
+
+/**
+ * A delivery to this page that a `before_deliver` hook (or the transcoder) changed: the page shows
+ * what was delivered, not the event. A delivery a hook blocked shows nothing.
+ */
+function deliveredCopy(delivery: Delivery): OwnCopy | null {
+  if (delivery.status === 'failed' && delivery.error?.code === 'blocked') return { withdrawn: true };
+  const parts = delivery.sent?.parts;
+  // Several parts are one message split for a narrower channel; a page takes any message whole.
+  return parts && parts.length === 1 ? { content: parts[0]! } : null;
+}
+
+/** The furthest status any of an own message's deliveries reached (`sent` while none did). */
+function furthestStatus(deliveries: Delivery[]): DeliveryStatus {
+  let best: DeliveryStatus = 'sent';
+  for (const d of deliveries) if ((STATUS_RANK[d.status] ?? 0) > (STATUS_RANK[best] ?? 0)) best = d.status;
+  return best;
+}
+
+export interface ChatSessionSettings {
+  /** Lifetime of a token the page gets by `refresh` (the channel's setting; the operation's default when absent). */
+  tokenTtlSeconds?: number;
+}
 
 type Phase = 'waiting' | 'catching_up' | 'live' | 'closed';
 
@@ -33,6 +63,11 @@ export class ChatSession {
   private readonly flushWaiters: { index: number; resolve: (taken: boolean) => void }[] = [];
   private readonly ownEvents = new Map<string, number>();
   private readonly helloTimer: NodeJS.Timeout;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  /** Seconds since the epoch: the socket is closed then unless the page got a fresh token. */
+  private expiresAt: number;
+  /** The binding's mute as the page was last told (undefined: not told yet). */
+  private mutedShown: boolean | undefined;
   /** DESIGN.md section 14: a rate limit per sender; one page is one sender. */
   private readonly frames: RateLimiter;
   private limitedUntil = 0;
@@ -41,9 +76,12 @@ export class ChatSession {
     private readonly hub: ChatHubContext,
     private readonly socket: ChatSocket,
     readonly claims: ChatClaims,
+    private readonly settings: ChatSessionSettings = {},
   ) {
     this.helloTimer = setTimeout(() => this.close(CLOSE.noHello, 'no hello'), hub.options.helloTimeoutMs);
     this.helloTimer.unref?.();
+    this.expiresAt = claims.expiresAt;
+    this.armExpiry();
     this.frames = new RateLimiter(hub.options.maxFramesPerWindow, hub.options.frameWindowMs, Date.now, 1);
   }
 
@@ -120,7 +158,32 @@ export class ChatSession {
       case 'markRead':
         await engine.call('markRead', { bindingId: this.bindingId, index: frame.index });
         return;
+      case 'refresh': {
+        const fresh = await engine.call<{ token: string; expiresAt: string }>('issueChatToken', {
+          bindingId: this.bindingId,
+          ...(this.settings.tokenTtlSeconds ? { ttlSeconds: this.settings.tokenTtlSeconds } : {}),
+        });
+        this.expiresAt = Date.parse(fresh.expiresAt) / 1000;
+        this.armExpiry();
+        this.send({ type: 'token', token: fresh.token, expiresAt: fresh.expiresAt });
+        return;
+      }
     }
+  }
+
+  /**
+   * A connection lives no longer than the token that opened it: at its expiry the socket closes
+   * (`expired`), unless the page asked for a fresh token (`refresh`) while the old one was valid.
+   */
+  private armExpiry(): void {
+    clearTimeout(this.expiryTimer);
+    const wait = this.expiresAt * 1000 - Date.now();
+    if (wait <= 0) {
+      this.close(CLOSE.expired, 'token expired');
+      return;
+    }
+    this.expiryTimer = setTimeout(() => this.armExpiry(), Math.min(wait, MAX_TIMER_MS));
+    this.expiryTimer.unref?.();
   }
 
   private acknowledge(event: RoomEvent, clientId: string | undefined): void {
@@ -143,7 +206,12 @@ export class ChatSession {
         return;
       case 'delivery': {
         const { delivery } = notification;
-        if (delivery.bindingId === this.bindingId || !this.ownEvents.has(delivery.eventId)) return;
+        if (delivery.bindingId === this.bindingId) {
+          const copy = deliveredCopy(delivery);
+          if (copy) this.send({ type: 'content', eventId: delivery.eventId, index: delivery.eventIndex, ...copy });
+          return;
+        }
+        if (!this.ownEvents.has(delivery.eventId)) return;
         this.send({ type: 'status', eventId: delivery.eventId, index: delivery.eventIndex, status: delivery.status });
         return;
       }
@@ -175,6 +243,7 @@ export class ChatSession {
     const bindings = await this.hub.bindings(this.roomId);
     const me = bindings.get(this.bindingId);
     if (!me) return;
+    this.announceMute(me);
     for (const other of bindings.values()) {
       if (signalVisible(me, other) && other.lastReadIndex >= 0) this.send({ type: 'receipt', bindingId: other.id, index: other.lastReadIndex });
     }
@@ -202,6 +271,7 @@ export class ChatSession {
     const me = this.reader(bindings);
     if (!me) return;
     this.announceRoomState(event);
+    this.announceMute(me);
     if (visibleToReader(me, event)) {
       if (event.source.bindingId === this.bindingId) this.rememberOwn(event);
       this.send({ type: 'event', event: pageEvent(event, me, bindings) }, event.index);
@@ -218,6 +288,8 @@ export class ChatSession {
   private async emitHistory(events: RoomEvent[], bindings: ReadonlyMap<string, Binding>): Promise<void> {
     const me = this.reader(bindings);
     if (!me) return;
+    this.announceMute(me);
+    const deliveries = await this.deliveriesOf(events.filter((e) => e.type === 'message' && visibleToReader(me, e)));
     let batch: PageEvent[] = [];
     let bytes = 0;
     let batchIndex = -1;
@@ -234,8 +306,14 @@ export class ChatSession {
         this.announceRoomState(event);
       }
       if (!visibleToReader(me, event)) continue;
-      if (event.source.bindingId === this.bindingId) this.rememberOwn(event);
-      const shown = pageEvent(event, me, bindings);
+      const own = event.source.bindingId === this.bindingId;
+      if (own) this.rememberOwn(event);
+      const ofEvent = deliveries.get(event.id);
+      const copy = own ? null : (ofEvent?.find((d) => d.bindingId === this.bindingId) ?? null);
+      const changed = copy && deliveredCopy(copy);
+      if (changed && 'withdrawn' in changed) continue;
+      const shown = pageEvent(changed ? { ...event, content: changed.content } : event, me, bindings);
+      if (own && ofEvent) shown.status = furthestStatus(ofEvent);
       const size = JSON.stringify(shown).length;
       if (bytes + size > HISTORY_FRAME_BYTES) await flush();
       batch.push(shown);
@@ -246,6 +324,24 @@ export class ChatSession {
     const last = events[events.length - 1];
     if (last) this.markSkipped(last.index);
     if (me.state === 'left') this.close(CLOSE.gone, 'left the room');
+  }
+
+  /**
+   * The deliveries of history events: an own message's furthest status, and what was delivered
+   * to this page when it differs from the event. Read per event, in parallel.
+   */
+  private async deliveriesOf(events: RoomEvent[]): Promise<Map<string, Delivery[]>> {
+    const found = await Promise.all(
+      events.map((e) => this.hub.engine.call<{ deliveries: Delivery[] }>('getDeliveries', { eventId: e.id }).then((r) => [e.id, r.deliveries] as const)),
+    );
+    return new Map(found);
+  }
+
+  /** The page shows whether its participant is muted (its messages then reach nobody). */
+  private announceMute(me: Binding): void {
+    if (me.muted === this.mutedShown) return;
+    this.mutedShown = me.muted;
+    this.send({ type: 'muted', muted: me.muted });
   }
 
   /**
@@ -386,6 +482,7 @@ export class ChatSession {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
     clearTimeout(this.helloTimer);
+    clearTimeout(this.expiryTimer);
     for (const waiter of this.flushWaiters.splice(0)) waiter.resolve(false);
     this.hub.remove(this);
   }

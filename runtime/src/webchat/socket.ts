@@ -19,6 +19,8 @@ export const CLOSE = {
   tooSlow: 1013,
   /** No hello in time. */
   noHello: 4408,
+  /** The token that opened the connection expired (the page did not refresh it): a new chat is needed. */
+  expired: 4401,
   /** The binding left the room or its token stopped being valid: start again. */
   gone: 4403,
 } as const;

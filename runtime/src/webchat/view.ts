@@ -13,6 +13,8 @@ export interface PageEvent {
   createdAt: string;
   from: { own: boolean; bindingId: string | null; channelType: string | null; name: string | null };
   reply?: { eventId: string; title: string };
+  /** Of the page's own messages in history: the furthest delivery status any recipient reached. */
+  status?: string;
 }
 
 export function pageEvent(event: RoomEvent, reader: Binding, bindings: ReadonlyMap<string, Binding>): PageEvent {

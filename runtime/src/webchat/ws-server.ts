@@ -39,9 +39,9 @@ export class ChatServer {
     // A client that drops the connection while its token is checked must not be an unhandled error.
     socket.on('error', () => undefined);
     void this.admit(req).then(
-      ({ hub, claims }) => {
+      ({ hub, claims, tokenTtlSeconds }) => {
         if (socket.destroyed) return;
-        this.wss.handleUpgrade(req, socket, head, (ws) => this.serve(ws, hub, claims));
+        this.wss.handleUpgrade(req, socket, head, (ws) => this.serve(ws, hub, claims, tokenTtlSeconds));
       },
       (error: unknown) => refuse(socket, error instanceof RoomwireError ? error : new RoomwireError('internal', 'the chat is unavailable')),
     );
@@ -60,10 +60,10 @@ export class ChatServer {
     const claims = await hub.admit(token);
     // A token opens its own binding only, through the channel it was issued for.
     if (claims.channelId !== channel) throw new RoomwireError('forbidden', 'the token was issued for another channel', 'token');
-    return { hub, claims };
+    return { hub, claims, tokenTtlSeconds: endpoint.settings.tokenTtlSeconds };
   }
 
-  private serve(ws: WebSocket, hub: ChatHub, claims: Parameters<ChatHub['connect']>[1]): void {
+  private serve(ws: WebSocket, hub: ChatHub, claims: Parameters<ChatHub['connect']>[1], tokenTtlSeconds: number | undefined): void {
     const socket: ChatSocket = {
       send: (data, done) => ws.send(data, done),
       get bufferedAmount() {
@@ -72,7 +72,7 @@ export class ChatServer {
       close: (code, reason) => ws.close(code, reason),
       terminate: () => ws.terminate(),
     };
-    const session = hub.connect(socket, claims);
+    const session = hub.connect(socket, claims, tokenTtlSeconds ? { tokenTtlSeconds } : {});
     ws.on('message', (data, isBinary) => {
       if (isBinary) session.send(errorFrame(new RoomwireError('invalid_input', 'frames are JSON text', 'frame')));
       else session.receive(data.toString());

@@ -8,9 +8,10 @@ import { RoomwireError, SinchAccount, type ParsedInbound } from '../../../runtim
 import { APP_ID, KEY_ID, KEY_SECRET, PROJECT_ID, WEBHOOK_SECRET, deliveryReport, inboundCallback, signedCallback, sinchId, type SentMessage } from './support/sinch';
 
 function channel(channelId: string, channelType: string) {
-  const account = new SinchAccount({ projectId: PROJECT_ID, appId: APP_ID, keyId: KEY_ID, keySecret: KEY_SECRET, webhookSecret: WEBHOOK_SECRET });
+  const account = new SinchAccount({ projectId: PROJECT_ID, appId: APP_ID, keyId: KEY_ID, keySecret: KEY_SECRET, webhookSecret: WEBHOOK_SECRET, contactNames: false });
   const provider = account.provider({ channelId, channelType });
-  return (body: unknown, raw?: string): ParsedInbound[] => provider.parseInbound!(signedCallback(body, { raw }));
+  // Without contact names to look up (contacts.test.ts), parsing answers at once.
+  return (body: unknown, raw?: string): ParsedInbound[] => provider.parseInbound!(signedCallback(body, { raw })) as ParsedInbound[];
 }
 
 const sms = channel('sinch-sms', 'sms');

@@ -63,13 +63,14 @@ export async function startLocalServer(responder: Responder = () => ({ status: 2
 
 type Route = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => Promise<void>;
 
-/** A bare `http` server mounting the runtime's handlers: `/webhook/:channelId` and `/operations/:name?`. */
-export async function serveHandlers(routes: { webhook: Route; operations: Route }): Promise<{ url: string; close(): Promise<void> }> {
+/** A bare `http` server mounting the runtime's handlers: `/webhook/:channelId`, `/operations/:name?` and the REST API under `/api`. */
+export async function serveHandlers(routes: { webhook: Route; operations: Route; api?: Route }): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0]!;
     const webhook = /^\/webhook\/([^/]*)$/.exec(path);
     const operation = /^\/operations(?:\/([^/]*))?$/.exec(path);
-    if (webhook) void routes.webhook(req, res, { channelId: decodeURIComponent(webhook[1]!) });
+    if (routes.api && path.startsWith('/api/')) void routes.api(req, res, { path: path.slice(4) });
+    else if (webhook) void routes.webhook(req, res, { channelId: decodeURIComponent(webhook[1]!) });
     else if (operation) void routes.operations(req, res, operation[1] ? { name: decodeURIComponent(operation[1]) } : {});
     else {
       res.statusCode = 404;

@@ -5,6 +5,7 @@
 import { RoomwireError } from '../../errors';
 import type { Provider } from '../contract';
 import { SINCH_REGIONS, SinchClient, sinchBaseUrl, type SinchRegion } from './client';
+import { SINCH_CONTACT_WAIT_MS, SinchContactNames } from './contacts';
 import { createSinchChannelProvider, type SinchApp, type SinchChannelOptions } from './provider';
 import { NonceReplayGuard } from './replay-guard';
 import { SINCH_DEFAULT_WINDOW_SECONDS } from './signature';
@@ -30,6 +31,14 @@ export interface SinchAccountOptions {
   timestampWindowSeconds?: number;
   /** How long a call waits for Sinch's answer (default 15 s). */
   timeoutMs?: number;
+  /**
+   * Look up the display name of each contact who writes (GET .../contacts/{id}, once per contact;
+   * default true). Needs an access key allowed to read contacts; without one, messages just have
+   * no name.
+   */
+  contactNames?: boolean;
+  /** How long an inbound message waits for its contact's name (default 2000 ms); then it goes on without. */
+  contactWaitMs?: number;
   clock?: () => number;
 }
 
@@ -51,6 +60,7 @@ export class SinchAccount implements SinchApp {
   readonly tokens: SinchTokenSource;
   readonly client: SinchClient;
   readonly replayGuard: NonceReplayGuard;
+  readonly contacts: SinchContactNames | null;
   /** Roomwire channel id → the Sinch channel it speaks for. */
   private readonly channels = new Map<string, string>();
 
@@ -75,6 +85,9 @@ export class SinchAccount implements SinchApp {
     });
     this.client = new SinchClient({ projectId, baseUrl, tokens: this.tokens, timeoutMs: options.timeoutMs });
     this.replayGuard = new NonceReplayGuard(this.windowSeconds);
+    const waitMs = options.contactWaitMs ?? SINCH_CONTACT_WAIT_MS;
+    if (!(waitMs >= 0)) throw invalid('contactWaitMs', 'must be a number of milliseconds, 0 or more');
+    this.contacts = options.contactNames === false ? null : new SinchContactNames(this.client, waitMs, this.clock);
   }
 
   /** A provider for one Roomwire channel of this app; closing it leaves the account open. */
@@ -96,8 +109,9 @@ export class SinchAccount implements SinchApp {
     return this.channels.get(channelId);
   }
 
-  /** Forgets tokens and nonces; no timer or socket outlives it. */
+  /** Forgets tokens, nonces and contact names; no timer or socket outlives it. */
   close(): void {
+    this.contacts?.clear();
     this.tokens.clear();
     this.replayGuard.clear();
     this.channels.clear();

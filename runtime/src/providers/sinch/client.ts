@@ -1,5 +1,6 @@
-// The one REST call Roomwire makes to the Conversation API: `POST {baseUrl}/v1/projects/{project}/
-// messages:send` with a bearer token. A 401 drops the token and tries once more with a new one.
+// The REST calls Roomwire makes to the Conversation API, with a bearer token: `POST {baseUrl}/v1/
+// projects/{project}/messages:send`, and `GET .../contacts/{contact}` for a contact's display name
+// (MESSAGE_INBOUND carries none). A 401 drops the token and tries once more with a new one.
 // messages:send takes no idempotency key, so, as with Twilio, a request that may have reached
 // Sinch is never sent again: only failures that prove nothing was accepted (no connection, 429,
 // 5xx) are transient (docs/decisions.md, "Sinch").
@@ -42,12 +43,36 @@ function parse(text: string): Record<string, unknown> {
 
 export class SinchClient {
   readonly sendUrl: string;
+  private readonly contactsUrl: string;
   private readonly timeoutMs: number;
 
   constructor(private readonly options: SinchClientOptions) {
     const base = options.baseUrl.replace(/\/+$/, '');
-    this.sendUrl = `${base}/v1/projects/${encodeURIComponent(options.projectId)}/messages:send`;
+    const project = `${base}/v1/projects/${encodeURIComponent(options.projectId)}`;
+    this.sendUrl = `${project}/messages:send`;
+    this.contactsUrl = `${project}/contacts/`;
     this.timeoutMs = options.timeoutMs ?? 15_000;
+  }
+
+  /** A contact's `display_name` (null when it has none); throws a ProviderError when Sinch does not answer 2xx. */
+  async contactDisplayName(contactId: string, signal?: AbortSignal): Promise<string | null> {
+    const url = `${this.contactsUrl}${encodeURIComponent(contactId)}`;
+    const get = async (token: string) =>
+      fetch(url, {
+        method: 'GET',
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'user-agent': 'roomwire-sinch/1' },
+        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(this.timeoutMs)]) : AbortSignal.timeout(this.timeoutMs),
+      });
+    let token = await this.options.tokens.token();
+    let response = await get(token);
+    if (response.status === 401) {
+      this.options.tokens.invalidate(token);
+      token = await this.options.tokens.token();
+      response = await get(token);
+    }
+    const answer = parse(await response.text());
+    if (!response.ok) throw httpError(response.status, answer as SinchErrorBody);
+    return typeof answer.display_name === 'string' && answer.display_name.trim() !== '' ? answer.display_name.trim() : null;
   }
 
   async send(body: Record<string, unknown>): Promise<SinchSendAnswer> {

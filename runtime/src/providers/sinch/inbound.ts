@@ -34,6 +34,11 @@ export function decodeSendMetadata(value: unknown): SinchSendMetadata | null {
 }
 
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** Whether `value` looks like an id Sinch gives (a message, a contact): safe in a URL path. */
+export function isSinchId(value: unknown): value is string {
+  return typeof value === 'string' && ID.test(value);
+}
 const MIME_BY_EXTENSION: Record<string, string> = {
   jpg: 'image/jpeg',
   jpeg: 'image/jpeg',

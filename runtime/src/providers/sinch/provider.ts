@@ -6,11 +6,12 @@ import { RoomwireError } from '../../errors';
 import type { InboundRequest, OutboundMessage, ParsedInbound, Provider, SendResult, VerifiedInbound } from '../contract';
 import { sinchCapabilities } from './capabilities';
 import { SINCH_CHANNELS, sinchChannelFor } from './channels';
-import { encodeSendMetadata, parseSinchBody, parseSinchCallback } from './inbound';
+import { encodeSendMetadata, isSinchId, parseSinchBody, parseSinchCallback } from './inbound';
 import { sinchMessages } from './outbound';
 import type { NonceReplayGuard } from './replay-guard';
 import { SINCH_NONCE_HEADER, verifySinchSignature } from './signature';
 import type { SinchClient } from './client';
+import type { SinchContactNames } from './contacts';
 
 /** What a channel's provider uses of its Sinch account (`SinchAccount`). */
 export interface SinchApp {
@@ -20,6 +21,8 @@ export interface SinchApp {
   readonly clock: () => number;
   readonly client: SinchClient;
   readonly replayGuard: NonceReplayGuard;
+  /** Contacts' display names, when the account looks them up. */
+  readonly contacts: SinchContactNames | null;
   addChannel(channelId: string, sinchChannel: string): void;
   removeChannel(channelId: string): void;
   sinchChannelOf(channelId: string): string | undefined;
@@ -36,6 +39,8 @@ export interface SinchChannelOptions {
 
 /** Sinch accepts a correlation id of at most 128 characters. */
 const CORRELATION_MAX = 128;
+/** The longest display name an identity takes. */
+const DISPLAY_NAME_MAX = 256;
 /** Sends cut short after some of their messages went out, remembered so a retry skips those. */
 const PARTIAL_SENDS_MAX = 10_000;
 
@@ -44,6 +49,18 @@ function resolveSinchChannel(options: SinchChannelOptions): string {
   if (!named) throw new RoomwireError('invalid_input', `a ${options.channelType} channel has no Sinch channel of that name: set sinchChannel`, 'sinchChannel');
   if (!SINCH_CHANNELS.includes(named)) throw new RoomwireError('invalid_input', `must be one of ${SINCH_CHANNELS.join(', ')}`, 'sinchChannel');
   return named;
+}
+
+/** Each message from a contact, with the contact's display name when Sinch gives one in time. */
+async function withContactNames(contacts: SinchContactNames, parsed: ParsedInbound[]): Promise<ParsedInbound[]> {
+  return Promise.all(
+    parsed.map(async (item) => {
+      const contactId = item.kind === 'message' ? item.metadata?.sinchContactId : undefined;
+      if (item.kind !== 'message' || !isSinchId(contactId)) return item;
+      const name = await contacts.displayName(contactId);
+      return name ? { ...item, displayName: name.slice(0, DISPLAY_NAME_MAX) } : item;
+    }),
+  );
 }
 
 export function createSinchChannelProvider(account: SinchApp, options: SinchChannelOptions): Provider {
@@ -112,8 +129,9 @@ export function createSinchChannelProvider(account: SinchApp, options: SinchChan
       return { replayKey: verified.signature };
     },
 
-    parseInbound(request: InboundRequest): ParsedInbound[] {
-      return parseSinchCallback(parseSinchBody(request.rawBody), options.channelId, sinchChannel);
+    parseInbound(request: InboundRequest): ParsedInbound[] | Promise<ParsedInbound[]> {
+      const parsed = parseSinchCallback(parseSinchBody(request.rawBody), options.channelId, sinchChannel);
+      return account.contacts ? withContactNames(account.contacts, parsed) : parsed;
     },
 
     async close(): Promise<void> {

@@ -1,17 +1,33 @@
-// The change feed on PostgreSQL (DESIGN.md section 13): a dedicated connection LISTENs on the
-// database's channel; each notice names what one transaction of another engine committed (ids,
-// never bodies), or points at a `change_payloads` row when the ids would not fit in a NOTIFY.
-// Notices are handed to subscribers one at a time, in commit order.
+// The change feed on PostgreSQL (DESIGN.md section 13): every transaction of an engine logs what
+// it committed (ids, never bodies) in `change_payloads` and sends the row's id and its origin
+// with a NOTIFY, with the ids inline when they fit. A dedicated connection LISTENs on the database's channel;
+// notices are handed to subscribers one at a time, in commit order, each once.
+//
+// NOTIFY is lost while the LISTEN connection is down, so on reconnect the feed first listens
+// again, then reads the log rows it has not seen: nothing committed in between is missed. A
+// row's id is taken just before its transaction commits, so ids arrive nearly but not exactly
+// in order: the feed remembers the ids it saw during the last CATCH_UP_WINDOW_MS and reads from
+// the highest id it saw before that window.
 import { Client, type ClientConfig, type Pool } from 'pg';
 import type { Change, ChangeFeed } from '../store';
 
 type Listener = (change: Change) => Promise<void> | void;
+
+/** How long a transaction may take from writing its log row to committing, and still be caught up. */
+export const CATCH_UP_WINDOW_MS = 60_000;
+/** Between two attempts to listen again. */
+const RECONNECT_DELAY_MS = 1000;
 
 export class PostgresChangeFeed implements ChangeFeed {
   private client: Client | null = null;
   private readonly listeners = new Set<Listener>();
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
+  private reconnecting = false;
+  /** Log ids received during the window, with when (insertion order is receive order). */
+  private readonly seen = new Map<number, number>();
+  /** Every log row up to this id was received or is older than this engine's start. */
+  private horizon: number | null = null;
 
   constructor(
     private readonly config: ClientConfig,
@@ -27,14 +43,17 @@ export class PostgresChangeFeed implements ChangeFeed {
     client.on('notification', (message) => {
       if (message.channel === this.channel && message.payload) this.receive(message.payload);
     });
-    // A lost connection loses notices: caches stay safe (the compare-and-set refuses stale
-    // writes) and the scheduler still polls; it is reported and the feed reconnects.
     client.on('error', (error) => {
       this.onError(error);
-      void this.reconnect();
+      void this.reconnect(client);
     });
-    await client.query(`LISTEN "${this.channel}"`);
+    const listening = client.query(`LISTEN "${this.channel}"`);
+    // Queued before any notice this connection can deliver: the rows missed come first, in order.
+    const caughtUp = listening.then(() => (this.horizon === null ? this.startHorizon() : this.catchUp()));
+    this.chain = this.chain.then(() => caughtUp.catch((error: unknown) => this.onError(error)));
+    await listening;
     this.client = client;
+    await caughtUp;
   }
 
   subscribe(listener: Listener): () => void {
@@ -54,37 +73,94 @@ export class PostgresChangeFeed implements ChangeFeed {
     this.client = null;
   }
 
-  private async reconnect(): Promise<void> {
-    await this.client?.end().catch(() => undefined);
+  private async reconnect(lost: Client): Promise<void> {
+    // A dying connection may report more than one error: one reconnection.
+    if (this.reconnecting || this.closed) return;
+    this.reconnecting = true;
     this.client = null;
-    while (!this.closed) {
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      if (this.closed) return;
-      try {
-        await this.start();
-        return;
-      } catch (error) {
-        this.onError(error);
+    await lost.end().catch(() => undefined);
+    try {
+      while (!this.closed) {
+        await new Promise((resolve) => setTimeout(resolve, RECONNECT_DELAY_MS));
+        if (this.closed) return;
+        try {
+          await this.start();
+          return;
+        } catch (error) {
+          this.onError(error);
+        }
       }
+    } finally {
+      this.reconnecting = false;
     }
   }
 
+  /**
+   * First start: what was committed before it is in the tables the engine reads, not news. The
+   * rows of the last window are remembered one by one rather than passed with a horizon, so a
+   * transaction still in flight now, whose id is lower than theirs, is heard when it commits.
+   */
+  private async startHorizon(): Promise<void> {
+    const window = `now() - make_interval(secs => ${CATCH_UP_WINDOW_MS / 1000})`;
+    const older = await this.pool.query<{ id: string | null }>(`SELECT max(id) AS id FROM change_payloads WHERE created_at < ${window}`);
+    const horizon = Number(older.rows[0]?.id ?? 0);
+    const recent = await this.pool.query<{ id: string }>('SELECT id FROM change_payloads WHERE id > $1 ORDER BY id', [horizon]);
+    this.horizon = horizon;
+    for (const row of recent.rows) this.firstSight(Number(row.id));
+  }
+
+  /** The rows committed while the connection was down, in id order, each once. */
+  private async catchUp(): Promise<void> {
+    const { rows } = await this.pool.query<{ id: string; origin: string; payload: string }>(
+      'SELECT id, origin, payload FROM change_payloads WHERE id > $1 AND origin <> $2 ORDER BY id',
+      [this.horizon, this.origin],
+    );
+    for (const row of rows) {
+      if (!this.firstSight(Number(row.id))) continue;
+      await this.hand(JSON.parse(row.payload) as Change);
+    }
+  }
+
+  /** Notices are `<log id> <origin>`, then ` <change as JSON>` when it fits. */
   private receive(payload: string): void {
     this.chain = this.chain.then(async () => {
       try {
-        const notice = JSON.parse(payload) as Change | { origin: string; ref: string };
-        if (notice.origin === this.origin || this.listeners.size === 0) return;
-        const change = 'ref' in notice ? await this.stored(notice.ref) : notice;
-        if (!change) return;
-        for (const listener of this.listeners) await listener(change);
+        const [idText, origin, ...rest] = payload.split(' ');
+        if (!this.firstSight(Number(idText)) || origin === this.origin || this.listeners.size === 0) return;
+        const change = rest.length > 0 ? (JSON.parse(rest.join(' ')) as Change) : await this.stored(Number(idText));
+        if (change) await this.hand(change);
       } catch (error) {
         this.onError(error);
       }
     });
   }
 
-  private async stored(ref: string): Promise<Change | null> {
-    const { rows } = await this.pool.query<{ payload: string }>('SELECT payload FROM change_payloads WHERE id = $1', [ref]);
+  /** True the first time an id is seen; moves the horizon past ids seen before the window. */
+  private firstSight(id: number): boolean {
+    if (this.horizon !== null && id <= this.horizon) return false;
+    if (this.seen.has(id)) return false;
+    const now = Date.now();
+    this.seen.set(id, now);
+    for (const [old, at] of this.seen) {
+      if (at > now - CATCH_UP_WINDOW_MS) break;
+      this.horizon = Math.max(this.horizon ?? 0, old);
+      this.seen.delete(old);
+    }
+    return true;
+  }
+
+  private async hand(change: Change): Promise<void> {
+    for (const listener of this.listeners) {
+      try {
+        await listener(change);
+      } catch (error) {
+        this.onError(error);
+      }
+    }
+  }
+
+  private async stored(id: number): Promise<Change | null> {
+    const { rows } = await this.pool.query<{ payload: string }>('SELECT payload FROM change_payloads WHERE id = $1', [id]);
     return rows[0] ? (JSON.parse(rows[0].payload) as Change) : null;
   }
 }

@@ -130,4 +130,40 @@ export const PG_MIGRATIONS: Migration[] = [
       CREATE INDEX change_payloads_by_time ON change_payloads(created_at);
     `,
   },
+  {
+    version: 2,
+    description: 'agent inbox sessions, by the hash of their id',
+    sql: `
+      CREATE TABLE agent_sessions (
+        scope TEXT NOT NULL,
+        id_hash TEXT NOT NULL,
+        user_name TEXT NOT NULL,
+        csrf TEXT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        PRIMARY KEY (scope, id_hash)
+      );
+      CREATE INDEX agent_sessions_by_expiry ON agent_sessions(expires_at);
+    `,
+  },
+  {
+    version: 3,
+    description: 'API idempotency keys kept in the store (retries on any engine get the first answer); deliveries by room for the room delivery list; rooms in list order (updated_at, id)',
+    sql: `
+      CREATE TABLE api_idempotency (
+        key TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        status INTEGER,
+        body TEXT,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX api_idempotency_by_expiry ON api_idempotency(expires_at);
+      CREATE INDEX deliveries_by_room ON deliveries(room_id, event_index, id);
+      CREATE INDEX rooms_by_updated_id ON rooms(updated_at, id);
+    `,
+  },
+  {
+    version: 4,
+    description: 'every change feed notice logged with its origin, so a listener that lost its connection catches up',
+    sql: `ALTER TABLE change_payloads ADD COLUMN origin TEXT NOT NULL DEFAULT ''`,
+  },
 ];

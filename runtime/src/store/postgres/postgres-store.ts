@@ -8,8 +8,11 @@ import type { StoredHook } from '../../hooks/types';
 import type { Timer } from '../../timers/types';
 import { RoomwireError } from '../../errors';
 import { GroupCommitter } from '../group-commit';
-import type { EventQuery, Lease, RoomQuery, Store, WriteSet } from '../store';
+import { AGENT_SESSION_COLUMNS, sessionOf, type SessionRow } from '../agent-sessions';
+import type { AgentSessionRecord, DeliveryQuery, EventQuery, IdempotencyRecord, Lease, RoomQuery, Store, WriteSet } from '../store';
 import { PostgresChangeFeed } from './change-feed';
+import { IDEMPOTENCY_PURGE_INTERVAL_MS, idempotencyRecord, type IdempotencyRow } from '../idempotency-rows';
+import { roomDeliveriesQuery, roomDeliveryCountsQuery } from '../room-deliveries';
 import { roomListQuery } from '../room-list';
 import { PG_MIGRATIONS } from './migrations';
 import { connectionConfig } from './connection';
@@ -31,8 +34,12 @@ interface DataRow {
 }
 
 const MIGRATION_LOCK = 7_312_014;
-/** Overflow notices are kept this long for listeners that are slow to read them. */
-const PAYLOAD_RETENTION = `interval '1 hour'`;
+/**
+ * The change feed's log is kept this long: a listener that lost its connection for longer misses
+ * notices (its caches stay safe through the compare-and-set, timers through polling).
+ */
+const LOG_RETENTION = `interval '1 hour'`;
+const LOG_PRUNE_EVERY_MS = 5 * 60_000;
 
 function parse<T>(row: DataRow | undefined): T | null {
   return row ? (JSON.parse(row.data) as T) : null;
@@ -58,7 +65,10 @@ export class PostgresStore implements Store {
   private writer!: Client;
   private committer!: GroupCommitter;
   private feed!: PostgresChangeFeed;
+  private pruning: NodeJS.Timeout | undefined;
   private readonly config: ClientConfig;
+  /** When expired idempotency records were last deleted (the caller's clock). */
+  private idempotencyPurgedAt = -Infinity;
 
   constructor(private readonly options: PostgresStoreOptions) {
     if (options.schema !== undefined && !isSafeSchemaName(options.schema)) {
@@ -96,7 +106,12 @@ export class PostgresStore implements Store {
     this.feed = new PostgresChangeFeed(this.config, this.pool, channel, origin, onError);
     await this.feed.start();
     this.committer = new GroupCommitter(postgresBatch(this.writer, { channel, origin }), 2000);
-    await this.pool.query(`DELETE FROM change_payloads WHERE created_at < now() - ${PAYLOAD_RETENTION}`);
+    await this.pruneLog();
+    this.pruning = setInterval(() => void this.pruneLog().catch(onError), LOG_PRUNE_EVERY_MS).unref();
+  }
+
+  private async pruneLog(): Promise<void> {
+    await this.pool.query(`DELETE FROM change_payloads WHERE created_at < now() - ${LOG_RETENTION}`);
   }
 
   /** Migrations run under an advisory lock, so engines starting together apply each once. */
@@ -119,6 +134,7 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.pruning);
     await this.committer?.close();
     await this.feed?.close();
     await this.writer?.end().catch(() => undefined);
@@ -160,6 +176,30 @@ export class PostgresStore implements Store {
     return parseAll<Timer>(rows).sort((a, b) => a.dueAt - b.dueAt);
   }
 
+  async putAgentSession(session: AgentSessionRecord): Promise<void> {
+    await this.pool.query(
+      numbered(`INSERT INTO agent_sessions (scope, id_hash, user_name, csrf, expires_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (scope, id_hash) DO UPDATE SET user_name = EXCLUDED.user_name, csrf = EXCLUDED.csrf, expires_at = EXCLUDED.expires_at`),
+      [session.scope, session.idHash, session.user, session.csrf, session.expiresAt],
+    );
+  }
+
+  async getAgentSession(scope: string, idHash: string, now: number): Promise<AgentSessionRecord | null> {
+    const { rows } = await this.pool.query<SessionRow>(
+      numbered(`SELECT ${AGENT_SESSION_COLUMNS} FROM agent_sessions WHERE scope = ? AND id_hash = ? AND expires_at > ?`),
+      [scope, idHash, now],
+    );
+    return rows[0] ? sessionOf(rows[0]) : null;
+  }
+
+  async deleteAgentSession(scope: string, idHash: string): Promise<void> {
+    await this.pool.query(numbered('DELETE FROM agent_sessions WHERE scope = ? AND id_hash = ?'), [scope, idHash]);
+  }
+
+  async deleteExpiredAgentSessions(now: number): Promise<number> {
+    return (await this.pool.query(numbered('DELETE FROM agent_sessions WHERE expires_at <= ?'), [now])).rowCount ?? 0;
+  }
+
   private async all(sql: string, params: unknown[] = []): Promise<DataRow[]> {
     return (await this.pool.query<DataRow>(numbered(sql), params)).rows;
   }
@@ -176,7 +216,6 @@ export class PostgresStore implements Store {
     const { sql, params } = roomListQuery(query);
     return parseAll<Room>(await this.all(sql, params));
   }
-
 
   async getChannel(id: string): Promise<Channel | null> {
     return parse<Channel>(await this.one('SELECT data FROM channels WHERE id = ?', [id]));
@@ -257,6 +296,48 @@ export class PostgresStore implements Store {
 
   async findDeliveryByProviderMessageId(channelId: string, providerMessageId: string): Promise<Delivery | null> {
     return parse<Delivery>(await this.one('SELECT data FROM deliveries WHERE channel_id = ? AND provider_message_id = ?', [channelId, providerMessageId]));
+  }
+
+  async listRoomDeliveries(roomId: string, query: DeliveryQuery): Promise<Delivery[]> {
+    const { sql, params } = roomDeliveriesQuery(roomId, query);
+    return parseAll<Delivery>(await this.all(sql, params));
+  }
+
+  async countRoomDeliveries(roomId: string, query: { bindingId?: string }): Promise<Partial<Record<DeliveryStatus, number>>> {
+    const { sql, params } = roomDeliveryCountsQuery(roomId, query);
+    const { rows } = await this.pool.query<{ status: DeliveryStatus; n: string }>(numbered(sql), params);
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+  }
+
+  /** One statement claims (a new key, or one whose record expired); the row lock orders engines racing for a key. */
+  async claimIdempotencyKey(key: string, fingerprint: string, now: number, expiresAt: number): Promise<IdempotencyRecord | null> {
+    for (;;) {
+      const claimed = await this.pool.query(
+        `INSERT INTO api_idempotency (key, fingerprint, status, body, expires_at) VALUES ($1, $2, NULL, NULL, $3)
+         ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint, status = NULL, body = NULL, expires_at = excluded.expires_at
+         WHERE api_idempotency.expires_at <= $4
+         RETURNING key`,
+        [key, fingerprint, expiresAt, now],
+      );
+      if (claimed.rowCount) {
+        if (now - this.idempotencyPurgedAt >= IDEMPOTENCY_PURGE_INTERVAL_MS) {
+          this.idempotencyPurgedAt = now;
+          await this.pool.query('DELETE FROM api_idempotency WHERE expires_at <= $1', [now]);
+        }
+        return null;
+      }
+      const { rows } = await this.pool.query<IdempotencyRow>('SELECT fingerprint, status, body FROM api_idempotency WHERE key = $1', [key]);
+      // Released between the two statements: claim again.
+      if (rows[0]) return idempotencyRecord(rows[0]);
+    }
+  }
+
+  async completeIdempotencyKey(key: string, answer: { status: number; body: unknown }, expiresAt: number): Promise<void> {
+    await this.pool.query('UPDATE api_idempotency SET status = $1, body = $2, expires_at = $3 WHERE key = $4', [answer.status, JSON.stringify(answer.body), expiresAt, key]);
+  }
+
+  async releaseIdempotencyKey(key: string): Promise<void> {
+    await this.pool.query('DELETE FROM api_idempotency WHERE key = $1 AND status IS NULL', [key]);
   }
 
   async listHooks(): Promise<StoredHook[]> {

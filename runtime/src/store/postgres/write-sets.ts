@@ -1,7 +1,7 @@
 // How a group of write sets becomes PostgreSQL SQL: one multi-row upsert per table, rows sorted by
 // id so two engines writing the same rows lock them in one order (no deadlock), the compare-and-set
-// reads taken with FOR UPDATE, and the change feed's notice sent in the same transaction (NOTIFY is
-// delivered at commit, so a listener never hears of a write that rolled back).
+// reads taken with FOR UPDATE SKIP LOCKED, and the change feed's notice sent in the same
+// transaction (NOTIFY is delivered at commit, so a listener never hears of a write that rolled back).
 import type { ClientBase } from 'pg';
 import type { Identity } from '../../model';
 import type { BatchTarget } from '../group-commit';
@@ -9,7 +9,7 @@ import type { Lease, WriteSet } from '../store';
 import { TABLES, changeOf, identityAddressRows, netTimerChanges, rowsOf, type StoredState, type TableSpec } from '../write-plan';
 
 const CHUNK_SIZES = [256, 32, 4, 1];
-/** NOTIFY payloads must stay under 8,000 bytes; larger notices go through `change_payloads`. */
+/** NOTIFY payloads must stay under 8,000 bytes; larger notices carry only their `change_payloads` id. */
 export const MAX_NOTIFY_BYTES = 7_900;
 
 function tuples(columns: number, rows: number): string {
@@ -81,22 +81,34 @@ export function postgresBatch(db: ClientBase, feed: { channel: string; origin: s
     statement: (sql) => db.query(sql).then(() => undefined),
     write: (sets) => writeSets(db, sets),
     readStored: async (rooms, timers): Promise<StoredState> => {
-      // Locked in id order: the other engines wait here, then compare with what this one wrote.
+      // A room another engine's transaction holds is skipped, not waited for: that transaction
+      // moves its latest index, so a write set expecting it would be refused after the wait
+      // anyway, and waiting would hold up every other write set of this batch (and the rooms it
+      // locked already) behind it.
       const roomRows = rooms.length
-        ? (await db.query<{ id: string; latest_index: number }>('SELECT id, latest_index FROM rooms WHERE id = ANY($1) ORDER BY id FOR UPDATE', [rooms])).rows
+        ? (await db.query<{ id: string; latest_index: number }>({ name: 'rw_lock_rooms', text: 'SELECT id, latest_index FROM rooms WHERE id = ANY($1) ORDER BY id FOR UPDATE SKIP LOCKED', values: [rooms] })).rows
         : [];
+      const locked = new Set(roomRows.map((r) => r.id));
+      const skipped = rooms.filter((id) => !locked.has(id));
+      const busy = skipped.length
+        ? new Set((await db.query<{ id: string }>({ name: 'rw_busy_rooms', text: 'SELECT id FROM rooms WHERE id = ANY($1)', values: [skipped] })).rows.map((r) => r.id))
+        : new Set<string>();
       const timerRows = timers.length
         ? (await db.query<{ id: string; due_at: string }>('SELECT id, due_at FROM timers WHERE id = ANY($1) ORDER BY id FOR UPDATE', [timers])).rows
         : [];
-      return { rooms: new Map(roomRows.map((r) => [r.id, r.latest_index])), timers: new Map(timerRows.map((t) => [t.id, Number(t.due_at)])) };
+      return { rooms: new Map(roomRows.map((r) => [r.id, r.latest_index])), timers: new Map(timerRows.map((t) => [t.id, Number(t.due_at)])), busy };
     },
     announce: async (sets) => {
-      let payload = JSON.stringify(changeOf(feed.origin, sets));
-      if (Buffer.byteLength(payload) > MAX_NOTIFY_BYTES) {
-        const stored = await db.query<{ id: string }>('INSERT INTO change_payloads (payload) VALUES ($1) RETURNING id', [payload]);
-        payload = JSON.stringify({ origin: feed.origin, ref: stored.rows[0]!.id });
-      }
-      await db.query('SELECT pg_notify($1, $2)', [feed.channel, payload]);
+      // One round trip: the log row (read by engines catching up after a lost connection) and
+      // the notice naming it, with the ids inline when they fit.
+      const payload = JSON.stringify(changeOf(feed.origin, sets));
+      const inline = Buffer.byteLength(payload) > MAX_NOTIFY_BYTES ? '' : ` ${payload}`;
+      await db.query({
+        name: 'rw_announce',
+        text: `WITH logged AS (INSERT INTO change_payloads (origin, payload) VALUES ($2, $3) RETURNING id)
+               SELECT pg_notify($1, id || ' ' || $2 || $4) FROM logged`,
+        values: [feed.channel, feed.origin, payload, inline],
+      });
     },
     constraintDetail: (error) => {
       const { code, detail, message } = error as { code?: unknown; detail?: unknown; message?: unknown };

@@ -151,4 +151,35 @@ export const MIGRATIONS: Migration[] = [
       UPDATE identities SET merged_into = json_extract(data, '$.mergedInto');
     `,
   },
+  {
+    version: 6,
+    description: 'agent inbox sessions, by the hash of their id',
+    sql: `
+      CREATE TABLE agent_sessions (
+        scope TEXT NOT NULL,
+        id_hash TEXT NOT NULL,
+        user_name TEXT NOT NULL,
+        csrf TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (scope, id_hash)
+      );
+      CREATE INDEX agent_sessions_by_expiry ON agent_sessions(expires_at);
+    `,
+  },
+  {
+    version: 7,
+    description: 'API idempotency keys kept in the store (retries after a restart get the first answer); deliveries by room for the room delivery list; rooms in list order (updated_at, id)',
+    sql: `
+      CREATE TABLE api_idempotency (
+        key TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        status INTEGER,
+        body TEXT,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX api_idempotency_by_expiry ON api_idempotency(expires_at);
+      CREATE INDEX deliveries_by_room ON deliveries(room_id, event_index, id);
+      CREATE INDEX rooms_by_updated_id ON rooms(updated_at, id);
+    `,
+  },
 ];

@@ -5,10 +5,13 @@ import { dirname } from 'node:path';
 import type { Binding, Channel, Delivery, DeliveryStatus, Identity, Room, RoomEvent, RoomState, SideEffect } from '../../model';
 import type { StoredHook } from '../../hooks/types';
 import type { Timer } from '../../timers/types';
-import type { EventQuery, Lease, RoomQuery, Store, WriteSet } from '../store';
+import { AGENT_SESSION_COLUMNS, sessionOf, type SessionRow } from '../agent-sessions';
+import type { AgentSessionRecord, DeliveryQuery, EventQuery, IdempotencyRecord, Lease, RoomQuery, Store, WriteSet } from '../store';
 import { Database, OPEN_READ_ONLY, OPEN_READ_WRITE } from './database';
 import { GroupCommitter } from '../group-commit';
+import { IDEMPOTENCY_PURGE_INTERVAL_MS, idempotencyRecord, type IdempotencyRow } from '../idempotency-rows';
 import { roomListQuery } from '../room-list';
+import { roomDeliveriesQuery, roomDeliveryCountsQuery } from '../room-deliveries';
 import { lockDatabase } from './process-lock';
 import { MIGRATIONS } from './migrations';
 import { sqliteBatch } from './write-sets';
@@ -45,6 +48,8 @@ export class SqliteStore implements Store {
   ) {}
 
   private unlock: () => void = () => undefined;
+  /** When expired idempotency records were last deleted (the caller's clock). */
+  private idempotencyPurgedAt = -Infinity;
 
   async open(): Promise<void> {
     const inMemory = this.path === ':memory:';
@@ -149,6 +154,34 @@ export class SqliteStore implements Store {
     );
   }
 
+  async putAgentSession(session: AgentSessionRecord): Promise<void> {
+    await this.committer.exclusive(() =>
+      this.writer.run('INSERT OR REPLACE INTO agent_sessions (scope, id_hash, user_name, csrf, expires_at) VALUES (?, ?, ?, ?, ?)', [
+        session.scope,
+        session.idHash,
+        session.user,
+        session.csrf,
+        session.expiresAt,
+      ]),
+    );
+  }
+
+  async getAgentSession(scope: string, idHash: string, now: number): Promise<AgentSessionRecord | null> {
+    const row = await this.reader.get<SessionRow>(
+      `SELECT ${AGENT_SESSION_COLUMNS} FROM agent_sessions WHERE scope = ? AND id_hash = ? AND expires_at > ?`,
+      [scope, idHash, now],
+    );
+    return row ? sessionOf(row) : null;
+  }
+
+  async deleteAgentSession(scope: string, idHash: string): Promise<void> {
+    await this.committer.exclusive(() => this.writer.run('DELETE FROM agent_sessions WHERE scope = ? AND id_hash = ?', [scope, idHash]));
+  }
+
+  async deleteExpiredAgentSessions(now: number): Promise<number> {
+    return this.committer.exclusive(() => this.writer.run('DELETE FROM agent_sessions WHERE expires_at <= ?', [now]));
+  }
+
   claimDueTimers(now: number, lease: Lease, limit: number): Promise<Timer[]> {
     return this.committer.exclusive(async () =>
       parseAll<Timer>(
@@ -196,7 +229,6 @@ export class SqliteStore implements Store {
     const { sql, params } = roomListQuery(query);
     return parseAll<Room>(await this.reader.all<DataRow>(sql, params));
   }
-
 
   async getChannel(id: string): Promise<Channel | null> {
     return parse<Channel>(await this.reader.get<DataRow>('SELECT data FROM channels WHERE id = ?', [id]));
@@ -301,6 +333,48 @@ export class SqliteStore implements Store {
         providerMessageId,
       ]),
     );
+  }
+
+  async listRoomDeliveries(roomId: string, query: DeliveryQuery): Promise<Delivery[]> {
+    const { sql, params } = roomDeliveriesQuery(roomId, query);
+    return parseAll<Delivery>(await this.reader.all<DataRow>(sql, params));
+  }
+
+  async countRoomDeliveries(roomId: string, query: { bindingId?: string }): Promise<Partial<Record<DeliveryStatus, number>>> {
+    const { sql, params } = roomDeliveryCountsQuery(roomId, query);
+    const rows = await this.reader.all<{ status: DeliveryStatus; n: number }>(sql, params);
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+  }
+
+  /** On the writer, between two group commits: the check and the claim are one step. */
+  claimIdempotencyKey(key: string, fingerprint: string, now: number, expiresAt: number): Promise<IdempotencyRecord | null> {
+    return this.committer.exclusive(async () => {
+      const claimed = await this.writer.run(
+        `INSERT INTO api_idempotency (key, fingerprint, status, body, expires_at) VALUES (?, ?, NULL, NULL, ?)
+         ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint, status = NULL, body = NULL, expires_at = excluded.expires_at
+         WHERE api_idempotency.expires_at <= ?`,
+        [key, fingerprint, expiresAt, now],
+      );
+      if (claimed > 0) {
+        if (now - this.idempotencyPurgedAt >= IDEMPOTENCY_PURGE_INTERVAL_MS) {
+          this.idempotencyPurgedAt = now;
+          await this.writer.run('DELETE FROM api_idempotency WHERE expires_at <= ?', [now]);
+        }
+        return null;
+      }
+      // Read in the same exclusive step as the failed claim: the row is there.
+      return idempotencyRecord((await this.writer.get<IdempotencyRow>('SELECT fingerprint, status, body FROM api_idempotency WHERE key = ?', [key]))!);
+    });
+  }
+
+  async completeIdempotencyKey(key: string, answer: { status: number; body: unknown }, expiresAt: number): Promise<void> {
+    await this.committer.exclusive(() =>
+      this.writer.run('UPDATE api_idempotency SET status = ?, body = ?, expires_at = ? WHERE key = ?', [answer.status, JSON.stringify(answer.body), expiresAt, key]),
+    );
+  }
+
+  async releaseIdempotencyKey(key: string): Promise<void> {
+    await this.committer.exclusive(() => this.writer.run('DELETE FROM api_idempotency WHERE key = ? AND status IS NULL', [key]));
   }
 
   async listHooks(): Promise<StoredHook[]> {

@@ -1,6 +1,6 @@
 // Sinch's side of the wire for tests: callbacks signed here with node:crypto over the exact bytes
 // sent (never by the code under test), and a fake Conversation API on a local HTTP server (the
-// OAuth2 token endpoint and messages:send) that checks every request it gets: path, auth header,
+// OAuth2 token endpoint, messages:send and GET contacts) that checks every request it gets: path, auth header,
 // encoding and JSON fields. It can post signed delivery reports back to the engine.
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { InboundRequest } from '../../../../runtime/src';
@@ -137,6 +137,12 @@ export interface FakeSinch {
   faults: (Answer | null)[];
   /** Answers given, in order, to the next valid token requests. */
   tokenFaults: Answer[];
+  /** Contacts the API knows, by contact id (GET .../contacts/{id} answers them; others are 404). */
+  contacts: Map<string, Record<string, unknown>>;
+  /** GET .../contacts/{id} requests with a valid token, in order. */
+  contactLookups: Received[];
+  /** Answers given, in order, to the next valid contact lookups. */
+  contactFaults: Answer[];
   /** Makes every token issued so far invalid (as when Sinch revokes or expires them). */
   revokeTokens(): void;
   /** Signs and POSTs a callback to `url` (the engine's webhook for a channel). */
@@ -179,8 +185,8 @@ function checkSend(body: Record<string, unknown>): string[] {
 
 /**
  * A fake Conversation API: `POST /oauth2/token` (Basic auth with the access key, form body
- * `grant_type=client_credentials`) and `POST /v1/projects/{project}/messages:send` (Bearer token
- * it issued, JSON). Anything else is answered as Sinch answers it and recorded as a violation.
+ * `grant_type=client_credentials`), `POST /v1/projects/{project}/messages:send` (Bearer token
+ * it issued, JSON) and `GET /v1/projects/{project}/contacts/{contact}` (Bearer). Anything else is answered as Sinch answers it and recorded as a violation.
  */
 export async function startFakeSinch(options: { expiresIn?: number } = {}): Promise<FakeSinch> {
   const messages: SentMessage[] = [];
@@ -189,6 +195,9 @@ export async function startFakeSinch(options: { expiresIn?: number } = {}): Prom
   const violations: string[] = [];
   const faults: (Answer | null)[] = [];
   const tokenFaults: Answer[] = [];
+  const contacts = new Map<string, Record<string, unknown>>();
+  const contactLookups: Received[] = [];
+  const contactFaults: Answer[] = [];
   const json = (status: number, body: unknown): Answer => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const server = await startLocalServer((received) => {
     if (received.method === 'POST' && received.url === '/oauth2/token') {
@@ -207,6 +216,17 @@ export async function startFakeSinch(options: { expiresIn?: number } = {}): Prom
       tokensIssued.push(token);
       valid.add(token);
       return json(200, { access_token: token, expires_in: options.expiresIn ?? 3599, scope: '', token_type: 'bearer' });
+    }
+    const contact = /^\/v1\/projects\/([^/]+)\/contacts\/([^/?]+)$/.exec(received.url);
+    if (received.method === 'GET' && contact && contact[1] === PROJECT_ID) {
+      const bearer = /^Bearer (.+)$/.exec(String(received.headers.authorization ?? ''))?.[1];
+      if (!bearer || !valid.has(bearer)) return sinchErrorAnswer(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.');
+      if (received.body.length > 0) violations.push('contact lookup with a body');
+      contactLookups.push(received);
+      const fault = contactFaults.shift();
+      if (fault) return fault;
+      const found = contacts.get(decodeURIComponent(contact[2]!));
+      return found ? json(200, { id: contact[2], channel_identities: [], channel_priority: [], metadata: '', ...found }) : sinchErrorAnswer(404, 'NOT_FOUND', 'Contact not found');
     }
     if (received.method !== 'POST' || received.url !== `/v1/projects/${PROJECT_ID}/messages:send`) {
       violations.push(`${received.method} ${received.url}`);
@@ -249,6 +269,9 @@ export async function startFakeSinch(options: { expiresIn?: number } = {}): Prom
     violations,
     faults,
     tokenFaults,
+    contacts,
+    contactLookups,
+    contactFaults,
     revokeTokens: () => valid.clear(),
     async callback(url, body, signOptions = {}) {
       const raw = Buffer.from(JSON.stringify(body));
