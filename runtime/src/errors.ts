@@ -48,6 +48,18 @@ export class RoomwireError extends Error {
   }
 }
 
+/**
+ * The store refused a write set as a whole (another writer changed or holds its room, or a unique
+ * constraint decided against it). Nothing of it is stored, so the same step may run again from a
+ * fresh load; a caller that gives up sees an ordinary 409 `conflict`.
+ */
+export class WriteConflict extends RoomwireError {
+  constructor(message: string) {
+    super('conflict', message);
+    this.name = 'WriteConflict';
+  }
+}
+
 export function invalid(field: string, message: string): RoomwireError {
   return new RoomwireError('invalid_input', message, field);
 }

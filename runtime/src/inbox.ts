@@ -8,7 +8,7 @@ import { RoomwireError, notFound } from './errors';
 import type { Binding, Identity, JsonObject, Room, RoomEvent, RoomState } from './model';
 import { canSeeInHistory } from './permissions';
 import { isDeliverable } from './pipeline/write-event';
-import { commitRoomWrites, lifecycleEvent } from './pipeline/room-writes';
+import { commitRoomWrites, inRoom, lifecycleEvent } from './pipeline/room-writes';
 import { attachBinding } from './rooms';
 
 export const AGENT_CHANNEL_TYPE = 'agent';
@@ -246,7 +246,7 @@ export async function joinAsAgent(parts: EngineParts, ref: AgentRef & { roomId: 
  * it unassigned. Recorded as an internal `room` event, so the timeline shows who took it.
  */
 export async function setAssignment(parts: EngineParts, roomId: string, assignee: string | null): Promise<Room> {
-  return parts.serial.run(roomId, async () => {
+  return inRoom(parts, roomId, async () => {
     const loaded = await parts.cache.load(roomId);
     if (!loaded) throw notFound('room', roomId, 'roomId');
     if (loaded.room.state === 'closed' || loaded.room.state === 'archived') {

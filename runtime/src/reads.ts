@@ -5,7 +5,7 @@ import type { EngineParts } from './engine-parts';
 import { notFound } from './errors';
 import type { Binding, RoomEvent } from './model';
 import { canSeeInHistory } from './permissions';
-import { commitRoomWrites } from './pipeline/room-writes';
+import { commitRoomWrites, inRoom } from './pipeline/room-writes';
 
 export interface TimelineQuery {
   roomId: string;
@@ -60,7 +60,7 @@ export async function readTimeline(parts: EngineParts, query: TimelineQuery): Pr
 
 export async function markRead(parts: EngineParts, bindingId: string, index: number): Promise<Binding> {
   const stored = await requireBinding(parts, bindingId);
-  return parts.serial.run(stored.roomId, async () => {
+  return inRoom(parts, stored.roomId, async () => {
     const loaded = await parts.cache.load(stored.roomId);
     const binding = loaded?.binding(bindingId);
     if (!loaded || !binding) throw notFound('binding', bindingId, 'bindingId');

@@ -9,7 +9,7 @@ import { checkMembershipChange, initialBindingState, standingParticipants } from
 import type { Content, FallbackPolicy, Access, Audience, Binding, BindingState, JsonObject, Room, RoomEvent, RoomState, RoomTimers, Visibility } from './model';
 import { runAsyncHooks } from './hooks/run';
 import { LoadedRoom } from './pipeline/room-cache';
-import { bindingEvent, commitRoomWrites, roomStateEvent } from './pipeline/room-writes';
+import { bindingEvent, commitRoomWrites, inRoom, roomStateEvent } from './pipeline/room-writes';
 import { reportHookError } from './pipeline/records';
 import type { WriteSet } from './store/store';
 import { checkMetadataSize } from './validation';
@@ -96,7 +96,7 @@ export async function createRoom(
   const identities = await Promise.all(
     (input.bindings ?? []).map((b, i) => resolveIdentity(parts, channelTypes[i]!, b.address, b.displayName)),
   );
-  return parts.serial.run(id, async () => {
+  return inRoom(parts, id, async () => {
     const existing = await parts.cache.load(id);
     const now = nowIso(parts);
     let loaded: LoadedRoom;
@@ -199,7 +199,7 @@ export async function attachBinding(parts: EngineParts, input: AttachInput): Pro
   await refuseIfNotWritable(parts, input.roomId, true);
   input = { ...input, address: addressForChannel(channelTypeOf(parts, input.channelId), input.channelId, input.address) };
   const identityId = await resolveIdentity(parts, channelTypeOf(parts, input.channelId), input.address, input.displayName);
-  return parts.serial.run(input.roomId, async () => {
+  return inRoom(parts, input.roomId, async () => {
     const loaded = await loadOpenRoom(parts, input.roomId);
     const already = loaded.bindings.find((b) => b.channelId === input.channelId && b.address === input.address && b.state !== 'left');
     if (already) return { binding: already, created: false };
@@ -233,7 +233,7 @@ export async function updateBinding(parts: EngineParts, bindingId: string, chang
   // Attach resolves only after its commit, so every binding a caller can name is in the store.
   const stored = await parts.store.getBinding(bindingId);
   if (!stored) throw notFound('binding', bindingId, 'bindingId');
-  return parts.serial.run(stored.roomId, async () => {
+  return inRoom(parts, stored.roomId, async () => {
     const loaded = await loadOpenRoom(parts, stored.roomId);
     const before = loaded.binding(bindingId);
     if (!before) throw notFound('binding', bindingId, 'bindingId');
@@ -283,7 +283,7 @@ const ALLOWED_TRANSITIONS: Record<RoomState, RoomState[]> = {
 
 /** `reopen`: an explicit closed → active (an agent reopening a conversation); traffic never reopens a room. */
 export async function setRoomState(parts: EngineParts, roomId: string, state: RoomState, reason: string, options: { reopen?: boolean } = {}): Promise<Room> {
-  return parts.serial.run(roomId, async () => {
+  return inRoom(parts, roomId, async () => {
     const loaded = await parts.cache.load(roomId);
     if (!loaded) throw notFound('room', roomId, 'roomId');
     const from = loaded.room.state;
@@ -304,7 +304,7 @@ export async function setRoomState(parts: EngineParts, roomId: string, state: Ro
 }
 
 export async function updateRoomMetadata(parts: EngineParts, roomId: string, metadata: JsonObject, replace: boolean): Promise<Room> {
-  return parts.serial.run(roomId, async () => {
+  return inRoom(parts, roomId, async () => {
     const loaded = await loadOpenRoom(parts, roomId);
     const merged = replace ? metadata : { ...loaded.room.metadata, ...metadata };
     // The 32 KB limit holds for what is stored, not only for what one call adds.

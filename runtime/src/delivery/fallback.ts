@@ -8,7 +8,7 @@ import type { EngineParts } from '../engine-parts';
 import { newId } from '../ids';
 import type { Binding, Delivery, FallbackPolicy, FallbackTrigger, RoomEvent } from '../model';
 import type { LoadedRoom } from '../pipeline/room-cache';
-import { commitRoomWrites } from '../pipeline/room-writes';
+import { commitRoomWrites, inRoom } from '../pipeline/room-writes';
 import { NO_CHANNELS_LEFT } from './worker';
 import { NO_RECEIPT, noReceiptTimer } from './fallback-timer';
 import { fired } from '../timers/fired';
@@ -59,7 +59,7 @@ export class FallbackRunner {
   }
 
   private step(delivery: Delivery, reason: FallbackTrigger, timer: Timer | null): Promise<void> {
-    return this.parts.serial.run(delivery.roomId, async () => {
+    return inRoom(this.parts, delivery.roomId, async () => {
       const firedTimers = timer ? [fired(timer)] : [];
       const loaded = await this.parts.cache.load(delivery.roomId);
       const event = await this.parts.store.getEvent(delivery.eventId);

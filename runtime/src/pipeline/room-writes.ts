@@ -5,6 +5,15 @@ import { newId } from '../ids';
 import type { Binding, JsonObject, RoomEvent, RoomState } from '../model';
 import type { WriteSet } from '../store/store';
 import type { LoadedRoom } from './room-cache';
+import { retryRefusedWrites } from './write-retry';
+
+/**
+ * A room write outside a message, in the room's serial section; `work` loads the room itself, so when
+ * another engine's write got there first it runs again on what is stored now.
+ */
+export function inRoom<T>(parts: Pick<EngineParts, 'serial'>, roomId: string, work: () => Promise<T>): Promise<T> {
+  return retryRefusedWrites(() => parts.serial.run(roomId, work));
+}
 
 /**
  * Hands the writes of one or more rooms (a merge spans several) to the group commit, each room's

@@ -22,6 +22,7 @@ import { noReceiptTimer } from '../delivery/fallback-timer';
 import { validateContent } from '../content-validation';
 import type { LoadedRoom } from './room-cache';
 import { commitRoomWrites, type CommitParts } from './room-writes';
+import { isConflict, retryRefusedWrites } from './write-retry';
 import { resumeIfPaused } from './resume';
 import { reportHookError, sideEffect } from './records';
 
@@ -83,25 +84,17 @@ type AnnounceParts = Pick<EngineParts, 'notifier' | 'delivery' | 'hooks' | 'logg
 type SerialSectionParts = Pick<EngineParts, 'cache' | 'store'> & DraftParts & GateParts & CommitParts & AnnounceParts;
 export type WriteParts = SerialSectionParts & Pick<EngineParts, 'serial'>;
 
-/** Tries of one write that keeps losing its room's compare-and-set to other writers. */
-const WRITE_ATTEMPTS = 30;
-
-export async function writeEvent(parts: WriteParts, input: WriteEventInput): Promise<WriteEventResult> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const pending = await parts.serial.run(input.roomId, () => serialSection(parts, input, attempt > 1));
-      if ('duplicateOf' in pending) {
-        return { event: pending.duplicateOf, duplicate: true, injected: [], sideEffects: [], deliveryIds: [] };
-      }
-      await pending.committed;
-      return pending.result;
-    } catch (error) {
-      // Nothing of a refused write is stored: the room reloads and the write starts over.
-      if (!(error instanceof RoomwireError) || error.code !== 'conflict' || attempt >= WRITE_ATTEMPTS) throw error;
-      // Exponential backoff with jitter: engines racing for one room take turns instead of lockstep.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 2 ** attempt)));
+export function writeEvent(parts: WriteParts, input: WriteEventInput): Promise<WriteEventResult> {
+  // Any conflict starts the write over, not only the store's: a retry looks for the duplicate that an
+  // idempotency key or provider message id collided with, and answers with it.
+  return retryRefusedWrites(async (retrying) => {
+    const pending = await parts.serial.run(input.roomId, () => serialSection(parts, input, retrying));
+    if ('duplicateOf' in pending) {
+      return { event: pending.duplicateOf, duplicate: true, injected: [], sideEffects: [], deliveryIds: [] };
     }
-  }
+    await pending.committed;
+    return pending.result;
+  }, isConflict);
 }
 
 type Pending = { duplicateOf: RoomEvent } | { committed: Promise<void>; result: WriteEventResult };

@@ -5,7 +5,7 @@
 // room or timer changed are refused), then the rest is written; should a row be refused (a unique
 // constraint: another writer stored it first), the batch is written again with a savepoint per
 // write set, so each write set fails alone.
-import { RoomwireError } from '../errors';
+import { RoomwireError, WriteConflict } from '../errors';
 import type { WriteSet } from './store';
 import { checkExpectations, expectations, roomsWrittenBy, type StoredState } from './write-plan';
 
@@ -161,7 +161,7 @@ export class GroupCommitter {
       }
       const after = rooms.find((id) => failedRooms.has(id));
       if (after !== undefined) {
-        refusals[i] = new RoomwireError('conflict', `an earlier write to room ${after} was refused in the same transaction; retry`);
+        refusals[i] = new WriteConflict(`an earlier write to room ${after} was refused in the same transaction; retry`);
         for (const id of rooms) failedRooms.add(id);
         continue;
       }
@@ -186,6 +186,6 @@ export class GroupCommitter {
   private failure(error: unknown): unknown {
     const detail = this.target.constraintDetail(error);
     if (detail === null) return error;
-    return new RoomwireError('conflict', `the write conflicts with data another writer stored (${detail}); retry`);
+    return new WriteConflict(`the write conflicts with data another writer stored (${detail}); retry`);
   }
 }

@@ -2,7 +2,7 @@
 // record is stored under, which version of a record wins in a batch, what happens to timers, and
 // the compare-and-set rules (a room's expected latest index, a fired timer's due time) that decide
 // which write sets of a batch may commit. The SQL dialects live with their stores.
-import { RoomwireError } from '../errors';
+import { RoomwireError, WriteConflict } from '../errors';
 import type { Identity } from '../model';
 import type { Timer } from '../timers/types';
 import type { Change, Lease, WriteSet } from './store';
@@ -240,7 +240,7 @@ export function checkExpectations(sets: WriteSet[], stored: StoredState): (Roomw
 }
 
 export function conflict(message: string): RoomwireError {
-  return new RoomwireError('conflict', message);
+  return new WriteConflict(message);
 }
 
 /** The ids another engine needs to hear about a batch (DESIGN.md section 13: the change feed). */

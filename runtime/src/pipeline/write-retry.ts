@@ -1,0 +1,28 @@
+// A write can lose its room to another writer: on PostgreSQL another engine wrote the room since this
+// one loaded it, or holds its row right now. The store then refuses the write set whole and the room's
+// cached state is dropped, so the step that built it can run again from a fresh load. Engines racing
+// for one room take turns through exponential backoff with jitter instead of colliding in lockstep.
+import { RoomwireError, WriteConflict } from '../errors';
+
+/** Tries of one write that keeps losing its room to other writers. */
+const WRITE_ATTEMPTS = 30;
+
+export function isStoreRefusal(error: unknown): boolean {
+  return error instanceof WriteConflict;
+}
+
+export function isConflict(error: unknown): boolean {
+  return error instanceof RoomwireError && error.code === 'conflict';
+}
+
+/** Runs `attempt` until it is not refused in a way `retryable` recognises, or the tries run out. */
+export async function retryRefusedWrites<T>(attempt: (retrying: boolean) => Promise<T>, retryable: (error: unknown) => boolean = isStoreRefusal): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt(tries > 1);
+    } catch (error) {
+      if (tries >= WRITE_ATTEMPTS || !retryable(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 2 ** tries)));
+    }
+  }
+}
