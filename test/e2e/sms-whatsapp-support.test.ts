@@ -226,7 +226,11 @@ describe('the SMS and WhatsApp support example with a Twilio account', () => {
 
     const sms = await sentTo(number);
     expect(sms.fields).toMatchObject({ From: TWILIO_NUMBER, Body: 'Your table is ready' });
-    const chain = await deliveries(eventId);
+    // Twilio has answered the send; the engine stores the message sid it answered with just after.
+    const chain = await until(async () => {
+      const rows = await deliveries(eventId);
+      return rows.some((d) => d.channelId === 'support-sms' && d.providerMessageId) && rows;
+    }, "the SMS delivery to record Twilio's message sid");
     const first = chain.find((d) => d.channelId === 'support-whatsapp')!;
     const fallback = chain.find((d) => d.channelId === 'support-sms')!;
     expect(first).toMatchObject({ status: 'undelivered', error: expect.objectContaining({ code: 'outside_window' }) });
