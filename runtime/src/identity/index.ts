@@ -15,4 +15,3 @@ export {
   type IdentityRef,
   type UpdateIdentityInput,
 } from './identities';
-export { ROUTING_KEY, routeInbound, routingPolicy, type RoutingPolicy } from '../pipeline/route';
