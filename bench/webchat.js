@@ -14,7 +14,7 @@ const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const WebSocket = require('ws');
-const { Engine, ChatHub, ChatServer, RateLimiter, WebchatProvider } = require('../runtime/dist');
+const { Engine, ChatServer, RateLimiter, WebchatProvider } = require('../runtime/dist');
 const { summary } = require('./measure');
 
 const PER_ROOM = 3;
@@ -31,7 +31,7 @@ function connect(url) {
 async function run(scenario, clients, total) {
   const dir = mkdtempSync(join(tmpdir(), 'roomwire-bench-'));
   const engine = await Engine.open({ databasePath: join(dir, 'bench.sqlite'), chatTokenSecret: 'bench' });
-  await engine.registerChannel({ id: 'chat', type: 'webchat', provider: new WebchatProvider(() => ChatHub.of(engine), 'chat') });
+  await engine.registerChannel({ id: 'chat', type: 'webchat', provider: new WebchatProvider(() => engine.chatHub, 'chat') });
   const endpoint = { engine: async () => engine, settings: { channelId: 'chat' }, origins: ['*'], startLimiter: new RateLimiter(1, 60_000) };
   const chat = new ChatServer((id) => (id === 'chat' ? endpoint : undefined));
   const server = http.createServer((_req, res) => res.end());

@@ -27,6 +27,7 @@ import { registerRoomTimers } from './timers/room-timers';
 import { announceTimerStateChange } from './rooms';
 import type { Store } from './store/store';
 import { chatTokenKey } from './webchat/tokens';
+import { ChatHub, type ChatHubOptions } from './webchat/hub';
 import { runAiReply, type AiReplyOptions, type AiReplyResult } from './ai/reply';
 import { Leases } from './store/leases';
 import { followChanges } from './change-follower';
@@ -59,6 +60,8 @@ export interface EngineOptions {
   leaseMs?: number;
   /** How often the next due timer is read, for timers other engines commit (default 5 s; only with a change feed). */
   timerPollMs?: number;
+  /** Limits of the web chat pages connected to this engine (its `chatHub`). */
+  chat?: Partial<ChatHubOptions>;
 }
 
 export interface ChannelRegistration {
@@ -77,11 +80,14 @@ const silentLogger: Logger = { info: () => undefined, warn: () => undefined, err
 
 export class Engine {
   private readonly parts: EngineParts;
+  /** The web chat pages connected to this engine: made with it, closed with it. */
+  readonly chatHub: ChatHub;
   private closed = false;
   private stopFollowing: (() => void) | null = null;
 
-  private constructor(parts: EngineParts) {
+  private constructor(parts: EngineParts, chat: Partial<ChatHubOptions> | undefined) {
     this.parts = parts;
+    this.chatHub = new ChatHub(this, parts.logger, chat);
   }
 
   static async open(options: EngineOptions): Promise<Engine> {
@@ -117,7 +123,7 @@ export class Engine {
     });
     registerRoomTimers(parts, (loaded, writes, previous) => announceTimerStateChange(parts, loaded, writes, previous));
     for (const hook of await store.listHooks()) parts.hooks.addStored(hook);
-    const engine = new Engine(parts);
+    const engine = new Engine(parts, options.chat);
     if (store.changes) engine.stopFollowing = followChanges(parts, store.changes);
     const resumed = await delivery.claimQueued();
     if (resumed > 0) logger.info(`resumed ${resumed} queued deliveries`);
@@ -244,6 +250,8 @@ export class Engine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Pages are told the server restarts before anything they use stops; they reconnect and resume.
+    this.chatHub.close();
     this.parts.scheduler.close();
     this.stopFollowing?.();
     await this.parts.serial.idle();

@@ -2,7 +2,7 @@
 // participant bound in each room created while it is registered, in the room's first commit, so
 // the assistant reads (and answers) the first message of every customer who opens a room.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ChatHub, FlowProvider, WebchatProvider, startChat, type Binding, type OutboundMessage, type Room } from '../../runtime/src';
+import { FlowProvider, WebchatProvider, startChat, type Binding, type OutboundMessage, type Room } from '../../runtime/src';
 import { cleanupAll, createRoom, inbound, openTestEngine, until } from '../runtime/support/engine';
 import { closeModelServers, modelServer } from './support/ai-room';
 
@@ -44,7 +44,7 @@ describe('§11 a standing AI participant joins every new room', () => {
 
   it('a web chat visitor starting a chat gets the assistant in their room too', async () => {
     const { engine } = await engineWithAssistant({ address: 'helper' });
-    await engine.registerChannel({ id: 'chat', type: 'webchat', provider: new WebchatProvider(() => ChatHub.of(engine), 'chat') });
+    await engine.registerChannel({ id: 'chat', type: 'webchat', provider: new WebchatProvider(() => engine.chatHub, 'chat') });
     const started = await startChat(engine, { channelId: 'chat' }, { name: 'Vera' });
     const { bindings } = await roomOf(engine, started.roomId);
     expect(bindings.map((b) => `${b.channelId}/${b.state}`).sort()).toEqual(['assistant/joined', 'chat/joined']);

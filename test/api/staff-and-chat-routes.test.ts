@@ -2,7 +2,7 @@
 // chat and AI operations"): every answer matches the output schema its operation declares, a read
 // token reads but never mints a chat token, and a chat token travels in a body, never in a URL.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ChatHub, FlowProvider, WebchatProvider, createAgentInboxProvider } from '../../runtime/src';
+import { FlowProvider, WebchatProvider, createAgentInboxProvider } from '../../runtime/src';
 import { cleanupAll } from '../runtime/support/engine';
 import { closeModelServers, modelServer } from '../ai/support/ai-room';
 import { READ, WRITE, startApiServer, type ApiServer } from './support';
@@ -10,7 +10,6 @@ import { READ, WRITE, startApiServer, type ApiServer } from './support';
 let server: ApiServer | undefined;
 
 afterEach(async () => {
-  if (server) ChatHub.of(server.test.engine).close();
   await server?.close();
   server = undefined;
   await closeModelServers();
@@ -21,9 +20,8 @@ afterEach(async () => {
 async function setUp() {
   server = await startApiServer();
   const { engine } = server.test;
-  ChatHub.of(engine, { info: () => undefined, warn: () => undefined, error: () => undefined });
   await engine.registerChannel({ id: 'agents', type: 'agent', provider: createAgentInboxProvider(), profile: 'webhook', info: { audience: 'internal' } });
-  await engine.registerChannel({ id: 'chat', type: 'webchat', provider: new WebchatProvider(() => ChatHub.of(engine), 'chat') });
+  await engine.registerChannel({ id: 'chat', type: 'webchat', provider: new WebchatProvider(() => engine.chatHub, 'chat') });
   await engine.registerChannel({ id: 'ai', type: 'ai', provider: new FlowProvider() });
   const created = await server.rest('POST', '/rooms', { body: { id: 'r1', bindings: [{ channelId: 'chat', address: 'visitor' }, { channelId: 'ai', address: 'helper' }] } });
   expect(created.status).toBe(200);

@@ -3,7 +3,7 @@
 // delivery status, postbacks, resume without gap or duplicate (also across a restart), bad
 // frames, a page that stops reading, and the start endpoint's rate limit.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ChatHub, signChatToken } from '../../runtime/src';
+import { signChatToken } from '../../runtime/src';
 import { until } from '../support/wait';
 import { CHAT_SECRET, ChatClient, startChatHarness, type ChatHarness } from './support';
 
@@ -221,7 +221,7 @@ describe('§12 reconnect resumes from the last index seen, with no gap and no du
     await first.next('event', (f) => f.event.content.text === 'three');
     const seen = Math.max(...first.events().map((e) => e.index));
     first.close();
-    await until(() => ChatHub.of(harness.engine).count() === 0, 'session gone');
+    await until(() => harness.engine.chatHub.count() === 0, 'session gone');
 
     await say('four');
     await harness.engine.call('sendEvent', { roomId, content: { type: 'text', text: 'staff only' }, visibility: 'internal' });
@@ -320,7 +320,7 @@ describe('§14 a page that stops reading does not grow server memory without bou
     // Stop reading: the TCP window fills, then the server's queue for this socket grows.
     (stopped.ws as unknown as { _socket: { pause(): void } })._socket.pause();
 
-    const hub = ChatHub.of(harness.engine);
+    const hub = harness.engine.chatHub;
     await Promise.all([flood(harness, stalled.roomId, stalled.agent), flood(harness, reading.roomId, reading.agent)]);
     await until(() => hub.count() === 1, 'the stalled page is disconnected', 30_000);
     // What the server held for it when it let go: filled up to the bound, never past it.

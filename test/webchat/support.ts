@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import {
-  ChatHub,
   ChatServer,
   Engine,
   FlowProvider,
@@ -26,7 +25,7 @@ export const CHAT_SECRET = 'chat-secret-for-tests';
 
 export interface ChatHarnessOptions {
   hub?: Partial<ChatHubOptions>;
-  /** Receives the hub's warnings. */
+  /** Receives the engine's warnings (the hub's among them). */
   onWarning?: (message: string) => void;
   startsPerMinute?: number;
   path?: string;
@@ -56,11 +55,16 @@ export async function startChatHarness(options: ChatHarnessOptions = {}): Promis
   let engine = await open();
 
   async function open(): Promise<Engine> {
-    const opened = await Engine.open({ databasePath: path, chatTokenSecret: CHAT_SECRET, ...(options.clock ? { clock: options.clock } : {}) });
     const log = (message: string) => options.onWarning?.(message);
-    ChatHub.of(opened, { info: () => undefined, warn: log, error: log }, options.hub);
-    await opened.registerChannel({ id: 'chat', type: 'webchat', provider: new WebchatProvider(() => ChatHub.of(opened), 'chat') });
-    await opened.registerChannel({ id: 'other-chat', type: 'webchat', provider: new WebchatProvider(() => ChatHub.of(opened), 'other-chat') });
+    const opened = await Engine.open({
+      databasePath: path,
+      chatTokenSecret: CHAT_SECRET,
+      logger: { info: () => undefined, warn: log, error: log },
+      ...(options.hub ? { chat: options.hub } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+    await opened.registerChannel({ id: 'chat', type: 'webchat', provider: new WebchatProvider(() => opened.chatHub, 'chat') });
+    await opened.registerChannel({ id: 'other-chat', type: 'webchat', provider: new WebchatProvider(() => opened.chatHub, 'other-chat') });
     const staff = new FlowProvider();
     staff.listen((message) => staffReceived.push(message));
     await opened.registerChannel({ id: 'staff', type: 'agent', provider: staff });
@@ -116,14 +120,12 @@ export async function startChatHarness(options: ChatHarnessOptions = {}): Promis
       return { roomId: room.id, visitor, agent, token };
     },
     async restart() {
-      ChatHub.of(engine).close();
       await engine.close();
       engine = await open();
     },
     async close() {
       chat.close();
       await new Promise((resolve) => server.close(resolve));
-      ChatHub.of(engine).close();
       await engine.close();
       if (dir) rmSync(dir, { recursive: true, force: true });
     },

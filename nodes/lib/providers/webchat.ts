@@ -1,11 +1,11 @@
 // The `webchat` provider kind: a channel whose participants are chat pages on this Node-RED. Its
 // settings (start limits, room timers, token lifetime, allowed origins) apply to chats started on
 // it; the provider delivers to the pages connected for each binding.
-import { ChatHub, RateLimiter, WebchatProvider, type ChatStartSettings } from '@roomwire/runtime';
+import { RateLimiter, WebchatProvider, type ChatStartSettings } from '@roomwire/runtime';
 import type { EngineConfigNode } from '../engine-user';
 import type { ProviderContext, ProviderKind } from '../provider-kind';
 import { serveChatEndpoint } from '../webchat/endpoints';
-import { chatLogger, mountChat } from '../webchat/routes';
+import { mountChat } from '../webchat/routes';
 
 const DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
 
@@ -49,8 +49,7 @@ export const webchat: ProviderKind = {
       origins: settings.origins,
       startLimiter: new RateLimiter(settings.startsPerMinute, 60_000),
     });
-    const logger = chatLogger(RED);
-    const provider = new WebchatProvider(async () => ChatHub.of(await engine(), logger), channelId);
+    const provider = new WebchatProvider(async () => (await engine()).chatHub, channelId);
     // The engine may still be opening; a failure to open shows on the engine node already.
     provider.warm().catch(() => undefined);
     const close = provider.close.bind(provider);

@@ -35,7 +35,7 @@ function pagePolicy(url: string): string {
 }
 
 /** Web chat's log lines go to Node-RED's log. */
-export function chatLogger(RED: NodeAPI): Logger {
+function chatLogger(RED: NodeAPI): Logger {
   return { info: (m) => RED.log.info(m), warn: (m) => RED.log.warn(m), error: (m) => RED.log.error(m) };
 }
 

@@ -1,7 +1,7 @@
 // The web chat pages connected to one engine: admits a connection by its token, keeps the
 // sessions by room and by binding, and fans the engine's stream out to the sessions of each room
 // (one subscription for all pages, not one per page). The webchat provider asks it whether a
-// page took a delivery.
+// page took a delivery. The engine makes one with itself and closes it with itself.
 import type { Engine } from '../engine';
 import type { Logger } from '../engine-parts';
 import type { Binding } from '../model';
@@ -21,9 +21,6 @@ const DEFAULTS: ChatHubOptions = {
   deliveryWaitMs: 5_000,
 };
 
-const silent: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const hubs = new WeakMap<Engine, ChatHub>();
-
 export class ChatHub implements ChatHubContext {
   readonly options: ChatHubOptions;
   private readonly byRoom = new Map<string, Set<ChatSession>>();
@@ -34,17 +31,10 @@ export class ChatHub implements ChatHubContext {
 
   constructor(
     readonly engine: Engine,
-    readonly logger: Logger = silent,
+    readonly logger: Logger,
     options: Partial<ChatHubOptions> = {},
   ) {
     this.options = { ...DEFAULTS, ...options };
-  }
-
-  /** The hub of an engine (one per engine, made on first use). */
-  static of(engine: Engine, logger?: Logger, options?: Partial<ChatHubOptions>): ChatHub {
-    let hub = hubs.get(engine);
-    if (!hub) hubs.set(engine, (hub = new ChatHub(engine, logger, options)));
-    return hub;
   }
 
   /** The token's claims, or a RoomwireError (401 forged or expired, 403 binding gone or left). */
@@ -148,7 +138,6 @@ export class ChatHub implements ChatHubContext {
     for (const sessions of [...this.byBinding.values()]) for (const session of [...sessions]) session.close(CLOSE.restart, 'server restarting');
     this.unsubscribe?.();
     this.unsubscribe = null;
-    hubs.delete(this.engine);
   }
 }
 

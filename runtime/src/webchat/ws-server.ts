@@ -9,14 +9,13 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { RoomwireError } from '../errors';
 import type { Logger } from '../engine-parts';
 import { originAllowed, type ChatEndpoints } from './endpoint';
-import { ChatHub, type ChatHubOptions } from './hub';
+import type { ChatHub } from './hub';
 import { errorFrame } from './frames';
 import type { ChatSocket } from './socket';
 
 export interface ChatServerOptions {
   /** Largest frame a page may send (default 64 KiB); a larger one closes the socket (1009). */
   maxPayloadBytes?: number;
-  hub?: Partial<ChatHubOptions>;
   logger?: Logger;
 }
 
@@ -28,7 +27,7 @@ export class ChatServer {
 
   constructor(
     private readonly endpoints: ChatEndpoints,
-    private readonly options: ChatServerOptions = {},
+    options: ChatServerOptions = {},
   ) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes ?? 64 * 1024, perMessageDeflate: false });
     this.logger = options.logger ?? silent;
@@ -56,7 +55,7 @@ export class ChatServer {
     const endpoint = this.endpoints(channel);
     if (!endpoint) throw new RoomwireError('not_found', `no web chat channel ${JSON.stringify(channel)} is deployed`, 'channel');
     if (!originAllowed(endpoint, req.headers.origin, req.headers.host)) throw new RoomwireError('forbidden', 'this page may not open the chat', 'origin');
-    const hub = ChatHub.of(await endpoint.engine(), this.logger, this.options.hub);
+    const hub = (await endpoint.engine()).chatHub;
     const claims = await hub.admit(token);
     // A token opens its own binding only, through the channel it was issued for.
     if (claims.channelId !== channel) throw new RoomwireError('forbidden', 'the token was issued for another channel', 'token');
