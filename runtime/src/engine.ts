@@ -10,7 +10,7 @@ import { HookRegistry } from './hooks/registry';
 import type { HookHandler, HookSettings, StoredHook } from './hooks/types';
 import { newId } from './ids';
 import { handleInbound, type InboundResult } from './inbound';
-import type { Channel, Direction, JsonObject } from './model';
+import type { Channel, Delivery, Direction, JsonObject } from './model';
 import { Notifier, type Listener } from './notify';
 import { findOperation, type OperationName } from './operations';
 import { RoomCache } from './pipeline/room-cache';
@@ -87,7 +87,8 @@ export class Engine {
 
   private constructor(parts: EngineParts, chat: Partial<ChatHubOptions> | undefined) {
     this.parts = parts;
-    this.chatHub = new ChatHub(this, parts.logger, chat);
+    const recordDelivered = (delivery: Delivery) => parts.delivery.applyStatus({ channelId: delivery.channelId, deliveryId: delivery.id, status: 'delivered' });
+    this.chatHub = new ChatHub(this, parts.logger, recordDelivered, chat);
   }
 
   static async open(options: EngineOptions): Promise<Engine> {

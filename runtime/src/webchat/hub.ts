@@ -2,15 +2,23 @@
 // sessions by room and by binding, and fans the engine's stream out to the sessions of each room
 // (one subscription for all pages, not one per page). The webchat provider asks it whether a
 // page took a delivery. The engine makes one with itself and closes it with itself.
+//
+// With several engines on one database the delivery is sent by the engine holding its lease,
+// whose hub may have no page of that binding while another engine's hub has one: that page gets
+// the event through the change feed. The hub holding the page then records `delivered` itself
+// when the `sent` status arrives and its page took the event, as the provider would have.
 import type { Engine } from '../engine';
 import type { Logger } from '../engine-parts';
-import type { Binding } from '../model';
+import type { Binding, Delivery } from '../model';
 import type { Notification } from '../notify';
 import type { ChatClaims, ChatHubContext, ChatHubOptions } from './hub-context';
 import { ChatSession, type ChatSessionSettings } from './session';
 import { CLOSE, type ChatSocket } from './socket';
 
 export type { ChatHubOptions } from './hub-context';
+
+/** Records that a page took a delivery (moves it to `delivered` if it has not gone further). */
+export type RecordDelivered = (delivery: Delivery) => Promise<unknown>;
 
 const DEFAULTS: ChatHubOptions = {
   maxBufferedBytes: 1024 * 1024,
@@ -32,6 +40,7 @@ export class ChatHub implements ChatHubContext {
   constructor(
     readonly engine: Engine,
     readonly logger: Logger,
+    private readonly recordDelivered: RecordDelivered,
     options: Partial<ChatHubOptions> = {},
   ) {
     this.options = { ...DEFAULTS, ...options };
@@ -62,6 +71,17 @@ export class ChatHub implements ChatHubContext {
       if (loaded && binding) loaded.set(binding.id, { ...binding, lastReadIndex: notification.lastReadIndex });
     }
     for (const session of sessions) session.notify(notification);
+    if (notification.kind === 'delivery' && notification.delivery.status === 'sent') void this.confirm(notification.delivery);
+  }
+
+  /** A delivery sent without a page of this hub: recorded `delivered` once a page here takes it. */
+  private async confirm(delivery: Delivery): Promise<void> {
+    if (!this.byBinding.has(delivery.bindingId)) return;
+    try {
+      if (await this.deliver(delivery.bindingId, delivery.eventIndex)) await this.recordDelivered(delivery);
+    } catch (error) {
+      this.logger.warn(`web chat ${delivery.bindingId}: recording delivery ${delivery.id} as delivered failed: ${String(error)}`);
+    }
   }
 
   /** Whether a connected page of `bindingId` took the event at `index` (false: none is connected, or none took it in time). */

@@ -1,6 +1,7 @@
 // The web chat provider: a delivery to a web chat binding is `delivered` once a connected page of
 // that binding took the message (its frame was handed to the socket), and stays `sent` when no
-// page is connected: the page reads it from history when it connects again.
+// page is connected: the page reads it from history when it connects again. A page connected to
+// another engine on the database is recorded there, by that engine's hub (hub.ts).
 import type { OutboundMessage, Provider, SendResult } from '../providers/contract';
 import type { ChatHub } from './hub';
 import { WEBCHAT_PROVIDER } from './provider-name';
