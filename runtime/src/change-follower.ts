@@ -9,10 +9,13 @@ import type { EngineParts } from './engine-parts';
 import { noteMerged } from './identity/resolver';
 import type { Change, ChangeFeed } from './store/store';
 
+/** What another engine's commit can touch here: cached rooms, hooks, merges, timers, subscribers. */
+type FollowerParts = Pick<EngineParts, 'store' | 'cache' | 'hooks' | 'notifier' | 'scheduler' | 'mergedIdentities'>;
+
 /** Events whose correlation id is remembered: a delivery's status changes announce it again and again. */
 const REMEMBERED_EVENTS = 10_000;
 
-export function followChanges(parts: EngineParts, feed: ChangeFeed): () => void {
+export function followChanges(parts: FollowerParts, feed: ChangeFeed): () => void {
   const correlations = new Map<string, string | null>();
   return feed.subscribe((change) => applyChange(parts, change, correlations));
 }
@@ -22,7 +25,7 @@ function remember(correlations: Map<string, string | null>, eventId: string, cor
   if (correlations.size > REMEMBERED_EVENTS) correlations.delete(correlations.keys().next().value!);
 }
 
-async function applyChange(parts: EngineParts, change: Change, correlations: Map<string, string | null>): Promise<void> {
+async function applyChange(parts: FollowerParts, change: Change, correlations: Map<string, string | null>): Promise<void> {
   const { store, notifier } = parts;
   for (const room of change.rooms) parts.cache.invalidateIfBehind(room.id, room.latestIndex);
   for (const id of change.deletedHooks) parts.hooks.remove(id);

@@ -11,7 +11,7 @@ type Thread = NonNullable<Extract<ParsedInbound, { kind: 'message' }>['thread']>
 const MAX_REPLY_IDS = 20;
 
 /** The open room the thread names (first reply id that resolves, then the addressed room), or null. */
-export async function threadRoom(parts: EngineParts, channelId: string, thread: Thread | undefined): Promise<string | null> {
+export async function threadRoom(parts: Pick<EngineParts, 'store' | 'cache'>, channelId: string, thread: Thread | undefined): Promise<string | null> {
   if (!thread) return null;
   for (const id of (thread.replyTo ?? []).slice(0, MAX_REPLY_IDS)) {
     const roomId = await roomOfProviderMessage(parts, channelId, id);
@@ -21,14 +21,14 @@ export async function threadRoom(parts: EngineParts, channelId: string, thread: 
   return null;
 }
 
-async function roomOfProviderMessage(parts: EngineParts, channelId: string, providerMessageId: string): Promise<string | null> {
+async function roomOfProviderMessage(parts: Pick<EngineParts, 'store'>, channelId: string, providerMessageId: string): Promise<string | null> {
   const delivery = await parts.store.findDeliveryByProviderMessageId(channelId, providerMessageId);
   if (delivery) return delivery.roomId;
   const event = await parts.store.findEventByProviderMessageId(channelId, providerMessageId);
   return event?.roomId ?? null;
 }
 
-async function isOpen(parts: EngineParts, roomId: string): Promise<boolean> {
+async function isOpen(parts: Pick<EngineParts, 'store' | 'cache'>, roomId: string): Promise<boolean> {
   const room = parts.cache.peek(roomId)?.room ?? (await parts.store.getRoom(roomId));
   return room !== null && (room.state === 'active' || room.state === 'paused');
 }

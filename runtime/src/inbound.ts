@@ -10,9 +10,12 @@ import type { InboundRequest, ParsedInbound, WebhookReply } from './providers/co
 import type { RegisteredChannel } from './channels';
 // Routing uses the sender's identity: pipeline/route.ts.
 import { routeInbound } from './pipeline/route';
-import { writeEvent } from './pipeline/write-event';
+import { writeEvent, type WriteParts } from './pipeline/write-event';
 import { validateContent } from './content-validation';
 import { checkMetadataSize } from './validation';
+
+/** A webhook: its channel, routing (which may make rooms and bindings) and the message write. */
+export type InboundParts = WriteParts & Pick<EngineParts, 'channels' | 'mergedIdentities' | 'inflightProviderMessages'>;
 
 export interface InboundResult {
   status: number;
@@ -23,7 +26,7 @@ export interface InboundResult {
 
 type InboundMessage = Extract<ParsedInbound, { kind: 'message' }>;
 
-export async function handleInbound(parts: EngineParts, channelId: string, request: InboundRequest): Promise<InboundResult> {
+export async function handleInbound(parts: InboundParts, channelId: string, request: InboundRequest): Promise<InboundResult> {
   const registered = parts.channels.get(channelId);
   if (!registered || !registered.provider.parseInbound) {
     throw new RoomwireError('not_found', `no inbound channel ${JSON.stringify(channelId)}`, 'channelId');
@@ -75,7 +78,7 @@ function providerMessageKey(channelId: string, providerMessageId: string): strin
 }
 
 export async function receiveMessage(
-  parts: EngineParts,
+  parts: InboundParts,
   registered: RegisteredChannel,
   message: InboundMessage,
 ): Promise<{ event: RoomEvent; duplicate: boolean }> {
@@ -123,7 +126,7 @@ export async function receiveMessage(
  * DESIGN.md section 6: on a plain-text channel a numeric ("2") or exact-title answer to the
  * numbered options of the last message this participant received maps back to that option.
  */
-async function matchOfferedOption(parts: EngineParts, bindingId: string, content: Content): Promise<RoomEvent['reply']> {
+async function matchOfferedOption(parts: Pick<EngineParts, 'store'>, bindingId: string, content: Content): Promise<RoomEvent['reply']> {
   if (content.type !== 'text' || typeof content.text !== 'string') return undefined;
   const last = await parts.store.findLatestDeliveryForBinding(bindingId);
   const options = (last?.sent?.options ?? []) as unknown as ReplyOption[];

@@ -9,7 +9,7 @@ import type { Binding, Identity, JsonObject, Room, RoomEvent, RoomState } from '
 import { canSeeInHistory } from './permissions';
 import { isDeliverable } from './pipeline/write-event';
 import { commitRoomWrites, inRoom, lifecycleEvent } from './pipeline/room-writes';
-import { attachBinding } from './rooms';
+import { attachBinding, type AttachParts } from './rooms';
 
 export const AGENT_CHANNEL_TYPE = 'agent';
 
@@ -86,11 +86,11 @@ export function prospectiveAgentBinding(roomId: string, ref: AgentRef): Binding 
   };
 }
 
-async function roomBindings(parts: EngineParts, roomId: string): Promise<Binding[]> {
+async function roomBindings(parts: Pick<EngineParts, 'store' | 'cache'>, roomId: string): Promise<Binding[]> {
   return parts.cache.peek(roomId)?.bindings ?? (await parts.store.listBindings(roomId));
 }
 
-async function currentRoom(parts: EngineParts, roomId: string): Promise<Room> {
+async function currentRoom(parts: Pick<EngineParts, 'store' | 'cache'>, roomId: string): Promise<Room> {
   const room = parts.cache.peek(roomId)?.room ?? (await parts.store.getRoom(roomId));
   if (!room) throw notFound('room', roomId, 'roomId');
   return room;
@@ -98,7 +98,7 @@ async function currentRoom(parts: EngineParts, roomId: string): Promise<Room> {
 
 /** Events the reader may see, in index order from `fromIndex` (or newest first), up to `limit`. */
 async function visibleEvents(
-  parts: EngineParts,
+  parts: Pick<EngineParts, 'store'>,
   reader: Binding,
   query: { fromIndex?: number; limit: number; descending?: boolean; keep?: (event: RoomEvent) => boolean },
 ): Promise<RoomEvent[]> {
@@ -125,7 +125,7 @@ export function previewText(event: RoomEvent): string {
   return `[${event.content.type}]`;
 }
 
-async function identityNames(parts: EngineParts, bindings: Binding[]): Promise<Map<string, string | null>> {
+async function identityNames(parts: Pick<EngineParts, 'store'>, bindings: Binding[]): Promise<Map<string, string | null>> {
   const names = new Map<string, string | null>();
   for (const b of bindings) {
     if (!b.identityId || names.has(b.identityId)) continue;
@@ -135,7 +135,7 @@ async function identityNames(parts: EngineParts, bindings: Binding[]): Promise<M
   return names;
 }
 
-async function summarise(parts: EngineParts, room: Room, ref: AgentRef): Promise<InboxRoom> {
+async function summarise(parts: Pick<EngineParts, 'store' | 'cache'>, room: Room, ref: AgentRef): Promise<InboxRoom> {
   const bindings = await roomBindings(parts, room.id);
   const reader = readerFor(room.id, bindings, ref);
   const names = await identityNames(parts, bindings);
@@ -195,7 +195,7 @@ function matchesSearch(room: InboxRoom, search: string): boolean {
 }
 
 /** The rooms of the inbox, most recently updated first, as the agent sees them. */
-export async function listInboxRooms(parts: EngineParts, ref: AgentRef & { filter?: InboxFilter; search?: string; limit?: number }): Promise<InboxRoom[]> {
+export async function listInboxRooms(parts: Pick<EngineParts, 'store' | 'cache'>, ref: AgentRef & { filter?: InboxFilter; search?: string; limit?: number }): Promise<InboxRoom[]> {
   const filter = ref.filter ?? 'open';
   const limit = ref.limit ?? 50;
   const rooms = await parts.store.listRooms({ states: FILTER_STATES[filter], limit: SCANNED_ROOMS });
@@ -214,7 +214,7 @@ export async function listInboxRooms(parts: EngineParts, ref: AgentRef & { filte
 
 /** One room for the inbox: its summary and the timeline as the agent's binding sees it (newest `limit`, or from `fromIndex`). */
 export async function readInboxRoom(
-  parts: EngineParts,
+  parts: Pick<EngineParts, 'store' | 'cache'>,
   ref: AgentRef & { roomId: string; fromIndex?: number; limit?: number },
 ): Promise<{ room: InboxRoom; events: RoomEvent[] }> {
   const room = await currentRoom(parts, ref.roomId);
@@ -230,7 +230,7 @@ export async function readInboxRoom(
 }
 
 /** The agent's binding in the room, attached (internal, read-write) on first use. */
-export async function joinAsAgent(parts: EngineParts, ref: AgentRef & { roomId: string }): Promise<Binding> {
+export async function joinAsAgent(parts: AttachParts, ref: AgentRef & { roomId: string }): Promise<Binding> {
   const channel = parts.channels.require(ref.channelId).channel;
   if (channel.type !== AGENT_CHANNEL_TYPE) {
     throw new RoomwireError('invalid_input', `channel ${ref.channelId} is of type ${channel.type}, not ${AGENT_CHANNEL_TYPE}`, 'channelId');
@@ -245,7 +245,7 @@ export async function joinAsAgent(parts: EngineParts, ref: AgentRef & { roomId: 
  * Assigns the room to `assignee` (clearing `needsHuman`: a human has it now) or, with null, leaves
  * it unassigned. Recorded as an internal `room` event, so the timeline shows who took it.
  */
-export async function setAssignment(parts: EngineParts, roomId: string, assignee: string | null): Promise<Room> {
+export async function setAssignment(parts: Pick<EngineParts, 'store' | 'cache' | 'serial' | 'notifier' | 'scheduler' | 'clock' | 'leases'>, roomId: string, assignee: string | null): Promise<Room> {
   return inRoom(parts, roomId, async () => {
     const loaded = await parts.cache.load(roomId);
     if (!loaded) throw notFound('room', roomId, 'roomId');

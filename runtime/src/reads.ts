@@ -21,7 +21,7 @@ export interface TimelineQuery {
 
 const PAGE = 500;
 
-async function requireBinding(parts: EngineParts, bindingId: string, roomId?: string): Promise<Binding> {
+async function requireBinding(parts: Pick<EngineParts, 'store' | 'cache'>, bindingId: string, roomId?: string): Promise<Binding> {
   const binding = (roomId ? parts.cache.peek(roomId)?.binding(bindingId) : undefined) ?? (await parts.store.getBinding(bindingId));
   if (!binding || (roomId !== undefined && binding.roomId !== roomId)) throw notFound('binding', bindingId, 'bindingId');
   return binding;
@@ -29,7 +29,7 @@ async function requireBinding(parts: EngineParts, bindingId: string, roomId?: st
 
 /** Pages through the room until `limit` events pass `keep`. */
 async function collect(
-  parts: EngineParts,
+  parts: Pick<EngineParts, 'store'>,
   roomId: string,
   keep: (event: RoomEvent) => boolean,
   query: Pick<TimelineQuery, 'fromIndex' | 'limit' | 'descending'>,
@@ -49,7 +49,7 @@ async function collect(
   }
 }
 
-export async function readTimeline(parts: EngineParts, query: TimelineQuery): Promise<RoomEvent[]> {
+export async function readTimeline(parts: Pick<EngineParts, 'store' | 'cache'>, query: TimelineQuery): Promise<RoomEvent[]> {
   if (!(await parts.store.getRoom(query.roomId)) && !parts.cache.peek(query.roomId)) throw notFound('room', query.roomId, 'roomId');
   if (query.bindingId) {
     const reader = await requireBinding(parts, query.bindingId, query.roomId);
@@ -58,7 +58,7 @@ export async function readTimeline(parts: EngineParts, query: TimelineQuery): Pr
   return collect(parts, query.roomId, (event) => query.audit === true || event.status === 'committed', query);
 }
 
-export async function markRead(parts: EngineParts, bindingId: string, index: number): Promise<Binding> {
+export async function markRead(parts: Pick<EngineParts, 'store' | 'cache' | 'serial' | 'notifier' | 'scheduler' | 'clock' | 'leases'>, bindingId: string, index: number): Promise<Binding> {
   const stored = await requireBinding(parts, bindingId);
   return inRoom(parts, stored.roomId, async () => {
     const loaded = await parts.cache.load(stored.roomId);
@@ -76,7 +76,7 @@ export async function markRead(parts: EngineParts, bindingId: string, index: num
 }
 
 /** Events after the binding's read horizon that it may see, not counting its own. */
-export async function unreadCount(parts: EngineParts, bindingId: string): Promise<{ unread: number; lastReadIndex: number }> {
+export async function unreadCount(parts: Pick<EngineParts, 'store' | 'cache'>, bindingId: string): Promise<{ unread: number; lastReadIndex: number }> {
   const binding = await requireBinding(parts, bindingId);
   const fresh = parts.cache.peek(binding.roomId)?.binding(bindingId) ?? binding;
   const unread = await collect(

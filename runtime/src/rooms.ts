@@ -15,6 +15,11 @@ import type { WriteSet } from './store/store';
 import { checkMetadataSize } from './validation';
 import { withRoomTimers } from './timers/room-timers';
 
+/** A room write other than a message: its serial section, the commit and what announces it. */
+export type RoomWriteParts = Pick<EngineParts, 'store' | 'cache' | 'serial' | 'hooks' | 'notifier' | 'scheduler' | 'clock' | 'logger' | 'leases'>;
+/** A room write that makes bindings: their channels, and the identities merged meanwhile. */
+export type AttachParts = RoomWriteParts & Pick<EngineParts, 'channels' | 'mergedIdentities'>;
+
 export interface AttachInput {
   roomId: string;
   channelId: string;
@@ -47,13 +52,13 @@ export interface BindingChanges {
   metadata?: JsonObject;
 }
 
-function nowIso(parts: EngineParts): string {
+function nowIso(parts: Pick<EngineParts, 'clock'>): string {
   return new Date(parts.clock()).toISOString();
 }
 
 /** Commits a room write and, once durable, announces its lifecycle events and hooks. */
 function commitAndAnnounce(
-  parts: EngineParts,
+  parts: Pick<EngineParts, 'store' | 'cache' | 'hooks' | 'notifier' | 'scheduler' | 'logger' | 'leases'>,
   loaded: LoadedRoom,
   writes: WriteSet,
   hooks: { trigger: 'on_binding' | 'on_room_state'; detail: JsonObject; event: RoomEvent }[],
@@ -66,7 +71,7 @@ function commitAndAnnounce(
 }
 
 /** A room state change made by a timer: the same announcements as one made through the API. */
-export function announceTimerStateChange(parts: EngineParts, loaded: LoadedRoom, writes: WriteSet, previous: RoomState): void {
+export function announceTimerStateChange(parts: Pick<EngineParts, 'hooks' | 'notifier' | 'logger'>, loaded: LoadedRoom, writes: WriteSet, previous: RoomState): void {
   for (const event of writes.events ?? []) parts.notifier.emit({ kind: 'event', roomId: loaded.room.id, event });
   const state = loaded.room.state;
   runAsyncHooks(
@@ -79,7 +84,7 @@ export function announceTimerStateChange(parts: EngineParts, loaded: LoadedRoom,
 }
 
 export async function createRoom(
-  parts: EngineParts,
+  parts: AttachParts,
   input: CreateRoomInput,
 ): Promise<{ room: Room; bindings: Binding[]; created: boolean }> {
   const id = input.id ?? newId('rm');
@@ -146,11 +151,11 @@ export async function createRoom(
   });
 }
 
-function channelTypeOf(parts: EngineParts, channelId: string, field = 'channelId'): string {
+function channelTypeOf(parts: Pick<EngineParts, 'channels'>, channelId: string, field = 'channelId'): string {
   return parts.channels.require(channelId, field).channel.type;
 }
 
-function newBinding(parts: EngineParts, input: AttachInput, identityId: string, now: string): Binding {
+function newBinding(parts: Pick<EngineParts, 'channels' | 'mergedIdentities'>, input: AttachInput, identityId: string, now: string): Binding {
   const channel = parts.channels.require(input.channelId, 'channelId').channel;
   // DESIGN.md section 2: defaults come from the channel; an `ai` channel binds as internal.
   const defaultAudience = (channel.info.audience as Audience | undefined) ?? (channel.type === 'ai' ? 'internal' : 'external');
@@ -180,13 +185,13 @@ function isClosed(room: Room): boolean {
 }
 
 /** Checked before identities are resolved, so a refused attach stores nothing (the serial section re-checks). */
-async function refuseIfNotWritable(parts: EngineParts, roomId: string, mustExist: boolean): Promise<void> {
+async function refuseIfNotWritable(parts: Pick<EngineParts, 'store' | 'cache'>, roomId: string, mustExist: boolean): Promise<void> {
   const room = parts.cache.peek(roomId)?.room ?? (await parts.store.getRoom(roomId));
   if (!room && mustExist) throw notFound('room', roomId, 'roomId');
   if (room && isClosed(room)) throw new RoomwireError('room_closed', `room ${roomId} is ${room.state}`, 'roomId');
 }
 
-async function loadOpenRoom(parts: EngineParts, roomId: string): Promise<LoadedRoom> {
+async function loadOpenRoom(parts: Pick<EngineParts, 'cache'>, roomId: string): Promise<LoadedRoom> {
   const loaded = await parts.cache.load(roomId);
   if (!loaded) throw notFound('room', roomId, 'roomId');
   if (loaded.room.state === 'closed' || loaded.room.state === 'archived') {
@@ -195,7 +200,7 @@ async function loadOpenRoom(parts: EngineParts, roomId: string): Promise<LoadedR
   return loaded;
 }
 
-export async function attachBinding(parts: EngineParts, input: AttachInput): Promise<{ binding: Binding; created: boolean }> {
+export async function attachBinding(parts: AttachParts, input: AttachInput): Promise<{ binding: Binding; created: boolean }> {
   await refuseIfNotWritable(parts, input.roomId, true);
   input = { ...input, address: addressForChannel(channelTypeOf(parts, input.channelId), input.channelId, input.address) };
   const identityId = await resolveIdentity(parts, channelTypeOf(parts, input.channelId), input.address, input.displayName);
@@ -229,7 +234,7 @@ function describeChanges(before: Binding, after: Binding): string[] {
   return changes;
 }
 
-export async function updateBinding(parts: EngineParts, bindingId: string, changes: BindingChanges, options: { rejoin?: boolean } = {}): Promise<Binding> {
+export async function updateBinding(parts: RoomWriteParts, bindingId: string, changes: BindingChanges, options: { rejoin?: boolean } = {}): Promise<Binding> {
   // Attach resolves only after its commit, so every binding a caller can name is in the store.
   const stored = await parts.store.getBinding(bindingId);
   if (!stored) throw notFound('binding', bindingId, 'bindingId');
@@ -270,7 +275,7 @@ function pick(binding: Binding, change: string): JsonObject {
 }
 
 /** Detaching is leaving: the binding stays on record (`left`) and is never silently re-attached. */
-export function detachBinding(parts: EngineParts, bindingId: string): Promise<Binding> {
+export function detachBinding(parts: RoomWriteParts, bindingId: string): Promise<Binding> {
   return updateBinding(parts, bindingId, { state: 'left' });
 }
 
@@ -282,7 +287,7 @@ const ALLOWED_TRANSITIONS: Record<RoomState, RoomState[]> = {
 };
 
 /** `reopen`: an explicit closed → active (an agent reopening a conversation); traffic never reopens a room. */
-export async function setRoomState(parts: EngineParts, roomId: string, state: RoomState, reason: string, options: { reopen?: boolean } = {}): Promise<Room> {
+export async function setRoomState(parts: RoomWriteParts, roomId: string, state: RoomState, reason: string, options: { reopen?: boolean } = {}): Promise<Room> {
   return inRoom(parts, roomId, async () => {
     const loaded = await parts.cache.load(roomId);
     if (!loaded) throw notFound('room', roomId, 'roomId');
@@ -303,7 +308,7 @@ export async function setRoomState(parts: EngineParts, roomId: string, state: Ro
   });
 }
 
-export async function updateRoomMetadata(parts: EngineParts, roomId: string, metadata: JsonObject, replace: boolean): Promise<Room> {
+export async function updateRoomMetadata(parts: Pick<EngineParts, 'store' | 'cache' | 'serial' | 'scheduler' | 'clock' | 'leases'>, roomId: string, metadata: JsonObject, replace: boolean): Promise<Room> {
   return inRoom(parts, roomId, async () => {
     const loaded = await loadOpenRoom(parts, roomId);
     const merged = replace ? metadata : { ...loaded.room.metadata, ...metadata };
@@ -316,6 +321,6 @@ export async function updateRoomMetadata(parts: EngineParts, roomId: string, met
 }
 
 /** `left` → `joined`: the one way back into a room for a binding that left it. */
-export function rejoinBinding(parts: EngineParts, bindingId: string): Promise<Binding> {
+export function rejoinBinding(parts: RoomWriteParts, bindingId: string): Promise<Binding> {
   return updateBinding(parts, bindingId, { state: 'joined' }, { rejoin: true });
 }

@@ -41,7 +41,7 @@ export function approximateTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
-export async function buildContext(parts: EngineParts, ai: Binding, bindings: Binding[], budget: ContextBudget = {}): Promise<Context> {
+export async function buildContext(parts: Pick<EngineParts, 'store' | 'cache'>, ai: Binding, bindings: Binding[], budget: ContextBudget = {}): Promise<Context> {
   const maxEvents = budget.maxEvents ?? DEFAULT_BUDGET.maxEvents;
   const maxTokens = budget.maxTokens ?? DEFAULT_BUDGET.maxTokens;
   const byId = new Map(bindings.map((b) => [b.id, b]));
@@ -97,7 +97,7 @@ function turnsOf(lines: ContextLine[], omitted: number): Turn[] {
   return turns;
 }
 
-async function identitiesOf(parts: EngineParts, bindings: Binding[]): Promise<Map<string, Identity>> {
+async function identitiesOf(parts: Pick<EngineParts, 'store'>, bindings: Binding[]): Promise<Map<string, Identity>> {
   const ids = [...new Set(bindings.map((b) => b.identityId).filter((id): id is string => id !== null))];
   const found = await Promise.all(ids.map((id) => parts.store.getIdentity(id)));
   return new Map(found.filter((i): i is Identity => i !== null).map((i) => [i.id, i]));

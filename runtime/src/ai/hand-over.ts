@@ -3,7 +3,7 @@
 // records `assignedTo`) to the one with the fewest open rooms assigned, ties going to the earlier
 // in the list; without agents, or when the assignment is refused (the agent channel is not
 // deployed, the room closed meanwhile), the room is flagged `needsHuman: true` for whoever picks it up.
-import type { EngineParts } from '../engine-parts';
+import type { OperationParts } from '../operations/define';
 import type { Room } from '../model';
 import { callOperation as call } from './operation-call';
 
@@ -20,7 +20,7 @@ export type HandOver = { assignedTo: string } | { flagged: true; assignError?: s
 const LOAD_SCAN = 1000;
 
 /** The least-loaded agent of `agents` (open rooms assigned to each; the first on a tie). */
-async function leastLoadedAgent(parts: EngineParts, agents: readonly string[], exceptRoomId: string): Promise<string | null> {
+async function leastLoadedAgent(parts: OperationParts, agents: readonly string[], exceptRoomId: string): Promise<string | null> {
   if (agents.length === 0) return null;
   if (agents.length === 1) return agents[0]!;
   const { rooms } = await call<{ rooms: Room[] }>(parts, 'listRooms', { states: ['active', 'paused'], limit: LOAD_SCAN });
@@ -32,7 +32,7 @@ async function leastLoadedAgent(parts: EngineParts, agents: readonly string[], e
   return agents.reduce((best, agent) => (load.get(agent)! < load.get(best)! ? agent : best));
 }
 
-export async function handOver(parts: EngineParts, roomId: string, target: HandOverTarget | undefined): Promise<HandOver> {
+export async function handOver(parts: OperationParts, roomId: string, target: HandOverTarget | undefined): Promise<HandOver> {
   // A room a person already has stays with them.
   const { room } = await call<{ room: Room }>(parts, 'getRoom', { roomId });
   if (typeof room.metadata.assignedTo === 'string') return { assignedTo: room.metadata.assignedTo };

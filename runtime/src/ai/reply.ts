@@ -5,6 +5,7 @@
 // Every model call is recorded. A model failure becomes a clear error, an observation in the room
 // and, per setting, a fallback text or an escalation: never a crash, a silent drop or half a reply.
 import type { EngineParts } from '../engine-parts';
+import type { OperationParts } from '../operations/define';
 import { RoomwireError, notFound } from '../errors';
 import type { Binding, Identity, Room, RoomEvent } from '../model';
 import { writeGate } from '../permissions';
@@ -78,7 +79,7 @@ interface TurnState {
   trigger: RoomEvent | null;
 }
 
-async function load(parts: EngineParts, options: AiReplyOptions): Promise<TurnState> {
+async function load(parts: OperationParts, options: AiReplyOptions): Promise<TurnState> {
   const stored = await parts.store.getBinding(options.bindingId);
   if (!stored) throw notFound('binding', options.bindingId, 'bindingId');
   const { room, bindings } = await callOperation<{ room: Room; bindings: Binding[] }>(parts, 'getRoom', { roomId: stored.roomId });
@@ -91,12 +92,12 @@ async function load(parts: EngineParts, options: AiReplyOptions): Promise<TurnSt
   return { room, ai, bindings, trigger };
 }
 
-async function nameOf(parts: EngineParts, ai: Binding): Promise<string> {
+async function nameOf(parts: Pick<EngineParts, 'store'>, ai: Binding): Promise<string> {
   const identity: Identity | null = ai.identityId ? await parts.store.getIdentity(ai.identityId) : null;
   return identity?.displayName || ai.address;
 }
 
-export async function runAiReply(parts: EngineParts, options: AiReplyOptions): Promise<AiReplyResult> {
+export async function runAiReply(parts: OperationParts, options: AiReplyOptions): Promise<AiReplyResult> {
   const state = await load(parts, options);
   const { room, ai, bindings, trigger } = state;
   const silent = (reason: string): AiReplyResult => ({ status: 'skipped', reason, reply: null, written: [], tools: [], modelCalls: 0, escalated: false, handOver: null, constraints: null });
@@ -180,7 +181,7 @@ export async function runAiReply(parts: EngineParts, options: AiReplyOptions): P
 
 /** One model call, recorded whatever its outcome. */
 async function recordedCall(
-  parts: EngineParts,
+  parts: Pick<EngineParts, 'store' | 'clock'>,
   model: ModelClient,
   ai: Binding,
   trigger: RoomEvent | null,
@@ -216,7 +217,7 @@ async function recordedCall(
 }
 
 async function failTurn(
-  parts: EngineParts,
+  parts: OperationParts,
   options: AiReplyOptions,
   scope: ToolScope,
   result: AiReplyResult,

@@ -3,7 +3,7 @@
 // participant could not. `escalate` hands the room to a human: the room is flagged
 // (`needsHuman: true`), a task carries the AI's summary, and the AI binding is muted once its
 // current reply is written (so the customer hears the hand-over, then the AI stays quiet).
-import type { EngineParts } from '../engine-parts';
+import type { OperationParts } from '../operations/define';
 import type { Binding, Json, JsonObject, RoomEvent } from '../model';
 import { handOver, type HandOver, type HandOverTarget } from './hand-over';
 import { callOperation as call } from './operation-call';
@@ -137,7 +137,7 @@ export function toolSpecs(enabled: readonly BuiltInTool[], constraints: ReplyCon
 }
 
 export interface ToolScope {
-  parts: EngineParts;
+  parts: OperationParts;
   ai: Binding;
   trigger: RoomEvent | null;
   chainDepth: number;

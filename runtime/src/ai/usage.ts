@@ -19,7 +19,7 @@ export interface ModelCallRecord {
   error: { code: string; message: string } | null;
 }
 
-export async function recordModelCall(parts: EngineParts, roomId: string, record: ModelCallRecord): Promise<SideEffect> {
+export async function recordModelCall(parts: Pick<EngineParts, 'store' | 'clock'>, roomId: string, record: ModelCallRecord): Promise<SideEffect> {
   const effect = sideEffect(roomId, record.eventId, 'model_call', record as unknown as JsonObject, 'ai', new Date(parts.clock()).toISOString());
   await parts.store.commit({ sideEffects: [effect] });
   return effect;
@@ -33,7 +33,7 @@ export interface ModelCallTotals {
   latencyMs: number;
 }
 
-export async function listModelCalls(parts: EngineParts, roomId: string, bindingId?: string): Promise<{ calls: (ModelCallRecord & { id: string; createdAt: string })[]; totals: ModelCallTotals }> {
+export async function listModelCalls(parts: Pick<EngineParts, 'store'>, roomId: string, bindingId?: string): Promise<{ calls: (ModelCallRecord & { id: string; createdAt: string })[]; totals: ModelCallTotals }> {
   const records = (await parts.store.listSideEffects(roomId, 'model_call'))
     .map((effect) => ({ id: effect.id, createdAt: effect.createdAt, ...(effect.data as unknown as ModelCallRecord) }))
     .filter((record) => !bindingId || record.bindingId === bindingId);

@@ -17,6 +17,9 @@ import type { FallbackStep } from '../store/store';
 
 const SUCCEEDED = new Set(['delivered', 'read']);
 
+/** A fallback step writes its room and queues the next delivery; the no-receipt wait is a timer. */
+type FallbackParts = Pick<EngineParts, 'store' | 'cache' | 'serial' | 'channels' | 'delivery' | 'scheduler' | 'clock' | 'leases'>;
+
 /** Why a delivery's final state asks for fallback, or null. */
 export function fallbackTrigger(delivery: Delivery): FallbackTrigger | null {
   if (delivery.error?.code === 'outside_window') return 'outside_window';
@@ -37,7 +40,7 @@ export type FallbackStepNotice = {
 
 export class FallbackRunner {
   constructor(
-    private readonly parts: EngineParts,
+    private readonly parts: FallbackParts,
     private readonly onStep: (notice: FallbackStepNotice) => void,
   ) {}
 

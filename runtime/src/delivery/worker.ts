@@ -12,6 +12,9 @@ import { canAdvance } from './status';
 import { conversationThread } from './thread';
 import { StatusBatch } from './status-batch';
 
+/** Sending, retrying and recording status: the store, the room cache, hooks, channels and the leases. */
+type DeliveryParts = Pick<EngineParts, 'store' | 'cache' | 'serial' | 'hooks' | 'notifier' | 'channels' | 'clock' | 'logger' | 'leases'>;
+
 export interface DeliveryOptions {
   maxAttempts: number;
   baseBackoffMs: number;
@@ -77,7 +80,7 @@ export class DeliveryWorker {
    * status to be durable (that would cap a lane at one message per disk sync); idle and close wait.
    */
   private readonly statusWrites = new Set<Promise<unknown>>();
-  private parts!: EngineParts;
+  private parts!: DeliveryParts;
   private statusBatch!: StatusBatch;
 
   private observer: DeliveryObserver | null = null;
@@ -89,7 +92,7 @@ export class DeliveryWorker {
 
   constructor(private readonly options: DeliveryOptions) {}
 
-  attach(parts: EngineParts, prepareContent: PrepareContent, observer: DeliveryObserver): void {
+  attach(parts: DeliveryParts, prepareContent: PrepareContent, observer: DeliveryObserver): void {
     this.parts = parts;
     this.statusBatch = new StatusBatch((writes) => parts.store.commit(writes));
     this.prepareContent = prepareContent;

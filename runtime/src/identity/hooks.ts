@@ -8,7 +8,7 @@ import type { HookDecision } from '../hooks/types';
 import { withTimeout } from '../hooks/run';
 import type { JsonObject, Room } from '../model';
 
-function identityHooks(parts: EngineParts): ActiveHook[] {
+function identityHooks(parts: Pick<EngineParts, 'hooks'>): ActiveHook[] {
   return parts.hooks
     .list()
     .filter((hook) => hook.trigger === 'on_identity')
@@ -22,12 +22,12 @@ function passesChannelTypes(hook: ActiveHook, detail: JsonObject): boolean {
   return types.includes(detail.channelType);
 }
 
-function warn(parts: EngineParts, hook: string, error: unknown): void {
+function warn(parts: Pick<EngineParts, 'logger'>, hook: string, error: unknown): void {
   parts.logger.warn(`hook ${hook} failed: ${error instanceof Error ? error.message : String(error)}`);
 }
 
 /** Notifies on_identity hooks of a change (`created`, `updated`, `merged`); never waits for them. */
-export function announceIdentityChange(parts: EngineParts, detail: JsonObject, rooms: Room[] = []): void {
+export function announceIdentityChange(parts: Pick<EngineParts, 'hooks' | 'logger'>, detail: JsonObject, rooms: Room[] = []): void {
   const affected = new Map(rooms.map((room) => [room.id, room]));
   for (const hook of identityHooks(parts)) {
     if (hook.roomId !== null && !affected.has(hook.roomId)) continue;
@@ -45,7 +45,7 @@ export function announceIdentityChange(parts: EngineParts, detail: JsonObject, r
  * nothing passes the question on, and with no answer the default resolver creates the identity.
  */
 export async function askResolverHooks(
-  parts: EngineParts,
+  parts: Pick<EngineParts, 'hooks' | 'logger'>,
   detail: { channelType: string; address: string; displayName: string | null },
 ): Promise<{ hook: string; decision: HookDecision } | null> {
   const context = { change: 'unknown', ...detail };

@@ -7,7 +7,7 @@ import { RoomwireError } from '../errors';
 import type { Binding, Identity, IdentityAddress, JsonObject, Room, RoomState } from '../model';
 import { announceIdentityChange } from './hooks';
 import { describeAddress, normaliseAddress, sameAddress } from './normalise';
-import { IDENTITY_WRITES, addressKey, newIdentity, nowIso, requireLiveIdentity, withAddress } from './resolver';
+import { IDENTITY_WRITES, addressKey, newIdentity, nowIso, requireLiveIdentity, withAddress, type IdentityWriteParts } from './resolver';
 
 /** A way to name an identity: its id, one of its addresses (or aliases), or its external id. */
 export type IdentityRef = string | { identityId: string } | { channelType: string; address: string } | { externalId: string };
@@ -40,13 +40,13 @@ function normaliseAll(addresses: IdentityAddress[], field: string): IdentityAddr
 }
 
 /** Runs `work` in the serial sections of these addresses (sorted), then IDENTITY_WRITES. */
-function withIdentityLocks<T>(parts: EngineParts, addresses: IdentityAddress[], work: () => Promise<T>): Promise<T> {
+function withIdentityLocks<T>(parts: Pick<EngineParts, 'serial'>, addresses: IdentityAddress[], work: () => Promise<T>): Promise<T> {
   const keys = [...new Set(addresses.map(addressKey))].sort();
   const enter = (i: number): Promise<T> => (i === keys.length ? parts.serial.run(IDENTITY_WRITES, work) : parts.serial.run(keys[i]!, () => enter(i + 1)));
   return enter(0);
 }
 
-async function refuseTakenExternalId(parts: EngineParts, externalId: string | null | undefined, self: string | null): Promise<void> {
+async function refuseTakenExternalId(parts: Pick<EngineParts, 'store'>, externalId: string | null | undefined, self: string | null): Promise<void> {
   if (!externalId) return;
   const owner = await parts.store.findIdentityByExternalId(externalId);
   // A merged identity keeps its external id on record; only a live one owns it.
@@ -55,7 +55,7 @@ async function refuseTakenExternalId(parts: EngineParts, externalId: string | nu
   }
 }
 
-async function refuseTakenAddress(parts: EngineParts, address: IdentityAddress, self: string | null, field: string): Promise<void> {
+async function refuseTakenAddress(parts: Pick<EngineParts, 'store'>, address: IdentityAddress, self: string | null, field: string): Promise<void> {
   const owner = await parts.store.findIdentityByAddress(address.channelType, address.address);
   if (owner && owner.id !== self) {
     throw new RoomwireError(
@@ -66,7 +66,7 @@ async function refuseTakenAddress(parts: EngineParts, address: IdentityAddress, 
   }
 }
 
-export async function createIdentity(parts: EngineParts, input: CreateIdentityInput): Promise<Identity> {
+export async function createIdentity(parts: IdentityWriteParts, input: CreateIdentityInput): Promise<Identity> {
   const addresses = normaliseAll(input.addresses ?? [], 'addresses');
   return withIdentityLocks(parts, addresses, async () => {
     for (const [i, address] of addresses.entries()) await refuseTakenAddress(parts, address, null, `addresses[${i}].address`);
@@ -87,7 +87,7 @@ function within(prefix: string, name: string): string {
  * The identity a reference names (following merges), or null when nobody has that address or
  * external id. `prefix` is the input field holding the reference ('' when its fields are top-level).
  */
-export async function findIdentity(parts: EngineParts, ref: IdentityRef, prefix: string): Promise<Identity | null> {
+export async function findIdentity(parts: Pick<EngineParts, 'store'>, ref: IdentityRef, prefix: string): Promise<Identity | null> {
   if (typeof ref === 'string') return requireLiveIdentity(parts, ref, prefix || 'identityId');
   if ('identityId' in ref) return requireLiveIdentity(parts, ref.identityId, within(prefix, 'identityId'));
   const found =
@@ -100,7 +100,7 @@ export async function findIdentity(parts: EngineParts, ref: IdentityRef, prefix:
   return found && found.mergedInto ? requireLiveIdentity(parts, found.id, prefix || 'identityId') : found;
 }
 
-export async function requireIdentity(parts: EngineParts, ref: IdentityRef, prefix: string): Promise<Identity> {
+export async function requireIdentity(parts: Pick<EngineParts, 'store'>, ref: IdentityRef, prefix: string): Promise<Identity> {
   const identity = await findIdentity(parts, ref, prefix);
   if (identity) return identity;
   if (typeof ref !== 'string' && 'externalId' in ref) {
@@ -111,7 +111,7 @@ export async function requireIdentity(parts: EngineParts, ref: IdentityRef, pref
   throw new RoomwireError('not_found', `no identity has the address ${describeAddress(normalised)}`, within(prefix, 'address'));
 }
 
-export async function updateIdentity(parts: EngineParts, input: UpdateIdentityInput): Promise<Identity> {
+export async function updateIdentity(parts: IdentityWriteParts, input: UpdateIdentityInput): Promise<Identity> {
   return parts.serial.run(IDENTITY_WRITES, async () => {
     const identity = await requireLiveIdentity(parts, input.identityId);
     if (input.externalId !== undefined) await refuseTakenExternalId(parts, input.externalId, identity.id);
@@ -140,7 +140,7 @@ export async function updateIdentity(parts: EngineParts, input: UpdateIdentityIn
 }
 
 /** Adds an address to an identity, last in its preference order. Refused when another identity has it. */
-export async function linkAddress(parts: EngineParts, identityId: string, channelType: string, address: string): Promise<Identity> {
+export async function linkAddress(parts: IdentityWriteParts, identityId: string, channelType: string, address: string): Promise<Identity> {
   const normalised = normaliseAddress(channelType, address);
   return withIdentityLocks(parts, [normalised], async () => {
     const identity = await requireLiveIdentity(parts, identityId);
@@ -157,7 +157,7 @@ export async function linkAddress(parts: EngineParts, identityId: string, channe
  * Removes an address (or alias) from an identity: from then on it resolves to nobody, and the
  * next message from it creates (or a resolver hook finds) its identity. Bindings keep their history.
  */
-export async function unlinkAddress(parts: EngineParts, identityId: string, channelType: string, address: string): Promise<Identity> {
+export async function unlinkAddress(parts: IdentityWriteParts, identityId: string, channelType: string, address: string): Promise<Identity> {
   const normalised = normaliseAddress(channelType, address);
   return withIdentityLocks(parts, [normalised], async () => {
     const identity = await requireLiveIdentity(parts, identityId);
@@ -177,7 +177,7 @@ export async function unlinkAddress(parts: EngineParts, identityId: string, chan
 
 /** Rooms the person takes part in (through any identity merged into it too), newest first, with its bindings there. */
 export async function listIdentityRooms(
-  parts: EngineParts,
+  parts: Pick<EngineParts, 'store' | 'cache'>,
   identityId: string,
   query: { states?: RoomState[]; limit?: number },
 ): Promise<{ identity: Identity; rooms: { room: Room; bindings: Binding[] }[] }> {

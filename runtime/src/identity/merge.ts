@@ -12,11 +12,15 @@ import type { EngineParts } from '../engine-parts';
 import { RoomwireError } from '../errors';
 import type { Binding, Identity, IdentityAddress, JsonObject, Room, RoomEvent } from '../model';
 import type { LoadedRoom } from '../pipeline/room-cache';
+import type { RoomWriteParts } from '../rooms';
 import { commitRoomWrites, lifecycleEvent } from '../pipeline/room-writes';
 import type { WriteSet } from '../store/store';
 import { announceIdentityChange } from './hooks';
 import { sameAddress } from './normalise';
 import { IDENTITY_WRITES, mergeChain, noteMerged, nowIso } from './resolver';
+
+/** A merge writes every room of the source identity and notes the merge for bindings made meanwhile. */
+export type MergeParts = RoomWriteParts & Pick<EngineParts, 'mergedIdentities'>;
 
 export interface MergeResult {
   /** The surviving identity after the merge. */
@@ -66,7 +70,7 @@ export function combineIdentities(
   };
 }
 
-export async function mergeIdentities(parts: EngineParts, sourceId: string, destinationId: string): Promise<MergeResult> {
+export async function mergeIdentities(parts: MergeParts, sourceId: string, destinationId: string): Promise<MergeResult> {
   if (sourceId === destinationId) throw new RoomwireError('invalid_input', 'an identity cannot be merged into itself', 'destination');
   return parts.serial.run(IDENTITY_WRITES, async () => {
     const sourceChain = await mergeChain(parts, sourceId, 'source');
@@ -128,13 +132,13 @@ export async function mergeIdentities(parts: EngineParts, sourceId: string, dest
 }
 
 /** Runs `work` inside the serial sections of all `roomIds` (entered in the given, sorted, order). */
-function inRoomSections<T>(parts: EngineParts, roomIds: string[], work: () => Promise<T>): Promise<T> {
+function inRoomSections<T>(parts: Pick<EngineParts, 'serial'>, roomIds: string[], work: () => Promise<T>): Promise<T> {
   const enter = (i: number): Promise<T> => (i === roomIds.length ? work() : parts.serial.run(roomIds[i]!, () => enter(i + 1)));
   return enter(0);
 }
 
 async function commitMerge(
-  parts: EngineParts,
+  parts: Pick<EngineParts, 'store' | 'cache' | 'scheduler' | 'leases'>,
   combined: ReturnType<typeof combineIdentities>,
   fromIds: Set<string>,
   roomIds: string[],

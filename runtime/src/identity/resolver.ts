@@ -15,13 +15,16 @@ import { checkMetadataSize, compileValidator } from '../validation';
 import { announceIdentityChange, askResolverHooks } from './hooks';
 import { describeAddress, normaliseAddress, sameAddress } from './normalise';
 
+/** An identity write: serialised per address, and announced to the identity hooks. */
+export type IdentityWriteParts = Pick<EngineParts, 'store' | 'serial' | 'hooks' | 'clock' | 'logger'>;
+
 export const IDENTITY_WRITES = 'identity:writes';
 
 export function addressKey(address: IdentityAddress): string {
   return `identity:${address.channelType}:${address.address}`;
 }
 
-export function nowIso(parts: EngineParts): string {
+export function nowIso(parts: Pick<EngineParts, 'clock'>): string {
   return new Date(parts.clock()).toISOString();
 }
 
@@ -43,7 +46,7 @@ export function noteMerged(parts: Pick<EngineParts, 'mergedIdentities'>, sourceI
 }
 
 /** The identities from `id` along its `mergedInto` chain, the live one last. */
-export async function mergeChain(parts: EngineParts, id: string, field: string): Promise<Identity[]> {
+export async function mergeChain(parts: Pick<EngineParts, 'store'>, id: string, field: string): Promise<Identity[]> {
   const chain: Identity[] = [];
   let next: string | null = id;
   while (next !== null) {
@@ -62,13 +65,13 @@ export async function mergeChain(parts: EngineParts, id: string, field: string):
 }
 
 /** The identity `id` resolves to: itself, or where it was merged into (following the chain). */
-export async function requireLiveIdentity(parts: EngineParts, id: string, field = 'identityId'): Promise<Identity> {
+export async function requireLiveIdentity(parts: Pick<EngineParts, 'store'>, id: string, field = 'identityId'): Promise<Identity> {
   const chain = await mergeChain(parts, id, field);
   return chain[chain.length - 1]!;
 }
 
 export function newIdentity(
-  parts: EngineParts,
+  parts: Pick<EngineParts, 'clock'>,
   fields: { displayName?: string | null; externalId?: string | null; metadata?: JsonObject; addresses: IdentityAddress[] },
 ): Identity {
   const now = nowIso(parts);
@@ -86,7 +89,7 @@ export function newIdentity(
 }
 
 /** The identity with `address` added last in its preference order (an alias of it is promoted). */
-export function withAddress(parts: EngineParts, identity: Identity, address: IdentityAddress): Identity {
+export function withAddress(parts: Pick<EngineParts, 'clock'>, identity: Identity, address: IdentityAddress): Identity {
   if (identity.addresses.some((a) => sameAddress(a, address))) return identity;
   return {
     ...identity,
@@ -100,7 +103,7 @@ export function withAddress(parts: EngineParts, identity: Identity, address: Ide
  * The identity id for an address, created when unknown. Normalises the address first, so every
  * spelling of one phone number or email finds the same person.
  */
-export async function resolveIdentity(parts: EngineParts, channelType: string, address: string, displayName?: string): Promise<string> {
+export async function resolveIdentity(parts: IdentityWriteParts, channelType: string, address: string, displayName?: string): Promise<string> {
   const normalised = normaliseAddress(channelType, address);
   return parts.serial.run(addressKey(normalised), async () => {
     const known = await parts.store.findIdentityByAddress(normalised.channelType, normalised.address);
@@ -136,7 +139,7 @@ const validateProposal = compileValidator<NonNullable<HookDecision['identity']>>
 );
 
 /** Runs inside the address's serial section. Null: no hook claimed the address (or its answer was unusable). */
-async function resolveThroughHooks(parts: EngineParts, address: IdentityAddress, displayName: string | null): Promise<string | null> {
+async function resolveThroughHooks(parts: IdentityWriteParts, address: IdentityAddress, displayName: string | null): Promise<string | null> {
   const answer = await askResolverHooks(parts, { channelType: address.channelType, address: address.address, displayName });
   if (!answer) return null;
   try {
@@ -149,7 +152,7 @@ async function resolveThroughHooks(parts: EngineParts, address: IdentityAddress,
   }
 }
 
-async function applyResolverAnswer(parts: EngineParts, address: IdentityAddress, displayName: string | null, decision: HookDecision): Promise<string> {
+async function applyResolverAnswer(parts: Pick<EngineParts, 'store' | 'hooks' | 'clock' | 'logger'>, address: IdentityAddress, displayName: string | null, decision: HookDecision): Promise<string> {
   let target: Identity | null = null;
   if (decision.identityId !== undefined) {
     if (typeof decision.identityId !== 'string') throw new RoomwireError('invalid_input', 'must be a string', 'identityId');

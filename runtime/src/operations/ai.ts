@@ -4,8 +4,9 @@ import { listModelCalls } from '../ai/usage';
 import { operation, withApi, type Operation } from './define';
 import * as out from './output-schemas';
 import { requireRoom } from './shared';
-import { storeSideEffect } from './side-effects';
+import { storeSideEffect, type SideEffectParts } from './side-effects';
 import * as s from './schemas';
+import type { EngineParts } from '../engine-parts';
 
 const operations: Operation<any, unknown>[] = [
   operation<{ roomId: string; content: string; category?: string; confidence?: number; bindingId?: string; eventId?: string }, unknown>(
@@ -21,7 +22,7 @@ const operations: Operation<any, unknown>[] = [
       eventId: s.id,
     },
     ['roomId', 'content'],
-    async (parts, { roomId, bindingId, eventId, ...observation }) => storeSideEffect(parts, { roomId, bindingId, eventId }, 'observation', observation),
+    async (parts: SideEffectParts, { roomId, bindingId, eventId, ...observation }) => storeSideEffect(parts, { roomId, bindingId, eventId }, 'observation', observation),
   ),
   operation<{ roomId: string; bindingId?: string }, unknown>(
     'listModelCalls',
@@ -29,7 +30,7 @@ const operations: Operation<any, unknown>[] = [
     false,
     { roomId: s.id, bindingId: s.id },
     ['roomId'],
-    async (parts, input) => {
+    async (parts: Pick<EngineParts, 'store' | 'cache'>, input) => {
       await requireRoom(parts, input.roomId);
       return listModelCalls(parts, input.roomId, input.bindingId);
     },

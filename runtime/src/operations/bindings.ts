@@ -3,7 +3,7 @@ import { RoomwireError, invalid, notFound } from '../errors';
 import type { EngineParts } from '../engine-parts';
 import { normaliseAddress } from '../identity';
 import type { Binding, FallbackPolicy } from '../model';
-import { attachBinding, detachBinding, rejoinBinding, updateBinding, type AttachInput, type BindingChanges } from '../rooms';
+import { attachBinding, detachBinding, rejoinBinding, updateBinding, type AttachInput, type BindingChanges, type AttachParts, type RoomWriteParts } from '../rooms';
 import { operation, withApi, type Operation } from './define';
 import * as out from './output-schemas';
 import { validateContent } from '../content-validation';
@@ -35,7 +35,7 @@ const operations: Operation<any, unknown>[] = [
       },
     },
     ['bindingId', 'fallback'],
-    async (parts, input) => {
+    async (parts: RoomWriteParts & Pick<EngineParts, 'channels'>, input) => {
       for (const [i, channelId] of (input.fallback?.channels ?? []).entries()) {
         if (!parts.channels.get(channelId) && !(await parts.store.getChannel(channelId))) {
           throw notFound('channel', channelId, `fallback.channels[${i}]`);
@@ -55,7 +55,7 @@ const operations: Operation<any, unknown>[] = [
     true,
     { roomId: s.id, ...s.bindingSpec.properties },
     ['roomId', 'channelId', 'address'],
-    (parts, input) => attachBinding(parts, input),
+    (parts: AttachParts, input) => attachBinding(parts, input),
     checkMetadata,
   ),
   operation<{ bindingId: string } & BindingChanges, unknown>(
@@ -73,7 +73,7 @@ const operations: Operation<any, unknown>[] = [
       windowFallback: { anyOf: [{ type: 'null' }, s.content] },
     },
     ['bindingId'],
-    (parts, { bindingId, ...changes }) => updateBinding(parts, bindingId, changes),
+    (parts: RoomWriteParts, { bindingId, ...changes }) => updateBinding(parts, bindingId, changes),
     (input) => {
       checkMetadata(input);
       if (input.windowFallback) validateContent(input.windowFallback, 'windowFallback');
@@ -85,7 +85,7 @@ const operations: Operation<any, unknown>[] = [
     true,
     { bindingId: s.id },
     ['bindingId'],
-    (parts, input) => detachBinding(parts, input.bindingId),
+    (parts: RoomWriteParts, input) => detachBinding(parts, input.bindingId),
   ),
   operation<{ bindingId: string }, unknown>(
     'rejoinBinding',
@@ -93,9 +93,9 @@ const operations: Operation<any, unknown>[] = [
     true,
     { bindingId: s.id },
     ['bindingId'],
-    (parts, input) => rejoinBinding(parts, input.bindingId),
+    (parts: RoomWriteParts, input) => rejoinBinding(parts, input.bindingId),
   ),
-  operation<{ bindingId: string }, unknown>('getBinding', 'One binding (a participant of a room on one channel), with its permissions and read horizon.', false, { bindingId: s.id }, ['bindingId'], async (parts, input) => {
+  operation<{ bindingId: string }, unknown>('getBinding', 'One binding (a participant of a room on one channel), with its permissions and read horizon.', false, { bindingId: s.id }, ['bindingId'], async (parts: Pick<EngineParts, 'store' | 'cache'>, input) => {
     const binding = await parts.store.getBinding(input.bindingId);
     if (!binding) throw notFound('binding', input.bindingId, 'bindingId');
     return parts.cache.peek(binding.roomId)?.binding(binding.id) ?? binding;
@@ -106,7 +106,7 @@ const operations: Operation<any, unknown>[] = [
     false,
     { roomId: s.id, address: s.address, channelId: s.id },
     ['roomId', 'address'],
-    async (parts, input) => {
+    async (parts: Pick<EngineParts, 'store' | 'cache'>, input) => {
       const { bindings } = await roomBindings(parts, input.roomId);
       const matches = bindings.filter((b) => {
         if (b.state === 'left' || (input.channelId && b.channelId !== input.channelId)) return false;
@@ -170,7 +170,7 @@ export const bindingOperations = withApi(operations, {
   },
 });
 
-async function roomBindings(parts: EngineParts, roomId: string): Promise<{ bindings: Binding[] }> {
+async function roomBindings(parts: Pick<EngineParts, 'store' | 'cache'>, roomId: string): Promise<{ bindings: Binding[] }> {
   await requireRoom(parts, roomId);
   return { bindings: parts.cache.peek(roomId)?.bindings ?? (await parts.store.listBindings(roomId)) };
 }

@@ -7,6 +7,7 @@ import type { Content } from '../model';
 import { countSegments, transcode } from '../transcode';
 import { operation, withApi, type Operation } from './define';
 import * as s from './schemas';
+import type { EngineParts } from '../engine-parts';
 
 const operations: Operation<any, unknown>[] = [
   operation<
@@ -35,7 +36,7 @@ const operations: Operation<any, unknown>[] = [
       smartEncoding: { type: 'boolean' },
     },
     ['content'],
-    async (parts, input) => {
+    async (parts: Pick<EngineParts, 'channels' | 'clock'>, input) => {
       const registered = input.channelId ? parts.channels.require(input.channelId) : undefined;
       const profile = registered?.profile ?? input.channelType!;
       const capabilities = capabilitiesFor(profile, registered?.profileOverride);

@@ -6,6 +6,16 @@ import type { EngineParts } from '../engine-parts';
 import type { ErrorCode } from '../errors';
 import { compileValidator, type Schema } from '../validation';
 
+/**
+ * What the engine hands every operation: the parts the operations of the table use between them
+ * (all but the webhook path's in-flight provider messages). Each handler declares the few it uses;
+ * a caller that runs any operation by name (the AI's tools) needs them all.
+ */
+export type OperationParts = Pick<
+  EngineParts,
+  'store' | 'cache' | 'serial' | 'hooks' | 'notifier' | 'channels' | 'delivery' | 'scheduler' | 'clock' | 'logger' | 'leases' | 'maxChainDepth' | 'mergedIdentities' | 'chatTokenSecret'
+>;
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface OperationExample {
@@ -33,7 +43,7 @@ export interface Operation<I = unknown, O = unknown> {
   mutates: boolean;
   input: Schema;
   validate: (input: unknown) => I;
-  handler: (parts: EngineParts, input: I) => Promise<O>;
+  handler: (parts: OperationParts, input: I) => Promise<O>;
   /** Required for every operation; optional in the type so a new group compiles before it is described. */
   api?: OperationApi;
 }
@@ -44,7 +54,7 @@ export function operation<I, O>(
   mutates: boolean,
   properties: Record<string, unknown>,
   required: string[],
-  handler: (parts: EngineParts, input: I) => Promise<O>,
+  handler: (parts: OperationParts, input: I) => Promise<O>,
   check?: (input: I) => void,
 ): Operation<I, O> {
   const input: Schema = { type: 'object', properties, required, additionalProperties: false };

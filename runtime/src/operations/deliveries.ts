@@ -7,6 +7,7 @@ import { operation, withApi, type Operation } from './define';
 import * as out from './output-schemas';
 import { requireRoom } from './shared';
 import * as s from './schemas';
+import type { EngineParts } from '../engine-parts';
 
 export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['queued', 'sent', 'delivered', 'read', 'failed', 'undelivered'];
 const deliveryStatus = { enum: [...DELIVERY_STATUSES] } as const;
@@ -33,7 +34,7 @@ const operations: Operation<any, unknown>[] = [
     false,
     { eventId: s.id },
     ['eventId'],
-    async (parts, input) => {
+    async (parts: Pick<EngineParts, 'store'>, input) => {
       const deliveries = await parts.store.listDeliveriesForEvent(input.eventId);
       if (deliveries.length === 0 && !(await parts.store.getEvent(input.eventId))) throw notFound('event', input.eventId, 'eventId');
       return { deliveries, aggregate: aggregateDeliveries(deliveries) };
@@ -45,7 +46,7 @@ const operations: Operation<any, unknown>[] = [
     false,
     { roomId: s.id, statuses: { type: 'array', items: deliveryStatus, maxItems: DELIVERY_STATUSES.length }, bindingId: s.id, cursor: { type: 'string', minLength: 1, maxLength: 1024 }, limit: s.limit },
     ['roomId'],
-    async (parts, input) => {
+    async (parts: Pick<EngineParts, 'store' | 'cache'>, input) => {
       await requireRoom(parts, input.roomId);
       const limit = input.limit ?? 100;
       const after = input.cursor === undefined ? undefined : parseDeliveryCursor(input.cursor);

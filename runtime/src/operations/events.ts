@@ -1,12 +1,13 @@
 // Timeline operations: write an event through the pipeline, read the timeline, the read horizon.
 import { RoomwireError } from '../errors';
 import { markRead, readTimeline, unreadCount } from '../reads';
-import { writeEvent, type WriteEventInput } from '../pipeline/write-event';
+import { writeEvent, type WriteEventInput, type WriteParts } from '../pipeline/write-event';
 import { validateContent } from '../content-validation';
 import { operation, withApi, type Operation } from './define';
 import * as out from './output-schemas';
 import { checkMetadata } from './shared';
 import * as s from './schemas';
+import type { EngineParts } from '../engine-parts';
 
 const operations: Operation<any, unknown>[] = [
   // The pipeline's own input minus what only providers set (provider, reply).
@@ -26,7 +27,7 @@ const operations: Operation<any, unknown>[] = [
       chainDepth: { type: 'integer', minimum: 0, maximum: 1000 },
     },
     ['roomId', 'content'],
-    async (parts, input) => {
+    async (parts: WriteParts, input) => {
       const result = await writeEvent(parts, input);
       return { event: result.event, duplicate: result.duplicate, injected: result.injected, sideEffects: result.sideEffects, deliveryIds: result.deliveryIds };
     },
@@ -52,7 +53,7 @@ const operations: Operation<any, unknown>[] = [
       descending: { type: 'boolean' },
     },
     ['roomId'],
-    async (parts, { after, ...input }) => {
+    async (parts: Pick<EngineParts, 'store' | 'cache'>, { after, ...input }) => {
       const query = after === undefined ? input : { ...input, fromIndex: after + 1 };
       const events = await readTimeline(parts, query);
       const last = events[events.length - 1];
@@ -69,7 +70,7 @@ const operations: Operation<any, unknown>[] = [
     true,
     { bindingId: s.id, index: s.index },
     ['bindingId', 'index'],
-    (parts, input) => markRead(parts, input.bindingId, input.index),
+    (parts: Pick<EngineParts, 'store' | 'cache' | 'serial' | 'notifier' | 'scheduler' | 'clock' | 'leases'>, input) => markRead(parts, input.bindingId, input.index),
   ),
   operation<{ bindingId: string }, unknown>(
     'getUnreadCount',
@@ -77,7 +78,7 @@ const operations: Operation<any, unknown>[] = [
     false,
     { bindingId: s.id },
     ['bindingId'],
-    (parts, input) => unreadCount(parts, input.bindingId),
+    (parts: Pick<EngineParts, 'store' | 'cache'>, input) => unreadCount(parts, input.bindingId),
   ),
 ];
 

@@ -6,6 +6,7 @@ import { operation, withApi, type Operation } from './define';
 import * as out from './output-schemas';
 import { requireRoom } from './shared';
 import * as s from './schemas';
+import type { EngineParts } from '../engine-parts';
 
 const operations: Operation<any, unknown>[] = [
   operation<
@@ -40,7 +41,7 @@ const operations: Operation<any, unknown>[] = [
       },
     },
     ['roomId', 'name', 'trigger', 'target'],
-    async (parts, input) => {
+    async (parts: Pick<EngineParts, 'store' | 'cache' | 'hooks' | 'clock'>, input) => {
       await requireRoom(parts, input.roomId);
       const hook: StoredHook = {
         id: newId('hk'),
@@ -59,14 +60,14 @@ const operations: Operation<any, unknown>[] = [
       return hook;
     },
   ),
-  operation<{ hookId: string }, unknown>('removeRoomHook', 'Remove a stored room hook.', true, { hookId: s.id }, ['hookId'], async (parts, input) => {
+  operation<{ hookId: string }, unknown>('removeRoomHook', 'Remove a stored room hook.', true, { hookId: s.id }, ['hookId'], async (parts: Pick<EngineParts, 'store' | 'hooks'>, input) => {
     const hook = parts.hooks.get(input.hookId);
     if (!hook || !hook.persisted) throw notFound('room hook', input.hookId, 'hookId');
     await parts.store.commit({ deletedHookIds: [input.hookId] });
     parts.hooks.remove(input.hookId);
     return { removed: input.hookId };
   }),
-  operation<{ roomId?: string }, unknown>('listHooks', 'Hooks that run, globally or for one room.', false, { roomId: s.id }, [], async (parts, input) => ({
+  operation<{ roomId?: string }, unknown>('listHooks', 'Hooks that run, globally or for one room.', false, { roomId: s.id }, [], async (parts: Pick<EngineParts, 'hooks'>, input) => ({
     hooks: parts.hooks.list(input.roomId).map(({ handler: _handler, sequence: _sequence, ...hook }) => hook),
   })),
 ];

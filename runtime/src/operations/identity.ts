@@ -18,6 +18,8 @@ import {
 } from '../identity/index';
 import type { IdentityAddress, RoomState } from '../model';
 import type { EngineParts } from '../engine-parts';
+import type { MergeParts } from '../identity/merge';
+import type { IdentityWriteParts } from '../identity/resolver';
 import { operation, withApi, type Operation } from './define';
 import * as out from './output-schemas';
 import { checkMetadata } from './shared';
@@ -51,7 +53,7 @@ const operations: Operation<any, unknown>[] = [
     true,
     { displayName, externalId, metadata: s.metadata, addresses: addressList },
     [],
-    (parts, input) => createIdentity(parts, input),
+    (parts: IdentityWriteParts, input) => createIdentity(parts, input),
     checkMetadata,
   ),
   operation<{ identityId: string }, unknown>(
@@ -60,7 +62,7 @@ const operations: Operation<any, unknown>[] = [
     false,
     { identityId: s.id },
     ['identityId'],
-    (parts, input) => requireLiveIdentity(parts, input.identityId),
+    (parts: Pick<EngineParts, 'store'>, input) => requireLiveIdentity(parts, input.identityId),
   ),
   operation<{ channelType?: string; address?: string; externalId?: string }, unknown>(
     'lookupIdentity',
@@ -68,7 +70,7 @@ const operations: Operation<any, unknown>[] = [
     false,
     { channelType, address: s.address, externalId },
     [],
-    async (parts, input) => {
+    async (parts: Pick<EngineParts, 'store'>, input) => {
       const ref: IdentityRef = input.externalId !== undefined ? { externalId: input.externalId } : { channelType: input.channelType!, address: input.address! };
       return { identity: await findIdentity(parts, ref, '') };
     },
@@ -94,7 +96,7 @@ const operations: Operation<any, unknown>[] = [
       addresses: addressList,
     },
     ['identityId'],
-    (parts, input) => updateIdentity(parts, input),
+    (parts: IdentityWriteParts, input) => updateIdentity(parts, input),
     checkMetadata,
   ),
   operation<{ identityId: string } & IdentityAddress, unknown>(
@@ -103,7 +105,7 @@ const operations: Operation<any, unknown>[] = [
     true,
     { identityId: s.id, channelType, address: s.address },
     ['identityId', 'channelType', 'address'],
-    (parts, input) => linkAddress(parts, input.identityId, input.channelType, input.address),
+    (parts: IdentityWriteParts, input) => linkAddress(parts, input.identityId, input.channelType, input.address),
   ),
   operation<{ identityId: string } & IdentityAddress, unknown>(
     'unlinkAddress',
@@ -111,7 +113,7 @@ const operations: Operation<any, unknown>[] = [
     true,
     { identityId: s.id, channelType, address: s.address },
     ['identityId', 'channelType', 'address'],
-    (parts, input) => unlinkAddress(parts, input.identityId, input.channelType, input.address),
+    (parts: IdentityWriteParts, input) => unlinkAddress(parts, input.identityId, input.channelType, input.address),
   ),
   operation<{ source: IdentityRef; destination: IdentityRef }, unknown>(
     'mergeIdentities',
@@ -119,7 +121,7 @@ const operations: Operation<any, unknown>[] = [
     true,
     { source: identityRef, destination: identityRef },
     ['source', 'destination'],
-    async (parts, input) => {
+    async (parts: MergeParts, input) => {
       const sourceId = await refId(parts, input.source, 'source');
       const destinationId = await refId(parts, input.destination, 'destination');
       // Two addresses of one person already: nothing to merge (the same id named twice is a self-merge).
@@ -136,7 +138,7 @@ const operations: Operation<any, unknown>[] = [
     false,
     { identityId: s.id, states: { type: 'array', items: s.roomState, maxItems: 4 }, limit: s.limit },
     ['identityId'],
-    (parts, input) => listIdentityRooms(parts, input.identityId, input),
+    (parts: Pick<EngineParts, 'store' | 'cache'>, input) => listIdentityRooms(parts, input.identityId, input),
   ),
 ];
 
@@ -204,7 +206,7 @@ function isDirect(ref: IdentityRef): boolean {
   return typeof ref === 'string' || 'identityId' in ref;
 }
 
-async function refId(parts: EngineParts, ref: IdentityRef, field: string): Promise<string> {
+async function refId(parts: Pick<EngineParts, 'store'>, ref: IdentityRef, field: string): Promise<string> {
   if (typeof ref === 'string') return ref;
   if ('identityId' in ref) return ref.identityId;
   return (await requireIdentity(parts, ref, field)).id;

@@ -3,12 +3,13 @@
 // inbox page calls these; they are ordinary operations, so REST and MCP clients get them too.
 import { joinAsAgent, listInboxRooms, readInboxRoom, setAssignment, type InboxFilter } from '../inbox';
 import type { Content } from '../model';
-import { writeEvent } from '../pipeline/write-event';
-import { setRoomState } from '../rooms';
+import { writeEvent, type WriteParts } from '../pipeline/write-event';
+import { setRoomState, type AttachParts, type RoomWriteParts } from '../rooms';
 import { validateContent } from '../content-validation';
 import { operation, withApi, type Operation } from './define';
 import * as out from './output-schemas';
 import * as s from './schemas';
+import type { EngineParts } from '../engine-parts';
 
 const agentRef = {
   channelId: { ...s.id, description: 'The `agent` channel the agent acts through.' },
@@ -27,7 +28,7 @@ const operations: Operation<any, unknown>[] = [
       limit: s.limit,
     },
     ['channelId', 'agent'],
-    async (parts, input) => ({ rooms: await listInboxRooms(parts, input) }),
+    async (parts: Pick<EngineParts, 'store' | 'cache'>, input) => ({ rooms: await listInboxRooms(parts, input) }),
   ),
   operation<{ channelId: string; agent: string; roomId: string; fromIndex?: number; limit?: number }, unknown>(
     'getAgentRoom',
@@ -35,7 +36,7 @@ const operations: Operation<any, unknown>[] = [
     false,
     { ...agentRef, roomId: s.id, fromIndex: s.index, limit: s.limit },
     ['channelId', 'agent', 'roomId'],
-    (parts, input) => readInboxRoom(parts, input),
+    (parts: Pick<EngineParts, 'store' | 'cache'>, input) => readInboxRoom(parts, input),
   ),
   operation<{ channelId: string; agent: string; roomId: string }, unknown>(
     'joinAsAgent',
@@ -43,7 +44,7 @@ const operations: Operation<any, unknown>[] = [
     true,
     { ...agentRef, roomId: s.id },
     ['channelId', 'agent', 'roomId'],
-    (parts, input) => joinAsAgent(parts, input),
+    (parts: AttachParts, input) => joinAsAgent(parts, input),
   ),
   operation<{ channelId: string; agent: string; roomId: string; assign: boolean }, unknown>(
     'assignRoom',
@@ -51,7 +52,7 @@ const operations: Operation<any, unknown>[] = [
     true,
     { ...agentRef, roomId: s.id, assign: { type: 'boolean' } },
     ['channelId', 'agent', 'roomId', 'assign'],
-    async (parts, input) => {
+    async (parts: AttachParts, input) => {
       if (!input.assign) return { room: await setAssignment(parts, input.roomId, null) };
       const binding = await joinAsAgent(parts, input);
       return { room: await setAssignment(parts, input.roomId, input.agent), binding };
@@ -63,7 +64,7 @@ const operations: Operation<any, unknown>[] = [
     true,
     { roomId: s.id, bindingId: s.id, content: s.content, idempotencyKey: { type: 'string', minLength: 1, maxLength: 256 } },
     ['roomId', 'bindingId', 'content'],
-    async (parts, input) => {
+    async (parts: WriteParts, input) => {
       const result = await writeEvent(parts, { ...input, internalNote: true });
       return { event: result.event, duplicate: result.duplicate };
     },
@@ -75,7 +76,7 @@ const operations: Operation<any, unknown>[] = [
     true,
     { roomId: s.id },
     ['roomId'],
-    (parts, input) => setRoomState(parts, input.roomId, 'active', 'reopened', { reopen: true }),
+    (parts: RoomWriteParts, input) => setRoomState(parts, input.roomId, 'active', 'reopened', { reopen: true }),
   ),
 ];
 

@@ -2,15 +2,16 @@
 import { notFound, type ErrorCode } from '../errors';
 import { checkMetadataSize } from '../validation';
 import { parseRoomCursor, roomCursor } from '../store/room-list';
-import { createRoom, setRoomState, updateRoomMetadata, type CreateRoomInput } from '../rooms';
+import { createRoom, setRoomState, updateRoomMetadata, type CreateRoomInput, type RoomWriteParts, type AttachParts } from '../rooms';
 import type { JsonObject, RoomState } from '../model';
 import { operation, withApi, type Operation } from './define';
 import * as out from './output-schemas';
 import { checkMetadata } from './shared';
 import * as s from './schemas';
+import type { EngineParts } from '../engine-parts';
 
 function roomStateOperation(name: string, state: RoomState, description: string) {
-  return operation<{ roomId: string }, unknown>(name, description, true, { roomId: s.id }, ['roomId'], (parts, input) =>
+  return operation<{ roomId: string }, unknown>(name, description, true, { roomId: s.id }, ['roomId'], (parts: RoomWriteParts, input) =>
     setRoomState(parts, input.roomId, state, 'api'),
   );
 }
@@ -28,7 +29,7 @@ const operations: Operation<any, unknown>[] = [
       bindings: { type: 'array', items: s.bindingSpec, maxItems: 100 },
     },
     [],
-    (parts, input) => createRoom(parts, input),
+    (parts: AttachParts, input) => createRoom(parts, input),
     (input) => {
       checkMetadata(input);
       input.bindings?.forEach((b, i) => checkMetadataSize(b.metadata, `bindings[${i}].metadata`));
@@ -37,7 +38,7 @@ const operations: Operation<any, unknown>[] = [
   // Read from the store, as the room list is: the in-process cache runs ahead of it while a write
   // waits for its group commit (its index already assigned), so reading the cache showed a room
   // the list, the timeline and every other engine did not show yet, or never would if the commit failed.
-  operation<{ roomId: string }, unknown>('getRoom', 'A room and its bindings.', false, { roomId: s.id }, ['roomId'], async (parts, input) => {
+  operation<{ roomId: string }, unknown>('getRoom', 'A room and its bindings.', false, { roomId: s.id }, ['roomId'], async (parts: Pick<EngineParts, 'store'>, input) => {
     const [room, bindings] = await Promise.all([parts.store.getRoom(input.roomId), parts.store.listBindings(input.roomId)]);
     if (!room) throw notFound('room', input.roomId, 'roomId');
     return { room, bindings };
@@ -53,7 +54,7 @@ const operations: Operation<any, unknown>[] = [
       cursor: { type: 'string', minLength: 1, maxLength: 1024 },
     },
     [],
-    async (parts, input) => {
+    async (parts: Pick<EngineParts, 'store'>, input) => {
       const limit = input.limit ?? 100;
       const after = input.cursor === undefined ? undefined : parseRoomCursor(input.cursor);
       const rooms = await parts.store.listRooms({ states: input.states ?? ['active', 'paused', 'closed'], tenantId: input.tenantId, limit, after });
@@ -67,14 +68,14 @@ const operations: Operation<any, unknown>[] = [
     true,
     { roomId: s.id, metadata: s.metadata, replace: { type: 'boolean' } },
     ['roomId', 'metadata'],
-    (parts, input) => updateRoomMetadata(parts, input.roomId, input.metadata, input.replace === true),
+    (parts: Pick<EngineParts, 'store' | 'cache' | 'serial' | 'scheduler' | 'clock' | 'leases'>, input) => updateRoomMetadata(parts, input.roomId, input.metadata, input.replace === true),
     checkMetadata,
   ),
   roomStateOperation('pauseRoom', 'paused', 'Pause a room (inbound traffic resumes it).'),
   roomStateOperation('resumeRoom', 'active', 'Resume a paused room.'),
   roomStateOperation('closeRoom', 'closed', 'Close a room: final for writes; a new inbound message opens a new room.'),
   roomStateOperation('archiveRoom', 'archived', 'Archive a room: hidden from default listings.'),
-  operation<Record<string, never>, unknown>('listChannels', 'Channels known to the engine and whether they are registered now.', false, {}, [], async (parts) => ({
+  operation<Record<string, never>, unknown>('listChannels', 'Channels known to the engine and whether they are registered now.', false, {}, [], async (parts: Pick<EngineParts, 'store' | 'channels'>) => ({
     channels: (await parts.store.listChannels()).map((channel) => ({ ...channel, registered: parts.channels.get(channel.id) !== undefined })),
   })),
 ];

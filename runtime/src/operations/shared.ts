@@ -8,7 +8,7 @@ export function checkMetadata(input: { metadata?: unknown }): void {
   checkMetadataSize(input.metadata, 'metadata');
 }
 
-export async function requireRoom(parts: EngineParts, roomId: string): Promise<Room> {
+export async function requireRoom(parts: Pick<EngineParts, 'store' | 'cache'>, roomId: string): Promise<Room> {
   const room = parts.cache.peek(roomId)?.room ?? (await parts.store.getRoom(roomId));
   if (!room) throw notFound('room', roomId, 'roomId');
   return room;

@@ -2,20 +2,20 @@
 // participant, setting its visibility or access. Each only fills in the general operation's
 // input (sendEvent, updateBinding); the rules stay there.
 import { notFound } from '../errors';
-import { writeEvent } from '../pipeline/write-event';
-import { updateBinding, type BindingChanges } from '../rooms';
+import { writeEvent, type WriteParts } from '../pipeline/write-event';
+import { updateBinding, type BindingChanges, type RoomWriteParts } from '../rooms';
 import type { EngineParts } from '../engine-parts';
 import { operation, withApi, type Operation } from './define';
 import * as out from './output-schemas';
 import * as s from './schemas';
 
-async function bindingOfRoom(parts: EngineParts, roomId: string, bindingId: string): Promise<void> {
+async function bindingOfRoom(parts: Pick<EngineParts, 'store'>, roomId: string, bindingId: string): Promise<void> {
   const binding = await parts.store.getBinding(bindingId);
   if (!binding || binding.roomId !== roomId) throw notFound(`binding of room ${roomId}`, bindingId, 'bindingId');
 }
 
 function muteOperation(name: string, muted: boolean, description: string) {
-  return operation<{ roomId: string; bindingId: string }, unknown>(name, description, true, { roomId: s.id, bindingId: s.id }, ['roomId', 'bindingId'], async (parts, input) => {
+  return operation<{ roomId: string; bindingId: string }, unknown>(name, description, true, { roomId: s.id, bindingId: s.id }, ['roomId', 'bindingId'], async (parts: RoomWriteParts, input) => {
     await bindingOfRoom(parts, input.roomId, input.bindingId);
     return updateBinding(parts, input.bindingId, { muted });
   });
@@ -29,7 +29,7 @@ function setFieldOperation<K extends 'visibility' | 'access'>(name: string, fiel
     true,
     { roomId: s.id, bindingId: s.id, [field]: schema },
     ['roomId', 'bindingId', field],
-    async (parts, input) => {
+    async (parts: RoomWriteParts, input) => {
       await bindingOfRoom(parts, input.roomId, input.bindingId);
       return updateBinding(parts, input.bindingId, { [field]: input[field] } as BindingChanges);
     },
@@ -43,7 +43,7 @@ const operations: Operation<any, unknown>[] = [
     true,
     { roomId: s.id, bindingId: s.id, text: { type: 'string', minLength: 1, maxLength: 4096 }, idempotencyKey: { type: 'string', minLength: 1, maxLength: 256 } },
     ['roomId', 'text'],
-    async (parts, { text, ...input }) => {
+    async (parts: WriteParts, { text, ...input }) => {
       const result = await writeEvent(parts, { ...input, type: 'message', content: { type: 'text', text } });
       return { event: result.event, duplicate: result.duplicate };
     },

@@ -9,6 +9,9 @@ import * as out from './output-schemas';
 import { requireRoom } from './shared';
 import * as s from './schemas';
 
+/** Storing a task or observation: checked against its room, announced, and given to the hooks. */
+export type SideEffectParts = Pick<EngineParts, 'store' | 'cache' | 'hooks' | 'notifier' | 'clock' | 'logger'>;
+
 const operations: Operation<any, unknown>[] = [
   operation<{ roomId: string; kind?: SideEffect['kind'] }, unknown>(
     'listSideEffects',
@@ -16,7 +19,7 @@ const operations: Operation<any, unknown>[] = [
     false,
     { roomId: s.id, kind: { enum: ['task', 'observation'] } },
     ['roomId'],
-    async (parts, input) => ({
+    async (parts: Pick<EngineParts, 'store'>, input) => ({
       // Model-call records share the table (ai/usage.ts) but are accounting, not side effects.
       sideEffects: (await parts.store.listSideEffects(input.roomId, input.kind)).filter((effect) => effect.kind !== 'model_call'),
     }),
@@ -34,7 +37,7 @@ const operations: Operation<any, unknown>[] = [
       eventId: s.id,
     },
     ['roomId', 'title'],
-    async (parts, { roomId, bindingId, eventId, ...task }) => storeSideEffect(parts, { roomId, bindingId, eventId }, 'task', { status: 'open', ...task }),
+    async (parts: SideEffectParts, { roomId, bindingId, eventId, ...task }) => storeSideEffect(parts, { roomId, bindingId, eventId }, 'task', { status: 'open', ...task }),
   ),
   operation<{ taskId: string; status?: string; assignee?: string }, unknown>(
     'updateTask',
@@ -42,7 +45,7 @@ const operations: Operation<any, unknown>[] = [
     true,
     { taskId: s.id, status: { enum: ['open', 'in_progress', 'done', 'cancelled'] }, assignee: { type: 'string', maxLength: 256 } },
     ['taskId'],
-    async (parts, { taskId, ...changes }) => updateSideEffect(parts, 'task', taskId, 'taskId', changes as JsonObject),
+    async (parts: Pick<EngineParts, 'store' | 'notifier'>, { taskId, ...changes }) => updateSideEffect(parts, 'task', taskId, 'taskId', changes as JsonObject),
   ),
   operation<{ observationId: string; status: string }, unknown>(
     'updateObservation',
@@ -50,12 +53,12 @@ const operations: Operation<any, unknown>[] = [
     true,
     { observationId: s.id, status: { enum: ['open', 'acknowledged', 'dismissed'] } },
     ['observationId', 'status'],
-    async (parts, { observationId, ...changes }) => updateSideEffect(parts, 'observation', observationId, 'observationId', changes as JsonObject),
+    async (parts: Pick<EngineParts, 'store' | 'notifier'>, { observationId, ...changes }) => updateSideEffect(parts, 'observation', observationId, 'observationId', changes as JsonObject),
   ),
 ];
 
 /** Applies `changes` to a stored task or observation and emits the updated record. */
-async function updateSideEffect(parts: EngineParts, kind: 'task' | 'observation', id: string, field: string, changes: JsonObject): Promise<SideEffect> {
+async function updateSideEffect(parts: Pick<EngineParts, 'store' | 'notifier'>, kind: 'task' | 'observation', id: string, field: string, changes: JsonObject): Promise<SideEffect> {
   const existing = await parts.store.getSideEffect(id);
   if (!existing || existing.kind !== kind) throw notFound(kind, id, field);
   const updated: SideEffect = { ...existing, data: { ...existing.data, ...changes } };
@@ -69,7 +72,7 @@ async function updateSideEffect(parts: EngineParts, kind: 'task' | 'observation'
  * producer is the participant named by `bindingId` (`ai` for an AI binding), else `api`.
  */
 export async function storeSideEffect(
-  parts: EngineParts,
+  parts: SideEffectParts,
   origin: { roomId: string; bindingId?: string; eventId?: string },
   kind: SideEffect['kind'],
   data: JsonObject,

@@ -6,7 +6,7 @@ import { RoomwireError, notFound } from '../errors';
 import { validateContent } from '../content-validation';
 import type { Binding, Content, RoomEvent } from '../model';
 import { canSeeInHistory, writeGate } from '../permissions';
-import { writeEvent } from '../pipeline/write-event';
+import { writeEvent, type WriteParts } from '../pipeline/write-event';
 import { replyChoices } from '../webchat/choices';
 import { WEBCHAT_PROVIDER } from '../webchat/provider-name';
 import { signChatToken, verifyChatToken, type ChatTokenClaims } from '../webchat/tokens';
@@ -14,16 +14,19 @@ import { operation, withApi, type Operation } from './define';
 import * as out from './output-schemas';
 import * as s from './schemas';
 
+/** A visitor's message: its web chat binding checked, then written like any message. */
+type VisitorWriteParts = WriteParts & Pick<EngineParts, 'channels'>;
+
 /** 30 days: a token is a bearer secret kept in the customer's browser; a long life is a long leak. */
 const MAX_TOKEN_SECONDS = 30 * 24 * 3600;
 const DEFAULT_TOKEN_SECONDS = 24 * 3600;
 
-async function currentBinding(parts: EngineParts, bindingId: string): Promise<Binding | null> {
+async function currentBinding(parts: Pick<EngineParts, 'store' | 'cache'>, bindingId: string): Promise<Binding | null> {
   const stored = await parts.store.getBinding(bindingId);
   return (stored && parts.cache.peek(stored.roomId)?.binding(bindingId)) ?? stored;
 }
 
-async function requireWebchatBinding(parts: EngineParts, bindingId: string): Promise<Binding> {
+async function requireWebchatBinding(parts: Pick<EngineParts, 'store' | 'cache' | 'channels'>, bindingId: string): Promise<Binding> {
   const binding = await currentBinding(parts, bindingId);
   if (!binding) throw notFound('binding', bindingId, 'bindingId');
   const channel = parts.channels.get(binding.channelId)?.channel ?? (await parts.store.getChannel(binding.channelId));
@@ -35,7 +38,7 @@ async function requireWebchatBinding(parts: EngineParts, bindingId: string): Pro
 }
 
 /** Checks a token and that its binding still exists, on its room and channel, and has not left. */
-export async function redeemChatToken(parts: EngineParts, token: string): Promise<ChatTokenClaims> {
+export async function redeemChatToken(parts: Pick<EngineParts, 'store' | 'cache' | 'clock' | 'chatTokenSecret'>, token: string): Promise<ChatTokenClaims> {
   const claims = verifyChatToken(parts.chatTokenSecret, token, parts.clock());
   const binding = await currentBinding(parts, claims.bindingId);
   if (!binding || binding.roomId !== claims.roomId || binding.channelId !== claims.channelId) {
@@ -52,7 +55,7 @@ const operations: Operation<any, unknown>[] = [
     true,
     { bindingId: s.id, ttlSeconds: { type: 'integer', minimum: 60, maximum: MAX_TOKEN_SECONDS } },
     ['bindingId'],
-    async (parts, input) => {
+    async (parts: Pick<EngineParts, 'store' | 'cache' | 'channels' | 'clock' | 'chatTokenSecret'>, input) => {
       const binding = await requireWebchatBinding(parts, input.bindingId);
       const expiresAt = Math.floor(parts.clock() / 1000) + (input.ttlSeconds ?? DEFAULT_TOKEN_SECONDS);
       const token = signChatToken(parts.chatTokenSecret, { bindingId: binding.id, roomId: binding.roomId, channelId: binding.channelId, expiresAt });
@@ -65,7 +68,7 @@ const operations: Operation<any, unknown>[] = [
     false,
     { token: { type: 'string', minLength: 1, maxLength: 2048 } },
     ['token'],
-    async (parts, input) => {
+    async (parts: Pick<EngineParts, 'store' | 'cache' | 'clock' | 'chatTokenSecret'>, input) => {
       const claims = await redeemChatToken(parts, input.token);
       return { ...claims, expiresAt: new Date(claims.expiresAt * 1000).toISOString() };
     },
@@ -76,7 +79,7 @@ const operations: Operation<any, unknown>[] = [
     true,
     { bindingId: s.id, typing: { type: 'boolean' } },
     ['bindingId', 'typing'],
-    async (parts, input) => {
+    async (parts: Pick<EngineParts, 'store' | 'cache' | 'notifier'>, input) => {
       const binding = await currentBinding(parts, input.bindingId);
       if (!binding) throw notFound('binding', input.bindingId, 'bindingId');
       if (binding.state === 'left') throw new RoomwireError('forbidden', `binding ${binding.id} has left its room`, 'bindingId');
@@ -92,7 +95,7 @@ const operations: Operation<any, unknown>[] = [
     true,
     { bindingId: s.id, eventId: s.id, postback: { type: 'string', minLength: 1, maxLength: 2048 }, idempotencyKey: { type: 'string', minLength: 1, maxLength: 256 } },
     ['bindingId', 'eventId', 'postback'],
-    async (parts, input) => {
+    async (parts: VisitorWriteParts, input) => {
       const binding = await requireWebchatBinding(parts, input.bindingId);
       const offered = await parts.store.getEvent(input.eventId);
       // A message the binding cannot see is, for it, a message that does not exist.
@@ -114,7 +117,7 @@ const operations: Operation<any, unknown>[] = [
     true,
     { bindingId: s.id, content: s.content, idempotencyKey: { type: 'string', minLength: 1, maxLength: 256 } },
     ['bindingId', 'content'],
-    async (parts, input) => {
+    async (parts: VisitorWriteParts, input) => {
       const binding = await requireWebchatBinding(parts, input.bindingId);
       const result = await writeAsVisitor(parts, binding, input.content, input.idempotencyKey);
       return { event: result.event, duplicate: result.duplicate, deliveryIds: result.deliveryIds };
@@ -158,7 +161,7 @@ export const webchatOperations = withApi(operations, {
 });
 
 /** What a chat page writes arrives through its web chat channel: inbound, as that channel's provider. */
-function writeAsVisitor(parts: EngineParts, binding: Binding, content: Content, idempotencyKey: string | undefined, reply?: RoomEvent['reply']) {
+function writeAsVisitor(parts: WriteParts, binding: Binding, content: Content, idempotencyKey: string | undefined, reply?: RoomEvent['reply']) {
   return writeEvent(parts, {
     roomId: binding.roomId,
     bindingId: binding.id,

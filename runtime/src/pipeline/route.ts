@@ -17,7 +17,7 @@ import { RoomwireError } from '../errors';
 import type { Binding, JsonObject, Room } from '../model';
 import type { ParsedInbound } from '../providers/contract';
 import { threadRoom } from '../inbound-thread';
-import { attachBinding, createRoom, updateBinding } from '../rooms';
+import { attachBinding, createRoom, updateBinding, type AttachParts, type RoomWriteParts } from '../rooms';
 import { addressForChannel } from '../identity/normalise';
 import { currentIdentityId, resolveIdentity } from '../identity/resolver';
 
@@ -36,7 +36,7 @@ function isOpen(room: Room): boolean {
 }
 
 export async function routeInbound(
-  parts: EngineParts,
+  parts: AttachParts,
   registered: RegisteredChannel,
   message: InboundMessage,
 ): Promise<{ roomId: string; bindingId: string }> {
@@ -91,7 +91,7 @@ export async function routeInbound(
  * the source as the destination but the store does not yet: ask for both, so a message arriving
  * in that window still finds the room.
  */
-async function bindingsOfPerson(parts: EngineParts, resolved: string): Promise<Binding[]> {
+async function bindingsOfPerson(parts: Pick<EngineParts, 'store' | 'mergedIdentities'>, resolved: string): Promise<Binding[]> {
   const current = currentIdentityId(parts, resolved);
   const found = await parts.store.listBindingsOfIdentity(resolved, { openRooms: true });
   if (current === resolved) return found;
@@ -100,7 +100,7 @@ async function bindingsOfPerson(parts: EngineParts, resolved: string): Promise<B
 }
 
 /** The one open room of the person whose policy routes by identity; null when none or several. */
-async function identityRoutedRoom(parts: EngineParts, bindings: Binding[]): Promise<string | null> {
+async function identityRoutedRoom(parts: Pick<EngineParts, 'store' | 'cache'>, bindings: Binding[]): Promise<string | null> {
   const candidates: string[] = [];
   for (const roomId of new Set(bindings.map((b) => b.roomId))) {
     const room = parts.cache.peek(roomId)?.room ?? (await parts.store.getRoom(roomId));
@@ -115,7 +115,7 @@ async function identityRoutedRoom(parts: EngineParts, bindings: Binding[]): Prom
  * left that room (a detached binding is never silently re-attached) or it closed meanwhile.
  */
 async function joinThread(
-  parts: EngineParts,
+  parts: AttachParts,
   roomId: string,
   channelId: string,
   from: string,
@@ -136,7 +136,7 @@ async function joinThread(
 }
 
 /** A message from an invited participant is their acceptance: the binding joins before it is written. */
-async function joinIfInvited(parts: EngineParts, binding: Binding): Promise<string> {
+async function joinIfInvited(parts: RoomWriteParts, binding: Binding): Promise<string> {
   if (binding.state === 'invited') await updateBinding(parts, binding.id, { state: 'joined' });
   return binding.id;
 }

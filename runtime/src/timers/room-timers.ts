@@ -43,7 +43,7 @@ function lastTraffic(room: Room): number {
   return Date.parse(room.lastActivityAt ?? room.createdAt);
 }
 
-export function registerRoomTimers(parts: EngineParts, announce: (loaded: LoadedRoom, writes: WriteSet, previous: Room['state']) => void): void {
+export function registerRoomTimers(parts: Pick<EngineParts, 'store' | 'cache' | 'serial' | 'scheduler' | 'clock' | 'leases'>, announce: (loaded: LoadedRoom, writes: WriteSet, previous: Room['state']) => void): void {
   parts.scheduler.on(INACTIVE, (timer) =>
     parts.serial.run(timer.roomId, async () => {
       const loaded = await parts.cache.load(timer.roomId);
