@@ -89,6 +89,10 @@ describe.skipIf(!withPostgres)('three Node-RED instances on one PostgreSQL datab
     expect(c.logs()).toContain('Roomwire engine ready');
     await page.next('event', (f) => f.event.content.text === 'hello via A');
     expect(page.events().filter((e) => e.content.text === 'hello via A')).toHaveLength(1);
+    // A sends the page's delivery with no page of its own; C, which holds the page, records it delivered.
+    const pageDelivery = () =>
+      pgQuery<{ status: string }>(schema, "SELECT d.status FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.binding_id = $1 AND e.provider_message_id = 'wh-1'", [visitor!.id]);
+    await until(async () => (await pageDelivery())[0]?.status === 'delivered', "the page's delivery recorded delivered", 30_000);
 
     // Three seconds without traffic after the message: one instance pauses the room, once. (The
     // room may also have paused before the message, which resumed it.)
