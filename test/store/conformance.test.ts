@@ -125,6 +125,24 @@ describe.each(kinds)('the $name store', (kind) => {
     expect((await store.getEvent('h0'))?.index).toBe(0);
   });
 
+  it('a row refused in the first chunk of a large batch fails only its write set, after every later chunk has been written and rolled back', async () => {
+    const { store } = await kind.open();
+    await store.commit(messageWrites('taken', 0, 'e0', { providerMessageId: 'SM1' }));
+    const blocker = store.commit({ rooms: [room('blocker')] });
+    // 600 rooms: three chunks of 256 rows per table and a tail; the refused event is in the first chunk.
+    const writers = Array.from({ length: 600 }, (_, i) =>
+      outcome(store.commit(messageWrites(`r${i}`, 0, `ev${i}`, i === 1 ? { providerMessageId: 'SM1' } : {}))),
+    );
+    await blocker;
+    const outcomes = await Promise.all(writers);
+    expect(outcomes.filter((o) => o === 'committed')).toHaveLength(599);
+    expect(outcomes[1]).toBe('conflict');
+    expect(await store.getEvent('ev1')).toBeNull();
+    expect(await store.getRoom('r1')).toBeNull();
+    for (const i of [0, 2, 300, 599]) expect((await store.getEvent(`ev${i}`))?.index).toBe(0);
+    expect(await store.listDeliveriesForEvent('ev599')).toHaveLength(messageWrites('x', 0, 'x').deliveries!.length);
+  });
+
   it('moves a delivery status only forward, whatever order the updates arrive in', async () => {
     const { store } = await kind.open();
     const writes = messageWrites('r1', 0, 'e0');

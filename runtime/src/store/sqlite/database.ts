@@ -29,6 +29,17 @@ export class Database {
     return statement ? this.allOn<T>(statement, params) : this.prepare(sql).then((prepared) => this.allOn<T>(prepared, params));
   }
 
+  /** The statement for this SQL, prepared once; for callers that hand several runs over at once. */
+  prepared(sql: string): Promise<sqlite3.Statement> {
+    const statement = this.statements.get(sql);
+    return statement ? Promise.resolve(statement) : this.prepare(sql);
+  }
+
+  /** Runs after the runs already handed to this statement (`sqlite3` keeps them in order). */
+  runPrepared(statement: sqlite3.Statement, params: unknown[]): Promise<number> {
+    return this.runOn(statement, params);
+  }
+
   private runOn(statement: sqlite3.Statement, params: unknown[]): Promise<number> {
     return new Promise((resolve, reject) =>
       statement.run(params, function (this: sqlite3.RunResult, error: Error | null) {

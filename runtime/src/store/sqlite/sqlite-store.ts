@@ -25,6 +25,12 @@ const CHECKPOINT_INTERVAL_MS = 1000;
 const WAL_RESTART_FRAMES = 65_536;
 /** What a restarted WAL file is cut back to, so a burst does not keep its disk space. */
 const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+/**
+ * The writer's page cache (SQLite's default is 2 MB). Messages spread over many rooms touch one
+ * index page per room in every batch; with the default those pages are read back from the file
+ * for each batch. 64 MB: engine-1000rooms +6%, SQLite's thread ~25 µs less per message.
+ */
+const WRITER_CACHE_KIB = 64 * 1024;
 
 function parse<T>(row: DataRow | undefined): T | null {
   return row ? (JSON.parse(row.data) as T) : null;
@@ -64,6 +70,7 @@ export class SqliteStore implements Store {
       PRAGMA synchronous = FULL;
       PRAGMA busy_timeout = 5000;
       PRAGMA temp_store = MEMORY;
+      PRAGMA cache_size = -${WRITER_CACHE_KIB};
       PRAGMA wal_autocheckpoint = 0;
       PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES};
     `);

@@ -50,15 +50,36 @@ function insertSql(spec: TableSpec, rows: number): string {
   return `INSERT INTO ${spec.table} (${spec.columns.join(', ')}) VALUES ${Array(rows).fill(tuple).join(', ')}`;
 }
 
+/**
+ * The chunks of one table go to SQLite back to back, each awaited only at the end: `sqlite3` binds a
+ * chunk's values on this thread when it is handed over and runs the chunks of one statement in
+ * order on its own thread, so binding the next chunk overlaps with writing the previous one.
+ * Statements of different tables are never in flight together (their order is not guaranteed).
+ * Every chunk has settled before this returns, so a refused row is rolled back after all of them.
+ */
 async function writeRows(db: Database, spec: TableSpec, rows: unknown[], lease: Lease | undefined, sqlFor: (spec: TableSpec, rows: number) => string): Promise<void> {
+  // Each chunk's refusal is caught as it happens (the next size's prepare may still be awaited).
+  const refusals: Promise<{ reason: unknown } | null>[] = [];
   let offset = 0;
   for (const size of CHUNK_SIZES) {
-    const sql = sqlFor(spec, size);
+    if (rows.length - offset < size) continue;
+    const statement = await db.prepared(sqlFor(spec, size));
     while (rows.length - offset >= size) {
-      await db.run(sql, rows.slice(offset, offset + size).flatMap((row) => spec.values(row, lease)));
+      refusals.push(db.runPrepared(statement, chunkValues(spec, rows, offset, size, lease)).then(() => null, (reason: unknown) => ({ reason })));
       offset += size;
     }
   }
+  const refused = (await Promise.all(refusals)).find((refusal) => refusal !== null);
+  if (refused) throw refused.reason;
+}
+
+/** One chunk's parameters, flat, without an array per row. */
+function chunkValues(spec: TableSpec, rows: unknown[], offset: number, size: number, lease: Lease | undefined): unknown[] {
+  const values: unknown[] = [];
+  for (let i = offset; i < offset + size; i++) {
+    for (const value of spec.values(rows[i], lease)) values.push(value);
+  }
+  return values;
 }
 
 /** The writer connection as the group commit's target. */
