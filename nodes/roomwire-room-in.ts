@@ -56,6 +56,8 @@ export = function (RED: NodeAPI): void {
       const channels = channelIds();
       const types = new Set(commaList(def.eventTypes));
       const wanted = (notification: Notification) => {
+        // A flow cannot replay what was missed; the engine's warning says it may have been.
+        if (notification.kind === 'resync') return null;
         const described = describeNotification(notification);
         if (roomId && notification.roomId !== roomId) return null;
         if ((types.size > 0 || described.signal) && !types.has(described.category)) return null;

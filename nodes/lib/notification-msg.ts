@@ -21,7 +21,10 @@ export interface DescribedNotification {
   msg: NodeMessage;
 }
 
-export function describeNotification(notification: Notification): DescribedNotification {
+/** A notification about one room (a resync is about none, and has nothing to emit). */
+export type RoomNotification = Exclude<Notification, { kind: 'resync' }>;
+
+export function describeNotification(notification: RoomNotification): DescribedNotification {
   switch (notification.kind) {
     case 'event': {
       const event = notification.event;

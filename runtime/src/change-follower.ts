@@ -4,20 +4,41 @@
 // they made take effect here, timers they armed wake this scheduler, and their events, side
 // effects and delivery changes are announced to this engine's subscribers (`room in` nodes, web
 // chat sockets) exactly as if they had been committed here, and so are the fallback steps they
-// took: each once.
+// took: each once. When the feed lost some of their changes (away longer than its log keeps them),
+// everything this engine keeps from the database is read again instead (`resync`).
 import type { EngineParts } from './engine-parts';
 import { noteMerged } from './identity/resolver';
-import type { Change, ChangeFeed } from './store/store';
+import type { Change, ChangeFeed, Resync } from './store/store';
 
 /** What another engine's commit can touch here: cached rooms, hooks, merges, timers, subscribers. */
-type FollowerParts = Pick<EngineParts, 'store' | 'cache' | 'hooks' | 'notifier' | 'scheduler' | 'mergedIdentities'>;
+type FollowerParts = Pick<EngineParts, 'store' | 'cache' | 'hooks' | 'notifier' | 'scheduler' | 'mergedIdentities' | 'logger'>;
 
 /** Events whose correlation id is remembered: a delivery's status changes announce it again and again. */
 const REMEMBERED_EVENTS = 10_000;
 
 export function followChanges(parts: FollowerParts, feed: ChangeFeed): () => void {
   const correlations = new Map<string, string | null>();
-  return feed.subscribe((change) => applyChange(parts, change, correlations));
+  return feed.subscribe((notice) => ('resync' in notice ? resync(parts, notice) : applyChange(parts, notice, correlations)));
+}
+
+/**
+ * What a lost change would have corrected, read again: every cached room (dropped, reloaded on
+ * next use), the stored hooks, the merges this engine follows, the next due timer. Deliveries need
+ * nothing: the worker claims what is queued every third of a lease anyway.
+ */
+async function resync(parts: FollowerParts, { awayMs }: Resync): Promise<void> {
+  parts.cache.invalidateAll();
+  parts.hooks.replaceStored(await parts.store.listHooks());
+  const known = new Set([...parts.mergedIdentities.keys(), ...parts.mergedIdentities.values()]);
+  for (const identity of await Promise.all([...known].map((id) => parts.store.getIdentity(id)))) {
+    if (identity?.mergedInto) noteMerged(parts, identity.id, identity.mergedInto);
+  }
+  await parts.scheduler.rescan();
+  parts.logger.warn(
+    `the change feed was away ${Math.round(awayMs / 1000)} s and other engines' changes may have left its log: ` +
+      'cached rooms, hooks, merges and timers were read again; web chat pages re-read their timelines, other live subscribers may have missed events',
+  );
+  parts.notifier.emit({ kind: 'resync', awayMs });
 }
 
 function remember(correlations: Map<string, string | null>, eventId: string, correlationId: string | null): void {

@@ -21,7 +21,13 @@ export type Notification =
   /** A participant started or stopped typing: a signal, never stored (web chat, the inbox). */
   | { kind: 'typing'; roomId: string; bindingId: string; typing: boolean }
   /** A binding's read horizon moved forward: the other side shows it as a read receipt. */
-  | { kind: 'read'; roomId: string; bindingId: string; lastReadIndex: number };
+  | { kind: 'read'; roomId: string; bindingId: string; lastReadIndex: number }
+  /**
+   * Another engine's changes were lost to this one (its change feed was away `awayMs`, longer than
+   * the log keeps them): notifications of any room may be missing. Not about one room; a
+   * subscriber that can, reads the store again (web chat pages re-read their timelines).
+   */
+  | { kind: 'resync'; awayMs: number };
 
 export type Listener = (notification: Notification) => void;
 

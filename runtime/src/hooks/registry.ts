@@ -38,6 +38,17 @@ export class HookRegistry {
     this.add(stored.id, stored, handler, true);
   }
 
+  /** The persisted hooks become exactly `stored`; one already known keeps its place among ties of priority. */
+  replaceStored(stored: StoredHook[]): void {
+    const ids = new Set(stored.map((hook) => hook.id));
+    for (const hook of this.hooks.values()) if (hook.persisted && !ids.has(hook.id)) this.hooks.delete(hook.id);
+    for (const hook of stored) {
+      const sequence = this.hooks.get(hook.id)?.sequence;
+      this.addStored(hook);
+      if (sequence !== undefined) this.hooks.get(hook.id)!.sequence = sequence;
+    }
+  }
+
   registerHandler(name: string, handler: HookHandler): () => void {
     this.namedHandlers.set(name, handler);
     return () => {

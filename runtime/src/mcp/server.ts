@@ -141,7 +141,9 @@ function sessionServer(gateway: ApiGateway, principal: Principal, version: strin
 
   const unsubscribe = gateway.engine.subscribe((notification: Notification) => {
     for (const [uri, watch] of subscriptions) {
-      if (watch.roomId === notification.roomId) tell(uri, watch.readerId, notification).catch(onError);
+      // Changes of any room may have gone unheard: every subscriber reads its room again.
+      if (notification.kind === 'resync') server.sendResourceUpdated({ uri }).catch(onError);
+      else if (watch.roomId === notification.roomId) tell(uri, watch.readerId, notification).catch(onError);
     }
   });
   return { server, close: unsubscribe };

@@ -94,6 +94,14 @@ export class RoomCache {
   }
 
   /**
+   * Other engines may have written any room (changes were lost): every room is dropped but those
+   * with a commit under way, whose writes the store checks against what it holds anyway.
+   */
+  invalidateAll(): void {
+    for (const [id, loaded] of this.rooms) if (loaded.pendingCommits === 0) this.rooms.delete(id);
+  }
+
+  /**
    * Another engine left the room at `latestIndex`. A cached state that already built on it (its
    * writes expect a later index) stays; one that did not is stale, and so is any write of it that
    * expects that index or an earlier one (the store will refuse it).

@@ -218,7 +218,20 @@ export interface Change {
   fallbacks: FallbackStep[];
 }
 
+/**
+ * Changes of other engines may have been lost: the listener was away longer than the log keeps
+ * them. Nothing this engine keeps from the database can be trusted to be current any more.
+ */
+export interface Resync {
+  resync: true;
+  /** How long the listener was away (ms). */
+  awayMs: number;
+}
+
 export interface ChangeFeed {
-  /** Every engine on the database sees every change once; an engine never sees its own. */
-  subscribe(listener: (change: Change) => Promise<void> | void): () => void;
+  /**
+   * Every engine on the database sees every change once; an engine never sees its own. When the
+   * feed cannot tell, it hands a `Resync` first, in its place in the stream.
+   */
+  subscribe(listener: (notice: Change | Resync) => Promise<void> | void): () => void;
 }

@@ -37,14 +37,15 @@ export class Scheduler {
 
   /** Arms the wake-up for timers already stored (a restart resumes them); `pollMs`: see above. */
   async start(pollMs?: number): Promise<void> {
-    await this.armNext();
+    await this.rescan();
     if (pollMs) {
-      this.poll = setInterval(() => void this.armNext().catch((error) => this.logger.warn(`reading the next timer failed: ${String(error)}`)), pollMs);
+      this.poll = setInterval(() => void this.rescan().catch((error) => this.logger.warn(`reading the next timer failed: ${String(error)}`)), pollMs);
       this.poll.unref();
     }
   }
 
-  private async armNext(): Promise<void> {
+  /** Reads the next due time from the store: timers other engines stored may be due earlier. */
+  async rescan(): Promise<void> {
     const next = await this.store.nextTimerDueAt();
     if (next !== null) this.noteDue(next);
   }

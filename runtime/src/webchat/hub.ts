@@ -62,6 +62,13 @@ export class ChatHub implements ChatHubContext {
   }
 
   private dispatch(notification: Notification): void {
+    if (notification.kind === 'resync') {
+      // Any room may have changed unheard: its bindings are read again, and every page re-reads its timeline.
+      this.loadedBindings.clear();
+      this.roomBindings.clear();
+      for (const sessions of this.byRoom.values()) for (const session of sessions) session.notify(notification);
+      return;
+    }
     const sessions = this.byRoom.get(notification.roomId);
     if (!sessions) return;
     if (notification.kind === 'read') {

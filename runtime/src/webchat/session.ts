@@ -220,6 +220,10 @@ export class ChatSession {
         void this.signal(notification);
         return;
       }
+      case 'resync':
+        // Events may have been committed unheard: read the store from the cursor on.
+        void this.pump();
+        return;
       default:
         return;
     }

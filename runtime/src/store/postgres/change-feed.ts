@@ -7,14 +7,14 @@
 // again, then reads the log rows it has not seen: nothing committed in between is missed. A
 // row's id is taken just before its transaction commits, so ids arrive nearly but not exactly
 // in order: the feed remembers the ids it saw during the last CATCH_UP_WINDOW_MS and reads from
-// the highest id it saw before that window.
+// the highest id it saw before that window. The log is pruned: when rows the feed never received
+// may have gone with it (change-log-times.ts), it hands its subscribers a resync before the rows
+// that are left.
 import { Client, type ClientConfig, type Pool } from 'pg';
-import type { Change, ChangeFeed } from '../store';
+import type { Change, ChangeFeed, Resync } from '../store';
+import { CATCH_UP_WINDOW_MS, mayHaveMissedRows } from './change-log-times';
 
-type Listener = (change: Change) => Promise<void> | void;
-
-/** How long a transaction may take from writing its log row to committing, and still be caught up. */
-export const CATCH_UP_WINDOW_MS = 60_000;
+type Listener = (notice: Change | Resync) => Promise<void> | void;
 /** Between two attempts to listen again. */
 const RECONNECT_DELAY_MS = 1000;
 
@@ -28,6 +28,10 @@ export class PostgresChangeFeed implements ChangeFeed {
   private readonly seen = new Map<number, number>();
   /** Every log row up to this id was received or is older than this engine's start. */
   private horizon: number | null = null;
+  /** The highest log id received or read at start (null: none yet). */
+  private newestHeard: number | null = null;
+  /** When the LISTEN connection was lost (this process's clock). */
+  private lostAt = 0;
 
   constructor(
     private readonly config: ClientConfig,
@@ -78,6 +82,7 @@ export class PostgresChangeFeed implements ChangeFeed {
     if (this.reconnecting || this.closed) return;
     this.reconnecting = true;
     this.client = null;
+    this.lostAt = Date.now();
     await lost.end().catch(() => undefined);
     try {
       while (!this.closed) {
@@ -106,15 +111,20 @@ export class PostgresChangeFeed implements ChangeFeed {
     const horizon = Number(older.rows[0]?.id ?? 0);
     const recent = await this.pool.query<{ id: string }>('SELECT id FROM change_payloads WHERE id > $1 ORDER BY id', [horizon]);
     this.horizon = horizon;
+    if (horizon > 0) this.newestHeard = horizon;
     for (const row of recent.rows) this.firstSight(Number(row.id));
   }
 
-  /** The rows committed while the connection was down, in id order, each once. */
+  /** The rows committed while the connection was down, in id order, each once; a resync first if some may be gone. */
   private async catchUp(): Promise<void> {
     const { rows } = await this.pool.query<{ id: string; origin: string; payload: string }>(
       'SELECT id, origin, payload FROM change_payloads WHERE id > $1 AND origin <> $2 ORDER BY id',
       [this.horizon, this.origin],
     );
+    // Checked after the rows were read: a prune in between errs towards a resync, never a miss.
+    const newestHeardGone = this.newestHeard !== null && !(await this.logged(this.newestHeard));
+    const awayMs = Date.now() - this.lostAt;
+    if (mayHaveMissedRows({ awayMs, newestHeardGone })) await this.hand({ resync: true, awayMs });
     for (const row of rows) {
       if (!this.firstSight(Number(row.id))) continue;
       await this.hand(JSON.parse(row.payload) as Change);
@@ -139,6 +149,7 @@ export class PostgresChangeFeed implements ChangeFeed {
   private firstSight(id: number): boolean {
     if (this.horizon !== null && id <= this.horizon) return false;
     if (this.seen.has(id)) return false;
+    this.newestHeard = Math.max(this.newestHeard ?? id, id);
     const now = Date.now();
     this.seen.set(id, now);
     for (const [old, at] of this.seen) {
@@ -149,14 +160,19 @@ export class PostgresChangeFeed implements ChangeFeed {
     return true;
   }
 
-  private async hand(change: Change): Promise<void> {
+  private async hand(notice: Change | Resync): Promise<void> {
     for (const listener of this.listeners) {
       try {
-        await listener(change);
+        await listener(notice);
       } catch (error) {
         this.onError(error);
       }
     }
+  }
+
+  private async logged(id: number): Promise<boolean> {
+    const { rows } = await this.pool.query('SELECT 1 FROM change_payloads WHERE id = $1', [id]);
+    return rows.length > 0;
   }
 
   private async stored(id: number): Promise<Change | null> {

@@ -11,6 +11,7 @@ import { GroupCommitter } from '../group-commit';
 import { AGENT_SESSION_COLUMNS, sessionOf, type SessionRow } from '../agent-sessions';
 import type { AgentSessionRecord, DeliveryQuery, EventQuery, IdempotencyRecord, Lease, RoomQuery, Store, WriteSet } from '../store';
 import { PostgresChangeFeed } from './change-feed';
+import { LOG_RETENTION_MS } from './change-log-times';
 import { IDEMPOTENCY_PURGE_INTERVAL_MS, idempotencyRecord, type IdempotencyRow } from '../idempotency-rows';
 import { roomDeliveriesQuery, roomDeliveryCountsQuery } from '../room-deliveries';
 import { roomListQuery } from '../room-list';
@@ -34,11 +35,6 @@ interface DataRow {
 }
 
 const MIGRATION_LOCK = 7_312_014;
-/**
- * The change feed's log is kept this long: a listener that lost its connection for longer misses
- * notices (its caches stay safe through the compare-and-set, timers through polling).
- */
-const LOG_RETENTION = `interval '1 hour'`;
 const LOG_PRUNE_EVERY_MS = 5 * 60_000;
 
 function parse<T>(row: DataRow | undefined): T | null {
@@ -111,7 +107,8 @@ export class PostgresStore implements Store {
   }
 
   private async pruneLog(): Promise<void> {
-    await this.pool.query(`DELETE FROM change_payloads WHERE created_at < now() - ${LOG_RETENTION}`);
+    // A listener away longer than this resyncs instead of catching up (change-log-times.ts).
+    await this.pool.query('DELETE FROM change_payloads WHERE created_at < now() - make_interval(secs => $1)', [LOG_RETENTION_MS / 1000]);
   }
 
   /** Migrations run under an advisory lock, so engines starting together apply each once. */
