@@ -1,0 +1,101 @@
+// Two engines on one PostgreSQL database: B's change-feed listener is cut while A commits a message
+// in a room B has cached and a stored hook. When the log still holds what B missed, B catches up
+// from it; when those rows were pruned, B cannot know what it missed and resyncs instead: it drops
+// its cached rooms and reads its hooks again, with one warning, and tells its subscribers.
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { Engine, type Logger, type Notification, type PostgresStore } from '../../runtime/src';
+import { until } from '../runtime/support/engine';
+import { dropSchema, freshSchema, pgQuery, postgresAvailable, postgresStore } from '../support/postgres';
+
+const withPostgres = await postgresAvailable();
+const schemas: string[] = [];
+const engines: Engine[] = [];
+afterEach(async () => {
+  for (const engine of engines.splice(0)) await engine.close();
+});
+afterAll(async () => {
+  for (const schema of schemas) await dropSchema(schema);
+});
+
+function recordingLogger(): Logger & { warnings: string[] } {
+  const warnings: string[] = [];
+  return { warnings, info: () => undefined, warn: (message) => warnings.push(message), error: () => undefined };
+}
+
+/** A commits while B's listener is away; `whileAway` runs before B may listen again. */
+async function awayWhileACommits(whileAway: (schema: string) => Promise<void>) {
+  const schema = freshSchema();
+  schemas.push(schema);
+  const a = await Engine.open({ store: postgresStore(schema) });
+  engines.push(a);
+  const errors: unknown[] = [];
+  const storeOfB: PostgresStore = postgresStore(schema, { onError: (error) => errors.push(error) });
+  const logger = recordingLogger();
+  const b = await Engine.open({ store: storeOfB, logger });
+  engines.push(b);
+  const heard: Notification[] = [];
+  b.subscribe((n) => heard.push(n));
+
+  await a.call('createRoom', { id: 'r1' });
+  await b.call('sendEvent', { roomId: 'r1', content: { type: 'text', text: 'from b' } }); // r1 now cached in B
+
+  // B may listen again only once A has committed (and the test pruned): nothing races the catch-up.
+  const feed = storeOfB.changes;
+  const start = feed.start.bind(feed);
+  let letBack!: () => void;
+  const back = new Promise<void>((resolve) => (letBack = resolve));
+  let restarted = false;
+  feed.start = async () => {
+    await back;
+    await start();
+    restarted = true;
+  };
+  await pgQuery(schema, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = $1', [`LISTEN "${feed.channel}"`]);
+  await until(() => errors.length > 0, "B's listener reporting the lost connection");
+
+  await a.call('sendEvent', { roomId: 'r1', content: { type: 'text', text: 'from a while b was away' } });
+  const hook = await a.call<{ id: string }>('addRoomHook', { roomId: 'r1', name: 'crm', trigger: 'after_broadcast', target: { handler: 'crm' } });
+  await whileAway(schema);
+  letBack();
+  await until(() => restarted, 'B listening again');
+  await feed.settled();
+
+  let commits = 0;
+  const commit = storeOfB.commit.bind(storeOfB);
+  storeOfB.commit = (writes) => {
+    commits++;
+    return commit(writes);
+  };
+  const hooksOfB = async () => (await b.call<{ hooks: { id: string }[] }>('listHooks', { roomId: 'r1' })).hooks.map((h) => h.id);
+  return { b, hookId: hook.id, hooksOfB, heard, warnings: logger.warnings, commitsOfB: () => commits };
+}
+
+const resyncs = (heard: Notification[]) => heard.filter((n) => n.kind === 'resync');
+
+describe.skipIf(!withPostgres)('a change-feed listener away while another engine commits', () => {
+  it('catches up from the log when the rows it missed are still there: no resync, the missed message announced, cache and hooks current', async () => {
+    const { b, hookId, hooksOfB, heard, warnings, commitsOfB } = await awayWhileACommits(async () => undefined);
+    expect(heard.some((n) => n.kind === 'event' && n.event.content.text === 'from a while b was away')).toBe(true);
+    expect(resyncs(heard)).toEqual([]);
+    expect(warnings).toEqual([]);
+    expect(await hooksOfB()).toEqual([hookId]);
+    await b.call('sendEvent', { roomId: 'r1', content: { type: 'text', text: 'b again' } });
+    expect(commitsOfB()).toBe(1);
+  });
+
+  it('resyncs when the rows it missed were pruned: cached rooms dropped, hooks read again, one warning, subscribers told', async () => {
+    const { b, hookId, hooksOfB, heard, warnings, commitsOfB } = await awayWhileACommits(async (schema) => {
+      // As the prune does, oldest first: here every row, the ones B missed included.
+      await pgQuery(schema, 'DELETE FROM change_payloads WHERE created_at <= now()');
+    });
+    expect(heard.some((n) => n.kind === 'event' && n.event.content.text === 'from a while b was away')).toBe(false);
+    expect(resyncs(heard)).toHaveLength(1);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/change feed was away \d+ s.*may have missed events/);
+    expect(await hooksOfB()).toEqual([hookId]);
+    // r1 was reloaded, not written from the stale cache and refused by the store first.
+    const { event } = await b.call<{ event: { index: number } }>('sendEvent', { roomId: 'r1', content: { type: 'text', text: 'b again' } });
+    expect(commitsOfB()).toBe(1);
+    expect(event.index).toBeGreaterThan(2);
+  });
+});
