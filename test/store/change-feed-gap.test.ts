@@ -3,9 +3,11 @@
 // from it; when those rows were pruned, B cannot know what it missed and resyncs instead: it drops
 // its cached rooms and reads its hooks again, with one warning, and tells its subscribers.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Engine, type Logger, type Notification, type PostgresStore } from '../../runtime/src';
-import { until } from '../runtime/support/engine';
-import { dropSchema, freshSchema, pgQuery, postgresAvailable, postgresStore } from '../support/postgres';
+import { Engine, type Logger, type Notification } from '../../runtime/src';
+import { MINUTE, roomEvents, testClock } from '../delivery/support/harness';
+import { pruneChangeLog, storeWithAwayListener } from '../support/away-listener';
+import { dropSchema, freshSchema, postgresAvailable, postgresStore } from '../support/postgres';
+import { until } from '../support/wait';
 
 const withPostgres = await postgresAvailable();
 const schemas: string[] = [];
@@ -28,8 +30,8 @@ async function awayWhileACommits(whileAway: (schema: string) => Promise<void>) {
   schemas.push(schema);
   const a = await Engine.open({ store: postgresStore(schema) });
   engines.push(a);
-  const errors: unknown[] = [];
-  const storeOfB: PostgresStore = postgresStore(schema, { onError: (error) => errors.push(error) });
+  const away = storeWithAwayListener(schema);
+  const storeOfB = away.store;
   const logger = recordingLogger();
   const b = await Engine.open({ store: storeOfB, logger });
   engines.push(b);
@@ -39,26 +41,11 @@ async function awayWhileACommits(whileAway: (schema: string) => Promise<void>) {
   await a.call('createRoom', { id: 'r1' });
   await b.call('sendEvent', { roomId: 'r1', content: { type: 'text', text: 'from b' } }); // r1 now cached in B
 
-  // B may listen again only once A has committed (and the test pruned): nothing races the catch-up.
-  const feed = storeOfB.changes;
-  const start = feed.start.bind(feed);
-  let letBack!: () => void;
-  const back = new Promise<void>((resolve) => (letBack = resolve));
-  let restarted = false;
-  feed.start = async () => {
-    await back;
-    await start();
-    restarted = true;
-  };
-  await pgQuery(schema, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = $1', [`LISTEN "${feed.channel}"`]);
-  await until(() => errors.length > 0, "B's listener reporting the lost connection");
-
+  await away.goAway();
   await a.call('sendEvent', { roomId: 'r1', content: { type: 'text', text: 'from a while b was away' } });
   const hook = await a.call<{ id: string }>('addRoomHook', { roomId: 'r1', name: 'crm', trigger: 'after_broadcast', target: { handler: 'crm' } });
   await whileAway(schema);
-  letBack();
-  await until(() => restarted, 'B listening again');
-  await feed.settled();
+  await away.comeBack();
 
   let commits = 0;
   const commit = storeOfB.commit.bind(storeOfB);
@@ -84,10 +71,7 @@ describe.skipIf(!withPostgres)('a change-feed listener away while another engine
   });
 
   it('resyncs when the rows it missed were pruned: cached rooms dropped, hooks read again, one warning, subscribers told', async () => {
-    const { b, hookId, hooksOfB, heard, warnings, commitsOfB } = await awayWhileACommits(async (schema) => {
-      // As the prune does, oldest first: here every row, the ones B missed included.
-      await pgQuery(schema, 'DELETE FROM change_payloads WHERE created_at <= now()');
-    });
+    const { b, hookId, hooksOfB, heard, warnings, commitsOfB } = await awayWhileACommits(pruneChangeLog);
     expect(heard.some((n) => n.kind === 'event' && n.event.content.text === 'from a while b was away')).toBe(false);
     expect(resyncs(heard)).toHaveLength(1);
     expect(warnings).toHaveLength(1);
@@ -97,5 +81,39 @@ describe.skipIf(!withPostgres)('a change-feed listener away while another engine
     const { event } = await b.call<{ event: { index: number } }>('sendEvent', { roomId: 'r1', content: { type: 'text', text: 'b again' } });
     expect(commitsOfB()).toBe(1);
     expect(event.index).toBeGreaterThan(2);
+  });
+});
+
+describe.skipIf(!withPostgres)('a resync reads the next due timer again', () => {
+  it('a lifecycle timer another engine committed while the listener was away, its log rows pruned, fires on this engine after the resync, once', async () => {
+    const schema = freshSchema();
+    schemas.push(schema);
+    const clock = testClock();
+    const a = await Engine.open({ store: postgresStore(schema), clock });
+    engines.push(a);
+    const away = storeWithAwayListener(schema);
+    // The poll that would find the timer in the end is an hour away: only the resync can tell B now.
+    const b = await Engine.open({ store: away.store, clock, timerPollMs: 60 * MINUTE });
+    engines.push(b);
+    // B hears a change first: a listener that heard none resyncs only after the log's whole retention.
+    const heard: Notification[] = [];
+    b.subscribe((n) => heard.push(n));
+    await a.call('createRoom', { id: 'r0' });
+    await a.call('sendEvent', { roomId: 'r0', content: { type: 'text', text: 'heard by b' } });
+    await until(() => heard.some((n) => n.kind === 'event' && n.roomId === 'r0'), "B hearing A's message");
+
+    await away.goAway();
+    await a.call('createRoom', { id: 'r1', timers: { inactiveAfter: 'PT10M' } });
+    // A is gone before the timer is due: only B can fire it.
+    await a.close();
+    clock.advance(10 * MINUTE);
+    await pruneChangeLog(schema);
+    const pauses = async () => (await roomEvents(b, 'r1', 'room')).filter((e) => e.metadata.state === 'paused');
+    expect(await pauses()).toEqual([]);
+
+    await away.comeBack();
+    await until(async () => (await pauses()).length > 0, 'B pausing the inactive room');
+    expect(await b.runDueTimers()).toBe(0);
+    expect((await pauses()).map((e) => e.metadata.reason)).toEqual(['timer']);
   });
 });
