@@ -6,7 +6,7 @@ import type { ClientBase } from 'pg';
 import type { Identity } from '../../model';
 import type { BatchTarget } from '../group-commit';
 import type { Lease, WriteSet } from '../store';
-import { TABLES, changeOf, identityAddressRows, netTimerChanges, rowsOf, type StoredState, type TableSpec } from '../write-plan';
+import { TABLES, changeOf, identityAddressRows, netTimerChanges, rowsOf, sqlPerChunk, type StoredState, type TableSpec } from '../write-plan';
 
 const CHUNK_SIZES = [256, 32, 4, 1];
 /** NOTIFY payloads must stay under 8,000 bytes; larger notices carry only their `change_payloads` id. */
@@ -18,15 +18,15 @@ function tuples(columns: number, rows: number): string {
   return out.join(', ');
 }
 
-function upsertSql(spec: TableSpec, rows: number): string {
+const upsertSql = sqlPerChunk((spec, rows) => {
   const where = spec.updateWhere ? ` WHERE ${spec.updateWhere.replaceAll('excluded.', 'EXCLUDED.')}` : '';
   return `INSERT INTO ${spec.table} (${spec.columns.join(', ')}) VALUES ${tuples(spec.columns.length, rows)}
     ON CONFLICT (id) DO UPDATE SET ${spec.update.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}${where}`;
-}
+});
 
-function insertSql(spec: TableSpec, rows: number): string {
+const insertSql = sqlPerChunk((spec, rows) => {
   return `INSERT INTO ${spec.table} (${spec.columns.join(', ')}) VALUES ${tuples(spec.columns.length, rows)}`;
-}
+});
 
 const ADDRESS_SPEC: TableSpec = {
   key: 'identities',

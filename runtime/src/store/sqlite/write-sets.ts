@@ -4,18 +4,18 @@
 import type { Identity } from '../../model';
 import type { WriteSet } from '../store';
 import type { Database } from './database';
-import { TABLES, identityAddressRows, netTimerChanges, rowsOf, type TableSpec } from '../write-plan';
+import { TABLES, identityAddressRows, netTimerChanges, rowsOf, sqlPerChunk, type TableSpec } from '../write-plan';
 import type { Lease } from '../store';
 import type { BatchTarget } from '../group-commit';
 import type { StoredState } from '../write-plan';
 
 const CHUNK_SIZES = [256, 32, 4, 1];
 
-function upsertSql(spec: TableSpec, rows: number): string {
+const upsertSql = sqlPerChunk((spec, rows) => {
   const tuple = `(${spec.columns.map(() => '?').join(', ')})`;
   return `INSERT INTO ${spec.table} (${spec.columns.join(', ')}) VALUES ${Array(rows).fill(tuple).join(', ')}
     ON CONFLICT(id) DO UPDATE SET ${spec.update.map((c) => `${c} = excluded.${c}`).join(', ')}${spec.updateWhere ? ` WHERE ${spec.updateWhere}` : ''}`;
-}
+});
 
 const CLEAR_IDENTITY_ADDRESSES = `DELETE FROM identity_addresses WHERE identity_id IN (SELECT value FROM json_each(?))`;
 const ADDRESS_SPEC: TableSpec = {
@@ -45,10 +45,10 @@ export async function writeSets(db: Database, sets: WriteSet[]): Promise<void> {
   if (timers.deletes.length > 0) await db.run(DELETE_TIMERS, [JSON.stringify(timers.deletes)]);
 }
 
-function insertSql(spec: TableSpec, rows: number): string {
+const insertSql = sqlPerChunk((spec, rows) => {
   const tuple = `(${spec.columns.map(() => '?').join(', ')})`;
   return `INSERT INTO ${spec.table} (${spec.columns.join(', ')}) VALUES ${Array(rows).fill(tuple).join(', ')}`;
-}
+});
 
 /**
  * The chunks of one table go to SQLite back to back, each awaited only at the end: `sqlite3` binds a
