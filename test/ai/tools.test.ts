@@ -22,7 +22,7 @@ async function setup(provider: Provider, customerChannel: 'sms' | 'web' = 'sms')
   const { server, client } = await modelServer(provider);
   const question = await say(t.engine, room.id, b[customer]!.id, 'my parcel is late');
   const ask = (extra: Record<string, unknown> = {}) => t.engine.replyWithAi({ bindingId: b.helper!.id, eventId: question.id, model: client(), ...extra });
-  return { ...t, room, b, server, customer: b[customer]!, ask, question };
+  return { ...t, room, b, server, customer: b[customer]!, ask, question, model: client };
 }
 
 describe.each(PROVIDERS)('§11 tools with side effects (%s)', (provider) => {
@@ -158,6 +158,23 @@ describe('§11 escalate assigns the room when agents are configured, flags it ot
     }
     third.server.script(escalation, { text: 'A colleague will take over.' });
     expect((await third.ask({ handOverTo: { channelId: 'agent', agents: ['alice', 'bob'] } })).handOver).toEqual({ assignedTo: 'alice' });
+  });
+
+  it('rooms escalated at the same moment go to different agents: each pick counts the assignment made before it', async () => {
+    const { engine, server, ask, model } = await setup('openai');
+    const { room: second, b } = await createRoom(engine, [
+      { channelId: 'sms', address: '+15550002' },
+      { channelId: 'agent', address: 'alice' },
+      { channelId: 'ai', address: 'helper' },
+    ]);
+    const question = await say(engine, second.id, b['+15550002']!.id, 'my parcel is lost');
+    // Each conversation asks twice (the tool call, then the answer to its result), in whatever order they arrive.
+    const reply = (request: { body: { messages: { role: string }[] } }) =>
+      request.body.messages.some((message) => message.role === 'tool') ? { text: 'A colleague will take over.' } : escalation;
+    server.script(reply, reply, reply, reply);
+    const handOverTo = { channelId: 'agent', agents: ['alice', 'bob'] };
+    const results = await Promise.all([ask({ handOverTo }), engine.replyWithAi({ bindingId: b.helper!.id, eventId: question.id, model: model(), handOverTo })]);
+    expect(results.map((result) => result.handOver)).toEqual(expect.arrayContaining([{ assignedTo: 'alice' }, { assignedTo: 'bob' }]));
   });
 
   it('a room an agent already has stays with them', async () => {

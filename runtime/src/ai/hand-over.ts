@@ -1,8 +1,9 @@
-// Who gets a room the AI hands over (issue 12: `escalate` "assigns or flags the room for a human").
-// A room already assigned stays with its agent. Otherwise, with agents configured on the node, the room is assigned (`assignRoom`, which joins the agent and
-// records `assignedTo`) to the one with the fewest open rooms assigned, ties going to the earlier
-// in the list; without agents, or when the assignment is refused (the agent channel is not
-// deployed, the room closed meanwhile), the room is flagged `needsHuman: true` for whoever picks it up.
+// Who gets a room the AI hands over with `escalate`. A room already assigned stays with its agent.
+// Otherwise, with agents configured on the node, the room is assigned (`assignRoom`, which joins
+// the agent and records `assignedTo`) to the one with the fewest open rooms assigned, ties going
+// to the earlier in the list; without agents, or when the assignment is refused (the agent channel
+// is not deployed, the room closed meanwhile), the room is flagged `needsHuman: true` for whoever
+// picks it up.
 import type { OperationParts } from '../operations/define';
 import type { Room } from '../model';
 import { callOperation as call } from './operation-call';
@@ -39,8 +40,14 @@ export async function handOver(parts: OperationParts, roomId: string, target: Ha
   let assignError: string | undefined;
   if (target && target.agents.length > 0) {
     try {
-      const agent = (await leastLoadedAgent(parts, target.agents, roomId))!;
-      await call(parts, 'assignRoom', { channelId: target.channelId, agent, roomId, assign: true });
+      // One pick at a time per agent channel: two rooms handed over at once would otherwise both
+      // count the loads before either assignment and go to the same agent. (Engines on one
+      // database still pick independently; the count is a balance, not a limit.)
+      const agent = await parts.serial.run(`hand-over:${target.channelId}`, async () => {
+        const picked = (await leastLoadedAgent(parts, target.agents, roomId))!;
+        await call(parts, 'assignRoom', { channelId: target.channelId, agent: picked, roomId, assign: true });
+        return picked;
+      });
       return { assignedTo: agent };
     } catch (error) {
       assignError = error instanceof Error ? error.message : String(error);
