@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumPath, launchChromium } from '../support/browser';
+import { closeEditDialog, openEditDialog, workspaceNode } from '../support/edit-dialog';
 import { startNodeRed, type NodeRed } from '../support/node-red';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -40,7 +41,7 @@ afterAll(async () => {
 });
 
 const shot = (name: string) => page.screenshot({ path: path.join(screenshots, `build-a-flow-${name}.png`) });
-const nodeEl = (id: string) => page.locator(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${id}"]`);
+const nodeEl = (id: string) => workspaceNode(page, id);
 const tray = () => page.locator('.red-ui-tray').last();
 
 /** Drags a node type from the palette onto the workspace at (x, y) of the chart; returns its id. */
@@ -75,15 +76,8 @@ async function wire(from: string, to: string): Promise<void> {
 }
 
 /** Opens a node's edit dialog as a double-click does. */
-async function edit(id: string): Promise<void> {
-  await nodeEl(id).locator('.red-ui-flow-node').first().dblclick();
-  await page.locator('#node-dialog-ok').waitFor();
-}
-
-async function done(): Promise<void> {
-  await page.click('#node-dialog-ok');
-  await page.locator('#node-dialog-ok').waitFor({ state: 'detached' });
-}
+const edit = (id: string) => openEditDialog(page, id);
+const done = () => closeEditDialog(page);
 
 /** Picks an option of a select by its visible text. */
 async function pick(select: string, label: string): Promise<void> {

@@ -9,6 +9,7 @@ import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumPath, launchChromium, openEditor } from '../support/browser';
 import { startNodeRed, type NodeRed } from '../support/node-red';
+import { closeEditDialog, openEditDialog, workspaceNode } from '../support/edit-dialog';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const screenshots = path.join(root, 'test-results');
@@ -52,18 +53,6 @@ afterAll(async () => {
 /** A fresh editor page; `beforeLoad` may hold requests back. */
 const open = (beforeLoad?: (page: Page) => Promise<void>) => openEditor(browser, nodeRed.baseUrl, pageErrors, beforeLoad);
 
-const nodeEl = (page: Page, id: string) => page.locator(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${id}"]`);
-
-async function edit(page: Page, id: string): Promise<void> {
-  await nodeEl(page, id).locator('.red-ui-flow-node').first().dblclick();
-  await page.locator('#node-dialog-ok').waitFor();
-}
-
-async function done(page: Page): Promise<void> {
-  await page.click('#node-dialog-ok');
-  await page.locator('#node-dialog-ok').waitFor({ state: 'detached' });
-}
-
 const userIds = (page: Page, channel: string) => page.evaluate((id) => (RED.nodes.node(id)?.users ?? []).map((u) => u.id).sort(), channel);
 
 describe.skipIf(!chromiumPath)('channel nodes in lists and choices', () => {
@@ -78,14 +67,14 @@ describe.skipIf(!chromiumPath)('channel nodes in lists and choices', () => {
   });
 
   it('edits the hook filter as a list of channel pickers', async () => {
-    await edit(page, 'hook');
+    await openEditDialog(page, 'hook');
     const rows = page.locator('#node-input-channels-container .roomwire-channel-list-row');
     await expect.poll(() => rows.count()).toBe(1);
     expect(await rows.nth(0).locator('select').inputValue()).toBe('sms');
     await page.locator('.form-row:has(#node-input-channels-container) .red-ui-editableList-addButton').click();
     await rows.nth(1).locator('select').selectOption({ label: 'email' });
     await page.screenshot({ path: path.join(screenshots, 'channel-lists-hook-dialog.png') });
-    await done(page);
+    await closeEditDialog(page);
     expect(await page.evaluate(() => RED.nodes.node('hook')?.channels)).toEqual(['sms', 'email']);
     expect(await userIds(page, 'email')).toEqual(['fallback', 'hook', 'mute', 'transcode']);
   });
@@ -98,7 +87,7 @@ describe.skipIf(!chromiumPath)('channel nodes in lists and choices', () => {
 
     const flagged = () => page.evaluate(() => ['fallback', 'hook', 'transcode', 'mute', 'room'].filter((id) => RED.nodes.node(id)?.valid === false));
     await expect.poll(flagged).toEqual(['fallback', 'hook', 'transcode', 'mute']);
-    for (const id of ['fallback', 'hook', 'transcode', 'mute']) await expect.poll(() => nodeEl(page, id).locator('.red-ui-flow-node-error').isVisible()).toBe(true);
+    for (const id of ['fallback', 'hook', 'transcode', 'mute']) await expect.poll(() => workspaceNode(page, id).locator('.red-ui-flow-node-error').isVisible()).toBe(true);
     await page.screenshot({ path: path.join(screenshots, 'channel-lists-channel-deleted.png') });
     await page.close();
     expect(pageErrors).toEqual([]);
@@ -107,8 +96,8 @@ describe.skipIf(!chromiumPath)('channel nodes in lists and choices', () => {
   it('keeps the values of a dialog saved before the runtime sent its lists', async () => {
     let held: Route | undefined;
     const tab = await open((p) => p.route('**/roomwire/vocabulary', (route) => void (held = route)));
-    await edit(tab, 'room');
-    await done(tab);
+    await openEditDialog(tab, 'room');
+    await closeEditDialog(tab);
     expect(held, 'the vocabulary request is still held').toBeDefined();
     expect(await tab.evaluate(() => RED.nodes.node('room')?.participants)).toEqual([
       { channel: 'sms', address: 'ann', audience: 'internal', access: 'read_only', visibility: 'none', muted: false },
