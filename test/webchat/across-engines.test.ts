@@ -68,19 +68,25 @@ async function twoInstances(): Promise<[Instance, Instance]> {
 
 const statusOf = async (engine: Engine, eventId: string) => (await engine.call<{ deliveries: Delivery[] }>('getDeliveries', { eventId })).deliveries[0]?.status;
 
+/** A room on `engine` with a web chat visitor and an agent: the visitor's token, and the agent's way to reply. */
+async function chatWithAgent(engine: Engine) {
+  const { room, bindings } = await engine.call<{ room: { id: string }; bindings: Binding[] }>('createRoom', {
+    bindings: [
+      { channelId: 'chat', address: 'web-visitor' },
+      { channelId: 'staff', address: 'agent-ann', audience: 'internal' },
+    ],
+  });
+  const agent = bindings.find((b) => b.channelId === 'staff')!.id;
+  const visitor = bindings.find((b) => b.channelId === 'chat')!.id;
+  const { token } = await engine.call<{ token: string }>('issueChatToken', { bindingId: visitor });
+  const reply = (text: string) => engine.call<{ event: { id: string } }>('sendEvent', { roomId: room.id, bindingId: agent, content: { type: 'text', text } });
+  return { token, reply };
+}
+
 describe.skipIf(!withPostgres)('web chat delivery status across engines on one database', () => {
   it('a page connected to another engine than the sending one makes the delivery delivered; with no page it stays sent', async () => {
     const [a, c] = await twoInstances();
-    const { room, bindings } = await a.engine.call<{ room: { id: string }; bindings: Binding[] }>('createRoom', {
-      bindings: [
-        { channelId: 'chat', address: 'web-visitor' },
-        { channelId: 'staff', address: 'agent-ann', audience: 'internal' },
-      ],
-    });
-    const agent = bindings.find((b) => b.channelId === 'staff')!.id;
-    const visitor = bindings.find((b) => b.channelId === 'chat')!.id;
-    const { token } = await a.engine.call<{ token: string }>('issueChatToken', { bindingId: visitor });
-    const reply = (text: string) => a.engine.call<{ event: { id: string } }>('sendEvent', { roomId: room.id, bindingId: agent, content: { type: 'text', text } });
+    const { token, reply } = await chatWithAgent(a.engine);
 
     // No page anywhere: A sends, and the delivery stays `sent`.
     const unseen = await reply('are you there?');
@@ -106,16 +112,7 @@ describe.skipIf(!withPostgres)('a web chat page when its engine resyncs', () => 
     const a = await instance(schema);
     const away = storeWithAwayListener(schema);
     const b = await instance(schema, away.store);
-    const { room, bindings } = await a.engine.call<{ room: { id: string }; bindings: Binding[] }>('createRoom', {
-      bindings: [
-        { channelId: 'chat', address: 'web-visitor' },
-        { channelId: 'staff', address: 'agent-ann', audience: 'internal' },
-      ],
-    });
-    const agent = bindings.find((x) => x.channelId === 'staff')!.id;
-    const visitor = bindings.find((x) => x.channelId === 'chat')!.id;
-    const { token } = await a.engine.call<{ token: string }>('issueChatToken', { bindingId: visitor });
-    const reply = (text: string) => a.engine.call('sendEvent', { roomId: room.id, bindingId: agent, content: { type: 'text', text } });
+    const { token, reply } = await chatWithAgent(a.engine);
     const page = await ChatClient.connect(b.wsUrl(token));
     await page.hello();
     const texts = () => page.events().flatMap((e) => (e.content?.type === 'text' ? [e.content.text as string] : []));
