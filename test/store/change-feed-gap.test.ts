@@ -113,6 +113,8 @@ describe.skipIf(!withPostgres)('a resync reads the next due timer again', () => 
 
     await away.comeBack();
     await until(async () => (await pauses()).length > 0, 'B pausing the inactive room');
+    // The run that fired it may still be finishing (a call during a run joins it and gets its count).
+    await b.runDueTimers();
     expect(await b.runDueTimers()).toBe(0);
     expect((await pauses()).map((e) => e.metadata.reason)).toEqual(['timer']);
   });
