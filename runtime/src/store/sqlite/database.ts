@@ -21,7 +21,7 @@ export class Database {
 
   run(sql: string, params: unknown[] = []): Promise<number> {
     const statement = this.statements.get(sql);
-    return statement ? this.runOn(statement, params) : this.prepare(sql).then((prepared) => this.runOn(prepared, params));
+    return statement ? this.runPrepared(statement, params) : this.prepare(sql).then((prepared) => this.runPrepared(prepared, params));
   }
 
   all<T = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
@@ -37,10 +37,6 @@ export class Database {
 
   /** Runs after the runs already handed to this statement (`sqlite3` keeps them in order). */
   runPrepared(statement: sqlite3.Statement, params: unknown[]): Promise<number> {
-    return this.runOn(statement, params);
-  }
-
-  private runOn(statement: sqlite3.Statement, params: unknown[]): Promise<number> {
     return new Promise((resolve, reject) =>
       statement.run(params, function (this: sqlite3.RunResult, error: Error | null) {
         if (error) reject(error);
