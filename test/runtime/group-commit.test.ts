@@ -4,7 +4,10 @@
 // observed (counting BEGINs), not replaced.
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanupAll } from './support/engine';
+import type { Identity } from '../../runtime/src';
 import { closeCommitters, openCommitter, room } from './support/write-sets';
+
+const NOW = '2025-01-01T00:00:00.000Z';
 
 afterEach(async () => {
   await closeCommitters();
@@ -44,5 +47,29 @@ describe('group commit', () => {
     expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'conflict' });
     const ids = (await reader.all<{ id: string }>('SELECT id FROM rooms ORDER BY id')).map((r) => r.id);
     expect(ids).toEqual(['first', 'kept-1', 'kept-2']);
+  });
+
+  it('a batch no row of which is refused is written without savepoints; a refused row has the batch written again, a savepoint per write set', async () => {
+    const { committer, statements } = await openCommitter();
+    const clean = async (prefix: string) => {
+      const first = committer.commit({ rooms: [room(`${prefix}-first`)] });
+      await Promise.all([first, ...Array.from({ length: 5 }, (_, i) => committer.commit({ rooms: [room(`${prefix}-${i}`)] }))]);
+    };
+    await clean('a');
+    expect(statements().filter((sql) => sql.startsWith('SAVEPOINT'))).toEqual([]);
+
+    // A unique index refuses one row of the next batch (an identity taking over an address).
+    const address = { channelType: 'sms', address: '+15550001111' };
+    const identity = (id: string): Identity => ({ id, displayName: id, externalId: null, addresses: [address], aliases: [], metadata: {}, mergedInto: null, createdAt: NOW, updatedAt: NOW });
+    await committer.commit({ identities: [identity('idn_owner')] });
+    const blocker = committer.commit({ rooms: [room('blocker')] });
+    const results = await Promise.allSettled([
+      committer.commit({ rooms: [room('b-0')] }),
+      committer.commit({ identities: [identity('idn_thief')] }),
+      committer.commit({ rooms: [room('b-1')] }),
+    ]);
+    await blocker;
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(statements().filter((sql) => sql.startsWith('SAVEPOINT'))).toEqual(['SAVEPOINT write_set', 'SAVEPOINT write_set', 'SAVEPOINT write_set']);
   });
 });

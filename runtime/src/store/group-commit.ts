@@ -40,6 +40,15 @@ interface Task {
 /** Why each write set of a batch was refused, by position; `undefined`: it committed. */
 type Refusals = (unknown | undefined)[];
 
+/** A batch written at once had a row refused (or failed otherwise): its transaction was rolled back. */
+class RowRefused {
+  constructor(
+    readonly error: unknown,
+    /** What the compare-and-set rules decided in that transaction. */
+    readonly refusals: Refusals,
+  ) {}
+}
+
 export class GroupCommitter {
   private queue: Pending[] = [];
   private tasks: Task[] = [];
@@ -105,7 +114,30 @@ export class GroupCommitter {
     }
   }
 
+  /**
+   * The batch at once; should a row be refused, the transaction is rolled back and written again
+   * with a savepoint per write set. Conflicts are rare, so the common case pays for no savepoint
+   * (two statements per batch, two round trips on PostgreSQL).
+   */
   private async writeTransaction(sets: WriteSet[]): Promise<Refusals> {
+    const atOnce = await this.transaction(sets, (accepted) => this.target.write(accepted));
+    if (!(atOnce instanceof RowRefused)) return atOnce;
+    const accepted = atOnce.refusals.filter((refusal) => refusal === undefined).length;
+    if (accepted === 1) {
+      // Nothing else to keep: the one write set the rules let through is the one refused.
+      atOnce.refusals[atOnce.refusals.indexOf(undefined)] = this.failure(atOnce.error);
+      return atOnce.refusals;
+    }
+    const alone = await this.transaction(sets, (_, refusals) => this.writeEachAlone(sets, refusals));
+    if (alone instanceof RowRefused) throw alone.error;
+    return alone;
+  }
+
+  /**
+   * One transaction: the compare-and-set rules, then `write` with what they let through, the
+   * change feed's notice, the commit. A row refused by `write` rolls it back (`RowRefused`).
+   */
+  private async transaction(sets: WriteSet[], write: (accepted: WriteSet[], refusals: Refusals) => Promise<void>): Promise<Refusals | RowRefused> {
     await this.target.begin();
     try {
       const wanted = expectations(sets);
@@ -114,7 +146,14 @@ export class GroupCommitter {
           ? checkExpectations(sets, await this.target.readStored(wanted.rooms, wanted.timers))
           : sets.map(() => undefined);
       const accepted = sets.filter((_, i) => refusals[i] === undefined);
-      if (accepted.length > 0) await this.writeAccepted(sets, refusals);
+      if (accepted.length > 0) {
+        try {
+          await write(accepted, refusals);
+        } catch (error) {
+          await this.target.rollback();
+          return new RowRefused(error, refusals);
+        }
+      }
       if (this.target.announce) {
         const written = sets.filter((_, i) => refusals[i] === undefined);
         if (written.length > 0) await this.target.announce(written);
@@ -125,25 +164,6 @@ export class GroupCommitter {
       await this.target.rollback().catch(() => undefined);
       throw error;
     }
-  }
-
-  /** The accepted write sets at once; if a row is refused, each under its own savepoint. */
-  private async writeAccepted(sets: WriteSet[], refusals: Refusals): Promise<void> {
-    const accepted = sets.filter((_, i) => refusals[i] === undefined);
-    await this.target.statement('SAVEPOINT batch');
-    try {
-      await this.target.write(accepted);
-      await this.target.statement('RELEASE batch');
-      return;
-    } catch (error) {
-      await this.target.statement('ROLLBACK TO batch');
-      await this.target.statement('RELEASE batch');
-      if (accepted.length === 1) {
-        refusals[refusals.indexOf(undefined)] = this.failure(error);
-        return;
-      }
-    }
-    await this.writeEachAlone(sets, refusals);
   }
 
   /**

@@ -17,6 +17,8 @@ export interface OpenCommitter {
   reader: Database;
   /** Transactions begun on the writer so far (the connection's `run` is observed, not replaced). */
   begins(): number;
+  /** Every statement run on the writer so far that is not a prepared chunk (BEGIN, SAVEPOINT...). */
+  statements(): string[];
   close(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function openCommitter(): Promise<OpenCommitter> {
     committer,
     reader,
     begins: () => run.mock.calls.filter(([sql]) => sql === 'BEGIN IMMEDIATE').length,
+    statements: () => run.mock.calls.map(([sql]) => sql),
     async close() {
       await committer.close();
       await reader.close();
