@@ -129,20 +129,6 @@ export const TABLES: TableSpec[] = [
 ];
 
 /**
- * A chunk's SQL, built once per table and row count: a 256-row upsert is tens of kilobytes of
- * text, and the same string object is what the statement caches look up (its hash is kept).
- */
-export function sqlPerChunk(build: (spec: TableSpec, rows: number) => string): (spec: TableSpec, rows: number) => string {
-  const built = new Map<string, string>();
-  return (spec, rows) => {
-    const key = `${spec.table} ${rows}`;
-    let sql = built.get(key);
-    if (sql === undefined) built.set(key, (sql = build(spec, rows)));
-    return sql;
-  };
-}
-
-/**
  * The newest version of each record: a room written by 2,000 events of one batch is one row write.
  * A record keeps the place of its first version.
  */

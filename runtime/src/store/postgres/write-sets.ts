@@ -6,27 +6,41 @@ import type { ClientBase } from 'pg';
 import type { Identity } from '../../model';
 import type { BatchTarget } from '../group-commit';
 import type { Lease, WriteSet } from '../store';
-import { TABLES, changeOf, identityAddressRows, netTimerChanges, rowsOf, sqlPerChunk, type StoredState, type TableSpec } from '../write-plan';
+import { TABLES, changeOf, identityAddressRows, netTimerChanges, rowsOf, type StoredState, type TableSpec } from '../write-plan';
 
-const CHUNK_SIZES = [256, 32, 4, 1];
 /** NOTIFY payloads must stay under 8,000 bytes; larger notices carry only their `change_payloads` id. */
 export const MAX_NOTIFY_BYTES = 7_900;
 
-function tuples(columns: number, rows: number): string {
-  const out: string[] = [];
-  for (let r = 0; r < rows; r++) out.push(`(${Array.from({ length: columns }, (_, c) => `$${r * columns + c + 1}`).join(', ')})`);
-  return out.join(', ');
+/** The columns that are not TEXT: `unnest` is handed one typed array per column. */
+const COLUMN_TYPES: Record<string, string> = { latest_index: 'integer', idx: 'integer', event_index: 'integer', due_at: 'bigint', lease_until: 'bigint' };
+
+/**
+ * A table's rows in one statement whatever their number: one array parameter per column, spread
+ * into rows by `unnest`. One round trip and one prepared plan per table, where multi-row VALUES
+ * took a statement per chunk size and a parameter per value.
+ */
+function fromArrays(spec: TableSpec): string {
+  const arrays = spec.columns.map((column, i) => `$${i + 1}::${COLUMN_TYPES[column] ?? 'text'}[]`).join(', ');
+  return `INSERT INTO ${spec.table} (${spec.columns.join(', ')}) SELECT * FROM unnest(${arrays})`;
 }
 
-const upsertSql = sqlPerChunk((spec, rows) => {
+const upsertSql = perTable('upsert', (spec) => {
   const where = spec.updateWhere ? ` WHERE ${spec.updateWhere.replaceAll('excluded.', 'EXCLUDED.')}` : '';
-  return `INSERT INTO ${spec.table} (${spec.columns.join(', ')}) VALUES ${tuples(spec.columns.length, rows)}
+  return `${fromArrays(spec)}
     ON CONFLICT (id) DO UPDATE SET ${spec.update.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}${where}`;
 });
 
-const insertSql = sqlPerChunk((spec, rows) => {
-  return `INSERT INTO ${spec.table} (${spec.columns.join(', ')}) VALUES ${tuples(spec.columns.length, rows)}`;
-});
+const insertSql = perTable('insert', fromArrays);
+
+/** A table's statement, built and named (prepared once per connection) on first use. */
+function perTable(kind: string, build: (spec: TableSpec) => string): (spec: TableSpec) => { name: string; text: string } {
+  const built = new Map<TableSpec, { name: string; text: string }>();
+  return (spec) => {
+    let statement = built.get(spec);
+    if (statement === undefined) built.set(spec, (statement = { name: `rw_${kind}_${spec.table}`, text: build(spec) }));
+    return statement;
+  };
+}
 
 const ADDRESS_SPEC: TableSpec = {
   key: 'identities',
@@ -59,17 +73,14 @@ async function writeRows(
   spec: TableSpec,
   rows: unknown[],
   lease: Lease | undefined,
-  sqlFor: (spec: TableSpec, rows: number) => string,
+  sqlFor: (spec: TableSpec) => { name: string; text: string },
 ): Promise<void> {
-  let offset = 0;
-  for (const size of CHUNK_SIZES) {
-    const text = sqlFor(spec, size);
-    const name = `rw_${spec.table}_${sqlFor === upsertSql ? 'u' : 'i'}${size}`;
-    while (rows.length - offset >= size) {
-      await db.query({ name, text, values: rows.slice(offset, offset + size).flatMap((row) => spec.values(row, lease)) });
-      offset += size;
-    }
+  const columns: unknown[][] = spec.columns.map(() => []);
+  for (const row of rows) {
+    const values = spec.values(row, lease);
+    for (let c = 0; c < values.length; c++) columns[c]!.push(values[c]);
   }
+  await db.query({ ...sqlFor(spec), values: columns });
 }
 
 /** The writer connection as the group commit's target; `channel` and `origin` name the change feed. */

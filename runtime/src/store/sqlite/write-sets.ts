@@ -4,12 +4,26 @@
 import type { Identity } from '../../model';
 import type { WriteSet } from '../store';
 import type { Database } from './database';
-import { TABLES, identityAddressRows, netTimerChanges, rowsOf, sqlPerChunk, type TableSpec } from '../write-plan';
+import { TABLES, identityAddressRows, netTimerChanges, rowsOf, type TableSpec } from '../write-plan';
 import type { Lease } from '../store';
 import type { BatchTarget } from '../group-commit';
 import type { StoredState } from '../write-plan';
 
 const CHUNK_SIZES = [256, 32, 4, 1];
+
+/**
+ * A chunk's SQL, built once per table and row count: a 256-row upsert is tens of kilobytes of
+ * text, and the same string object is what the statement caches look up (its hash is kept).
+ */
+function sqlPerChunk(build: (spec: TableSpec, rows: number) => string): (spec: TableSpec, rows: number) => string {
+  const built = new Map<string, string>();
+  return (spec, rows) => {
+    const key = `${spec.table} ${rows}`;
+    let sql = built.get(key);
+    if (sql === undefined) built.set(key, (sql = build(spec, rows)));
+    return sql;
+  };
+}
 
 const upsertSql = sqlPerChunk((spec, rows) => {
   const tuple = `(${spec.columns.map(() => '?').join(', ')})`;
