@@ -2,7 +2,7 @@
 // participant bound in each room created while it is registered, in the room's first commit, so
 // the assistant reads (and answers) the first message of every customer who opens a room.
 import { afterEach, describe, expect, it } from 'vitest';
-import { FlowProvider, WebchatProvider, startChat, type Binding, type OutboundMessage, type Room } from '../../runtime/src';
+import { FlowProvider, WebchatProvider, startChat, type Binding, type JsonObject, type OutboundMessage, type Room } from '../../runtime/src';
 import { cleanupAll, createRoom, inbound, openTestEngine, until } from '../runtime/support/engine';
 import { closeModelServers, modelServer } from './support/ai-room';
 
@@ -11,7 +11,7 @@ afterEach(async () => {
   await closeModelServers();
 });
 
-async function engineWithAssistant(joinsNewRooms: Record<string, unknown> | null) {
+async function engineWithAssistant(joinsNewRooms: JsonObject | null) {
   const t = await openTestEngine();
   const heard: OutboundMessage[] = [];
   const provider = new FlowProvider();

@@ -39,7 +39,7 @@ afterAll(async () => {
   await cleanupAll();
 });
 
-const text = (result: { content?: unknown }) => JSON.parse((result.content as { text: string }[])[0]!.text);
+const text = (result: Record<string, unknown>) => JSON.parse((result.content as { text: string }[])[0]!.text);
 const timelineUri = () => `roomwire://rooms/${room.room.id}/timeline`;
 
 async function timelineTexts(client: Client, uri = `${timelineUri()}?limit=1000`): Promise<unknown[]> {
@@ -114,7 +114,8 @@ describe('MCP over Streamable HTTP', () => {
   });
 
   it('refuses a client without a token, or with an unknown one', async () => {
-    for (const headers of [{}, { authorization: 'Bearer not-a-known-token-123' }]) {
+    const refused: Record<string, string>[] = [{}, { authorization: 'Bearer not-a-known-token-123' }];
+    for (const headers of refused) {
       const client = new Client({ name: 'anonymous', version: '1.0.0' });
       await expect(client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers } }))).rejects.toThrow(/401|unauthorized|token/i);
     }

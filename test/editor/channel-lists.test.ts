@@ -95,7 +95,9 @@ describe.skipIf(!chromiumPath)('channel nodes in lists and choices', () => {
 
   it('keeps the values of a dialog saved before the runtime sent its lists', async () => {
     let held: Route | undefined;
-    const tab = await open((p) => p.route('**/roomwire/vocabulary', (route) => void (held = route)));
+    const tab = await open(async (p) => {
+      await p.route('**/roomwire/vocabulary', (route) => void (held = route));
+    });
     await openEditDialog(tab, 'room');
     await closeEditDialog(tab);
     expect(held, 'the vocabulary request is still held').toBeDefined();

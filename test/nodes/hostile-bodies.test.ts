@@ -8,7 +8,7 @@ import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { helper, nextMessage, receivesNothing, type NodeInit } from './support';
+import { helper, nextMessage, receivesNothing, type FlowNode, type NodeInit } from './support';
 
 const require = createRequire(import.meta.url);
 const fromNodeRed = (path: string) => require(require.resolve(path, { paths: [require.resolve('node-red')] })) as NodeInit;
@@ -33,15 +33,13 @@ async function serveRoute(options: { skipBodyParsing?: boolean; before?: (RED: P
     httpIn(RED);
     app = RED.httpNode as unknown as http.RequestListener;
   };
-  await helper.load(
-    [init],
-    [
-      { id: 'tab', type: 'tab' },
-      { id: 'in', z: 'tab', type: 'http in', url: '/said', method: 'post', skipBodyParsing: options.skipBodyParsing ?? false, wires: [['out', 'reply']] },
-      { id: 'reply', z: 'tab', type: 'http response', wires: [] },
-      { id: 'out', z: 'tab', type: 'helper' },
-    ],
-  );
+  const flow: FlowNode[] = [
+    { id: 'tab', type: 'tab' },
+    { id: 'in', z: 'tab', type: 'http in', url: '/said', method: 'post', skipBodyParsing: options.skipBodyParsing ?? false, wires: [['out', 'reply']] },
+    { id: 'reply', z: 'tab', type: 'http response', wires: [] },
+    { id: 'out', z: 'tab', type: 'helper' },
+  ];
+  await helper.load([init], flow);
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

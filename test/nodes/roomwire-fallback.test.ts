@@ -11,6 +11,7 @@ import engineNode from '../../nodes/roomwire-engine';
 import fallbackNode from '../../nodes/roomwire-fallback';
 import type { Binding, Room, RoomEvent } from '../../runtime/src';
 import { cleanup, startReceiver, tempDir, until, type Receiver } from '../delivery/support/harness';
+import type { FlowNode } from './support';
 
 helper.init(createRequire(import.meta.url).resolve('node-red'));
 
@@ -62,8 +63,14 @@ afterEach(async () => {
   await cleanup();
 });
 
+/** A fallback node: its id and the settings that differ from the ones `flow` gives it. */
+interface FallbackSettings {
+  id: string;
+  [setting: string]: unknown;
+}
+
 /** Engine + channels `sms` (its provider answers 400: every send fails), `email` and `console` (200). */
-function flow(fallbacks: Record<string, unknown>[]) {
+function flow(fallbacks: FallbackSettings[]): FlowNode[] {
   const dbPath = join(tempDir(), 'node.sqlite');
   const channel = (id: string, path: string) => ({
     id: `ch-${id}`,
@@ -84,7 +91,7 @@ function flow(fallbacks: Record<string, unknown>[]) {
   ];
 }
 
-async function load(fallbacks: Record<string, unknown>[]) {
+async function load(fallbacks: FallbackSettings[]) {
   receiver = await startReceiver((r) => (r.url.startsWith('/fail/') ? { status: 400 } : { status: 200 }));
   await helper.load([engineNode, channelNode, fallbackNode], flow(fallbacks));
   const shared = node('engine').shared;
@@ -222,7 +229,8 @@ describe('roomwire-fallback: the second output', () => {
 
 describe('roomwire-fallback without an engine', () => {
   it('shows it and fails every message', async () => {
-    await helper.load([fallbackNode], [{ id: 'f', type: 'roomwire-fallback', engine: '', wires: [[], []] }]);
+    const unconfigured: FlowNode = { id: 'f', type: 'roomwire-fallback', engine: '', wires: [[], []] };
+    await helper.load([fallbackNode], [unconfigured]);
     expect(calls('f', 'status')[0]).toMatchObject({ fill: 'red', text: 'no engine' });
     node('f').receive({ bindingId: 'bnd_x' });
     const [error] = await until(() => errors('f').length > 0 && errors('f'), 'the error');

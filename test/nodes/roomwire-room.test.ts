@@ -1,7 +1,7 @@
 // roomwire-room: create (idempotent, with bindings), attach, detach, get and the state operations,
 // each through the operations table; results and room ids on msg, errors through done(err).
 import { afterEach, describe, expect, it } from 'vitest';
-import { allNodes, channelConfigs, engineConfig, helper, lastStatus, nextMessage, node, onTab, removeTempDirs } from './support';
+import { allNodes, channelConfigs, engineConfig, helper, lastStatus, nextMessage, node, onTab, removeTempDirs, type FlowNode } from './support';
 
 afterEach(async () => {
   await helper.unload();
@@ -10,7 +10,7 @@ afterEach(async () => {
 
 const roomNode = (id: string, operation: string, roomId = '') => ({ id, type: 'roomwire-room', engine: 'engine', operation, roomId, wires: [['out']] });
 
-async function load(...roomNodes: Record<string, unknown>[]) {
+async function load(...roomNodes: FlowNode[]) {
   await helper.load(allNodes(), [
     engineConfig(),
     ...channelConfigs(),

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import helper from 'node-red-node-test-helper';
 import type { NodeAPI } from 'node-red';
+import type { Engine } from '../../runtime/src';
 export { until } from '../support/wait';
 
 const require = createRequire(import.meta.url);
@@ -63,13 +64,20 @@ export function removeTempDirs(): void {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
+/** A node of a test flow: Node-RED reads its id and type, the node its other settings. */
+export interface FlowNode {
+  id: string;
+  type: string;
+  [setting: string]: unknown;
+}
+
 /** The engine config node of a test flow, with a fresh database and a prefix of its own. */
-export function engineConfig(id = 'engine', extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function engineConfig(id = 'engine', extra: Record<string, unknown> = {}): FlowNode {
   return { id, type: 'roomwire-engine', name: 'test engine', database: path.join(tempDir(), 'test.sqlite'), httpPrefix: '/roomwire', ...extra };
 }
 
 /** A flow channel and a webhook channel; the webhook one posts to `url` unless told otherwise. */
-export function channelConfigs(url = 'http://127.0.0.1:9/unused/{address}'): Record<string, unknown>[] {
+export function channelConfigs(url = 'http://127.0.0.1:9/unused/{address}'): FlowNode[] {
   return [
     { id: 'ch-flow', type: 'roomwire-channel', engine: 'engine', channelId: 'bots', channelType: 'flow' },
     { id: 'ch-web', type: 'roomwire-channel', engine: 'engine', channelId: 'web', channelType: 'webhook', outboundUrl: url },
@@ -77,7 +85,7 @@ export function channelConfigs(url = 'http://127.0.0.1:9/unused/{address}'): Rec
 }
 
 /** Flow nodes placed on a tab (Node-RED treats a node without a position as a config node). */
-export function onTab(nodes: Record<string, unknown>[]): Record<string, unknown>[] {
+export function onTab(nodes: FlowNode[]): FlowNode[] {
   return [{ id: 'tab', type: 'tab', label: 'test' }, ...nodes.map((n) => ({ z: 'tab', x: 100, y: 100, ...n }))];
 }
 
@@ -96,7 +104,7 @@ export interface TestNode {
 
 export interface SharedEngine {
   call<T = any>(operation: string, input: unknown): Promise<T>;
-  ready(): Promise<unknown>;
+  ready(): Promise<Engine>;
 }
 
 export const node = (id: string) => helper.getNode(id) as unknown as TestNode;

@@ -11,7 +11,10 @@ const provider = createTwilioProvider({ accountSid: ACCOUNT_SID, authToken: AUTH
 function parse(params: Params, url = WEBHOOK): ParsedInbound[] {
   const request = signedRequest(url, params);
   provider.verifyInbound!(request);
-  return provider.parseInbound!(request);
+  const parsed = provider.parseInbound!(request);
+  // Twilio's provider parses synchronously, so parseError below catches a refusal as it is thrown.
+  if (!Array.isArray(parsed)) throw new Error('expected the Twilio provider to parse synchronously');
+  return parsed;
 }
 
 function parseError(params: Params): { code: string; field?: string; message: string } {

@@ -11,6 +11,7 @@ import {
   type Binding,
   type EmailProviderOptions,
   type InboundRequest,
+  type JsonObject,
   type Room,
 } from '../../../../runtime/src';
 import { openTestEngine, type TestEngine, type TestEngineOptions } from '../../../runtime/support/engine';
@@ -63,7 +64,7 @@ export async function openEmailEngine(options: TestEngineOptions = {}): Promise<
   return Object.assign(test, {
     smtp,
     localUrl: http.url,
-    async registerEmail(id = 'mail', extra: Partial<EmailProviderOptions> = {}, info: Record<string, unknown> = {}) {
+    async registerEmail(id = 'mail', extra: Partial<EmailProviderOptions> = {}, info: JsonObject = {}) {
       const provider = createEmailProvider({
         smtp: { host: '127.0.0.1', port: smtp.port, secure: false, timeoutMs: 5000 },
         from: `Acme Support <${SUPPORT}>`,

@@ -59,7 +59,7 @@ export interface WebhookAnswer {
 }
 
 /** POSTs a callback over real HTTP with the given headers. */
-export async function postCallback(url: string, raw: Buffer, headers: Record<string, string>): Promise<WebhookAnswer> {
+export async function postCallback(url: string, raw: Buffer<ArrayBuffer>, headers: Record<string, string>): Promise<WebhookAnswer> {
   const response = await fetch(url, { method: 'POST', headers, body: raw });
   const text = await response.text();
   return { status: response.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
