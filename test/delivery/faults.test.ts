@@ -341,7 +341,7 @@ describe('restart', () => {
     const commit = store.commit.bind(store);
     let failed = 0;
     vi.spyOn(store, 'commit').mockImplementation((writes) => {
-      const statusChange = Object.keys(writes).length === 1 && writes.deliveries?.every((d) => d.status !== 'queued');
+      const statusChange = Object.keys(writes).length === 1 && writes.deliveryStatuses?.every((d) => d.status !== 'queued');
       if (statusChange && failed < 2) {
         failed++;
         return Promise.reject(Object.assign(new Error('SQLITE_BUSY: database is locked'), { code: 'SQLITE_BUSY' }));

@@ -40,7 +40,7 @@ describe('delivery status batch', () => {
     );
     expect(seenAtResolve).toEqual(deliveries.map(() => 'sent'));
     expect(commit).toHaveBeenCalledTimes(1);
-    expect(commit.mock.calls[0]![0].deliveries).toHaveLength(40);
+    expect(commit.mock.calls[0]![0].deliveryStatuses).toHaveLength(40);
     // Changes made in a later turn go in the next write set.
     await batch.write({ ...sent(deliveries[0]!), status: 'delivered' });
     expect(commit).toHaveBeenCalledTimes(2);

@@ -158,6 +158,19 @@ describe.each(kinds)('the $name store', (kind) => {
     expect((await store.getDelivery(delivery.id))?.status).toBe('read');
   });
 
+  it('a status change stores only what a status moves (status, provider id, time, record), and never a delivery it does not find', async () => {
+    const { store } = await kind.open();
+    const writes = messageWrites('r1', 0, 'e0');
+    await store.commit(writes);
+    const delivery = writes.deliveries![0]!;
+    const change = statusWrites(delivery, 'sent');
+    change.deliveryStatuses![0]!.providerMessageId = 'SM42';
+    await store.commit(change);
+    expect(await store.findDeliveryByProviderMessageId(delivery.channelId, 'SM42')).toMatchObject({ id: delivery.id, status: 'sent', attempts: 1 });
+    await store.commit(statusWrites({ ...delivery, id: 'never-stored' }, 'sent'));
+    expect(await store.getDelivery('never-stored')).toBeNull();
+  });
+
   it('claims each queued delivery for one engine until its lease lapses, then for another', async () => {
     const { store } = await kind.open();
     const a = new Leases('engine-a', 60_000);

@@ -20,7 +20,7 @@ export class StatusBatch {
         setImmediate(() => {
           const deliveries = this.pending;
           this.pending = [];
-          this.commit({ deliveries }).then(resolve, reject);
+          this.commit({ deliveryStatuses: deliveries }).then(resolve, reject);
         });
       });
     }

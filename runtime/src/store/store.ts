@@ -29,6 +29,11 @@ export interface WriteSet {
   events?: RoomEvent[];
   sideEffects?: SideEffect[];
   deliveries?: Delivery[];
+  /**
+   * Status changes of deliveries already stored: only the columns a status change moves (and the
+   * record) are written, and only where the status moves forward. Rows not stored are left alone.
+   */
+  deliveryStatuses?: Delivery[];
   hooks?: StoredHook[];
   deletedHookIds?: string[];
   timers?: Timer[];

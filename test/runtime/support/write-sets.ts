@@ -114,5 +114,5 @@ function queuedDelivery(id: string, event: RoomEvent, bindingId: string): Delive
 
 /** What the delivery worker commits when a send or a provider callback moves a delivery. */
 export function statusWrites(delivery: Delivery, status: DeliveryStatus): WriteSet {
-  return { deliveries: [{ ...delivery, status, attempts: delivery.attempts + 1, updatedAt: NOW }] };
+  return { deliveryStatuses: [{ ...delivery, status, attempts: delivery.attempts + 1, updatedAt: NOW }] };
 }

@@ -20,8 +20,11 @@ const COLUMN_TYPES: Record<string, string> = { latest_index: 'integer', idx: 'in
  * took a statement per chunk size and a parameter per value.
  */
 function fromArrays(spec: TableSpec): string {
-  const arrays = spec.columns.map((column, i) => `$${i + 1}::${COLUMN_TYPES[column] ?? 'text'}[]`).join(', ');
-  return `INSERT INTO ${spec.table} (${spec.columns.join(', ')}) SELECT * FROM unnest(${arrays})`;
+  return `INSERT INTO ${spec.table} (${spec.columns.join(', ')}) SELECT * FROM ${unnestColumns(spec)}`;
+}
+
+function unnestColumns(spec: TableSpec): string {
+  return `unnest(${spec.columns.map((column, i) => `$${i + 1}::${COLUMN_TYPES[column] ?? 'text'}[]`).join(', ')})`;
 }
 
 const upsertSql = perTable('upsert', (spec) => {
@@ -31,6 +34,13 @@ const upsertSql = perTable('upsert', (spec) => {
 });
 
 const insertSql = perTable('insert', fromArrays);
+
+/** Changes stored rows only; the new values go by the upsert's name (`EXCLUDED`), so one condition serves both. */
+const updateSql = perTable('update', (spec) => {
+  const where = spec.updateWhere ? ` AND (${spec.updateWhere.replaceAll('excluded.', 'EXCLUDED.')})` : '';
+  return `UPDATE ${spec.table} SET ${spec.update.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
+    FROM ${unnestColumns(spec)} AS EXCLUDED(${spec.columns.join(', ')}) WHERE ${spec.table}.id = EXCLUDED.id${where}`;
+});
 
 /** A table's statement, built and named (prepared once per connection) on first use. */
 function perTable(kind: string, build: (spec: TableSpec) => string): (spec: TableSpec) => { name: string; text: string } {
@@ -59,7 +69,7 @@ export async function writeSets(db: ClientBase, sets: WriteSet[]): Promise<void>
     const rows = [...rowsOf(spec, sets, timers)].sort(byId);
     if (rows.length === 0) continue;
     if (spec.key === 'identities') await db.query('DELETE FROM identity_addresses WHERE identity_id = ANY($1)', [rows.map((r) => r.id)]);
-    await writeRows(db, spec, rows, lease, upsertSql);
+    await writeRows(db, spec, rows, lease, spec.updateOnly ? updateSql : upsertSql);
     // Insert, never take over: an address another identity owns fails this write set.
     if (spec.key === 'identities') await writeRows(db, ADDRESS_SPEC, identityAddressRows(rows as Identity[]), undefined, insertSql);
   }

@@ -31,6 +31,14 @@ const upsertSql = sqlPerChunk((spec, rows) => {
     ON CONFLICT(id) DO UPDATE SET ${spec.update.map((c) => `${c} = excluded.${c}`).join(', ')}${spec.updateWhere ? ` WHERE ${spec.updateWhere}` : ''}`;
 });
 
+/** Changes stored rows only; the new values go by the upsert's name (`excluded`), so one condition serves both. */
+const updateSql = sqlPerChunk((spec, rows) => {
+  const tuple = `(${spec.columns.map(() => '?').join(', ')})`;
+  return `WITH excluded(${spec.columns.join(', ')}) AS (VALUES ${Array(rows).fill(tuple).join(', ')})
+    UPDATE ${spec.table} SET ${spec.update.map((c) => `${c} = excluded.${c}`).join(', ')}
+    FROM excluded WHERE ${spec.table}.id = excluded.id${spec.updateWhere ? ` AND (${spec.updateWhere})` : ''}`;
+});
+
 const CLEAR_IDENTITY_ADDRESSES = `DELETE FROM identity_addresses WHERE identity_id IN (SELECT value FROM json_each(?))`;
 const ADDRESS_SPEC: TableSpec = {
   key: 'identities',
@@ -50,7 +58,7 @@ export async function writeSets(db: Database, sets: WriteSet[]): Promise<void> {
     const rows = rowsOf(spec, sets, timers);
     if (rows.length === 0) continue;
     if (spec.key === 'identities') await db.run(CLEAR_IDENTITY_ADDRESSES, [JSON.stringify(rows.map((r) => r.id))]);
-    await writeRows(db, spec, rows, lease, upsertSql);
+    await writeRows(db, spec, rows, lease, spec.updateOnly ? updateSql : upsertSql);
     // Insert, never take over: an address another identity owns fails this write set.
     if (spec.key === 'identities') await writeRows(db, ADDRESS_SPEC, identityAddressRows(rows as Identity[]), undefined, insertSql);
   }
