@@ -73,7 +73,7 @@
     request('POST', 'api/logout', {}).then(function () { location.reload(); }, function () { location.reload(); });
   });
 
-  // ---- live updates (server-sent events: which rooms changed) ----
+  // ---- live updates (server-sent events: which rooms changed, or `resync`: any may have) ----
   var refreshTimer = null;
   function startLive() {
     stopLive();
@@ -84,6 +84,11 @@
       clearTimeout(refreshTimer);
       refreshTimer = setTimeout(loadRooms, 150);
     };
+    // The server lost track of changes made elsewhere, so any room may have changed unannounced.
+    state.live.addEventListener('resync', function () {
+      if (state.roomId) loadNewEvents();
+      loadRooms();
+    });
     state.live.onerror = function () {
       // The browser reconnects by itself; a signed-out session shows the sign-in form.
       request('GET', 'api/session').catch(function (err) { if (err.status === 401) showSignin(err.data.configured !== false); });

@@ -36,7 +36,7 @@ async function resync(parts: FollowerParts, { awayMs }: Resync): Promise<void> {
   await parts.scheduler.rescan();
   parts.logger.warn(
     `the change feed was away ${Math.round(awayMs / 1000)} s and other engines' changes may have left its log: ` +
-      'cached rooms, hooks, merges and timers were read again; web chat pages re-read their timelines, other live subscribers may have missed events',
+      'cached rooms, hooks, merges and timers were read again; web chat and agent inbox pages read again what they show, MCP subscribers are told to read again, other live subscribers (`room in` nodes) may have missed events',
   );
   parts.notifier.emit({ kind: 'resync', awayMs });
 }

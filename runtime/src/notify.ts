@@ -25,7 +25,7 @@ export type Notification =
   /**
    * Another engine's changes were lost to this one (its change feed was away `awayMs`, longer than
    * the log keeps them): notifications of any room may be missing. Not about one room; a
-   * subscriber that can, reads the store again (web chat pages re-read their timelines).
+   * subscriber that can, reads the store again (web chat and agent inbox pages re-read what they show).
    */
   | { kind: 'resync'; awayMs: number };
 

@@ -1,12 +1,12 @@
-// A real engine (SQLite in a temp dir) behind a bare loopback HTTP server mounting the REST API at
-// `/api/*` and the MCP server at `/mcp`, as the engine node mounts them on Node-RED; and the
-// official SDK's MCP client connected to it.
+// A real engine (SQLite in a temp dir, or any engine a test opened) behind a bare loopback HTTP
+// server mounting the REST API at `/api/*` and the MCP server at `/mcp`, as the engine node mounts
+// them on Node-RED; and the official SDK's MCP client connected to it.
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { createMcpHandler, createRestHandler, type ApiTokenConfig } from '../../runtime/src';
+import { createMcpHandler, createRestHandler, type ApiTokenConfig, type Engine } from '../../runtime/src';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { buildRoutes, matchRoute } from '../../runtime/src/api/routes';
@@ -27,8 +27,8 @@ export const WRITE = 'write-token-0123456789';
 export const READ = 'read-token-0123456789';
 export const AUDIT = 'audit-token-0123456789';
 
-export interface ApiServer {
-  test: TestEngine;
+/** The API of one engine over HTTP, and clients of it. */
+export interface ApiEndpoints {
   url: string;
   errors: unknown[];
   /** 200 answers that did not match the operation's output schema (each call is checked). */
@@ -36,20 +36,35 @@ export interface ApiServer {
   /** One REST call: `rest('GET', '/rooms')`; a body object is sent as JSON. */
   rest(method: string, path: string, options?: { token?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
   mcp(token: string): Promise<Client>;
+  /** Closes the clients and the server, not the engine. */
   close(): Promise<void>;
 }
 
-/** `extraTokens` may depend on what the engine holds (a token acting as a binding). */
-export async function startApiServer(extraTokens: (test: TestEngine) => Promise<ApiTokenConfig[]> = async () => [], options: { maxBodyBytes?: number; maxSessionsPerToken?: number } = {}): Promise<ApiServer> {
+export interface ApiServer extends ApiEndpoints {
+  test: TestEngine;
+}
+
+export interface ApiServerOptions {
+  maxBodyBytes?: number;
+  maxSessionsPerToken?: number;
+}
+
+/** A SQLite test engine and its API; `extraTokens` may depend on what the engine holds (a token acting as a binding). */
+export async function startApiServer(extraTokens: (test: TestEngine) => Promise<ApiTokenConfig[]> = async () => [], options: ApiServerOptions = {}): Promise<ApiServer> {
   const test = await openTestEngine();
+  return { test, ...(await serveApi(test.engine, await extraTokens(test), options)) };
+}
+
+/** The API of `engine`, with the WRITE, READ and AUDIT tokens and `extraTokens`. */
+export async function serveApi(engine: Engine, extraTokens: ApiTokenConfig[] = [], options: ApiServerOptions = {}): Promise<ApiEndpoints> {
   const errors: unknown[] = [];
   const tokens: ApiTokenConfig[] = [
     { token: WRITE, scope: ['write', 'audit'], name: 'writer' },
     { token: READ, scope: 'read', name: 'reader' },
     { token: AUDIT, scope: 'audit', name: 'auditor' },
-    ...(await extraTokens(test)),
+    ...extraTokens,
   ];
-  const rest = createRestHandler(test.engine, { tokens, maxBodyBytes: options.maxBodyBytes, onError: (e) => errors.push(e) });
+  const rest = createRestHandler(engine, { tokens, maxBodyBytes: options.maxBodyBytes, onError: (e) => errors.push(e) });
   const mcp = createMcpHandler(rest.gateway, { maxSessionsPerToken: options.maxSessionsPerToken, onError: (e) => errors.push(e) });
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0]!;
@@ -63,7 +78,6 @@ export async function startApiServer(extraTokens: (test: TestEngine) => Promise<
   const clients: Client[] = [];
   const outputMismatches: string[] = [];
   return {
-    test,
     url,
     errors,
     outputMismatches,

@@ -2,21 +2,18 @@
 // agent; no session, a wrong password, an expired session and a session of an agent whose account
 // is gone are refused, and mutating calls need the session's CSRF token. The inbox handler runs on
 // a real HTTP server over a real engine; only the session clock is controlled.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAgentInboxProvider, FlowProvider, type Engine } from '../../runtime/src';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AGENT_SLOTS, agentCredentials, agentCredentialTypes, AgentAccounts, hashAgentPassword, parseAgentAccounts, type AgentCredentials } from '../../nodes/lib/inbox/accounts';
-import { createInboxHandler, CSRF_HEADER, SESSION_COOKIE } from '../../nodes/lib/inbox/handler';
-import { AgentSessions } from '../../nodes/lib/inbox/sessions';
+import { AGENT_SLOTS, agentCredentials, agentCredentialTypes, hashAgentPassword, parseAgentAccounts, type AgentCredentials } from '../../nodes/lib/inbox/accounts';
+import { CSRF_HEADER, SESSION_COOKIE } from '../../nodes/lib/inbox/handler';
 import { consumeSigninToken, SIGNIN_ENV } from '../../nodes/lib/inbox/signin-link';
+import { AGENT_CHANNEL, INBOX_BASE as BASE, serveInbox, signIn, type InboxServer } from '../support/inbox-server';
 import { cleanupAll, openTestEngine } from '../runtime/support/engine';
 
 afterEach(cleanupAll);
 
-const BASE = '/api/roomwire/inbox';
 const HOUR = 60 * 60 * 1000;
 const ANA_PASSWORD = 'correct horse battery';
 const BEN_PASSWORD = 'another long secret';
@@ -25,52 +22,19 @@ const ANA = { user: 'ana', hash: hashAgentPassword(ANA_PASSWORD) };
 const BEN = { user: 'ben', hash: hashAgentPassword(BEN_PASSWORD) };
 const bothAgents = agentCredentials([ANA, BEN]);
 
-interface Inbox {
-  url: string;
+interface Inbox extends InboxServer {
   engine: Engine;
   /** The engine's database file. */
   path: string;
   now: { value: number };
-  setAccounts(credentials: AgentCredentials): void;
-  close(): Promise<void>;
 }
 
-async function serveInbox(credentials: AgentCredentials = bothAgents, databasePath?: string): Promise<Inbox> {
+async function serveSqliteInbox(credentials: AgentCredentials = bothAgents, databasePath?: string): Promise<Inbox> {
   const { engine, path } = await openTestEngine(databasePath ? { path: databasePath } : {});
-  await engine.registerChannel({ id: 'agent-inbox', type: 'agent', provider: createAgentInboxProvider(), profile: 'webhook', info: { audience: 'internal' } });
+  await engine.registerChannel({ id: AGENT_CHANNEL, type: 'agent', provider: createAgentInboxProvider(), profile: 'webhook', info: { audience: 'internal' } });
   await engine.registerChannel({ id: 'chat', type: 'webchat', provider: new FlowProvider() });
   const now = { value: Date.now() };
-  const sessions = new AgentSessions(async () => engine.agentSessions, BASE, 8 * HOUR, () => now.value);
-  const build = (accounts: AgentCredentials) =>
-    createInboxHandler({
-      engine: async () => engine,
-      accounts: new AgentAccounts(parseAgentAccounts(accounts, () => undefined)),
-      sessions,
-      agentChannelId: 'agent-inbox',
-      basePath: BASE,
-      onError: (error) => {
-        throw error;
-      },
-    });
-  let handler = build(credentials);
-  const server: Server = createServer((req, res) => void handler(req, res, (req.url ?? '/').slice(BASE.length)));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${BASE}`;
-  return {
-    url,
-    engine,
-    path,
-    now,
-    setAccounts: (accounts) => (handler = build(accounts)),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
-async function signIn(inbox: Inbox, user: string, password: string) {
-  const res = await fetch(`${inbox.url}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, password }) });
-  const cookie = res.headers.get('set-cookie') ?? '';
-  const body = (await res.json()) as { user?: string; csrf?: string };
-  return { status: res.status, setCookie: cookie, cookie: cookie.split(';')[0]!, csrf: body.csrf ?? '', body };
+  return { ...(await serveInbox(engine, credentials, () => now.value)), engine, path, now };
 }
 
 async function roomWithCustomerMessage(engine: Engine): Promise<string> {
@@ -83,7 +47,7 @@ async function roomWithCustomerMessage(engine: Engine): Promise<string> {
 
 describe('agent inbox sign-in', () => {
   it('refuses every API request without a session, and writes nothing', async () => {
-    const inbox = await serveInbox();
+    const inbox = await serveSqliteInbox();
     try {
       const roomId = await roomWithCustomerMessage(inbox.engine);
       for (const path of ['/api/session', '/api/rooms', `/api/rooms/${roomId}`, '/api/events']) {
@@ -104,7 +68,7 @@ describe('agent inbox sign-in', () => {
   });
 
   it('refuses a wrong password and an unknown user without setting a cookie; the right one gets an HTTP-only, same-site cookie', async () => {
-    const inbox = await serveInbox();
+    const inbox = await serveSqliteInbox();
     try {
       for (const [user, password] of [['ana', 'wrong'], ['ana', BEN_PASSWORD], ['nobody', ANA_PASSWORD]] as const) {
         const attempt = await signIn(inbox, user, password);
@@ -122,7 +86,7 @@ describe('agent inbox sign-in', () => {
   });
 
   it('marks the cookie Secure when the page is served over https', async () => {
-    const inbox = await serveInbox();
+    const inbox = await serveSqliteInbox();
     try {
       const res = await fetch(`${inbox.url}/login`, {
         method: 'POST',
@@ -136,7 +100,7 @@ describe('agent inbox sign-in', () => {
   });
 
   it('refuses an expired session', async () => {
-    const inbox = await serveInbox();
+    const inbox = await serveSqliteInbox();
     try {
       const ana = await signIn(inbox, 'ana', ANA_PASSWORD);
       inbox.now.value += 8 * HOUR - 1000;
@@ -151,8 +115,8 @@ describe('agent inbox sign-in', () => {
   });
 
   it('keeps sessions in the store: another engine on the database knows them, sign-out ends them there too, only a hash is stored', async () => {
-    const first = await serveInbox();
-    const second = await serveInbox(bothAgents, first.path);
+    const first = await serveSqliteInbox();
+    const second = await serveSqliteInbox(bothAgents, first.path);
     try {
       const ana = await signIn(first, 'ana', ANA_PASSWORD);
       const id = decodeURIComponent(ana.cookie.slice(`${SESSION_COOKIE}=`.length));
@@ -173,7 +137,7 @@ describe('agent inbox sign-in', () => {
   });
 
   it("acts only as the session's own agent, and refuses the session of an agent whose account was removed", async () => {
-    const inbox = await serveInbox();
+    const inbox = await serveSqliteInbox();
     try {
       const roomId = await roomWithCustomerMessage(inbox.engine);
       const ana = await signIn(inbox, 'ana', ANA_PASSWORD);
@@ -205,7 +169,7 @@ describe('agent inbox sign-in', () => {
   });
 
   it('refuses mutating calls without the CSRF token or as a form post, and stores nothing', async () => {
-    const inbox = await serveInbox();
+    const inbox = await serveSqliteInbox();
     try {
       const roomId = await roomWithCustomerMessage(inbox.engine);
       const ana = await signIn(inbox, 'ana', ANA_PASSWORD);
@@ -222,7 +186,7 @@ describe('agent inbox sign-in', () => {
   });
 
   it('without any agent account, says so instead of opening', async () => {
-    const inbox = await serveInbox({});
+    const inbox = await serveSqliteInbox({});
     try {
       const session = await fetch(`${inbox.url}/api/session`);
       expect(session.status).toBe(401);
@@ -236,7 +200,7 @@ describe('agent inbox sign-in', () => {
   });
 
   it('never puts a password hash in an API answer', async () => {
-    const inbox = await serveInbox();
+    const inbox = await serveSqliteInbox();
     try {
       const roomId = await roomWithCustomerMessage(inbox.engine);
       const ana = await signIn(inbox, 'ana', ANA_PASSWORD);

@@ -5,14 +5,14 @@
 //   GET  /api/session      who is signed in (and the CSRF token), or 401 saying whether accounts exist
 //   GET  /api/rooms        ?filter=&search=                        GET /api/rooms/:id  ?fromIndex=
 //   POST /api/rooms/:id/{reply,note,read,assign,state}            POST /api/bindings/:id/mute
-//   GET  /api/events       server-sent events: which rooms changed
+//   GET  /api/events       server-sent events: which rooms changed (event `resync`: any may have)
 // Every /api request needs a live session; every POST needs a JSON body and the session's CSRF
 // token in X-Roomwire-CSRF (a cross-site form can send neither). Everything an agent does is an
 // operation of the engine, through the agent's own binding.
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { canSeeInHistory, prospectiveAgentBinding, readBody, RoomwireError, sendJson, type Engine, type Notification } from '@roomwire/runtime';
+import { canSeeInHistory, prospectiveAgentBinding, readBody, RoomwireError, sendJson, type Binding, type Engine, type Notification } from '@roomwire/runtime';
 import type { AgentAccounts } from './accounts';
 import { sameSecret, type AgentSession, type AgentSessions } from './sessions';
 import { consumeSigninToken } from './signin-link';
@@ -67,6 +67,14 @@ function isHttps(req: IncomingMessage): boolean {
 
 function sessionCookie(req: IncomingMessage, basePath: string, value: string, maxAgeSeconds: number): string {
   return [`${SESSION_COOKIE}=${value}`, `Path=${basePath}`, `Max-Age=${maxAgeSeconds}`, 'HttpOnly', 'SameSite=Strict', ...(isHttps(req) ? ['Secure'] : [])].join('; ');
+}
+
+/** What the live stream tells the page of a notification: the room that changed, or that any may have, or nothing. */
+function liveMessage(notification: Notification, staff: Binding): string | null {
+  // The engine lost track of other engines' changes (a resync): the page reads its rooms again.
+  if (notification.kind === 'resync') return 'event: resync\ndata: {}\n\n';
+  if (notification.kind !== 'event' || !canSeeInHistory(staff, notification.event)) return null;
+  return `data: ${JSON.stringify({ roomId: notification.roomId, index: notification.event.index })}\n\n`;
 }
 
 function clientAddress(req: IncomingMessage): string {
@@ -175,10 +183,11 @@ export function createInboxHandler(options: InboxOptions): InboxHandler {
     res.write(': connected\n\n');
     const staff = prospectiveAgentBinding('', { channelId: options.agentChannelId, agent: session.user });
     const unsubscribe = engine.subscribe((notification: Notification) => {
-      if (notification.kind !== 'event' || !canSeeInHistory(staff, notification.event)) return;
+      const message = liveMessage(notification, staff);
+      if (!message) return;
       // A client that stops reading is dropped rather than buffered for without bound.
       if (res.writableLength > 1024 * 1024) return res.destroy();
-      res.write(`data: ${JSON.stringify({ roomId: notification.roomId, index: notification.event.index })}\n\n`);
+      res.write(message);
     });
     const keepalive = setInterval(() => {
       // Signed out (here or on another instance) or expired: the stream ends with the session.

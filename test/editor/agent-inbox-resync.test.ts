@@ -1,0 +1,84 @@
+// The agent inbox page in Chromium when the engine serving it resyncs: engines A and B on one
+// PostgreSQL database, the page on B, customers writing through A while B's change-feed listener
+// is away and the log rows it missed are pruned. No later message comes to announce them: the page
+// must catch up on the resync alone, in the open room and in the room list.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { agentCredentials, hashAgentPassword } from '../../nodes/lib/inbox/accounts';
+import { chromiumPath, launchChromium } from '../support/browser';
+import { inboxOnAwayEngine, type AwayInbox } from '../support/inbox-away';
+import { postgresAvailable } from '../support/postgres';
+
+const withPostgres = await postgresAvailable();
+const PASSWORD = 'ana-has-a-long-password';
+// Hashed once: bcrypt is slow on purpose.
+const ANA = agentCredentials([{ user: 'ana', hash: hashAgentPassword(PASSWORD) }]);
+
+/** Waits for the page (a browser on a busy machine) to show something. */
+const eventually = <T>(probe: () => T | Promise<T>) => expect.poll(probe, { timeout: 10_000, interval: 50 });
+
+describe.skipIf(!chromiumPath || !withPostgres)('the agent inbox page when its engine resyncs', () => {
+  let browser: Browser;
+  let setup: AwayInbox | undefined;
+  let page: Page | undefined;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+
+  afterEach(async () => {
+    await page?.close();
+    await setup?.close();
+    setup = undefined;
+    expect(pageErrors).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  /** A room on A where Carla said hello, and the inbox page on B signed in as Ana. */
+  async function carlaWritesAnaReads() {
+    setup = await inboxOnAwayEngine(ANA);
+    const carlaSays = await setup.customerRoom('r1', 'Carla');
+    await carlaSays('hello?');
+    const signedIn = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page = signedIn;
+    signedIn.setDefaultTimeout(15_000);
+    signedIn.on('pageerror', (error) => pageErrors.push(error.message));
+    await signedIn.goto(`${setup.inbox.url}/`);
+    await signedIn.fill('#user', 'ana');
+    await signedIn.fill('#password', PASSWORD);
+    await signedIn.click('#signin-form button[type=submit]');
+    await signedIn.locator('#app').waitFor();
+    return { engines: setup, carlaSays, ana: signedIn, room: (id: string) => signedIn.locator(`#rooms [data-room-id="${id}"]`) };
+  }
+
+  it('shows the messages its engine missed in the open room, with no later message to announce them', async () => {
+    const { engines, carlaSays, ana, room } = await carlaWritesAnaReads();
+    await room('r1').click();
+    const timeline = () => ana.locator('#timeline').innerText();
+    await eventually(timeline).toContain('hello?');
+
+    await engines.awayWhile(() => carlaSays('are you still there?'));
+
+    await eventually(timeline).toContain('are you still there?');
+    expect(await ana.locator('#timeline li', { hasText: 'are you still there?' }).count()).toBe(1);
+  });
+
+  it('lists the rooms and messages its engine missed, with no later message to announce them', async () => {
+    const { engines, carlaSays, room } = await carlaWritesAnaReads();
+    await eventually(() => room('r1').innerText()).toContain('hello?');
+
+    await engines.awayWhile(async () => {
+      await carlaSays('are you still there?');
+      const danaSays = await engines.customerRoom('r2', 'Dana');
+      await danaSays('a new conversation');
+    });
+
+    await eventually(() => room('r2').innerText()).toContain('a new conversation');
+    await eventually(() => room('r1').innerText()).toContain('are you still there?');
+    expect(await room('r1').locator('.unread').getAttribute('data-unread')).toBe('2');
+  });
+});
