@@ -3,7 +3,7 @@
 // Transient provider errors are retried with exponential backoff and jitter, permanent ones fail
 // at once. Status only moves forward, whichever order provider callbacks arrive in.
 import type { EngineParts } from '../engine-parts';
-import type { Binding, Content, Delivery, DeliveryError, DeliveryStatus, JsonObject, RoomEvent } from '../model';
+import type { Binding, Content, Delivery, DeliveryError, DeliveryStatus, JsonObject, Room, RoomEvent } from '../model';
 import { ProviderError, type OutboundMessage, type Provider, type SendResult } from '../providers/contract';
 import { runAsyncHooks, runSyncHooks } from '../hooks/run';
 import { validateContent } from '../content-validation';
@@ -152,9 +152,9 @@ export class DeliveryWorker {
   }
 
   private recordStatus(write: Promise<unknown>): void {
-    const tracked = write.catch((error: unknown) => this.parts.logger.error(`a delivery status could not be stored: ${String(error)}`));
+    const tracked = write.then(undefined, (error: unknown) => this.parts.logger.error(`a delivery status could not be stored: ${String(error)}`));
     this.statusWrites.add(tracked);
-    void tracked.finally(() => this.statusWrites.delete(tracked));
+    void tracked.then(() => this.statusWrites.delete(tracked));
   }
 
   async waitIdle(): Promise<void> {
@@ -249,17 +249,29 @@ export class DeliveryWorker {
     }
   }
 
+  /** The worker's own transitions know their event: announced at once, without a read or a promise. */
   private announce(delivery: Delivery, known?: RoomEvent): void {
-    void (known ? Promise.resolve(known) : this.parts.store.getEvent(delivery.eventId)).then(async (event) => {
-      const summary = { id: delivery.eventId, correlationId: event?.correlationId ?? null, index: delivery.eventIndex };
-      this.parts.notifier.emit({ kind: 'delivery', roomId: delivery.roomId, delivery, event: summary });
-      const room = this.parts.cache.peek(delivery.roomId)?.room ?? (await this.parts.store.getRoom(delivery.roomId));
-      if (room) {
-        runAsyncHooks(this.parts.hooks, 'on_delivery_status', room, { detail: { delivery, event: summary } as unknown as JsonObject }, (hook, e) =>
-          this.parts.logger.warn(`hook ${hook} failed: ${String(e)}`),
-        );
-      }
-    });
+    if (known) this.announceFor(delivery, known);
+    else void this.parts.store.getEvent(delivery.eventId).then((event) => this.announceFor(delivery, event), (error: unknown) => this.cannotAnnounce(delivery, error));
+  }
+
+  private announceFor(delivery: Delivery, event: RoomEvent | null): void {
+    const summary = { id: delivery.eventId, correlationId: event?.correlationId ?? null, index: delivery.eventIndex };
+    this.parts.notifier.emit({ kind: 'delivery', roomId: delivery.roomId, delivery, event: summary });
+    if (!this.parts.hooks.hasAny('on_delivery_status')) return;
+    const runHooks = (room: Room | null) => {
+      if (!room) return;
+      runAsyncHooks(this.parts.hooks, 'on_delivery_status', room, { detail: { delivery, event: summary } as unknown as JsonObject }, (hook, e) =>
+        this.parts.logger.warn(`hook ${hook} failed: ${String(e)}`),
+      );
+    };
+    const cached = this.parts.cache.peek(delivery.roomId)?.room;
+    if (cached) runHooks(cached);
+    else void this.parts.store.getRoom(delivery.roomId).then(runHooks, (error: unknown) => this.cannotAnnounce(delivery, error));
+  }
+
+  private cannotAnnounce(delivery: Delivery, error: unknown): void {
+    this.parts.logger.warn(`delivery ${delivery.id}: its status ${delivery.status} is stored but could not be announced: ${String(error)}`);
   }
 
   private async drainLane(bindingId: string): Promise<void> {
