@@ -9,7 +9,7 @@
 const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
-const { loadavg, tmpdir, userInfo } = require('node:os');
+const { cpus, loadavg, tmpdir, userInfo } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
 const { Engine, FlowProvider, PostgresStore } = require('../runtime/dist');
@@ -108,25 +108,33 @@ async function run(scenario, processes, total, { roomCount = 1000, window = 500,
     const roomsFile = join(dir, 'rooms.json');
     writeFileSync(roomsFile, JSON.stringify(await createRooms(schema, roomCount)));
     const load = Math.round(loadavg()[0] * 10) / 10;
-    const pgBefore = postgresCpuSeconds();
     const workers = Array.from({ length: processes }, (_, k) =>
       startWorker(schema, roomsFile, Math.round(total / processes), Math.round(window / processes), sticky ? `${k}/${processes}` : '0/1'),
     );
     await Promise.all(workers.map((w) => w.ready()));
+    const pgBefore = postgresCpuSeconds();
     for (const w of workers) w.child.stdin.end('go\n');
     const results = await Promise.all(workers.map((w) => w.result()));
     await Promise.all(workers.map((w) => (w.child.exitCode === null ? new Promise((resolve) => w.child.once('exit', resolve)) : null)));
     const pgAfter = postgresCpuSeconds();
     const seconds = Math.max(...results.map((r) => r.seconds));
     const gaps = await roomsWithGaps(schema);
+    const engineCpu = results.reduce((sum, r) => sum + r.cpuSeconds, 0);
+    const postgresCpu = pgBefore === null || pgAfter === null ? null : pgAfter - pgBefore;
     return {
       scenario,
       msgsPerSec: Math.round(total / seconds),
       p50Ms: Math.max(...results.map((r) => r.p50Ms)),
       p99Ms: Math.max(...results.map((r) => r.p99Ms)),
       peakRssMb: Math.max(...results.map((r) => r.peakRssMb)),
-      engineCpuSeconds: Math.round(results.reduce((sum, r) => sum + r.cpuSeconds, 0) * 10) / 10,
-      postgresCpuSeconds: pgBefore === null || pgAfter === null ? null : Math.round((pgAfter - pgBefore) * 10) / 10,
+      engineCpuSeconds: Math.round(engineCpu * 10) / 10,
+      postgresCpuSeconds: postgresCpu === null ? null : Math.round(postgresCpu * 10) / 10,
+      // What limits the run: CPU per message on each side, and how many of the machine's cores
+      // the engines and PostgreSQL used together while it ran.
+      engineCpuUsPerMsg: Math.round((engineCpu / total) * 1e6),
+      postgresCpuUsPerMsg: postgresCpu === null ? null : Math.round((postgresCpu / total) * 1e6),
+      coresUsed: postgresCpu === null ? null : Math.round(((engineCpu + postgresCpu) / seconds) * 100) / 100,
+      cores: cpus().length,
       loadAverageAtStart: load,
       messages: total,
       rooms: roomCount,
