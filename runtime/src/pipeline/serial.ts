@@ -4,17 +4,19 @@
 export class SerialQueues {
   private readonly tails = new Map<string, Promise<unknown>>();
 
+  /**
+   * Runs `task` once every task queued before it under `key` has settled. On an idle key it starts
+   * at once: the hot paths (a room's write, a delivery's status change) usually find their key
+   * idle, and a turn of the microtask queue and two promises per call add up.
+   */
   run<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const result = previous.then(task, task);
-    const tail = result.then(
-      () => undefined,
-      () => undefined,
+    const previous = this.tails.get(key);
+    const result = previous ? previous.then(task, task) : start(task);
+    const tail: Promise<unknown> = result.then(
+      () => this.release(key, tail),
+      () => this.release(key, tail),
     );
     this.tails.set(key, tail);
-    void tail.then(() => {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    });
     return result;
   }
 
@@ -25,5 +27,18 @@ export class SerialQueues {
   /** Resolves when every queued task has finished. */
   async idle(): Promise<void> {
     while (this.tails.size > 0) await Promise.all([...this.tails.values()]);
+  }
+
+  private release(key: string, tail: Promise<unknown>): void {
+    if (this.tails.get(key) === tail) this.tails.delete(key);
+  }
+}
+
+/** A task that throws before its first await rejects its promise, as it would have in a `then`. */
+function start<T>(task: () => Promise<T>): Promise<T> {
+  try {
+    return task();
+  } catch (error) {
+    return Promise.reject(error);
   }
 }
