@@ -79,7 +79,7 @@ export class DeliveryWorker {
    * Status writes still committing. A lane sends its next message without waiting for the previous
    * status to be durable (that would cap a lane at one message per disk sync); idle and close wait.
    */
-  private readonly statusWrites = new Set<Promise<unknown>>();
+  private statusWritesPending = 0;
   private parts!: DeliveryParts;
   private statusBatch!: StatusBatch;
 
@@ -148,13 +148,18 @@ export class DeliveryWorker {
 
   /** True when no lane has work and every status write has committed. */
   get idle(): boolean {
-    return this.running.size === 0 && this.statusWrites.size === 0;
+    return this.running.size === 0 && this.statusWritesPending === 0;
   }
 
   private recordStatus(write: Promise<unknown>): void {
-    const tracked = write.then(undefined, (error: unknown) => this.parts.logger.error(`a delivery status could not be stored: ${String(error)}`));
-    this.statusWrites.add(tracked);
-    void tracked.then(() => this.statusWrites.delete(tracked));
+    this.statusWritesPending++;
+    void write.then(
+      () => this.statusWritesPending--,
+      (error: unknown) => {
+        this.statusWritesPending--;
+        this.parts.logger.error(`a delivery status could not be stored: ${String(error)}`);
+      },
+    );
   }
 
   async waitIdle(): Promise<void> {
