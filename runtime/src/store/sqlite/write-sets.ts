@@ -23,11 +23,13 @@ const MAX_PARAMETERS = 32_766;
  * text, and the same string object is what the statement caches look up (its hash is kept).
  */
 function sqlPerChunk(build: (spec: TableSpec, rows: number) => string): (spec: TableSpec, rows: number) => string {
-  const built = new Map<string, string>();
+  // By spec, not table name: new deliveries and their status changes are two specs of one table.
+  const built = new Map<TableSpec, Map<number, string>>();
   return (spec, rows) => {
-    const key = `${spec.table} ${rows}`;
-    let sql = built.get(key);
-    if (sql === undefined) built.set(key, (sql = build(spec, rows)));
+    let sizes = built.get(spec);
+    if (sizes === undefined) built.set(spec, (sizes = new Map()));
+    let sql = sizes.get(rows);
+    if (sql === undefined) sizes.set(rows, (sql = build(spec, rows)));
     return sql;
   };
 }
