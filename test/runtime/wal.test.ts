@@ -6,6 +6,8 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../runtime/src';
+import { Database, OPEN_READ_ONLY } from '../../runtime/src/store/sqlite/database';
+import { WAL_LIMITS } from '../../runtime/src/store/sqlite/sqlite-store';
 import { until } from '../support/wait';
 import { cleanupAll, tempDir } from './support/engine';
 import { messageWrites } from './support/write-sets';
@@ -55,4 +57,20 @@ describe('write-ahead log', () => {
       await store.close();
     }
   }, 30_000);
+
+  it('restarts before the file reaches the size a restart cuts it back to, so the file is written over in place', async () => {
+    const path = join(tempDir(), 'pages.sqlite');
+    const store = new SqliteStore(path);
+    await store.open();
+    const file = await Database.open(path, OPEN_READ_ONLY);
+    try {
+      const pageBytes = (await file.get<{ page_size: number }>('PRAGMA page_size'))?.page_size ?? 0;
+      expect(pageBytes).toBeGreaterThan(0);
+      // A file that grows again after every restart stalled commits (docs/decisions.md, Persistence).
+      expect(WAL_LIMITS.restartFrames * pageBytes).toBeLessThan(WAL_LIMITS.sizeLimitBytes);
+    } finally {
+      await file.close();
+      await store.close();
+    }
+  });
 });
