@@ -11,7 +11,8 @@ const scenarios = {
   'engine-keyed-10k-rooms': () => keyedRooms('engine-keyed-10k-rooms', 10_000, KEYED_MESSAGES, Math.round(KEYED_MESSAGES / 5)),
   // Opt-in by name (`npm run bench -- engine-1m`): a million messages take minutes.
   'engine-1m': () => longRun('engine-1m', Number(process.env.BENCH_1M_MESSAGES ?? 1_000_000), Number(process.env.BENCH_1M_SAMPLE_EVERY ?? 100_000)),
-  'latency-1000mps': () => latencyAtRate('latency-1000mps', 1000, Number(process.env.BENCH_SECONDS ?? 10)),
+  'latency-1000mps': () =>
+    latencyAtRate('latency-1000mps', 1000, Number(process.env.BENCH_SECONDS ?? 10), Number(process.env.BENCH_WARMUP_SECONDS ?? 3)),
   'nodered-baseline': () => require('./nodered').run('nodered-baseline', MESSAGES),
   'nodered-flow': () => require('./nodered').run('nodered-flow', MESSAGES),
   'postgres-1instance': () => require('./postgres').run('postgres-1instance', 1, Number(process.env.BENCH_PG_MESSAGES ?? 30_000)),
