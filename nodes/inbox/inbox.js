@@ -74,27 +74,53 @@
   });
 
   // ---- live updates (server-sent events: which rooms changed, or `resync`: any may have) ----
+  // Changes committed while the stream is down are announced on no stream, so once it is up again
+  // the page reads its rooms again. The browser reconnects a dropped stream by itself, but gives up
+  // on one answered with an error (a proxy while Node-RED restarts): the page opens that one again,
+  // waiting longer each time so that many pages do not keep a struggling server busy.
+  var REOPEN_MS = { first: 1000, max: 30000 };
   var refreshTimer = null;
+  var reopenTimer = null;
+  var reopenMs = REOPEN_MS.first;
+  var mayHaveMissed = false;
   function startLive() {
     stopLive();
-    state.live = new EventSource('api/events');
-    state.live.onmessage = function (message) {
+    // signedIn reads the rooms as the first stream opens: nothing to catch up on until one fails.
+    mayHaveMissed = false;
+    reopenMs = REOPEN_MS.first;
+    openLive();
+  }
+  function openLive() {
+    var live = state.live = new EventSource('api/events');
+    live.onopen = function () {
+      reopenMs = REOPEN_MS.first;
+      if (mayHaveMissed) catchUp();
+      mayHaveMissed = false;
+    };
+    live.onmessage = function (message) {
       var change = JSON.parse(message.data);
       if (change.roomId === state.roomId) loadNewEvents();
       clearTimeout(refreshTimer);
       refreshTimer = setTimeout(loadRooms, 150);
     };
     // The server lost track of changes made elsewhere, so any room may have changed unannounced.
-    state.live.addEventListener('resync', function () {
-      if (state.roomId) loadNewEvents();
-      loadRooms();
-    });
-    state.live.onerror = function () {
-      // The browser reconnects by itself; a signed-out session shows the sign-in form.
+    live.addEventListener('resync', catchUp);
+    live.onerror = function () {
+      mayHaveMissed = true;
+      // A signed-out session shows the sign-in form (which stops the stream).
       request('GET', 'api/session').catch(function (err) { if (err.status === 401) showSignin(err.data.configured !== false); });
+      // Closed: the browser gave up on this one; otherwise it is reconnecting by itself.
+      if (live.readyState !== EventSource.CLOSED) return;
+      reopenTimer = setTimeout(openLive, reopenMs);
+      reopenMs = Math.min(reopenMs * 2, REOPEN_MS.max);
     };
   }
+  function catchUp() {
+    if (state.roomId) loadNewEvents();
+    loadRooms();
+  }
   function stopLive() {
+    clearTimeout(reopenTimer);
     if (state.live) state.live.close();
     state.live = null;
   }

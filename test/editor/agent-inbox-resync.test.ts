@@ -5,7 +5,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { agentCredentials, hashAgentPassword } from '../../nodes/lib/inbox/accounts';
-import { chromiumPath, launchChromium } from '../support/browser';
+import { chromiumPath, launchChromium, openInbox } from '../support/browser';
 import { inboxOnAwayEngine, type AwayInbox } from '../support/inbox-away';
 import { postgresAvailable } from '../support/postgres';
 
@@ -43,16 +43,9 @@ describe.skipIf(!chromiumPath || !withPostgres)('the agent inbox page when its e
     setup = await inboxOnAwayEngine(ANA);
     const carlaSays = await setup.customerRoom('r1', 'Carla');
     await carlaSays('hello?');
-    const signedIn = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page = signedIn;
-    signedIn.setDefaultTimeout(15_000);
-    signedIn.on('pageerror', (error) => pageErrors.push(error.message));
-    await signedIn.goto(`${setup.inbox.url}/`);
-    await signedIn.fill('#user', 'ana');
-    await signedIn.fill('#password', PASSWORD);
-    await signedIn.click('#signin-form button[type=submit]');
-    await signedIn.locator('#app').waitFor();
-    return { engines: setup, carlaSays, ana: signedIn, room: (id: string) => signedIn.locator(`#rooms [data-room-id="${id}"]`) };
+    const ana = await openInbox(browser, setup.inbox.url, 'ana', PASSWORD, pageErrors);
+    page = ana;
+    return { engines: setup, carlaSays, ana, room: (id: string) => ana.locator(`#rooms [data-room-id="${id}"]`) };
   }
 
   it('shows the messages its engine missed in the open room, with no later message to announce them', async () => {

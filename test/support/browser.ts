@@ -49,6 +49,19 @@ export async function openEditor(
   return page;
 }
 
+/** A new page on the agent inbox at `inboxUrl`, signed in; uncaught page errors go to `pageErrors`. */
+export async function openInbox(browser: Browser, inboxUrl: string, user: string, password: string, pageErrors: string[]): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.setDefaultTimeout(15_000);
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(`${inboxUrl}/`);
+  await page.fill('#user', user);
+  await page.fill('#password', password);
+  await page.click('#signin-form button[type=submit]');
+  await page.locator('#app').waitFor();
+  return page;
+}
+
 export default function checkBrowser(): void {
   if (chromiumPath) return;
   const missing = `no Chromium at ${wanted}; install it with \`${INSTALL_CHROMIUM}\``;

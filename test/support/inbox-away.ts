@@ -2,10 +2,10 @@
 // PostgreSQL database, the inbox served by B, customers writing through A. While B's listener is
 // away and the log rows it missed are pruned, B never hears what A committed and resyncs when it
 // listens again.
-import { createAgentInboxProvider, Engine, FlowProvider, type Binding, type PostgresStore, type RoomEvent } from '../../runtime/src';
+import { Engine, type PostgresStore, type RoomEvent } from '../../runtime/src';
 import type { AgentCredentials } from '../../nodes/lib/inbox/accounts';
 import { pruneChangeLog, storeWithAwayListener } from './away-listener';
-import { AGENT_CHANNEL, serveInbox, type InboxServer } from './inbox-server';
+import { customerRoom, registerInboxChannels, serveInbox, type InboxServer } from './inbox-server';
 import { dropSchema, freshSchema, postgresStore } from './postgres';
 import { until } from './wait';
 
@@ -24,8 +24,7 @@ export interface AwayInbox {
 
 async function engineWithChannels(store: PostgresStore): Promise<Engine> {
   const engine = await Engine.open({ store });
-  await engine.registerChannel({ id: AGENT_CHANNEL, type: 'agent', provider: createAgentInboxProvider(), profile: 'webhook', info: { audience: 'internal' } });
-  await engine.registerChannel({ id: 'chat', type: 'webchat', provider: new FlowProvider() });
+  await registerInboxChannels(engine);
   return engine;
 }
 
@@ -43,9 +42,9 @@ export async function inboxOnAwayEngine(credentials: AgentCredentials): Promise<
     b,
     inbox,
     async customerRoom(roomId, name) {
-      const { bindings } = await a.call<{ bindings: Binding[] }>('createRoom', { id: roomId, bindings: [{ channelId: 'chat', address: `visitor-${roomId}`, displayName: name }] });
+      const says = await customerRoom(a, roomId, name);
       return async (text) => {
-        const { event } = await a.call<{ event: RoomEvent }>('sendEvent', { roomId, bindingId: bindings[0]!.id, content: { type: 'text', text } });
+        const event = await says(text);
         lastOfA = event.id;
         return event;
       };

@@ -1,0 +1,86 @@
+// The agent inbox page in Chromium when its live stream drops (a proxy's timeout, a network blip,
+// Node-RED restarting): the server ends the stream, and a customer writes while it is down. No
+// stream announces those changes, so the page must read its rooms again once it is connected again,
+// also when the browser gave up on the stream because the server refused it.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { agentCredentials, hashAgentPassword } from '../../nodes/lib/inbox/accounts';
+import { cleanupAll, openTestEngine } from '../runtime/support/engine';
+import { chromiumPath, launchChromium, openInbox } from '../support/browser';
+import { customerRoom, registerInboxChannels, serveInbox, type InboxServer } from '../support/inbox-server';
+import { until } from '../support/wait';
+
+const PASSWORD = 'ana-has-a-long-password';
+// Hashed once: bcrypt is slow on purpose.
+const ANA = agentCredentials([{ user: 'ana', hash: hashAgentPassword(PASSWORD) }]);
+// Chromium waits 3 s before it connects a dropped stream again, and the page backs off before
+// it opens a refused one again.
+const RECONNECTED_MS = 15_000;
+
+describe.skipIf(!chromiumPath)('the agent inbox page when its live stream drops', () => {
+  let browser: Browser;
+  let inbox: InboxServer | undefined;
+  let page: Page | undefined;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+
+  afterEach(async () => {
+    await page?.close();
+    await inbox?.close();
+    inbox = undefined;
+    await cleanupAll();
+    expect(pageErrors).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  /** Carla's room, where she said hello, open in the inbox page of Ana; `reloads` counts the page's loads after that. */
+  async function anaReadsCarla() {
+    const { engine } = await openTestEngine({ noChannels: true });
+    await registerInboxChannels(engine);
+    const served = await serveInbox(engine, ANA);
+    inbox = served;
+    const carlaSays = await customerRoom(engine, 'r1', 'Carla');
+    await carlaSays('hello?');
+    const ana = await openInbox(browser, served.url, 'ana', PASSWORD, pageErrors);
+    page = ana;
+    await ana.locator('#rooms [data-room-id="r1"]').click();
+    const timeline = () => ana.locator('#timeline').innerText();
+    const rooms = () => ana.locator('#rooms').innerText();
+    await until(async () => (await timeline()).includes('hello?'), 'the open room showing hello?');
+    const loads = { count: 0 };
+    ana.on('framenavigated', (frame) => {
+      if (frame === ana.mainFrame()) loads.count++;
+    });
+    return { engine, inbox: served, carlaSays, ana, timeline, rooms, loads };
+  }
+
+  it('catches up, without a reload, on the messages and rooms committed while its live stream was down', async () => {
+    const { engine, inbox, carlaSays, ana, timeline, rooms, loads } = await anaReadsCarla();
+
+    await inbox.dropLiveStreams(async () => {
+      await carlaSays('are you still there?');
+      const danaSays = await customerRoom(engine, 'r2', 'Dana');
+      await danaSays('a new conversation');
+    });
+
+    await until(async () => (await timeline()).includes('are you still there?'), 'the open room showing the message committed while the stream was down', RECONNECTED_MS);
+    await until(async () => (await rooms()).includes('a new conversation'), 'the room list showing the room created while the stream was down');
+    expect(await ana.locator('#timeline li', { hasText: 'are you still there?' }).count()).toBe(1);
+    expect(loads.count).toBe(0);
+  });
+
+  it('connects again after the server refused its live stream, and catches up on what was committed meanwhile', async () => {
+    const { inbox, carlaSays, timeline, loads } = await anaReadsCarla();
+
+    await inbox.dropLiveStreams(() => carlaSays('are you still there?'), { refuse: true });
+
+    await until(async () => (await timeline()).includes('are you still there?'), 'the open room showing the message committed while the stream was refused', RECONNECTED_MS);
+    expect(loads.count).toBe(0);
+  });
+});
