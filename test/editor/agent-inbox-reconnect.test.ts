@@ -2,41 +2,23 @@
 // Node-RED restarting): the server ends the stream, and a customer writes while it is down. No
 // stream announces those changes, so the page must read its rooms again once it is connected again,
 // also when the browser gave up on the stream because the server refused it.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { agentCredentials, hashAgentPassword } from '../../nodes/lib/inbox/accounts';
+import { describe, expect, it } from 'vitest';
 import { cleanupAll, openTestEngine } from '../runtime/support/engine';
-import { chromiumPath, launchChromium, openInbox } from '../support/browser';
+import { chromiumPath } from '../support/browser';
+import { ANA, inboxPageSuite } from '../support/inbox-page';
 import { customerRoom, registerInboxChannels, serveInbox, type InboxServer } from '../support/inbox-server';
 import { until } from '../support/wait';
 
-const PASSWORD = 'ana-has-a-long-password';
-// Hashed once: bcrypt is slow on purpose.
-const ANA = agentCredentials([{ user: 'ana', hash: hashAgentPassword(PASSWORD) }]);
 // Chromium waits 3 s before it connects a dropped stream again, and the page backs off before
 // it opens a refused one again.
 const RECONNECTED_MS = 15_000;
 
 describe.skipIf(!chromiumPath)('the agent inbox page when its live stream drops', () => {
-  let browser: Browser;
   let inbox: InboxServer | undefined;
-  let page: Page | undefined;
-  const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-
-  afterEach(async () => {
-    await page?.close();
+  const suite = inboxPageSuite(async () => {
     await inbox?.close();
     inbox = undefined;
     await cleanupAll();
-    expect(pageErrors).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
   });
 
   /** Carla's room, where she said hello, open in the inbox page of Ana; `reloads` counts the page's loads after that. */
@@ -47,8 +29,7 @@ describe.skipIf(!chromiumPath)('the agent inbox page when its live stream drops'
     inbox = served;
     const carlaSays = await customerRoom(engine, 'r1', 'Carla');
     await carlaSays('hello?');
-    const ana = await openInbox(browser, served.url, 'ana', PASSWORD, pageErrors);
-    page = ana;
+    const ana = await suite.signInAsAna(served.url);
     await ana.locator('#rooms [data-room-id="r1"]').click();
     const timeline = () => ana.locator('#timeline').innerText();
     const rooms = () => ana.locator('#rooms').innerText();

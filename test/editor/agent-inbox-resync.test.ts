@@ -2,40 +2,22 @@
 // PostgreSQL database, the page on B, customers writing through A while B's change-feed listener
 // is away and the log rows it missed are pruned. No later message comes to announce them: the page
 // must catch up on the resync alone, in the open room and in the room list.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { agentCredentials, hashAgentPassword } from '../../nodes/lib/inbox/accounts';
-import { chromiumPath, launchChromium, openInbox } from '../support/browser';
+import { describe, expect, it } from 'vitest';
+import { chromiumPath } from '../support/browser';
 import { inboxOnAwayEngine, type AwayInbox } from '../support/inbox-away';
+import { ANA, inboxPageSuite } from '../support/inbox-page';
 import { postgresAvailable } from '../support/postgres';
 
 const withPostgres = await postgresAvailable();
-const PASSWORD = 'ana-has-a-long-password';
-// Hashed once: bcrypt is slow on purpose.
-const ANA = agentCredentials([{ user: 'ana', hash: hashAgentPassword(PASSWORD) }]);
 
 /** Waits for the page (a browser on a busy machine) to show something. */
 const eventually = <T>(probe: () => T | Promise<T>) => expect.poll(probe, { timeout: 10_000, interval: 50 });
 
 describe.skipIf(!chromiumPath || !withPostgres)('the agent inbox page when its engine resyncs', () => {
-  let browser: Browser;
   let setup: AwayInbox | undefined;
-  let page: Page | undefined;
-  const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-
-  afterEach(async () => {
-    await page?.close();
+  const suite = inboxPageSuite(async () => {
     await setup?.close();
     setup = undefined;
-    expect(pageErrors).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
   });
 
   /** A room on A where Carla said hello, and the inbox page on B signed in as Ana. */
@@ -43,8 +25,7 @@ describe.skipIf(!chromiumPath || !withPostgres)('the agent inbox page when its e
     setup = await inboxOnAwayEngine(ANA);
     const carlaSays = await setup.customerRoom('r1', 'Carla');
     await carlaSays('hello?');
-    const ana = await openInbox(browser, setup.inbox.url, 'ana', PASSWORD, pageErrors);
-    page = ana;
+    const ana = await suite.signInAsAna(setup.inbox.url);
     return { engines: setup, carlaSays, ana, room: (id: string) => ana.locator(`#rooms [data-room-id="${id}"]`) };
   }
 
