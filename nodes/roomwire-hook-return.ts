@@ -4,6 +4,7 @@
 import type { HookDecision } from '@roomwire/runtime';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { defined, fieldError, handleInput } from './lib/input';
+import { nodeStatus } from './lib/node-status';
 import { settleRequest } from './lib/hook-requests';
 import { translator } from './lib/i18n';
 import { migrated } from './lib/migrate';
@@ -67,10 +68,10 @@ export = function (RED: NodeAPI): void {
       }
       if (!settleRequest(hook.id, { decision })) {
         node.warn(`hook request ${hook.id} is no longer pending: it timed out, was already answered, or its hook node stopped`);
-        node.status({ fill: 'yellow', shape: 'ring', text: _('roomwire-hook-return.status.late') });
+        nodeStatus(node).now({ fill: 'yellow', shape: 'ring', text: _('roomwire-hook-return.status.late') });
         return null;
       }
-      node.status({ fill: 'green', shape: 'dot', text: String(decision.action) });
+      nodeStatus(node).often(() => ({ fill: 'green', shape: 'dot', text: String(decision.action) }));
       return null;
     });
   }

@@ -9,6 +9,7 @@ import { commaList, plain } from './lib/input';
 import { failRequestsOf, openRequest, pendingCount } from './lib/hook-requests';
 import { translator, type Translate } from './lib/i18n';
 import { migrated } from './lib/migrate';
+import { nodeStatus } from './lib/node-status';
 
 interface HookNodeDef extends NodeDef {
   engine: string;
@@ -87,13 +88,15 @@ export = function (RED: NodeAPI): void {
       settings = settingsOf(RED, _, def, node.id);
     } catch (error) {
       node.error((error as Error).message);
-      node.status({ fill: 'red', shape: 'ring', text: _('roomwire-hook.status.invalid') });
+      nodeStatus(node).now({ fill: 'red', shape: 'ring', text: _('roomwire-hook.status.invalid') });
       return;
     }
-    const showPending = () => {
-      const pending = pendingCount(node.id);
-      node.status({ fill: pending > 0 ? 'blue' : 'green', shape: pending > 0 ? 'dot' : 'ring', text: _('roomwire-hook.status.pending', { count: pending }) });
-    };
+    const status = nodeStatus(node);
+    const showPending = () =>
+      status.often(() => {
+        const pending = pendingCount(node.id);
+        return { fill: pending > 0 ? 'blue' : 'green', shape: pending > 0 ? 'dot' : 'ring', text: _('roomwire-hook.status.pending', { count: pending }) };
+      });
     // A resolving on_identity hook is the pluggable identity resolver: the engine waits for its
     // answer to `unknown` (within the timeout; then the default resolver decides).
     const resolves = def.resolve === true && settings.trigger === 'on_identity';
@@ -114,7 +117,7 @@ export = function (RED: NodeAPI): void {
         if (closed) return;
         removeHook = running.registerHook(settings, handler);
         if (SYNC_TRIGGERS.has(settings.trigger) || resolves) showPending();
-        else node.status({ fill: 'green', shape: 'ring', text: settings.trigger });
+        else status.now({ fill: 'green', shape: 'ring', text: settings.trigger });
       })
       .catch((error: unknown) => node.error(_('roomwire-hook.errors.register', { message: (error as Error).message })));
 

@@ -9,6 +9,7 @@ import { useEngine } from './lib/engine-user';
 import { translator } from './lib/i18n';
 import { commaList, failureStatus, fieldError } from './lib/input';
 import { migrated } from './lib/migrate';
+import { nodeStatus } from './lib/node-status';
 import { deliveryMsg, describeNotification } from './lib/notification-msg';
 
 interface RoomInNodeDef extends NodeDef {
@@ -39,17 +40,18 @@ export = function (RED: NodeAPI): void {
     let closed = false;
     const stops: (() => void)[] = [];
 
+    const status = nodeStatus(node);
     const emit = (msg: NodeMessage) => {
       node.send(msg);
-      node.status({ fill: 'green', shape: 'dot', text: _('roomwire-room-in.status.emitted', { topic: String(msg.topic), time: clock() }) });
+      status.often(() => ({ fill: 'green', shape: 'dot', text: _('roomwire-room-in.status.emitted', { topic: String(msg.topic), time: clock() }) }));
     };
-    const listening = () => node.status({ fill: 'green', shape: 'ring', text: _('roomwire-room-in.status.listening') });
+    const listening = () => status.now({ fill: 'green', shape: 'ring', text: _('roomwire-room-in.status.listening') });
     /** The channel ids the node names: its channel node's, then those kept from an older flow. */
     const channelIds = () => {
       const configured = def.mode === 'participant' || def.onlyChannel ? configuredChannelId(RED, def.channel) : undefined;
       return [...(configured ? [configured] : []), ...commaList(def.channelIds)];
     };
-    const failed = (error: unknown) => node.status(failureStatus(error));
+    const failed = (error: unknown) => status.now(failureStatus(error));
 
     function subscribeToEvents(running: Engine): void {
       const roomId = def.roomId?.trim();

@@ -11,6 +11,7 @@ import { useEngine, type EngineRef } from './lib/engine-user';
 import { translator, type Translate } from './lib/i18n';
 import { defined, fieldError, handleInput, msgString, plain, settingOrMsg } from './lib/input';
 import { migrated } from './lib/migrate';
+import { nodeStatus } from './lib/node-status';
 
 interface SendNodeDef extends NodeDef {
   engine: string;
@@ -77,7 +78,7 @@ export = function (RED: NodeAPI): void {
           metadata: msg.metadata,
         }),
       );
-      node.status(statusOf(_, event, duplicate));
+      nodeStatus(node).often(() => statusOf(_, event, duplicate));
       return { ...msg, payload: plain(event), duplicate, roomId, bindingId, eventId: event.id, index: event.index };
     });
   }

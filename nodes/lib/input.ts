@@ -2,6 +2,7 @@
 // any error goes to done(err) (Catch nodes see it, with `code` from the engine) and to the status.
 import { RoomwireError } from '@roomwire/runtime';
 import type { Node, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
+import { nodeStatus } from './node-status';
 
 export type InputHandler = (msg: NodeMessageInFlow) => Promise<NodeMessage | null>;
 
@@ -16,7 +17,7 @@ export function handleInput(node: Node, handler: InputHandler): void {
       },
       (error: unknown) => {
         const failure = error instanceof Error ? error : new Error(String(error));
-        node.status(failureStatus(failure));
+        nodeStatus(node).now(failureStatus(failure));
         done(failure);
       },
     );
