@@ -14,7 +14,7 @@ const { mkdtempSync, writeFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const http = require('node:http');
-const { summary } = require('./measure');
+const { summary, cpuNow, cpuPerMessage } = require('./measure');
 
 const ROOT = join(__dirname, '..');
 
@@ -140,6 +140,7 @@ async function run(scenario, total) {
 
   const window = 1000;
   let next = 0;
+  const cpuAtStart = cpuNow();
   const started = process.hrtime.bigint();
   async function worker() {
     while (next < total) {
@@ -152,7 +153,7 @@ async function run(scenario, total) {
   await Promise.all(Array.from({ length: window }, worker));
   await done;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const result = summary(scenario, total, seconds, latencies);
+  const result = { ...summary(scenario, total, seconds, latencies), ...cpuPerMessage(cpuAtStart, cpuNow(), total) };
   await engine.idle();
   await red.stop();
   rmSync(dataDir, { recursive: true, force: true });
