@@ -57,9 +57,38 @@ export function settingOrMsg(setting: string | undefined, msg: NodeMessageInFlow
   return configured ? configured : msgString(msg, key);
 }
 
-/** A deep copy for msg: engine records must never be shared with flows that may modify them. */
+/**
+ * A deep copy for msg: engine records must never be shared with flows that may modify them. Plain
+ * objects and arrays (all an engine record holds) are copied here, several times faster than
+ * `structuredClone`, which a flow carrying thousands of messages a second felt; anything else (a
+ * Date, a Buffer, a class instance, a cycle: a flow's own values) is left to `structuredClone`,
+ * with its rules.
+ */
 export function plain<T>(value: T): T {
-  return structuredClone(value);
+  try {
+    return copyPlain(value, 0);
+  } catch (error) {
+    if (error !== NOT_PLAIN) throw error;
+    return structuredClone(value);
+  }
+}
+
+const NOT_PLAIN = Symbol('not plain data');
+/** Deeper than any record: a cycle, which `structuredClone` copies as a cycle. */
+const MAX_PLAIN_DEPTH = 64;
+
+function copyPlain<T>(value: T, depth: number): T {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'function' || typeof value === 'symbol') throw NOT_PLAIN;
+    return value;
+  }
+  if (depth > MAX_PLAIN_DEPTH) throw NOT_PLAIN;
+  if (Array.isArray(value)) return value.map((item: unknown) => copyPlain(item, depth + 1)) as T;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (prototype !== Object.prototype && prototype !== null) throw NOT_PLAIN;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) copy[key] = copyPlain((value as Record<string, unknown>)[key], depth + 1);
+  return copy as T;
 }
 
 /** Input for an operation without the keys a flow left unset (schemas reject unknown nulls). */
