@@ -7,6 +7,7 @@ import { useEngine, type EngineRef } from './lib/engine-user';
 import { translator } from './lib/i18n';
 import { fieldError, handleInput, msgString, plain, settingOrMsg } from './lib/input';
 import { migrated } from './lib/migrate';
+import { nodeStatus } from './lib/node-status';
 import { participantSpecs, type ParticipantSetting } from './lib/participants';
 
 type RoomOperation = 'create' | 'attach' | 'detach' | 'get' | 'pause' | 'resume' | 'close' | 'archive';
@@ -103,7 +104,7 @@ export = function (RED: NodeAPI): void {
 
     handleInput(node, async (msg) => {
       const { result, roomId } = await run(operation, def, participants, msg, engine);
-      node.status({ fill: 'green', shape: 'dot', text: _('roomwire-room.status.done', { operation: _(`roomwire-room.operation.${operation}`), room: roomId }) });
+      nodeStatus(node).often(() => ({ fill: 'green', shape: 'dot', text: _('roomwire-room.status.done', { operation: _(`roomwire-room.operation.${operation}`), room: roomId }) }));
       return { ...msg, payload: plain(result), roomId };
     });
   }

@@ -10,6 +10,7 @@ import { useEngine } from './lib/engine-user';
 import { defined, fieldError, handleInput, msgString, plain } from './lib/input';
 import { translator, type Translate } from './lib/i18n';
 import { migrated } from './lib/migrate';
+import { nodeStatus } from './lib/node-status';
 
 interface TranscodeNodeDef extends NodeDef {
   engine: string;
@@ -108,7 +109,7 @@ export = function (RED: NodeAPI): void {
         }),
       );
       if (!result.ok) throw new TranscodeError(result.code, `${result.profile} ${result.code}: ${result.reason}`);
-      node.status(statusOf(_, result));
+      nodeStatus(node).often(() => statusOf(_, result));
       const parts = plain(result.parts);
       return {
         ...msg,
