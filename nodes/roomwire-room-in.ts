@@ -43,7 +43,8 @@ export = function (RED: NodeAPI): void {
     const status = nodeStatus(node);
     const emit = (msg: NodeMessage) => {
       node.send(msg);
-      status.often(() => ({ fill: 'green', shape: 'dot', text: _('roomwire-room-in.status.emitted', { topic: String(msg.topic), time: clock() }) }));
+      const topic = String(msg.topic);
+      status.often(() => ({ fill: 'green', shape: 'dot', text: _('roomwire-room-in.status.emitted', { topic, time: clock() }) }));
     };
     const listening = () => status.now({ fill: 'green', shape: 'ring', text: _('roomwire-room-in.status.listening') });
     /** The channel ids the node names: its channel node's, then those kept from an older flow. */
