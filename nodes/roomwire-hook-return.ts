@@ -4,10 +4,10 @@
 import type { HookDecision } from '@roomwire/runtime';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { defined, fieldError, handleInput } from './lib/input';
-import { nodeStatus } from './lib/node-status';
 import { settleRequest } from './lib/hook-requests';
 import { translator } from './lib/i18n';
 import { migrated } from './lib/migrate';
+import { nodeStatus } from './lib/node-status';
 
 interface HookReturnNodeDef extends NodeDef {
   action?: 'allow' | 'block' | 'modify' | 'msg';
@@ -52,6 +52,7 @@ export = function (RED: NodeAPI): void {
     const node = this;
     const def = migrated(RED, raw);
     const _ = translator(RED);
+    const status = nodeStatus(node);
 
     handleInput(node, async (msg) => {
       const hook = msg.hook as { id?: unknown } | undefined;
@@ -68,10 +69,10 @@ export = function (RED: NodeAPI): void {
       }
       if (!settleRequest(hook.id, { decision })) {
         node.warn(`hook request ${hook.id} is no longer pending: it timed out, was already answered, or its hook node stopped`);
-        nodeStatus(node).now({ fill: 'yellow', shape: 'ring', text: _('roomwire-hook-return.status.late') });
+        status.now({ fill: 'yellow', shape: 'ring', text: _('roomwire-hook-return.status.late') });
         return null;
       }
-      nodeStatus(node).often(() => ({ fill: 'green', shape: 'dot', text: String(decision.action) }));
+      status.often(() => ({ fill: 'green', shape: 'dot', text: String(decision.action) }));
       return null;
     });
   }

@@ -97,6 +97,7 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, raw);
     const node = this;
     const def = migrated(RED, raw);
+    const status = nodeStatus(node);
     const engine = useEngine(RED, node, def.engine);
     const operation = def.operation ?? 'get';
     // Read per message: a channel node deployed later is found then.
@@ -104,7 +105,7 @@ export = function (RED: NodeAPI): void {
 
     handleInput(node, async (msg) => {
       const { result, roomId } = await run(operation, def, participants, msg, engine);
-      nodeStatus(node).often(() => ({ fill: 'green', shape: 'dot', text: _('roomwire-room.status.done', { operation: _(`roomwire-room.operation.${operation}`), room: roomId }) }));
+      status.often(() => ({ fill: 'green', shape: 'dot', text: _('roomwire-room.status.done', { operation: _(`roomwire-room.operation.${operation}`), room: roomId }) }));
       return { ...msg, payload: plain(result), roomId };
     });
   }

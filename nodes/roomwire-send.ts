@@ -60,6 +60,7 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, raw);
     const node = this;
     const def = migrated(RED, raw);
+    const status = nodeStatus(node);
     const engine = useEngine(RED, node, def.engine);
 
     handleInput(node, async (msg: NodeMessageInFlow) => {
@@ -78,7 +79,7 @@ export = function (RED: NodeAPI): void {
           metadata: msg.metadata,
         }),
       );
-      nodeStatus(node).often(() => statusOf(_, event, duplicate));
+      status.often(() => statusOf(_, event, duplicate));
       return { ...msg, payload: plain(event), duplicate, roomId, bindingId, eventId: event.id, index: event.index };
     });
   }

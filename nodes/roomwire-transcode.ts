@@ -94,6 +94,7 @@ export = function (RED: NodeAPI): void {
     const node = this;
     const def = migrated(RED, raw);
     const _ = translator(RED);
+    const status = nodeStatus(node);
     const engine = useEngine(RED, node, def.engine);
 
     handleInput(node, async (msg) => {
@@ -109,7 +110,7 @@ export = function (RED: NodeAPI): void {
         }),
       );
       if (!result.ok) throw new TranscodeError(result.code, `${result.profile} ${result.code}: ${result.reason}`);
-      nodeStatus(node).often(() => statusOf(_, result));
+      status.often(() => statusOf(_, result));
       const parts = plain(result.parts);
       return {
         ...msg,
