@@ -131,8 +131,8 @@ describe.each(kinds)('the $name store', (kind) => {
     const { store } = await kind.open();
     await store.commit(messageWrites('taken', 0, 'e0', { providerMessageId: 'SM1' }));
     const blocker = store.commit({ rooms: [room('blocker')] });
-    // 2,600 rooms: on SQLite a chunk of 2,048 rows per table (two of the deliveries, near the
-    // parameter limit) and smaller ones after it; the refused event is in the first chunk.
+    // 2,600 rooms: on SQLite six chunks of events and eleven of deliveries (512 rows each); the
+    // refused event is in the first chunk.
     const writers = Array.from({ length: 2600 }, (_, i) =>
       outcome(store.commit(messageWrites(`r${i}`, 0, `ev${i}`, i === 1 ? { providerMessageId: 'SM1' } : {}))),
     );
@@ -144,6 +144,20 @@ describe.each(kinds)('the $name store', (kind) => {
     expect(await store.getRoom('r1')).toBeNull();
     for (const i of [0, 2, 2047, 2048, 2599]) expect((await store.getEvent(`ev${i}`))?.index).toBe(0);
     expect(await store.listDeliveriesForEvent('ev2599')).toHaveLength(messageWrites('x', 0, 'x').deliveries!.length);
+  });
+
+  it('reads every record back as it was written, whatever its text and numbers, with its lookup columns filled from it', async () => {
+    const { store } = await kind.open();
+    const writes = messageWrites('r1', 0, 'e0', { providerMessageId: 'SM"1\\', idempotencyKey: "it's \u2028 é" });
+    const event = writes.events![0]!;
+    event.content = { type: 'text', text: 'quotes " and \\ backslashes, a tab\t, a line separator \u2028, é, 日本, 🙂, a lone \ud800 half' };
+    event.metadata = { float: 0.1, negative: -42, big: Number.MAX_SAFE_INTEGER, tiny: 5e-324, huge: 1e21, none: null, yes: true, 'a.b': { "it's": [[], {}, ''] } };
+    await store.commit(writes);
+    expect(await store.getEvent('e0')).toEqual(event);
+    expect(await store.findEventByIdempotencyKey('r1', "it's \u2028 é")).toEqual(event);
+    expect(await store.findEventByProviderMessageId('sms', 'SM"1\\')).toEqual(event);
+    expect(await store.getRoom('r1')).toEqual(writes.rooms![0]);
+    expect(await store.listDeliveriesForEvent('e0')).toEqual(writes.deliveries);
   });
 
   it('moves a delivery status only forward, whatever order the updates arrive in', async () => {

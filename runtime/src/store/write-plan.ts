@@ -9,10 +9,24 @@ import type { Change, Lease, WriteSet } from './store';
 
 export type TableKey = Exclude<keyof WriteSet, 'deletedHookIds' | 'deletedTimerIds' | 'expect' | 'firedTimers' | 'lease' | 'fallbacks'>;
 
+/** The whole record as JSON: what the store reads back (the other columns are for lookups). */
+export const RECORD = Symbol('record');
+/** The lease of a claiming batch, kept on rows still `queued`; null otherwise. */
+export const LEASE_OWNER = Symbol('lease owner');
+export const LEASE_UNTIL = Symbol('lease until');
+/** Always null: a written row is held by nobody. */
+export const NOBODY = Symbol('nobody');
+
+/** Where a column's value comes from: a field of the record by its path (`source.channelId`), or one of the above. */
+export type ColumnSource = string | typeof RECORD | typeof LEASE_OWNER | typeof LEASE_UNTIL | typeof NOBODY;
+
 export interface TableSpec {
   key: TableKey;
   table: string;
   columns: string[];
+  /** Per column, where its value comes from; a field the record lacks is null. */
+  sources: ColumnSource[];
+  /** A row's values in column order, for stores that bind one value per column. */
   values: (row: any, lease: Lease | undefined) => unknown[];
   /** Columns refreshed on conflict (the id never changes). */
   update: string[];
@@ -20,6 +34,22 @@ export interface TableSpec {
   updateWhere?: string;
   /** The rows only change stored records (an UPDATE joined by id): a row not stored is not written. */
   updateOnly?: true;
+}
+
+function table(spec: Omit<TableSpec, 'columns' | 'sources' | 'values'> & { columns: Record<string, ColumnSource> }): TableSpec {
+  const sources = Object.values(spec.columns);
+  const readers = sources.map(readerOf);
+  return { ...spec, columns: Object.keys(spec.columns), sources, values: (row, lease) => readers.map((read) => read(row, lease)) };
+}
+
+function readerOf(source: ColumnSource): (row: any, lease: Lease | undefined) => unknown {
+  if (source === RECORD) return (row) => JSON.stringify(row);
+  if (source === LEASE_OWNER) return (row, lease) => (lease && row.status === 'queued' ? lease.owner : null);
+  if (source === LEASE_UNTIL) return (row, lease) => (lease && row.status === 'queued' ? lease.until : null);
+  if (source === NOBODY) return () => null;
+  const [first, ...rest] = source.split('.') as [string, ...string[]];
+  if (rest.length === 0) return (row) => row[first] ?? null;
+  return (row) => rest.reduce((value, name) => value?.[name], row[first]) ?? null;
 }
 
 /**
@@ -32,114 +62,93 @@ const DELIVERY_MOVES_FORWARD = `excluded.status = deliveries.status OR (
   OR (excluded.status = 'sent' AND deliveries.status = 'queued')
   OR (excluded.status = 'read' AND deliveries.status IN ('queued', 'sent', 'delivered')))`;
 
-const json = (row: unknown) => JSON.stringify(row);
-
 export const TABLES: TableSpec[] = [
-  {
+  table({
     key: 'rooms',
     table: 'rooms',
-    columns: ['id', 'state', 'tenant_id', 'latest_index', 'updated_at', 'data'],
-    values: (r) => [r.id, r.state, r.tenantId ?? null, r.latestIndex, r.updatedAt, json(r)],
+    columns: { id: 'id', state: 'state', tenant_id: 'tenantId', latest_index: 'latestIndex', updated_at: 'updatedAt', data: RECORD },
     update: ['state', 'tenant_id', 'latest_index', 'updated_at', 'data'],
-  },
-  {
+  }),
+  table({
     key: 'channels',
     table: 'channels',
-    columns: ['id', 'type', 'data'],
-    values: (r) => [r.id, r.type, json(r)],
+    columns: { id: 'id', type: 'type', data: RECORD },
     update: ['type', 'data'],
-  },
-  {
+  }),
+  table({
     key: 'identities',
     table: 'identities',
-    columns: ['id', 'external_id', 'merged_into', 'data'],
-    values: (r) => [r.id, r.externalId ?? null, r.mergedInto ?? null, json(r)],
+    columns: { id: 'id', external_id: 'externalId', merged_into: 'mergedInto', data: RECORD },
     update: ['external_id', 'merged_into', 'data'],
-  },
-  {
+  }),
+  table({
     key: 'bindings',
     table: 'bindings',
-    columns: ['id', 'room_id', 'channel_id', 'channel_type', 'address', 'identity_id', 'state', 'data'],
-    values: (r) => [r.id, r.roomId, r.channelId, r.channelType, r.address, r.identityId ?? null, r.state, json(r)],
+    columns: {
+      id: 'id', room_id: 'roomId', channel_id: 'channelId', channel_type: 'channelType', address: 'address', identity_id: 'identityId',
+      state: 'state', data: RECORD,
+    },
     update: ['identity_id', 'state', 'data'],
-  },
-  {
+  }),
+  table({
     key: 'events',
     table: 'events',
-    columns: ['id', 'room_id', 'idx', 'type', 'status', 'idempotency_key', 'channel_id', 'provider_message_id', 'created_at', 'data'],
-    values: (r) => [
-      r.id,
-      r.roomId,
-      r.index,
-      r.type,
-      r.status,
-      r.idempotencyKey ?? null,
-      r.source.channelId ?? null,
-      r.source.providerMessageId ?? null,
-      r.createdAt,
-      json(r),
-    ],
+    columns: {
+      id: 'id', room_id: 'roomId', idx: 'index', type: 'type', status: 'status', idempotency_key: 'idempotencyKey',
+      channel_id: 'source.channelId', provider_message_id: 'source.providerMessageId', created_at: 'createdAt', data: RECORD,
+    },
     update: ['status', 'data'],
-  },
-  {
+  }),
+  table({
     key: 'sideEffects',
     table: 'side_effects',
-    columns: ['id', 'room_id', 'event_id', 'kind', 'created_at', 'data'],
-    values: (r) => [r.id, r.roomId, r.eventId ?? null, r.kind, r.createdAt, json(r)],
+    columns: { id: 'id', room_id: 'roomId', event_id: 'eventId', kind: 'kind', created_at: 'createdAt', data: RECORD },
     update: ['data'],
-  },
-  {
+  }),
+  table({
     key: 'deliveries',
     table: 'deliveries',
-    columns: [
-      'id', 'event_id', 'room_id', 'event_index', 'binding_id', 'channel_id', 'status', 'provider_message_id', 'updated_at',
-      'lease_owner', 'lease_until', 'data',
-    ],
-    values: (r, lease) => [
-      r.id,
-      r.eventId,
-      r.roomId,
-      r.eventIndex,
-      r.bindingId,
-      r.channelId,
-      r.status,
-      r.providerMessageId ?? null,
-      r.updatedAt,
-      lease && r.status === 'queued' ? lease.owner : null,
-      lease && r.status === 'queued' ? lease.until : null,
-      json(r),
-    ],
+    columns: {
+      id: 'id', event_id: 'eventId', room_id: 'roomId', event_index: 'eventIndex', binding_id: 'bindingId', channel_id: 'channelId',
+      status: 'status', provider_message_id: 'providerMessageId', updated_at: 'updatedAt', lease_owner: LEASE_OWNER, lease_until: LEASE_UNTIL,
+      data: RECORD,
+    },
     // The lease stays with whoever holds it: a status write is not a claim.
     update: ['status', 'provider_message_id', 'updated_at', 'data'],
     updateWhere: DELIVERY_MOVES_FORWARD,
-  },
-  {
+  }),
+  table({
     // After `deliveries`: a batch that stores a delivery and changes its status does both in order.
-    // Five values a row instead of twelve: a status change is most of the rows a message writes.
+    // Five columns instead of twelve: a status change is most of the rows a message writes.
     key: 'deliveryStatuses',
     table: 'deliveries',
-    columns: ['id', 'status', 'provider_message_id', 'updated_at', 'data'],
-    values: (r) => [r.id, r.status, r.providerMessageId ?? null, r.updatedAt, json(r)],
+    columns: { id: 'id', status: 'status', provider_message_id: 'providerMessageId', updated_at: 'updatedAt', data: RECORD },
     update: ['status', 'provider_message_id', 'updated_at', 'data'],
     updateWhere: DELIVERY_MOVES_FORWARD,
     updateOnly: true,
-  },
-  {
+  }),
+  table({
     key: 'hooks',
     table: 'hooks',
-    columns: ['id', 'room_id', 'data'],
-    values: (r) => [r.id, r.roomId ?? null, json(r)],
+    columns: { id: 'id', room_id: 'roomId', data: RECORD },
     update: ['room_id', 'data'],
-  },
-  {
+  }),
+  table({
     key: 'timers',
     table: 'timers',
-    columns: ['id', 'kind', 'room_id', 'due_at', 'lease_owner', 'lease_until', 'data'],
-    values: (r) => [r.id, r.kind, r.roomId, r.dueAt, null, null, json(r)],
+    columns: { id: 'id', kind: 'kind', room_id: 'roomId', due_at: 'dueAt', lease_owner: NOBODY, lease_until: NOBODY, data: RECORD },
     // A re-armed timer is a new promise to fire: nobody holds it yet.
     update: ['kind', 'room_id', 'due_at', 'lease_owner', 'lease_until', 'data'],
-  },
+  }),
 ];
+
+/** Written after each identity's rows are cleared, and only inserted: see `identityAddressRows`. */
+export const IDENTITY_ADDRESSES: TableSpec = table({
+  key: 'identities',
+  table: 'identity_addresses',
+  columns: { channel_type: 'channelType', address: 'address', identity_id: 'identityId' },
+  update: [],
+});
 
 /**
  * The newest version of each record: a room written by 2,000 events of one batch is one row write.
@@ -189,10 +198,10 @@ export function netTimerChanges(sets: WriteSet[]): { upserts: Timer[]; deletes: 
  * from merges; a merged identity owns none (its addresses resolve through the destination). The
  * rows are inserted, never taken over: a second identity claiming an address fails its write set.
  */
-export function identityAddressRows(identities: Identity[]): [string, string, string][] {
+export function identityAddressRows(identities: Identity[]): { channelType: string; address: string; identityId: string }[] {
   return identities
     .filter((identity) => !identity.mergedInto)
-    .flatMap((identity) => [...identity.addresses, ...(identity.aliases ?? [])].map((a): [string, string, string] => [a.channelType, a.address, identity.id]));
+    .flatMap((identity) => [...identity.addresses, ...(identity.aliases ?? [])].map((a) => ({ channelType: a.channelType, address: a.address, identityId: identity.id })));
 }
 
 /** Rooms whose timeline or state a write set changes (a status update or an identity changes none). */

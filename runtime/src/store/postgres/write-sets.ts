@@ -6,7 +6,7 @@ import type { ClientBase } from 'pg';
 import type { Identity } from '../../model';
 import type { BatchTarget } from '../group-commit';
 import type { Lease, WriteSet } from '../store';
-import { TABLES, changeOf, identityAddressRows, netTimerChanges, rowsOf, type StoredState, type TableSpec } from '../write-plan';
+import { IDENTITY_ADDRESSES, TABLES, changeOf, identityAddressRows, netTimerChanges, rowsOf, type StoredState, type TableSpec } from '../write-plan';
 
 /** NOTIFY payloads must stay under 8,000 bytes; larger notices carry only their `change_payloads` id. */
 export const MAX_NOTIFY_BYTES = 7_900;
@@ -52,14 +52,6 @@ function perTable(kind: string, build: (spec: TableSpec) => string): (spec: Tabl
   };
 }
 
-const ADDRESS_SPEC: TableSpec = {
-  key: 'identities',
-  table: 'identity_addresses',
-  columns: ['channel_type', 'address', 'identity_id'],
-  values: (row: unknown[]) => row,
-  update: [],
-};
-
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 export async function writeSets(db: ClientBase, sets: WriteSet[]): Promise<void> {
@@ -71,7 +63,7 @@ export async function writeSets(db: ClientBase, sets: WriteSet[]): Promise<void>
     if (spec.key === 'identities') await db.query('DELETE FROM identity_addresses WHERE identity_id = ANY($1)', [rows.map((r) => r.id)]);
     await writeRows(db, spec, rows, lease, spec.updateOnly ? updateSql : upsertSql);
     // Insert, never take over: an address another identity owns fails this write set.
-    if (spec.key === 'identities') await writeRows(db, ADDRESS_SPEC, identityAddressRows(rows as Identity[]), undefined, insertSql);
+    if (spec.key === 'identities') await writeRows(db, IDENTITY_ADDRESSES, identityAddressRows(rows as Identity[]), undefined, insertSql);
   }
   const deletedHooks = sets.flatMap((set) => set.deletedHookIds ?? []);
   if (deletedHooks.length > 0) await db.query('DELETE FROM hooks WHERE id = ANY($1)', [deletedHooks]);
