@@ -34,6 +34,46 @@ describe('group commit', () => {
     expect(begins()).toBeLessThan(20);
   });
 
+  it('tells the callers of a large batch in order, a few per turn of the event loop, so other callbacks (the next transaction\'s) run between them', async () => {
+    const { committer } = await openCommitter();
+    const blocker = committer.commit({ rooms: [room('blocker')] });
+    // Queued behind the blocker, the 200 share one transaction.
+    const told: string[] = [];
+    const callers = Array.from({ length: 200 }, (_, i) =>
+      committer.commit({ rooms: [room(`r${i}`)] }).then(() => {
+        told.push(`r${i}`);
+        // A callback scheduled by the first caller told: it runs before the last caller is told.
+        if (i === 0) setImmediate(() => told.push('between'));
+      }),
+    );
+    await blocker;
+    await Promise.all(callers);
+    const between = told.indexOf('between');
+    expect(between).toBeGreaterThan(0);
+    expect(between).toBeLessThan(told.length - 1);
+    expect(told.filter((name) => name !== 'between')).toEqual(Array.from({ length: 200 }, (_, i) => `r${i}`));
+  });
+
+  it('close waits until every caller of the last batch is told, however long the callers take', async () => {
+    const { committer } = await openCommitter();
+    let told = 0;
+    const blocker = committer.commit({ rooms: [room('blocker')] });
+    // Each caller keeps the thread 1 ms, so telling 200 spans many of close's checks.
+    const busy = () => {
+      const until = performance.now() + 1;
+      while (performance.now() < until);
+    };
+    for (let i = 0; i < 200; i++) {
+      void committer.commit({ rooms: [room(`r${i}`)] }).then(() => {
+        busy();
+        told++;
+      });
+    }
+    await blocker;
+    await committer.close();
+    expect(told).toBe(200);
+  });
+
   it('a write set whose room no longer has the latest index it expects is refused alone; the others of its batch commit', async () => {
     const { committer, reader } = await openCommitter();
     const first = committer.commit({ rooms: [room('first')] });

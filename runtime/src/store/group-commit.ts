@@ -37,6 +37,16 @@ interface Task {
   reject: (error: unknown) => void;
 }
 
+/**
+ * Callers told per turn of the event loop. Each caller's continuation is the next step of its
+ * pipeline (its deliveries sent, its next write drafted), about 50 µs each; told all at once, a
+ * batch of 2,000 kept the main thread for 100 ms, and the next transaction, whose every statement
+ * needs this thread to take its result, stood still meanwhile. Told 20 at a time, SQLite writes
+ * the next batch while this thread works through the last one's callers (measured: 20 beat 10, 50
+ * and 100; `engine-1room` +25%).
+ */
+const CALLERS_PER_TURN = 20;
+
 /** Why each write set of a batch was refused, by position; `undefined`: it committed. */
 type Refusals = (unknown | undefined)[];
 
@@ -54,6 +64,8 @@ export class GroupCommitter {
   private tasks: Task[] = [];
   private draining = false;
   private closed = false;
+  /** Batches whose callers are still being told. */
+  private telling = 0;
 
   constructor(
     private readonly target: BatchTarget,
@@ -83,7 +95,7 @@ export class GroupCommitter {
   /** Waits for everything queued so far, then refuses new writes. */
   async close(): Promise<void> {
     this.closed = true;
-    while (this.draining || this.queue.length > 0 || this.tasks.length > 0) {
+    while (this.draining || this.telling > 0 || this.queue.length > 0 || this.tasks.length > 0) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
@@ -104,14 +116,29 @@ export class GroupCommitter {
         } catch (error) {
           // The transaction itself failed (the disk, the connection): nothing of it is stored.
           const failure = this.failure(error);
-          for (const pending of batch) pending.reject(failure);
+          this.tell(batch, batch.map(() => failure));
           continue;
         }
-        batch.forEach((pending, i) => (refusals[i] === undefined ? pending.resolve() : pending.reject(refusals[i])));
+        this.tell(batch, refusals);
       }
     } finally {
       this.draining = false;
     }
+  }
+
+  /** Settles the callers of a batch in order, `CALLERS_PER_TURN` per turn of the event loop. */
+  private tell(batch: Pending[], refusals: Refusals): void {
+    this.telling++;
+    const settle = (from: number) => {
+      const to = Math.min(from + CALLERS_PER_TURN, batch.length);
+      for (let i = from; i < to; i++) {
+        if (refusals[i] === undefined) batch[i]!.resolve();
+        else batch[i]!.reject(refusals[i]);
+      }
+      if (to < batch.length) setImmediate(settle, to);
+      else this.telling--;
+    };
+    settle(0);
   }
 
   /**
