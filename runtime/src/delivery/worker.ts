@@ -8,7 +8,7 @@ import { ProviderError, type OutboundMessage, type Provider, type SendResult } f
 import { runAsyncHooks, runSyncHooks } from '../hooks/run';
 import { validateContent } from '../content-validation';
 import { sideEffect } from '../pipeline/records';
-import { canAdvance } from './status';
+import { canAdvance, transitioned, type DeliveryChanges } from './status';
 import { conversationThread } from './thread';
 import { StatusBatch } from './status-batch';
 
@@ -206,7 +206,7 @@ export class DeliveryWorker {
     deliveryId: string,
     status: DeliveryStatus,
     error?: DeliveryError,
-    changes: Partial<Delivery> = {},
+    changes: DeliveryChanges = {},
     event?: RoomEvent,
   ): Promise<Delivery | null> {
     return this.parts.serial.run(`delivery:${deliveryId}`, async () => {
@@ -214,14 +214,14 @@ export class DeliveryWorker {
       if (!current) return null;
       const moves = canAdvance(current.status, status);
       if (!moves && Object.keys(changes).length === 0) return current;
-      const next: Delivery = {
-        ...current,
-        ...changes,
-        status: moves ? status : current.status,
+      const next = transitioned(
+        current,
+        changes,
+        moves ? status : current.status,
         // A retry records why it is retrying (`changes.error`); a success clears it.
-        error: moves && error ? error : changes.error !== undefined ? changes.error : current.error,
-        updatedAt: new Date(this.parts.clock()).toISOString(),
-      };
+        moves && error ? error : changes.error !== undefined ? changes.error : current.error,
+        new Date(this.parts.clock()).toISOString(),
+      );
       // The lane is done with a delivery once it leaves `queued`; later callbacks read the store.
       if (next.status === 'queued') this.active.set(deliveryId, next);
       else this.active.delete(deliveryId);
