@@ -12,7 +12,8 @@ import type { RegisteredChannel } from './channels';
 import { routeInbound } from './pipeline/route';
 import { writeEvent, type WriteParts } from './pipeline/write-event';
 import { validateContent } from './content-validation';
-import { checkMetadataSize } from './validation';
+import { MAX_JSON_DEPTH, checkMetadataSize } from './validation';
+import { valueNestsDeeperThan } from './http/nesting';
 
 /** A webhook: its channel, routing (which may make rooms and bindings) and the message write. */
 export type InboundParts = WriteParts & Pick<EngineParts, 'channels' | 'mergedIdentities' | 'inflightProviderMessages'>;
@@ -86,6 +87,8 @@ export async function receiveMessage(
   // Provider payloads meet the same limits as any write (DESIGN.md section 14: every entry point validates).
   validateContent(message.content);
   checkMetadataSize(message.metadata, 'metadata');
+  // The payload is kept as it came (the event's `source.raw`); nesting is bounded like any input.
+  if (valueNestsDeeperThan(message.raw)) throw new RoomwireError('invalid_input', `the provider payload is nested deeper than ${MAX_JSON_DEPTH} levels`, 'raw');
   const key = message.providerMessageId ? providerMessageKey(channelId, message.providerMessageId) : null;
   if (key) {
     const inflight = parts.inflightProviderMessages.get(key);

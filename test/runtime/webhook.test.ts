@@ -1,7 +1,7 @@
 // The webhook provider against a real local HTTP server: what it sends, how it retries, how it
 // verifies what it receives, and delivery status callbacks.
 import { afterEach, describe, expect, it } from 'vitest';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhookBody, type Delivery, type Notification } from '../../runtime/src';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhookBody, type Delivery, type Json, type Notification, type Provider } from '../../runtime/src';
 import { SECRET, cleanupAll, createRoom, inbound, openTestEngine, rejection, rowCounts, send, webhookRequest } from './support/engine';
 
 afterEach(cleanupAll);
@@ -222,5 +222,28 @@ describe('inbound messages', () => {
       { roomId: room.id, fromIndex: accepted.index, limit: 1 },
     );
     expect(events[0]).toMatchObject({ id: accepted.eventId, correlationId: 'c-77', direction: 'inbound', metadata: { carrier: 'x' }, source: { raw, providerMessageId: 'SM-raw', provider: 'webhook' } });
+  });
+
+  it("a provider's payload nested deeper than 64 levels is refused (400, naming raw) and stores nothing; at 64 levels it is kept", async () => {
+    // A provider that keeps whatever JSON it was sent as the payload, as a third-party provider may.
+    const { engine, path } = await openTestEngine();
+    const nested = (levels: number): Json => (levels === 0 ? 'x' : [nested(levels - 1)]);
+    const keepsAnything: Provider = {
+      name: 'keeps-anything',
+      send: async () => ({ status: 'delivered', providerMessageId: null }),
+      parseInbound: (request) => {
+        const raw = JSON.parse(request.rawBody.toString()) as Json;
+        return [{ kind: 'message', from: '+15550009', content: { type: 'text', text: 'hi' }, raw }];
+      },
+    };
+    await engine.registerChannel({ id: 'lenient', type: 'sms', provider: keepsAnything });
+    const post = (body: Json) => engine.handleWebhook('lenient', { method: 'POST', url: 'http://127.0.0.1/webhook/lenient', headers: {}, rawBody: Buffer.from(JSON.stringify(body)) });
+    const before = await rowCounts(path);
+    // 1,100 levels: past SQLite's own JSON limit (1,000) too.
+    for (const levels of [65, 1_100]) {
+      expect(await rejection(post(nested(levels)))).toMatchObject({ code: 'invalid_input', field: 'raw', httpStatus: 400 });
+    }
+    expect(await rowCounts(path)).toEqual(before);
+    expect((await post(nested(64))).body).toMatchObject({ accepted: [{ kind: 'message', status: 'committed' }] });
   });
 });
