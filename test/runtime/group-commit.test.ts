@@ -9,6 +9,12 @@ import { closeCommitters, openCommitter, room } from './support/write-sets';
 
 const NOW = '2025-01-01T00:00:00.000Z';
 
+/** Keeps the thread for `ms`: a caller whose continuation is slow. */
+function busy(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
 afterEach(async () => {
   await closeCommitters();
   await cleanupAll();
@@ -54,18 +60,32 @@ describe('group commit', () => {
     expect(told.filter((name) => name !== 'between')).toEqual(Array.from({ length: 200 }, (_, i) => `r${i}`));
   });
 
+  it('the callers of a batch that commits while the last batch\'s callers are still being told hear after them, in queue order', async () => {
+    const { committer } = await openCommitter();
+    const told: string[] = [];
+    const blocker = committer.commit({ rooms: [room('blocker')] });
+    // Batch A waits behind the blocker; each of its callers keeps the thread 1 ms, so telling them
+    // takes ~100 ms, while batch B (queued during A's transaction) commits in a few.
+    const a = Array.from({ length: 100 }, (_, i) =>
+      committer.commit({ rooms: [room(`a${i}`)] }).then(() => {
+        told.push(`a${i}`);
+        busy(1);
+      }),
+    );
+    await blocker;
+    const b = Array.from({ length: 100 }, (_, i) => committer.commit({ rooms: [room(`b${i}`)] }).then(() => told.push(`b${i}`)));
+    await Promise.all([...a, ...b]);
+    expect(told).toEqual([...Array.from({ length: 100 }, (_, i) => `a${i}`), ...Array.from({ length: 100 }, (_, i) => `b${i}`)]);
+  });
+
   it('close waits until every caller of the last batch is told, however long the callers take', async () => {
     const { committer } = await openCommitter();
     let told = 0;
     const blocker = committer.commit({ rooms: [room('blocker')] });
     // Each caller keeps the thread 1 ms, so telling 200 spans many of close's checks.
-    const busy = () => {
-      const until = performance.now() + 1;
-      while (performance.now() < until);
-    };
     for (let i = 0; i < 200; i++) {
       void committer.commit({ rooms: [room(`r${i}`)] }).then(() => {
-        busy();
+        busy(1);
         told++;
       });
     }

@@ -64,8 +64,14 @@ export class GroupCommitter {
   private tasks: Task[] = [];
   private draining = false;
   private closed = false;
-  /** Batches whose callers are still being told. */
-  private telling = 0;
+  /**
+   * Callers of committed batches still to be told, oldest first, with why each was refused
+   * (`undefined`: committed). One queue for all batches: a batch that commits while the last
+   * one's callers are still being told waits behind them, so callers hear in queue order (a
+   * room's later event is never announced or delivered before its earlier one).
+   */
+  private untold: { pending: Pending; refusal: unknown }[] = [];
+  private telling = false;
 
   constructor(
     private readonly target: BatchTarget,
@@ -95,7 +101,7 @@ export class GroupCommitter {
   /** Waits for everything queued so far, then refuses new writes. */
   async close(): Promise<void> {
     this.closed = true;
-    while (this.draining || this.telling > 0 || this.queue.length > 0 || this.tasks.length > 0) {
+    while (this.draining || this.telling || this.queue.length > 0 || this.tasks.length > 0) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
@@ -126,20 +132,21 @@ export class GroupCommitter {
     }
   }
 
-  /** Settles the callers of a batch in order, `CALLERS_PER_TURN` per turn of the event loop. */
+  /** Settles the callers of a batch after those of earlier batches, `CALLERS_PER_TURN` per turn of the event loop. */
   private tell(batch: Pending[], refusals: Refusals): void {
-    this.telling++;
-    const settle = (from: number) => {
-      const to = Math.min(from + CALLERS_PER_TURN, batch.length);
-      for (let i = from; i < to; i++) {
-        if (refusals[i] === undefined) batch[i]!.resolve();
-        else batch[i]!.reject(refusals[i]);
-      }
-      if (to < batch.length) setImmediate(settle, to);
-      else this.telling--;
-    };
-    settle(0);
+    batch.forEach((pending, i) => this.untold.push({ pending, refusal: refusals[i] }));
+    if (!this.telling) this.tellSome();
   }
+
+  private readonly tellSome = (): void => {
+    this.telling = true;
+    for (const { pending, refusal } of this.untold.splice(0, CALLERS_PER_TURN)) {
+      if (refusal === undefined) pending.resolve();
+      else pending.reject(refusal);
+    }
+    if (this.untold.length > 0) setImmediate(this.tellSome);
+    else this.telling = false;
+  };
 
   /**
    * The batch at once; should a row be refused, the transaction is rolled back and written again
