@@ -38,6 +38,29 @@ describe('concurrency', () => {
     expect(n).toBe(1000);
   });
 
+  it('callers that keep one room busy (400 in flight, 4,000 writes): its events are announced, and reach each participant, in index order', async () => {
+    const { engine, received } = await openTestEngine();
+    const { room, b } = await createRoom(engine, FLOW_ONLY);
+    const announced: number[] = [];
+    engine.subscribe((n) => {
+      if (n.kind === 'event' && n.roomId === room.id && n.event.type === 'message') announced.push(n.event.index);
+    });
+    // Each caller writes its next message once its last one is committed, as a busy flow or API
+    // client does: the commits come in large batches, and each batch's callers write the next one.
+    let next = 0;
+    const caller = async () => {
+      while (next < 4000) await sendText(engine, room.id, `m${next++}`, { bindingId: b['visitor-1']!.id });
+    };
+    await Promise.all(Array.from({ length: 400 }, caller));
+    await engine.idle();
+    const increasing = (indexes: number[]) => indexes.every((index, i) => i === 0 || index > indexes[i - 1]!);
+    expect(announced).toHaveLength(4000);
+    expect(increasing(announced)).toBe(true);
+    const delivered = received.console.filter((m) => m.roomId === room.id).map((m) => m.event.index);
+    expect(delivered).toHaveLength(4000);
+    expect(increasing(delivered)).toBe(true);
+  });
+
   it('50 rooms written concurrently: each room gapless and in call order', async () => {
     const { engine, path } = await openTestEngine();
     const rooms = await Promise.all(Array.from({ length: 50 }, () => createRoom(engine, FLOW_ONLY)));
