@@ -94,21 +94,30 @@ export async function receiveMessage(
     const inflight = parts.inflightProviderMessages.get(key);
     if (inflight) return { event: await inflight, duplicate: true };
   }
-  const work = (async () => {
-    // Looked up inside the in-flight entry, so retries arriving during the lookup wait for it.
-    const stored = key ? await parts.store.findEventByProviderMessageId(channelId, message.providerMessageId!) : null;
-    if (stored) return { event: stored, duplicate: true };
-    const { roomId, bindingId } = await routeInbound(parts, registered, message);
-    return writeEvent(parts, {
-      roomId,
-      bindingId,
-      reply: await matchOfferedOption(parts, bindingId, message.content),
-      content: message.content,
-      correlationId: message.correlationId,
-      metadata: message.metadata,
-      provider: { name: registered.provider.name, channelId, messageId: message.providerMessageId, raw: message.raw },
-    });
-  })();
+  // One sender's messages on a channel go into their room in the order they arrived. Before its
+  // room's queue a message reads the store several times (retry lookup, identity, routing, offered
+  // options), and reads complete in any order, so without this section a later message could
+  // overtake an earlier one. The section ends once the write is in the room's queue, not when it
+  // commits, so a sender's burst still shares group commits.
+  const work = parts.serial
+    .run(`from:${channelId}\u0000${message.from}`, async () => {
+      // Looked up inside the in-flight entry, so retries arriving during the lookup wait for it.
+      const stored = key ? await parts.store.findEventByProviderMessageId(channelId, message.providerMessageId!) : null;
+      if (stored) return { written: Promise.resolve({ event: stored, duplicate: true }) };
+      const { roomId, bindingId } = await routeInbound(parts, registered, message);
+      const reply = await matchOfferedOption(parts, bindingId, message.content);
+      const written = writeEvent(parts, {
+        roomId,
+        bindingId,
+        reply,
+        content: message.content,
+        correlationId: message.correlationId,
+        metadata: message.metadata,
+        provider: { name: registered.provider.name, channelId, messageId: message.providerMessageId, raw: message.raw },
+      });
+      return { written };
+    })
+    .then(({ written }) => written);
   if (!key) {
     const result = await work;
     return { event: result.event, duplicate: result.duplicate };

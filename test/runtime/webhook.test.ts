@@ -1,8 +1,9 @@
 // The webhook provider against a real local HTTP server: what it sends, how it retries, how it
 // verifies what it receives, and delivery status callbacks.
-import { afterEach, describe, expect, it } from 'vitest';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhookBody, type Delivery, type Json, type Notification, type Provider } from '../../runtime/src';
-import { SECRET, cleanupAll, createRoom, inbound, openTestEngine, rejection, rowCounts, send, webhookRequest } from './support/engine';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhookBody, type Delivery, type Json, type Notification, type Provider, type Store } from '../../runtime/src';
+import { SECRET, cleanupAll, createRoom, inbound, openTestEngine, query, rejection, rowCounts, send, webhookRequest } from './support/engine';
+import { until } from '../support/wait';
 
 afterEach(cleanupAll);
 
@@ -211,6 +212,24 @@ describe('delivery status callbacks', () => {
   });
 });
 
+/**
+ * A channel whose provider keeps whatever JSON it is sent as the payload (as a third-party
+ * provider may) and reads `from`, `text` and `id` from it when they are there; returns its poster.
+ */
+async function lenientChannel(engine: Engine): Promise<(body: Json) => ReturnType<Engine['handleWebhook']>> {
+  const keepsAnything: Provider = {
+    name: 'keeps-anything',
+    send: async () => ({ status: 'delivered', providerMessageId: null }),
+    parseInbound: (request) => {
+      const raw = JSON.parse(request.rawBody.toString()) as Json;
+      const fields = (typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : {}) as { from?: string; text?: string; id?: string };
+      return [{ kind: 'message', from: fields.from ?? '+15550009', content: { type: 'text', text: fields.text ?? 'hi' }, providerMessageId: fields.id, raw }];
+    },
+  };
+  await engine.registerChannel({ id: 'lenient', type: 'sms', provider: keepsAnything });
+  return (body) => engine.handleWebhook('lenient', { method: 'POST', url: 'http://127.0.0.1/webhook/lenient', headers: {}, rawBody: Buffer.from(JSON.stringify(body)) });
+}
+
 describe('inbound messages', () => {
   it('carry the provider payload unmodified and the correlation id', async () => {
     const { engine } = await openTestEngine();
@@ -225,19 +244,9 @@ describe('inbound messages', () => {
   });
 
   it("a provider's payload nested deeper than 64 levels is refused (400, naming raw) and stores nothing; at 64 levels it is kept", async () => {
-    // A provider that keeps whatever JSON it was sent as the payload, as a third-party provider may.
     const { engine, path } = await openTestEngine();
     const nested = (levels: number): Json => (levels === 0 ? 'x' : [nested(levels - 1)]);
-    const keepsAnything: Provider = {
-      name: 'keeps-anything',
-      send: async () => ({ status: 'delivered', providerMessageId: null }),
-      parseInbound: (request) => {
-        const raw = JSON.parse(request.rawBody.toString()) as Json;
-        return [{ kind: 'message', from: '+15550009', content: { type: 'text', text: 'hi' }, raw }];
-      },
-    };
-    await engine.registerChannel({ id: 'lenient', type: 'sms', provider: keepsAnything });
-    const post = (body: Json) => engine.handleWebhook('lenient', { method: 'POST', url: 'http://127.0.0.1/webhook/lenient', headers: {}, rawBody: Buffer.from(JSON.stringify(body)) });
+    const post = await lenientChannel(engine);
     const before = await rowCounts(path);
     // 1,100 levels: past SQLite's own JSON limit (1,000) too.
     for (const levels of [65, 1_100]) {
@@ -245,5 +254,26 @@ describe('inbound messages', () => {
     }
     expect(await rowCounts(path)).toEqual(before);
     expect((await post(nested(64))).body).toMatchObject({ accepted: [{ kind: 'message', status: 'committed' }] });
+  });
+
+  it("one sender's messages go into their room in the order they arrived, even when the store answers the first one's lookup last", async () => {
+    const { engine, path } = await openTestEngine();
+    // The retry lookup of the first message answers only once the two after it were announced, or
+    // after 300 ms: without the sender's section they overtake it, with it they wait behind it.
+    const announced: string[] = [];
+    engine.subscribe((n) => {
+      if (n.kind === 'event' && n.event.type === 'message') announced.push(String(n.event.content.text));
+    });
+    const store = (engine as unknown as { parts: { store: Store } }).parts.store;
+    const lookup = store.findEventByProviderMessageId.bind(store);
+    vi.spyOn(store, 'findEventByProviderMessageId').mockImplementation(async (channelId, id) => {
+      if (id === 'order-0') await until(() => announced.length >= 2, 'the later messages', 300).catch(() => undefined);
+      return lookup(channelId, id);
+    });
+    const post = await lenientChannel(engine);
+    await Promise.all([0, 1, 2].map((n) => post({ from: '+15550042', text: `m${n}`, id: `order-${n}` })));
+    expect(announced).toEqual(['m0', 'm1', 'm2']);
+    const [{ texts }] = (await query<{ texts: string }>(path, "SELECT group_concat(json_extract(data, '$.content.text'), ',') AS texts FROM (SELECT data FROM events WHERE type = 'message' ORDER BY idx)")) as [{ texts: string }];
+    expect(texts).toBe('m0,m1,m2');
   });
 });
