@@ -135,7 +135,6 @@ export interface Store {
   listDeliveriesForEvent(eventId: string): Promise<Delivery[]>;
   /** The newest delivery to a binding (what the participant saw last). */
   findLatestDeliveryForBinding(bindingId: string): Promise<Delivery | null>;
-  listDeliveriesByStatus(statuses: DeliveryStatus[], limit: number): Promise<Delivery[]>;
   findDeliveryByProviderMessageId(channelId: string, providerMessageId: string): Promise<Delivery | null>;
 
   /** A room's deliveries in event order (then id), filtered by status and binding. */

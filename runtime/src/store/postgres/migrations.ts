@@ -166,4 +166,9 @@ export const PG_MIGRATIONS: Migration[] = [
     description: 'every change feed notice logged with its origin, so a listener that lost its connection catches up',
     sql: `ALTER TABLE change_payloads ADD COLUMN origin TEXT NOT NULL DEFAULT ''`,
   },
+  {
+    version: 5,
+    description: 'no index of deliveries by status: no query reads it, and every delivery paid to enter and leave it',
+    sql: `DROP INDEX IF EXISTS deliveries_pending`,
+  },
 ];

@@ -285,12 +285,6 @@ export class PostgresStore implements Store {
     return parse<Delivery>(await this.one('SELECT data FROM deliveries WHERE binding_id = ? ORDER BY seq DESC LIMIT 1', [bindingId]));
   }
 
-  async listDeliveriesByStatus(statuses: DeliveryStatus[], limit: number): Promise<Delivery[]> {
-    return parseAll<Delivery>(
-      await this.all(`SELECT data FROM deliveries WHERE status IN (${statuses.map(() => '?').join(', ')}) ORDER BY seq LIMIT ?`, [...statuses, limit]),
-    );
-  }
-
   async findDeliveryByProviderMessageId(channelId: string, providerMessageId: string): Promise<Delivery | null> {
     return parse<Delivery>(await this.one('SELECT data FROM deliveries WHERE channel_id = ? AND provider_message_id = ?', [channelId, providerMessageId]));
   }

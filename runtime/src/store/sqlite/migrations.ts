@@ -182,4 +182,9 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX rooms_by_updated_id ON rooms(updated_at, id);
     `,
   },
+  {
+    version: 8,
+    description: 'no index of deliveries by status: no query reads it, and every delivery paid to enter and leave it',
+    sql: `DROP INDEX IF EXISTS deliveries_pending`,
+  },
 ];

@@ -334,15 +334,6 @@ export class SqliteStore implements Store {
     );
   }
 
-  async listDeliveriesByStatus(statuses: DeliveryStatus[], limit: number): Promise<Delivery[]> {
-    return parseAll<Delivery>(
-      await this.reader.all<DataRow>(
-        `SELECT data FROM deliveries WHERE status IN (${statuses.map(() => '?').join(', ')}) ORDER BY rowid LIMIT ?`,
-        [...statuses, limit],
-      ),
-    );
-  }
-
   async findDeliveryByProviderMessageId(channelId: string, providerMessageId: string): Promise<Delivery | null> {
     return parse<Delivery>(
       await this.reader.get<DataRow>('SELECT data FROM deliveries WHERE channel_id = ? AND provider_message_id = ?', [
