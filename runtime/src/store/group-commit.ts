@@ -71,7 +71,6 @@ export class GroupCommitter {
    * room's later event is never announced or delivered before its earlier one).
    */
   private untold: { pending: Pending; refusal: unknown }[] = [];
-  private telling = false;
 
   constructor(
     private readonly target: BatchTarget,
@@ -101,7 +100,7 @@ export class GroupCommitter {
   /** Waits for everything queued so far, then refuses new writes. */
   async close(): Promise<void> {
     this.closed = true;
-    while (this.draining || this.telling || this.queue.length > 0 || this.tasks.length > 0) {
+    while (this.draining || this.untold.length > 0 || this.queue.length > 0 || this.tasks.length > 0) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
@@ -134,18 +133,18 @@ export class GroupCommitter {
 
   /** Settles the callers of a batch after those of earlier batches, `CALLERS_PER_TURN` per turn of the event loop. */
   private tell(batch: Pending[], refusals: Refusals): void {
+    // Callers still untold means a turn is already scheduled to tell them, and these after them.
+    const idle = this.untold.length === 0;
     batch.forEach((pending, i) => this.untold.push({ pending, refusal: refusals[i] }));
-    if (!this.telling) this.tellSome();
+    if (idle) this.tellSome();
   }
 
   private readonly tellSome = (): void => {
-    this.telling = true;
     for (const { pending, refusal } of this.untold.splice(0, CALLERS_PER_TURN)) {
       if (refusal === undefined) pending.resolve();
       else pending.reject(refusal);
     }
     if (this.untold.length > 0) setImmediate(this.tellSome);
-    else this.telling = false;
   };
 
   /**
