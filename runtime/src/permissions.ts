@@ -48,6 +48,21 @@ export function planTargets(event: Pick<RoomEvent, 'visibility' | 'source' | 'st
 }
 
 /**
+ * Whether a fallback step may send an event to the person's binding on the next channel: the rules
+ * of a broadcast target, except that a binding created for fallback only (`invited`) counts. A
+ * binding that left, may not read, only sends, or does not pass the event's visibility is not
+ * reached this way either: fallback is another route to the same permissions, not around them.
+ */
+export function canTakeFallback(event: Pick<RoomEvent, 'visibility' | 'source'>, binding: Binding): boolean {
+  return (
+    (binding.state === 'joined' || binding.state === 'invited') &&
+    canRead(binding) &&
+    binding.direction !== 'inbound' &&
+    passesVisibility(binding, event.visibility, event.source.bindingId)
+  );
+}
+
+/**
  * History as `reader` may see it: committed events that pass visibility, from a binding that can
  * read (a write-only or no-access binding still sees its own events). Blocked events are never
  * part of anyone's history; only an audit read shows them. A binding that has left keeps its past:

@@ -490,6 +490,33 @@ describe('DESIGN §7 hooks', () => {
     }
   });
 
+  it('7 metadata over 32 KB from a hook is a malformed decision: open keeps the message without it, closed blocks it', async () => {
+    const { engine } = await openTestEngine();
+    const { room } = await createRoom(engine);
+    const oversized = { blob: 'x'.repeat(33 * 1024) };
+    let answer: 'updates' | 'modify' | 'small' = 'updates';
+    const decide = () =>
+      answer === 'updates'
+        ? { metadataUpdates: oversized }
+        : answer === 'modify'
+          ? { action: 'modify' as const, metadata: oversized }
+          : { metadataUpdates: { topic: 'billing' }, action: 'modify' as const, metadata: { tagged: true } };
+    engine.registerHook({ name: 'crm', trigger: 'before_broadcast', failMode: 'open' }, decide);
+    for (const oversize of ['updates', 'modify'] as const) {
+      answer = oversize;
+      const event = await send(engine, room.id, { text: `open ${oversize}` });
+      expect(event).toMatchObject({ status: 'committed', blockedBy: null, metadata: {} });
+    }
+    // The same hook within the bound: both are stored.
+    answer = 'small';
+    expect(await send(engine, room.id, { text: 'small' })).toMatchObject({ status: 'committed', metadata: { tagged: true } });
+    expect((await engine.call<{ room: Room }>('getRoom', { roomId: room.id })).room.metadata).toEqual({ topic: 'billing' });
+
+    engine.registerHook({ name: 'crm-closed', trigger: 'before_broadcast', failMode: 'closed', priority: 200 }, () => ({ metadataUpdates: oversized }));
+    expect(await send(engine, room.id, { text: 'closed' })).toMatchObject({ status: 'blocked', blockedBy: 'crm-closed' });
+    expect((await engine.call<{ room: Room }>('getRoom', { roomId: room.id })).room.metadata).toEqual({ topic: 'billing' });
+  });
+
   it('7 before_deliver (sync, per target): block one target, modify another, filter by the target channel', async () => {
     const { engine, sms } = await openTestEngine();
     const { room, b } = await createRoom(engine);

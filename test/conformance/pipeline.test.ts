@@ -131,6 +131,36 @@ describe('DESIGN §3 pipeline', () => {
     expect(resumed!.index).toBe(accepted.index - 1);
   });
 
+  it('3.4 a write that fails inside the serial section changes nothing: a paused room stays paused, no index is skipped', async () => {
+    // The failure comes after the draft resumed the room in memory: a log sink that throws on the
+    // warning of a hook that failed open.
+    let sinkDown = true;
+    const logger = {
+      info: () => undefined,
+      error: () => undefined,
+      warn: (message: string) => {
+        if (sinkDown) throw new Error(`log sink down: ${message}`);
+      },
+    };
+    const { engine } = await openTestEngine({ logger });
+    const { room } = await createRoom(engine);
+    await engine.call('pauseRoom', { roomId: room.id });
+    engine.registerHook({ name: 'crm', trigger: 'before_broadcast', failMode: 'open' }, () => {
+      throw new Error('crm down');
+    });
+    await expect(inbound(engine, { text: 'first', id: 'SM-first' })).rejects.toThrow('log sink down');
+    expect((await roomOf(engine, room.id)).room.state).toBe('paused');
+
+    // The provider's retry, once the sink is back, resumes the room and is stored right after it.
+    sinkDown = false;
+    const accepted = await inbound(engine, { text: 'first', id: 'SM-first' });
+    expect((await roomOf(engine, room.id)).room.state).toBe('active');
+    const audit = await timeline(engine, room.id, { audit: true });
+    expect(audit.map((e) => e.index)).toEqual(audit.map((_, i) => i));
+    expect(audit.filter((e) => e.type === 'room' && e.metadata.reason === 'traffic')).toHaveLength(1);
+    expect(accepted.index).toBe(audit.at(-1)!.index);
+  });
+
   it('3.2 route: a detached binding is never silently re-attached', async () => {
     const { engine } = await openTestEngine();
     const { room, b } = await createRoom(engine);

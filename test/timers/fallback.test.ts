@@ -231,6 +231,53 @@ describe('fallback on failure', () => {
   });
 });
 
+describe('fallback keeps the permissions of the binding it reaches', () => {
+  const TWO_CHANNELS: FallbackPolicy = { channels: ['rcs', 'telegram'], after: 'PT30S', on: ['no_receipt'] };
+
+  it('a binding of the person that may not read (write_only, none) is passed over for the next channel', async () => {
+    for (const access of ['write_only', 'none'] as const) {
+      const { clock, engine, providers, room, say } = await setup(TWO_CHANNELS);
+      await engine.call('attachBinding', { roomId: room.id, channelId: 'rcs', address: CUSTOMER, access });
+      const event = await say('your code is 1234');
+      await engine.idle();
+      await at(clock, engine, 30 * SECOND);
+      expect(providers.rcs.sent).toHaveLength(0);
+      expect(providers.telegram.sent.map((m) => m.event.id)).toEqual([event.id]);
+      expect((await chain(engine, event.id)).map((d) => d.channelId)).toEqual(['sms', 'telegram']);
+    }
+  });
+
+  it('a channel the person left is passed over, not joined again through a new binding', async () => {
+    const { clock, engine, providers, room, say } = await setup(TWO_CHANNELS);
+    const { binding: rcs } = await engine.call<{ binding: Binding }>('attachBinding', { roomId: room.id, channelId: 'rcs', address: CUSTOMER });
+    await engine.call('detachBinding', { bindingId: rcs.id });
+    const event = await say('hello');
+    await engine.idle();
+    await at(clock, engine, 30 * SECOND);
+    expect(providers.rcs.sent).toHaveLength(0);
+    expect(providers.telegram.sent.map((m) => m.event.id)).toEqual([event.id]);
+    const { bindings } = await engine.call<{ bindings: Binding[] }>('getRoom', { roomId: room.id });
+    expect(bindings.filter((b) => b.channelId === 'rcs').map((b) => [b.id, b.state])).toEqual([[rcs.id, 'left']]);
+  });
+
+  it('content a before_deliver hook withheld from a channel is not sent on the fallback channel', async () => {
+    const { engine, providers, notices, say } = await setup({ channels: ['rcs'], on: ['failed', 'undelivered'] });
+    engine.registerHook({ name: 'no-cards-by-sms', trigger: 'before_deliver', filters: { channelTypes: ['sms'] } }, (context) =>
+      /\d{16}/.test(String(context.event!.content.text)) ? { action: 'block', reason: 'card number' } : undefined,
+    );
+    const withheld = await say('your card 4111111111111111');
+    await engine.idle();
+    expect(providers.sms.sent).toHaveLength(0);
+    expect((await chain(engine, withheld.id)).map((d) => [d.channelId, d.status, d.error?.code])).toEqual([['sms', 'failed', 'blocked']]);
+    // The same policy still takes over a failure of the channel itself.
+    providers.sms.failWith = 'unreachable';
+    const failed = await say('see you at 5');
+    await until(() => fallbacks(notices).length === 1, 'the fallback step');
+    await engine.idle();
+    expect(providers.rcs.sent.map((m) => m.event.id)).toEqual([failed.id]);
+  });
+});
+
 describe('fallback outside the session window', () => {
   it('free text outside the WhatsApp window is not sent; `outside_window` falls back to the next channel', async () => {
     const { engine, providers, notices } = await setup(NO_RECEIPT);

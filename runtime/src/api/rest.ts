@@ -51,6 +51,9 @@ export function createRestHandler(engine: Engine, options: RestOptions): RestHan
       return;
     }
     if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) throw invalid('Idempotency-Key', 'must be 1 to 256 visible ASCII characters');
+    // Checked before it is fingerprinted: the fingerprint walks the whole input, and one nested
+    // thousands of levels deep must be refused naming its field, as it is without a key.
+    op.validate(input);
     const properties = (op.input.properties ?? {}) as Record<string, unknown>;
     // Event writes also carry the key into the store, where it outlives a restart.
     const call = 'idempotencyKey' in properties && input.idempotencyKey === undefined ? { ...input, idempotencyKey: key } : input;

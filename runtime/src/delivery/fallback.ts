@@ -7,9 +7,10 @@
 import type { EngineParts } from '../engine-parts';
 import { newId } from '../ids';
 import type { Binding, Delivery, FallbackPolicy, FallbackTrigger, RoomEvent } from '../model';
+import { canTakeFallback } from '../permissions';
 import type { LoadedRoom } from '../pipeline/room-cache';
 import { commitRoomWrites, inRoom } from '../pipeline/room-writes';
-import { NO_CHANNELS_LEFT } from './worker';
+import { BLOCKED_BY_HOOK, NO_CHANNELS_LEFT } from './worker';
 import { NO_RECEIPT, noReceiptTimer } from './fallback-timer';
 import { fired } from '../timers/fired';
 import type { Timer } from '../timers/types';
@@ -20,8 +21,13 @@ const SUCCEEDED = new Set(['delivered', 'read']);
 /** A fallback step writes its room and queues the next delivery; the no-receipt wait is a timer. */
 type FallbackParts = Pick<EngineParts, 'store' | 'cache' | 'serial' | 'channels' | 'delivery' | 'scheduler' | 'clock' | 'leases'>;
 
-/** Why a delivery's final state asks for fallback, or null. */
+/**
+ * Why a delivery's final state asks for fallback, or null. A delivery a `before_deliver` hook
+ * blocked did not fail to reach the person: it was withheld on purpose, and sending it on another
+ * channel would route around the hook (a moderation hook must be able to fail closed).
+ */
 export function fallbackTrigger(delivery: Delivery): FallbackTrigger | null {
+  if (delivery.error?.code === BLOCKED_BY_HOOK) return null;
   if (delivery.error?.code === 'outside_window') return 'outside_window';
   if (delivery.status === 'failed') return 'failed';
   if (delivery.status === 'undelivered') return 'undelivered';
@@ -79,7 +85,7 @@ export class FallbackRunner {
       const now = this.parts.clock();
       const iso = new Date(now).toISOString();
       const step = chain.length;
-      const next = await this.nextTarget(loaded, policy, chain, root);
+      const next = await this.nextTarget(loaded, policy, chain, root, event);
       if (!next) {
         if (firedTimers.length) await this.parts.store.commit({ firedTimers });
         await this.parts.delivery.endFallbackChain(root, {
@@ -127,13 +133,16 @@ export class FallbackRunner {
    * The participant's binding on the next policy channel not tried yet in this chain. Without one
    * in the room, a binding is created `invited`: it carries fallback deliveries only, never the
    * room's broadcast. Its address is the identity's address on that channel type, or the source
-   * binding's address (a phone number serves SMS and WhatsApp alike).
+   * binding's address (a phone number serves SMS and WhatsApp alike). A channel where the person's
+   * binding may not take the event (it left, cannot read, or the event's visibility leaves it out)
+   * is passed over: it is neither used nor replaced by a new binding.
    */
   private async nextTarget(
     loaded: LoadedRoom,
     policy: FallbackPolicy,
     chain: Delivery[],
     root: Delivery,
+    event: RoomEvent,
   ): Promise<{ binding: Binding; created: boolean } | null> {
     const tried = new Set(chain.map((d) => d.channelId));
     const source = loaded.binding(root.bindingId)!;
@@ -144,28 +153,29 @@ export class FallbackRunner {
       // engine opens, while due timers already fire) still counts: its delivery waits for it.
       const channel = this.parts.channels.get(channelId)?.channel ?? (await this.parts.store.getChannel(channelId));
       if (!channel) continue;
-      const existing = loaded.bindings.find(
-        (b) => b.channelId === channelId && b.state !== 'left' && (b.identityId === source.identityId || b.address === source.address),
-      );
-      if (existing) return { binding: existing, created: false };
+      const theirs = loaded.bindings.filter((b) => b.channelId === channelId && (b.identityId === source.identityId || b.address === source.address));
+      if (theirs.length > 0) {
+        const usable = theirs.find((b) => canTakeFallback(event, b));
+        if (usable) return { binding: usable, created: false };
+        continue;
+      }
       const iso = new Date(this.parts.clock()).toISOString();
-      return {
-        created: true,
-        binding: {
-          ...source,
-          id: newId('bnd'),
-          channelId,
-          channelType: channel.type,
-          address: identity?.addresses.find((a) => a.channelType === channel.type)?.address ?? source.address,
-          direction: channel.direction,
-          state: 'invited',
-          fallback: null,
-          lastReadIndex: -1,
-          metadata: { fallbackFor: source.id },
-          createdAt: iso,
-          updatedAt: iso,
-        },
+      const created: Binding = {
+        ...source,
+        id: newId('bnd'),
+        channelId,
+        channelType: channel.type,
+        address: identity?.addresses.find((a) => a.channelType === channel.type)?.address ?? source.address,
+        direction: channel.direction,
+        state: 'invited',
+        fallback: null,
+        lastReadIndex: -1,
+        metadata: { fallbackFor: source.id },
+        createdAt: iso,
+        updatedAt: iso,
       };
+      // An inbound-only channel cannot carry it.
+      if (canTakeFallback(event, created)) return { binding: created, created: true };
     }
     return null;
   }

@@ -60,6 +60,9 @@ const CLAIM_BATCH = 500;
 /** The reason on the first delivery of a fallback chain that ran out of channels. */
 export const NO_CHANNELS_LEFT = 'no_channels_left';
 
+/** The error code of a delivery a `before_deliver` hook blocked (or that failed closed). */
+export const BLOCKED_BY_HOOK = 'blocked';
+
 export interface StatusUpdate {
   channelId: string;
   deliveryId?: string;
@@ -394,7 +397,7 @@ export class DeliveryWorker {
       for (const effect of effects) this.parts.notifier.emit({ kind: 'side_effect', roomId: room.id, sideEffect: effect });
     }
     if (outcome.blockedBy) {
-      return { failed: { code: 'blocked', reason: `blocked by hook ${outcome.blockedBy}${outcome.blockReason ? `: ${outcome.blockReason}` : ''}` } };
+      return { failed: { code: BLOCKED_BY_HOOK, reason: `blocked by hook ${outcome.blockedBy}${outcome.blockReason ? `: ${outcome.blockReason}` : ''}` } };
     }
     if (outcome.event.content === prepared.content) return prepared;
     const content = outcome.event.content;

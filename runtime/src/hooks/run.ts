@@ -4,6 +4,7 @@ import type { Room, RoomEvent, Binding, JsonObject, ObservationInput, TaskInput 
 import type { ActiveHook, HookRegistry } from './registry';
 import type { HookContext, HookDecision, HookTrigger, InjectedEvent } from './types';
 import { checkDecision } from './decision';
+import { checkMetadataSize } from '../validation';
 
 export interface SyncOutcome {
   /** Set when a hook blocked the event (or failed closed): the hook's name is the `blockedBy`. */
@@ -90,6 +91,10 @@ export async function runSyncHooks(
       decision = checkDecision(await withTimeout(() => hook.handler(context), hook.timeoutMs));
       if (decision?.action === 'modify' && decision.content !== undefined) validateContent(decision.content, 'content');
       (decision?.inject ?? []).forEach((injected, i) => validateContent(injected.content, `inject[${i}].content`));
+      // Metadata over the 32 KB bound is a malformed decision too: the hook's fail mode applies,
+      // where a check after the hooks would refuse the whole write (an inbound message lost).
+      if (decision?.action === 'modify' && decision.metadata !== undefined) checkMetadataSize(decision.metadata, 'metadata');
+      if (decision?.metadataUpdates) checkMetadataSize({ ...room.metadata, ...outcome.metadataUpdates, ...decision.metadataUpdates }, 'metadataUpdates');
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       outcome.failures.push({ hook: hook.name, error: message, failMode: hook.failMode });

@@ -14,7 +14,6 @@ import { newId } from '../ids';
 import type { Binding, Content, EventType, Json, JsonObject, RoomEvent, SideEffect, Visibility } from '../model';
 import { runAsyncHooks, runSyncHooks } from '../hooks/run';
 import { planTargets, writeGate } from '../permissions';
-import { checkMetadataSize } from '../validation';
 import type { Delivery } from '../model';
 import type { WriteSet } from '../store/store';
 import { buildDeliveries } from '../delivery/outbox';
@@ -118,9 +117,17 @@ async function serialSection(parts: SerialSectionParts, input: WriteEventInput, 
   const duplicate = await findDuplicate(parts, loaded, input, retrying);
   if (duplicate) return { duplicateOf: duplicate };
   const draft = draftEvent(parts, loaded, source, input);
-  await runBeforeBroadcast(parts, draft);
-  applyWriteGate(draft);
-  return commitDraft(parts, draft, input);
+  try {
+    await runBeforeBroadcast(parts, draft);
+    applyWriteGate(draft);
+    return commitDraft(parts, draft, input);
+  } catch (error) {
+    // The draft already changed the cached room (a paused room resumed, its next index taken) for
+    // a write that is not going to the store; kept, the next write would leave a gap in the index
+    // where the resume was. The next write reads the room again.
+    parts.cache.invalidate(loaded.room.id);
+    throw error;
+  }
 }
 
 /** The room-state gate and the source binding's right to write here. */
@@ -160,19 +167,12 @@ async function findDuplicate(parts: Pick<EngineParts, 'store'>, loaded: LoadedRo
   return null;
 }
 
+/** The event as written; inbound traffic also resumes a paused room and marks its binding heard. */
 function draftEvent(parts: DraftParts, loaded: LoadedRoom, source: Binding | null, input: WriteEventInput): Draft {
   const now = new Date(parts.clock()).toISOString();
   const writes: WriteSet = { events: [], sideEffects: [], deliveries: [] };
   const direction = input.provider ? 'inbound' : 'outbound';
-  if (direction === 'inbound') {
-    resumeIfPaused(parts, loaded, writes, now);
-    // The customer's message opens (or extends) channel session windows such as WhatsApp's 24 h.
-    if (source) {
-      const heard = { ...source, lastInboundAt: now };
-      loaded.replaceBinding(heard);
-      writes.bindings = [heard];
-    }
-  }
+  // Built before the cached room changes below: a refused write (an internal note it may not write) changes nothing.
   const event: RoomEvent = {
     id: newId('evt'),
     roomId: loaded.room.id,
@@ -198,6 +198,15 @@ function draftEvent(parts: DraftParts, loaded: LoadedRoom, source: Binding | nul
     metadata: input.metadata ?? {},
     createdAt: now,
   };
+  if (direction === 'inbound') {
+    resumeIfPaused(parts, loaded, writes, now);
+    // The customer's message opens (or extends) channel session windows such as WhatsApp's 24 h.
+    if (source) {
+      const heard = { ...source, lastInboundAt: now };
+      loaded.replaceBinding(heard);
+      writes.bindings = [heard];
+    }
+  }
   return { loaded, source, event, injected: [], sideEffects: [], writes, now };
 }
 
@@ -224,9 +233,7 @@ async function runBeforeBroadcast(parts: GateParts, draft: Draft): Promise<void>
     draft.sideEffects.push(sideEffect(room.id, event.id, 'observation', observation as unknown as JsonObject, hook, now));
   }
   if (Object.keys(outcome.metadataUpdates).length > 0) {
-    const metadata = { ...loaded.room.metadata, ...outcome.metadataUpdates };
-    checkMetadataSize(metadata, 'metadataUpdates');
-    loaded.room = { ...loaded.room, metadata };
+    loaded.room = { ...loaded.room, metadata: { ...loaded.room.metadata, ...outcome.metadataUpdates } };
   }
   for (const { hook, event: extra } of outcome.inject) {
     draft.injected.push({
