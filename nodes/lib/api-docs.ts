@@ -5,13 +5,14 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-const ASSETS: Record<string, string> = {
-  'swagger-ui.css': 'text/css; charset=utf-8',
-  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
-  'swagger-ui-standalone-preset.js': 'text/javascript; charset=utf-8',
-  'favicon-32x32.png': 'image/png',
-  'init.js': 'text/javascript; charset=utf-8',
-};
+/** Asset name → content type. A Map: a name from the URL such as `constructor` must not find an inherited property. */
+const ASSETS = new Map<string, string>([
+  ['swagger-ui.css', 'text/css; charset=utf-8'],
+  ['swagger-ui-bundle.js', 'text/javascript; charset=utf-8'],
+  ['swagger-ui-standalone-preset.js', 'text/javascript; charset=utf-8'],
+  ['favicon-32x32.png', 'image/png'],
+  ['init.js', 'text/javascript; charset=utf-8'],
+]);
 
 // Relative URLs: the page lives at <prefix>/api/docs, so `docs/…` and `openapi.json` resolve
 // beside it whatever Node-RED's httpNodeRoot is.
@@ -53,7 +54,7 @@ const distDir = () => path.dirname(require.resolve('swagger-ui-dist/package.json
 export async function serveApiDocs(req: IncomingMessage & { params?: Record<string, string> }, res: ServerResponse): Promise<void> {
   const file = req.params?.file;
   if (!file) return send(res, 200, 'text/html; charset=utf-8', PAGE);
-  const type = ASSETS[file];
+  const type = ASSETS.get(file);
   if (!type) return send(res, 404, 'application/json; charset=utf-8', JSON.stringify({ error: { code: 'not_found', message: `no docs asset ${JSON.stringify(file)}`, field: 'path' } }));
   if (file === 'init.js') return send(res, 200, type, INIT);
   res.setHeader('cache-control', 'public, max-age=3600');

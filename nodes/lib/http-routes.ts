@@ -18,6 +18,7 @@ import { sendJson, type createWebhookHandler } from '@roomwire/runtime';
 import type { Express } from 'express';
 import { serveApiDocs } from './api-docs';
 import type { ApiSurfaces } from './api-surfaces';
+import { pathBelow } from './raw-path';
 
 export interface RouteHandlers extends ApiSurfaces {
   webhook: ReturnType<typeof createWebhookHandler>;
@@ -97,7 +98,7 @@ function mount(app: Express, prefix: string, routes: AppRoutes): void {
   if (routes.mounted.size === 0) guardBodies(app, routes);
   const dispatch = (kind: keyof RouteHandlers) => (req: IncomingMessage & { params: Record<string, string> }, res: ServerResponse) => {
     // `/api/*`: the REST handler routes the rest of the path itself.
-    const params = kind === 'api' ? { path: `/${req.params[0] ?? ''}` } : req.params;
+    const params = kind === 'api' ? { path: pathBelow(req, `${prefix}/api`) } : req.params;
     const served = routes.served.get(prefix);
     if (!served) {
       sendJson(res, 404, { error: { code: 'not_found', message: `no Roomwire engine serves ${prefix} now` } });

@@ -161,6 +161,20 @@ describe('Idempotency-Key', () => {
     expect((await server.rest('POST', `${roomPath()}/tasks`, { body: { title: 'b' }, headers: { 'idempotency-key': 'key-3' } })).status).toBe(200);
   });
 
+  it('a body nested thousands of levels deep is refused naming its field, with a key as without one', async () => {
+    const body = `{"title":"x","data":{"a":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`;
+    const answers = [];
+    for (const headers of [{}, { 'idempotency-key': 'deep-1' }]) {
+      const answer = await server.rest('POST', `${roomPath()}/tasks`, { body, headers });
+      answers.push([answer.status, answer.body.error.field.slice(0, 9)]);
+    }
+    expect(answers).toEqual([
+      [400, 'data.a[0]'],
+      [400, 'data.a[0]'],
+    ]);
+    // The afterAll hook checks that nothing reached the error log.
+  });
+
   it('refuses a malformed key naming the header', async () => {
     const answer = await server.rest('POST', `${roomPath()}/tasks`, { body: { title: 'x' }, headers: { 'idempotency-key': 'a b' } });
     expect([answer.status, answer.body.error.field]).toEqual([400, 'Idempotency-Key']);

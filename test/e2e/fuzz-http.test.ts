@@ -28,8 +28,8 @@ const EMAIL_CHANNEL = 'fuzz-email';
 const EMAIL_SECRET = 'fuzz-email-inbound-secret';
 
 /**
- * A Twilio account and SMS channel, a Sinch app and SMS channel, and a mailbox and email channel
- * beside the demo (their APIs and SMTP server are never reached: nothing valid arrives).
+ * A Twilio account and SMS channel, a Sinch app and SMS channel, a mailbox and email channel and a
+ * web chat channel beside the demo (their APIs and SMTP server are never reached: nothing valid arrives).
  */
 function providerNodes(engineId: string): FlowNode[] {
   return [
@@ -46,6 +46,8 @@ function providerNodes(engineId: string): FlowNode[] {
     { id: 'fuzz-sinch-channel', type: 'roomwire-channel', engine: engineId, channelId: SINCH_CHANNEL, channelType: 'sms', provider: 'sinch', sinch: 'fuzz-sinch-app', sinchChannel: '' },
     { id: 'fuzz-mailbox', type: 'roomwire-email', host: '127.0.0.1', port: 9, secure: false, from: 'Fuzz <support@example.com>', credentials: { inboundSecret: EMAIL_SECRET } },
     { id: 'fuzz-email-channel', type: 'roomwire-channel', engine: engineId, channelId: EMAIL_CHANNEL, channelType: 'email', provider: 'email', email: 'fuzz-mailbox' },
+    // Its routes serve the chat page's files, looked up by the name in the URL.
+    { id: 'fuzz-chat-channel', type: 'roomwire-channel', engine: engineId, channelId: 'fuzz-chat', channelType: 'webchat', provider: 'webchat' },
     { id: 'fuzz-twilio-account', type: 'roomwire-twilio', apiBaseUrl: 'http://127.0.0.1:9', credentials: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN } },
     {
       id: 'fuzz-twilio-channel',
@@ -340,6 +342,34 @@ describe('HTTP entry points under malformed input', () => {
     });
     expect(email.status).toBe(200);
     await until(async () => (await storedCounts()).rooms === before.rooms! + 3, 'the genuine Sinch and email rooms');
+    expect(demo.nodeRed.logs()).not.toMatch(/\[error\]|Unhandled|uncaught/i);
+  });
+});
+
+describe('HTTP entry points under hostile paths', () => {
+  it('a path naming an inherited property or holding an escape is answered as a path: a 4xx, each segment decoded once', async () => {
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const get = async (path: string, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${demo.nodeRed.httpNodeUrl}${path}`, { headers });
+      return { path, status: res.status, body: await res.text() };
+    };
+    const answers = [
+      // The chat page's files and the API docs' assets are looked up by the name in the URL.
+      ...(await Promise.all(['constructor', '__proto__', 'toString', 'hasOwnProperty'].map((name) => get(`roomwire/${name}`)))),
+      ...(await Promise.all(['constructor', '__proto__', 'valueOf'].map((name) => get(`roomwire/api/docs/${name}`)))),
+      // REST and the inbox decode each segment of the path below their route once.
+      await get('roomwire/api/rooms/%E0', auth),
+      await get('roomwire/inbox/api/rooms/%E0'),
+      await get('roomwire/inbox/api/rooms/%25E0'),
+    ];
+    expect(answers.filter((a) => a.status < 400 || a.status >= 500 || a.body.includes('    at '))).toEqual([]);
+    // `%25E0` is the room id `%E0` (refused for its `%`, as no id has one), not a malformed escape:
+    // decoded once, not twice.
+    const once = await get('roomwire/api/rooms/%25E0', auth);
+    expect({ status: once.status, field: JSON.parse(once.body).error.field }).toEqual({ status: 400, field: 'roomId' });
+    // The same routes still serve what they name.
+    expect((await get('roomwire/chat.css')).status).toBe(200);
+    expect((await get('roomwire/api/docs/init.js')).status).toBe(200);
     expect(demo.nodeRed.logs()).not.toMatch(/\[error\]|Unhandled|uncaught/i);
   });
 });

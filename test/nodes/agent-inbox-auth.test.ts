@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { AGENT_SLOTS, agentCredentials, agentCredentialTypes, hashAgentPassword, parseAgentAccounts, type AgentCredentials } from '../../nodes/lib/inbox/accounts';
 import { CSRF_HEADER, SESSION_COOKIE } from '../../nodes/lib/inbox/handler';
 import { consumeSigninToken, SIGNIN_ENV } from '../../nodes/lib/inbox/signin-link';
-import { AGENT_CHANNEL, INBOX_BASE as BASE, serveInbox, signIn, type InboxServer } from '../support/inbox-server';
+import { AGENT_CHANNEL, INBOX_BASE as BASE, registerInboxChannels, serveInbox, signIn, type InboxServer } from '../support/inbox-server';
 import { cleanupAll, openTestEngine } from '../runtime/support/engine';
 
 afterEach(cleanupAll);
@@ -83,6 +83,24 @@ describe('agent inbox sign-in', () => {
     } finally {
       await inbox.close();
     }
+  });
+
+  it('limits failed sign-ins per account name from one address: guesses at one name never lock out another agent, and guesses sent together all count', async () => {
+    const { engine } = await openTestEngine();
+    await registerInboxChannels(engine);
+    const inbox = await serveInbox(engine, bothAgents, Date.now, { perAccount: 10, perAddress: 14 });
+    const login = (user: string, password: string) =>
+      fetch(`${inbox.url}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, password }) }).then((r) => r.status);
+    // Every agent behind one reverse proxy shares this address.
+    const guesses = await Promise.all(Array.from({ length: 20 }, (_, i) => login('ana', `guess-${i}`)));
+    expect([guesses.filter((s) => s === 401).length, guesses.filter((s) => s === 429).length]).toEqual([10, 10]);
+    expect(await login('ana', ANA_PASSWORD)).toBe(429);
+    expect(await login('ben', BEN_PASSWORD)).toBe(200);
+    // A success is not a failure: signing in again and again never locks ben out.
+    for (let i = 0; i < 10; i++) expect(await login('ben', BEN_PASSWORD)).toBe(200);
+    // In all, one address may fail 14 times in the window: then every name is refused from it.
+    for (let i = 0; i < 4; i++) expect(await login(`nobody-${i}`, 'x')).toBe(401);
+    expect(await login('ben', BEN_PASSWORD)).toBe(429);
   });
 
   it('marks the cookie Secure when the page is served over https', async () => {

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { createAgentInboxProvider, FlowProvider, type Binding, type Engine, type RoomEvent } from '../../runtime/src';
 import { AgentAccounts, parseAgentAccounts, type AgentCredentials } from '../../nodes/lib/inbox/accounts';
-import { createInboxHandler } from '../../nodes/lib/inbox/handler';
+import { createInboxHandler, type InboxOptions } from '../../nodes/lib/inbox/handler';
 import { AgentSessions } from '../../nodes/lib/inbox/sessions';
 import { until } from './wait';
 
@@ -42,7 +42,12 @@ export async function customerRoom(engine: Engine, roomId: string, name: string)
 }
 
 /** Sessions last 8 hours by `clock`; a handler error fails the test that caused it. */
-export async function serveInbox(engine: Engine, credentials: AgentCredentials, clock: () => number = Date.now): Promise<InboxServer> {
+export async function serveInbox(
+  engine: Engine,
+  credentials: AgentCredentials,
+  clock: () => number = Date.now,
+  loginLimits?: InboxOptions['loginLimits'],
+): Promise<InboxServer> {
   const sessions = new AgentSessions(async () => engine.agentSessions, INBOX_BASE, 8 * HOUR, clock);
   const build = (accounts: AgentCredentials) =>
     createInboxHandler({
@@ -51,6 +56,7 @@ export async function serveInbox(engine: Engine, credentials: AgentCredentials, 
       sessions,
       agentChannelId: AGENT_CHANNEL,
       basePath: INBOX_BASE,
+      loginLimits,
       onError: (error) => {
         throw error;
       },

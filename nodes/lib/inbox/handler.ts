@@ -25,6 +25,8 @@ export interface InboxOptions {
   /** The URL path of the inbox (the cookie is sent nowhere else). */
   basePath: string;
   onError: (error: unknown) => void;
+  /** Failed sign-ins allowed per window (the defaults suit production; tests lower them). */
+  loginLimits?: { perAccount: number; perAddress: number };
 }
 
 export type InboxHandler = (req: IncomingMessage, res: ServerResponse, subpath: string) => Promise<void>;
@@ -32,7 +34,14 @@ export type InboxHandler = (req: IncomingMessage, res: ServerResponse, subpath: 
 export const SESSION_COOKIE = 'roomwire_agent';
 export const CSRF_HEADER = 'x-roomwire-csrf';
 const MAX_BODY = 64 * 1024;
-const LOGIN_FAILURES = { max: 10, windowMs: 5 * 60 * 1000 };
+/**
+ * Failed sign-ins allowed per window: per account name from one client address, and in all from
+ * one address. Behind a reverse proxy every agent shares one address; counted per address alone,
+ * ten wrong guesses at any name locked every agent out.
+ */
+const LOGIN_FAILURES = { perAccount: 10, perAddress: 100, windowMs: 5 * 60 * 1000 };
+/** Past this many counters, the ones whose last failure is out of the window are dropped. */
+const FAILURE_KEYS_SWEPT_AT = 10_000;
 const KEEPALIVE_MS = 25_000;
 
 const PAGE_DIR = path.join(__dirname, '..', '..', 'inbox');
@@ -50,6 +59,15 @@ const SECURITY_HEADERS = {
 
 function unauthorized(message: string): RoomwireError {
   return new RoomwireError('unauthorized', message, 'session');
+}
+
+/** The path's segments, each decoded once; a malformed escape is the client's error, not ours. */
+function segments(path: string): string[] {
+  try {
+    return path.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    throw new RoomwireError('invalid_input', 'is not a well-formed URL path', 'path');
+  }
 }
 
 function cookies(req: IncomingMessage): Map<string, string> {
@@ -77,13 +95,15 @@ function liveMessage(notification: Notification, staff: Binding): string | null 
   return `data: ${JSON.stringify({ roomId: notification.roomId, index: notification.event.index })}\n\n`;
 }
 
+/** Express's `req.ip` where there is one (it follows the app's `trust proxy` setting), else the socket's. */
 function clientAddress(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? 'unknown';
+  return (req as IncomingMessage & { ip?: string }).ip ?? req.socket.remoteAddress ?? 'unknown';
 }
 
 export function createInboxHandler(options: InboxOptions): InboxHandler {
   const { accounts, sessions } = options;
   const failures = new Map<string, number[]>();
+  const limits = options.loginLimits ?? LOGIN_FAILURES;
   const pages = new Map<string, Buffer>();
   const page = (file: string) => {
     let body = pages.get(file);
@@ -130,11 +150,20 @@ export function createInboxHandler(options: InboxOptions): InboxHandler {
     }
   }
 
-  function tooManyFailures(address: string): boolean {
-    const now = Date.now();
-    const recent = (failures.get(address) ?? []).filter((t) => now - t < LOGIN_FAILURES.windowMs);
-    failures.set(address, recent);
-    return recent.length >= LOGIN_FAILURES.max;
+  /**
+   * The failures counted under `key` within the window, oldest first. Pruned in place: a sign-in
+   * still checking its password holds this array, to take its count back if it succeeds.
+   */
+  function recentFailures(key: string, now: number): number[] {
+    let times = failures.get(key);
+    if (!times) failures.set(key, (times = []));
+    while (times.length > 0 && now - times[0]! >= LOGIN_FAILURES.windowMs) times.shift();
+    return times;
+  }
+
+  function sweepFailures(now: number): void {
+    if (failures.size < FAILURE_KEYS_SWEPT_AT) return;
+    for (const [key, times] of failures) if (times.every((t) => now - t >= LOGIN_FAILURES.windowMs)) failures.delete(key);
   }
 
   async function startSession(req: IncomingMessage, res: ServerResponse, user: string): Promise<AgentSession> {
@@ -145,17 +174,21 @@ export function createInboxHandler(options: InboxOptions): InboxHandler {
 
   async function login(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await jsonBody(req);
+    const user = typeof body.user === 'string' ? body.user : '';
+    const password = typeof body.password === 'string' ? body.password : '';
     const address = clientAddress(req);
-    if (tooManyFailures(address)) {
+    const now = Date.now();
+    sweepFailures(now);
+    const counters = [recentFailures(`${address}\0${user}`, now), recentFailures(address, now)];
+    if (counters[0]!.length >= limits.perAccount || counters[1]!.length >= limits.perAddress) {
       send(res, 429, { error: { code: 'rate_limited', message: 'too many failed sign-ins; wait a few minutes' } });
       return;
     }
-    const user = typeof body.user === 'string' ? body.user : '';
-    const password = typeof body.password === 'string' ? body.password : '';
-    if (!(await accounts.verify(user, password))) {
-      failures.get(address)!.push(Date.now());
-      throw unauthorized('unknown user or wrong password');
-    }
+    // Counted before the password is checked (it takes a while): guesses sent together cannot
+    // all pass the limit before the first of them is counted. A success takes its count back.
+    for (const times of counters) times.push(now);
+    if (!(await accounts.verify(user, password))) throw unauthorized('unknown user or wrong password');
+    for (const times of counters) times.splice(times.lastIndexOf(now), 1);
     const session = await startSession(req, res, user);
     send(res, 200, { user, csrf: session.csrf });
   }
@@ -268,7 +301,7 @@ export function createInboxHandler(options: InboxOptions): InboxHandler {
         if (pathname === '/api/session' && accounts.size === 0) {
           return send(res, 401, { error: { code: 'unauthorized', message: 'no agent accounts are configured', field: 'session' }, configured: false });
         }
-        return await api(req, res, pathname.slice(5).split('/').filter(Boolean).map(decodeURIComponent), url.searchParams);
+        return await api(req, res, segments(pathname.slice(5)), url.searchParams);
       }
       throw new RoomwireError('not_found', `nothing at ${pathname}`, 'path');
     } catch (error) {

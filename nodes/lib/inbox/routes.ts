@@ -4,6 +4,7 @@
 // prefix, so they outlive redeploys and restarts; the accounts are checked again on every request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson } from '@roomwire/runtime';
+import { pathBelow } from '../raw-path';
 import type { Express } from 'express';
 import type { InboxHandler } from './handler';
 
@@ -55,7 +56,7 @@ function mount(app: Express, prefix: string, served: Map<string, Served>): void 
   const dispatch = (req: IncomingMessage & { params: Record<string, string> }, res: ServerResponse) => {
     const handler = served.get(prefix)?.handler ?? notServed(prefix);
     const query = (req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?')) : '';
-    void handler(req, res, `/${req.params[0] ?? ''}${query}`);
+    void handler(req, res, `${pathBelow(req, `${prefix}/inbox`)}${query}`);
   };
   // `/inbox` alone redirects to `/inbox/`, so the page's relative URLs resolve under it.
   app.get(`${prefix}/inbox`, (req: IncomingMessage, res: ServerResponse, next: () => void) => {

@@ -9,14 +9,17 @@ const TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
 };
 
-/** URL name (under <httpNodeRoot>/roomwire/) → file in resources/webchat/. */
-export const CHAT_FILES: Record<string, string> = {
-  chat: 'chat.html',
-  'chat.js': 'widget.js',
-  'chat-page.js': 'chat-page.js',
-  'chat-render.js': 'chat-render.js',
-  'chat.css': 'chat.css',
-};
+/**
+ * URL name (under <httpNodeRoot>/roomwire/) → file in resources/webchat/. A Map, not an object
+ * literal: a name from the URL such as `constructor` must not find an inherited property.
+ */
+const CHAT_FILES = new Map<string, string>([
+  ['chat', 'chat.html'],
+  ['chat.js', 'widget.js'],
+  ['chat-page.js', 'chat-page.js'],
+  ['chat-render.js', 'chat-render.js'],
+  ['chat.css', 'chat.css'],
+]);
 
 function resourcesDir(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
@@ -29,7 +32,7 @@ function resourcesDir(): string {
 const cache = new Map<string, { type: string; body: Buffer }>();
 
 export function chatFile(name: string): { type: string; body: Buffer } | undefined {
-  const file = CHAT_FILES[name];
+  const file = CHAT_FILES.get(name);
   if (!file) return undefined;
   let entry = cache.get(file);
   if (!entry) {
