@@ -164,7 +164,7 @@ describe('Idempotency-Key', () => {
   it('a body nested thousands of levels deep is refused naming its field, with a key as without one', async () => {
     const body = `{"title":"x","data":{"a":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`;
     const answers = [];
-    for (const headers of [{}, { 'idempotency-key': 'deep-1' }]) {
+    for (const headers of [{}, { 'idempotency-key': 'deep-1' }] as Record<string, string>[]) {
       const answer = await server.rest('POST', `${roomPath()}/tasks`, { body, headers });
       answers.push([answer.status, answer.body.error.field.slice(0, 9)]);
     }

@@ -3,7 +3,7 @@
 // delivery status, postbacks, resume without gap or duplicate (also across a restart), bad
 // frames, a page that stops reading, and the start endpoint's rate limit.
 import { afterEach, describe, expect, it } from 'vitest';
-import { signChatToken } from '../../runtime/src';
+import { signChatToken, type RoomEvent } from '../../runtime/src';
 import { until } from '../support/wait';
 import { CHAT_SECRET, ChatClient, startChatHarness, type ChatHarness } from './support';
 
@@ -281,6 +281,37 @@ describe('§14 malformed frames get an error frame; the socket stays usable', ()
       return client.frames.find((f) => f.type === 'ack');
     }, 'served again');
     expect(client.frames.filter((f) => f.code === 'rate_limited')).toHaveLength(1);
+  });
+
+  it('one chat is one sender: its pages share the frame limit, and it has at most so many pages open at once', async () => {
+    harness = await startChatHarness({ hub: { maxFramesPerWindow: 9, frameWindowMs: 60_000, maxPagesPerBinding: 3 } });
+    const { roomId, token } = await harness.room();
+    const pages = await Promise.all([1, 2, 3].map(() => ChatClient.connect(harness.wsUrl(token))));
+    for (const page of pages) await page.hello();
+    // A fourth page is refused before any WebSocket exists; closing one makes room for it.
+    await expect(ChatClient.connect(harness.wsUrl(token))).rejects.toMatchObject({ status: 429 });
+    pages[2]!.close();
+    await until(() => pages[2]!.closed, 'the third page closed');
+    pages[2] = await until(() => ChatClient.connect(harness.wsUrl(token)).catch(() => undefined), 'a page in its place');
+    await pages[2]!.hello();
+
+    // Four hellos spent; of nine messages over the three pages, five are taken.
+    for (const [p, page] of pages.entries()) {
+      for (let i = 0; i < 3; i++) page.send({ type: 'send', content: { type: 'text', text: `m${p}-${i}` }, clientId: `c${p}-${i}` });
+    }
+    const acks = () => pages.flatMap((page) => page.frames.filter((f) => f.type === 'ack'));
+    const limited = () => pages.filter((page) => page.frames.some((f) => f.code === 'rate_limited'));
+    await until(() => acks().length === 5 && limited().length > 0, 'five messages taken, the rest refused');
+    const stored = (await harness.engine.call<{ events: RoomEvent[] }>('getTimeline', { roomId })).events.filter((e) => e.type === 'message');
+    expect(stored.map((e) => e.content.text).sort()).toEqual(acks().map((f) => `m${f.clientId.slice(1)}`).sort());
+
+    // Another chat is another sender: its page is served meanwhile.
+    const other = await harness.room();
+    const page = await ChatClient.connect(harness.wsUrl(other.token));
+    await page.hello();
+    page.send({ type: 'send', content: { type: 'text', text: 'hello' }, clientId: 'other' });
+    await page.next('ack', (f) => f.clientId === 'other');
+    expect(acks()).toHaveLength(5);
   });
 
   it('an oversized frame closes that socket cleanly (1009) and the server keeps serving others', async () => {

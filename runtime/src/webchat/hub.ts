@@ -12,6 +12,7 @@ import type { Logger } from '../engine-parts';
 import type { Binding, Delivery } from '../model';
 import type { Notification } from '../notify';
 import type { ChatClaims, ChatHubContext, ChatHubOptions } from './hub-context';
+import { RateLimiter } from './rate-limit';
 import { ChatSession, type ChatSessionSettings } from './session';
 import { CLOSE, type ChatSocket } from './socket';
 
@@ -26,11 +27,13 @@ const DEFAULTS: ChatHubOptions = {
   helloTimeoutMs: 10_000,
   maxFramesPerWindow: 100,
   frameWindowMs: 10_000,
+  maxPagesPerBinding: 10,
   deliveryWaitMs: 5_000,
 };
 
 export class ChatHub implements ChatHubContext {
   readonly options: ChatHubOptions;
+  readonly frames: RateLimiter;
   private readonly byRoom = new Map<string, Set<ChatSession>>();
   private readonly byBinding = new Map<string, Set<ChatSession>>();
   private readonly roomBindings = new Map<string, Promise<ReadonlyMap<string, Binding>>>();
@@ -44,12 +47,21 @@ export class ChatHub implements ChatHubContext {
     options: Partial<ChatHubOptions> = {},
   ) {
     this.options = { ...DEFAULTS, ...options };
+    this.frames = new RateLimiter(this.options.maxFramesPerWindow, this.options.frameWindowMs);
   }
 
   /** The token's claims, or a RoomwireError (401 forged or expired, 403 binding gone or left). */
   async admit(token: string): Promise<ChatClaims> {
     const claims = await this.engine.call<{ bindingId: string; roomId: string; channelId: string; expiresAt: string }>('redeemChatToken', { token });
     return { ...claims, expiresAt: Date.parse(claims.expiresAt) / 1000 };
+  }
+
+  /**
+   * Whether another page of this binding may connect now. A token opens any number of sockets;
+   * without a bound, one chat could hold a server's memory and file handles.
+   */
+  roomForPage(bindingId: string): boolean {
+    return (this.byBinding.get(bindingId)?.size ?? 0) < this.options.maxPagesPerBinding;
   }
 
   /** A socket whose token was admitted: a session that waits for the page's hello. */

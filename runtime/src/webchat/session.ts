@@ -7,7 +7,6 @@ import { RoomwireError } from '../errors';
 import type { Binding, Content, Delivery, DeliveryStatus, RoomEvent } from '../model';
 import type { Notification } from '../notify';
 import { errorFrame, parseClientFrame, type ClientFrame } from './frames';
-import { RateLimiter } from './rate-limit';
 import type { ChatSocket } from './socket';
 import { CLOSE } from './socket';
 import type { ChatClaims, ChatHubContext } from './hub-context';
@@ -68,8 +67,7 @@ export class ChatSession {
   private expiresAt: number;
   /** The binding's mute as the page was last told (undefined: not told yet). */
   private mutedShown: boolean | undefined;
-  /** DESIGN.md section 14: a rate limit per sender; one page is one sender. */
-  private readonly frames: RateLimiter;
+  /** Until when this page was told it is rate limited (one notice per window). */
   private limitedUntil = 0;
 
   constructor(
@@ -82,7 +80,6 @@ export class ChatSession {
     this.helloTimer.unref?.();
     this.expiresAt = claims.expiresAt;
     this.armExpiry();
-    this.frames = new RateLimiter(hub.options.maxFramesPerWindow, hub.options.frameWindowMs, Date.now, 1);
   }
 
   get bindingId(): string {
@@ -99,7 +96,7 @@ export class ChatSession {
 
   /** A frame from the page. Bad frames get an error frame; nothing the page sends ends the session. */
   receive(data: string): void {
-    const wait = this.frames.hit('frames');
+    const wait = this.hub.frames.hit(this.bindingId);
     if (wait > 0) {
       const now = Date.now();
       // One notice per window, so a flood is not answered by a flood.

@@ -1,7 +1,7 @@
 // The web chat WebSocket endpoint over the `ws` package, on a server that already exists (Node-RED's
 // own, or any `http.Server`): `GET …/roomwire/chat/ws?channel=<id>&token=<token>` upgrades only
 // when the token is the engine's, unexpired, for that channel and a binding still in its room.
-// Refusals are plain HTTP answers (400, 401, 403, 404) before any WebSocket exists, so nothing is
+// Refusals are plain HTTP answers (400, 401, 403, 404, 429) before any WebSocket exists, so nothing is
 // stored and no session is made for them.
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -40,6 +40,11 @@ export class ChatServer {
     void this.admit(req).then(
       ({ hub, claims, tokenTtlSeconds }) => {
         if (socket.destroyed) return;
+        // Checked in the same turn as the session is added (the handshake completes synchronously).
+        if (!hub.roomForPage(claims.bindingId)) {
+          refuse(socket, new RoomwireError('rate_limited', `this chat is open in ${hub.options.maxPagesPerBinding} pages already; close one`, 'token'));
+          return;
+        }
         this.wss.handleUpgrade(req, socket, head, (ws) => this.serve(ws, hub, claims, tokenTtlSeconds));
       },
       (error: unknown) => refuse(socket, error instanceof RoomwireError ? error : new RoomwireError('internal', 'the chat is unavailable')),
