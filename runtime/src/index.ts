@@ -42,6 +42,7 @@ export type { AgentSessionRecord, Store, WriteSet } from './store/store';
 export { canRead, writeGate, planTargets, canSeeInHistory, passesVisibility } from './permissions';
 export { createWebhookHandler, readBody, sendJson, ClientGoneError, MAX_BODY_BYTES, type HttpHandlerOptions } from './http/handlers';
 export { jsonNestsDeeperThan, valueNestsDeeperThan } from './http/nesting';
+export { clientAddress } from './http/client-address';
 export { MAX_JSON_DEPTH } from './validation';
 export { vocabulary, BUILT_IN_PROVIDERS, type Vocabulary } from './vocabulary';
 export { createAgentInboxProvider, AGENT_INBOX_PROVIDER } from './providers/agent-inbox';

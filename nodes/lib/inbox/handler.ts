@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { canSeeInHistory, prospectiveAgentBinding, readBody, RoomwireError, sendJson, type Binding, type Engine, type Notification } from '@roomwire/runtime';
+import { canSeeInHistory, clientAddress, prospectiveAgentBinding, readBody, RoomwireError, sendJson, type Binding, type Engine, type Notification } from '@roomwire/runtime';
 import type { AgentAccounts } from './accounts';
 import { sameSecret, type AgentSession, type AgentSessions } from './sessions';
 import { consumeSigninToken } from './signin-link';
@@ -93,11 +93,6 @@ function liveMessage(notification: Notification, staff: Binding): string | null 
   if (notification.kind === 'resync') return 'event: resync\ndata: {}\n\n';
   if (notification.kind !== 'event' || !canSeeInHistory(staff, notification.event)) return null;
   return `data: ${JSON.stringify({ roomId: notification.roomId, index: notification.event.index })}\n\n`;
-}
-
-/** Express's `req.ip` where there is one (it follows the app's `trust proxy` setting), else the socket's. */
-function clientAddress(req: IncomingMessage): string {
-  return (req as IncomingMessage & { ip?: string }).ip ?? req.socket.remoteAddress ?? 'unknown';
 }
 
 export function createInboxHandler(options: InboxOptions): InboxHandler {

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RoomwireError } from '../errors';
 import { readBody, sendJson } from '../http/handlers';
 import { originAllowed, type ChatEndpoints } from './endpoint';
+import { clientAddress } from '../http/client-address';
 import { startChat } from './start';
 
 const MAX_START_BODY = 4 * 1024;
@@ -27,7 +28,7 @@ export function createChatStartHandler(endpoints: ChatEndpoints, options: ChatSt
       if (!originAllowed(endpoint, origin, req.headers.host)) throw new RoomwireError('forbidden', `pages of ${origin} may not start chats on this channel`, 'origin');
       if (origin) allowOrigin(res, origin);
       if (body.name !== undefined && (typeof body.name !== 'string' || body.name.length > 64)) throw new RoomwireError('invalid_input', 'must be a string of at most 64 characters', 'name');
-      const wait = endpoint.startLimiter.hit(req.socket.remoteAddress ?? 'unknown');
+      const wait = endpoint.startLimiter.hit(clientAddress(req));
       if (wait > 0) {
         res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
         sendJson(res, 429, { error: { code: 'rate_limited', message: 'too many chats started from this address; try again later' } });
