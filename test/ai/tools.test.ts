@@ -74,11 +74,50 @@ describe.each(PROVIDERS)('§11 tools with side effects (%s)', (provider) => {
 });
 
 describe('§11 tools with side effects', () => {
-  it('set_room_metadata merges keys into the room', async () => {
+  it('set_room_metadata merges keys into the room and shows the model only the keys it wrote', async () => {
     const { engine, room, server, ask } = await setup('openai');
+    await engine.call('updateRoomMetadata', { roomId: room.id, metadata: { internalRisk: 'fraud suspected' } });
     server.script({ toolCalls: [{ name: 'set_room_metadata', arguments: { metadata: { orderId: '42' } } }] }, { text: 'Noted.' });
+    const result = await ask({ exposeMetadata: { room: ['orderId'] } });
+    expect((await engine.call<{ room: Room }>('getRoom', { roomId: room.id })).room.metadata).toEqual({ internalRisk: 'fraud suspected', orderId: '42' });
+    expect(result.tools[0]).toMatchObject({ ok: true, result: { stored: ['orderId'] } });
+    expect(JSON.stringify(server.requests.map((r) => r.body))).not.toContain('fraud suspected');
+  });
+
+  it('set_room_metadata may not set the keys the engine keeps (assignment, hand-over, routing)', async () => {
+    const { engine, room, server, ask } = await setup('openai');
+    server.script(
+      { toolCalls: [{ name: 'set_room_metadata', arguments: { metadata: { assignedTo: 'ghost', orderId: '42' } } }] },
+      { toolCalls: [{ name: 'set_room_metadata', arguments: { metadata: { routing: 'identity' } } }] },
+      { text: 'Noted.' },
+    );
+    const result = await ask();
+    expect(result.tools.map((t) => t.ok)).toEqual([false, false]);
+    expect(JSON.stringify(result.tools[0]!.result)).toContain('assignedTo');
+    expect((await engine.call<{ room: Room }>('getRoom', { roomId: room.id })).room.metadata).toEqual({});
+  });
+
+  it('create_task and add_observation write only into the AI’s own room, whatever room the model names', async () => {
+    const { engine, room, server, ask, question } = await setup('openai');
+    const other = await createRoom(engine, [
+      { channelId: 'web', address: 'visitor-9' },
+      { channelId: 'agent', address: 'bob' },
+    ]);
+    server.script(
+      {
+        toolCalls: [
+          { name: 'create_task', arguments: { title: 'planted', roomId: other.room.id, bindingId: other.b.bob!.id } },
+          { name: 'add_observation', arguments: { content: 'planted', roomId: other.room.id, eventId: 'evt-elsewhere' } },
+        ],
+      },
+      { text: 'ok' },
+    );
     await ask();
-    expect((await engine.call<{ room: Room }>('getRoom', { roomId: room.id })).room.metadata.orderId).toBe('42');
+    expect(await sideEffects(engine, other.room.id)).toEqual([]);
+    expect((await sideEffects(engine, room.id)).map((e) => [e.kind, e.eventId, e.producedBy])).toEqual([
+      ['task', question.id, 'ai'],
+      ['observation', question.id, 'ai'],
+    ]);
   });
 
   it('send_rich writes a rich message as the AI (web chat); bad buttons come back to the model as a tool error', async () => {

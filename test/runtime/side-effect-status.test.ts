@@ -29,4 +29,16 @@ describe('updating a side effect', () => {
     // The task itself still moves through its own operation.
     expect(await engine.call('updateTask', { taskId: task.id, status: 'done' })).toMatchObject({ id: task.id, data: { status: 'done' } });
   });
+
+  it('a task or observation about an event names an event of its own room, or is refused naming eventId', async () => {
+    const { engine } = await openTestEngine();
+    const mine = await createRoom(engine);
+    const other = await createRoom(engine);
+    const here = (await engine.call<{ event: { id: string } }>('sendEvent', { roomId: mine.room.id, content: { type: 'text', text: 'here' } })).event;
+    const elsewhere = (await engine.call<{ event: { id: string } }>('sendEvent', { roomId: other.room.id, content: { type: 'text', text: 'there' }, visibility: 'internal' })).event;
+    await expect(engine.call('createTask', { roomId: mine.room.id, title: 't', eventId: elsewhere.id })).rejects.toMatchObject({ code: 'not_found', field: 'eventId' });
+    await expect(engine.call('addObservation', { roomId: mine.room.id, content: 'c', eventId: 'evt_nowhere' })).rejects.toMatchObject({ code: 'not_found', field: 'eventId' });
+    expect(await engine.call('listSideEffects', { roomId: mine.room.id })).toEqual({ sideEffects: [] });
+    expect(await engine.call('createTask', { roomId: mine.room.id, title: 't', eventId: here.id })).toMatchObject({ eventId: here.id });
+  });
 });

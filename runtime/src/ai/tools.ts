@@ -180,21 +180,42 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * Room metadata keys the engine gives meaning to (who has the room, whether it waits for a human,
+ * how inbound traffic finds it): set through their own operations, which keep their rules
+ * (`assignRoom`, `escalate`), never by the model.
+ */
+const ENGINE_KEYS = new Set(['assignedTo', 'needsHuman', 'routing']);
+
+/**
+ * The arguments the tool declares, under the AI's own room, binding and triggering event: a model
+ * that adds `roomId` or `bindingId` to its arguments still writes only where it speaks.
+ */
+function declaredArguments(tool: BuiltInTool, args: JsonObject, origin: JsonObject): JsonObject {
+  const declared = Object.keys((SPECS[tool].parameters as { properties: JsonObject }).properties);
+  return { ...Object.fromEntries(declared.filter((key) => key in args).map((key) => [key, args[key]!])), ...origin };
+}
+
 async function runBuiltIn(scope: ToolScope, name: BuiltInTool, args: JsonObject): Promise<Json> {
   const { parts, ai } = scope;
   const origin = { roomId: ai.roomId, bindingId: ai.id, ...(scope.trigger ? { eventId: scope.trigger.id } : {}) };
   switch (name) {
     case 'create_task': {
-      const task = await call<{ id: string }>(parts, 'createTask', { ...origin, ...args });
+      const task = await call<{ id: string }>(parts, 'createTask', declaredArguments(name, args, origin));
       return { taskId: task.id };
     }
     case 'add_observation': {
-      const observation = await call<{ id: string }>(parts, 'addObservation', { ...origin, ...args });
+      const observation = await call<{ id: string }>(parts, 'addObservation', declaredArguments(name, args, origin));
       return { observationId: observation.id };
     }
     case 'set_room_metadata': {
-      const room = await call<{ metadata: JsonObject }>(parts, 'updateRoomMetadata', { roomId: ai.roomId, metadata: args.metadata });
-      return { metadata: room.metadata };
+      const metadata = args.metadata;
+      if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) throw new Error('metadata must be an object of keys and values');
+      const managed = Object.keys(metadata).filter((key) => ENGINE_KEYS.has(key));
+      if (managed.length > 0) throw new Error(`${managed.join(', ')} ${managed.length === 1 ? 'is' : 'are'} kept by the engine; use escalate to hand the conversation over`);
+      await call(parts, 'updateRoomMetadata', { roomId: ai.roomId, metadata });
+      // What the model wrote, not the room's metadata: keys the node did not expose stay unseen.
+      return { stored: Object.keys(metadata) };
     }
     case 'escalate': {
       return escalate(scope, String(args.summary ?? ''), typeof args.reason === 'string' ? args.reason : null);

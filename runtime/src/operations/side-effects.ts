@@ -84,6 +84,10 @@ export async function storeSideEffect(
     if (!binding || binding.roomId !== room.id) throw notFound('binding', origin.bindingId, 'bindingId');
     producedBy = binding.channelType === 'ai' ? 'ai' : 'api';
   }
+  if (origin.eventId) {
+    const event = await parts.store.getEvent(origin.eventId);
+    if (!event || event.roomId !== room.id) throw notFound('event', origin.eventId, 'eventId');
+  }
   const effect = sideEffect(room.id, origin.eventId ?? null, kind, data, producedBy, new Date(parts.clock()).toISOString());
   await parts.store.commit({ sideEffects: [effect] });
   parts.notifier.emit({ kind: 'side_effect', roomId: room.id, sideEffect: effect });
