@@ -2,7 +2,7 @@
 // sharing one gateway (tokens, scopes, rate limits). Tokens come from the node's credentials: the
 // list `apiTokens` ({token, scope, binding?, ratePerMinute?} as JSON) and the older single
 // `apiToken`, which may write and audit and, as before tokens had scopes, has no rate limit.
-import { createMcpHandler, createRestHandler, parseApiTokens, type ApiTokenConfig, type Engine, type McpHandler, type RestHandler } from '@roomwire/runtime';
+import { checkTokenNames, createMcpHandler, createRestHandler, parseApiTokens, type ApiTokenConfig, type Engine, type McpHandler, type RestHandler } from '@roomwire/runtime';
 
 export interface ApiCredentials {
   apiToken?: string;
@@ -14,10 +14,12 @@ export interface ApiSurfaces {
   mcp: McpHandler;
 }
 
-/** The configured tokens; a malformed list throws an error naming the entry and field. */
+/** The configured tokens; a malformed list (or two tokens of one name) throws an error naming the entry and field. */
 export function configuredTokens(credentials: ApiCredentials): ApiTokenConfig[] {
   const tokens = parseApiTokens(credentials.apiTokens || undefined);
   if (credentials.apiToken) tokens.push({ token: credentials.apiToken, scope: ['write', 'audit'], name: 'apiToken', ratePerMinute: Infinity });
+  // Here, where the node reports a bad list, rather than when the first request builds the API.
+  checkTokenNames(tokens);
   return tokens;
 }
 

@@ -51,7 +51,7 @@ export * from './webchat/index';
 export * from './ai/index';
 export { createRestHandler, createOperationsHandler, type RestHandler, type RestOptions } from './api/rest';
 export { ApiGateway, PARTICIPANT_OPERATIONS } from './api/gateway';
-export { parseApiTokens, type ApiTokenConfig, type Principal, type Scope } from './api/tokens';
+export { checkTokenNames, parseApiTokens, type ApiTokenConfig, type Principal, type Scope } from './api/tokens';
 export { openApiDocument } from './api/openapi';
 export { createMcpHandler, MAX_MCP_SESSIONS_PER_TOKEN, type McpHandler, type McpHandlerOptions } from './mcp/server';
 export { toolName } from './mcp/tools';

@@ -3,6 +3,7 @@
 // blocked events), and the read horizon with its unread count.
 import type { EngineParts } from './engine-parts';
 import { notFound } from './errors';
+import { checkMembershipChange } from './membership';
 import type { Binding, RoomEvent } from './model';
 import { canSeeInHistory } from './permissions';
 import { commitRoomWrites, inRoom } from './pipeline/room-writes';
@@ -64,6 +65,8 @@ export async function markRead(parts: Pick<EngineParts, 'store' | 'cache' | 'ser
     const loaded = await parts.cache.load(stored.roomId);
     const binding = loaded?.binding(bindingId);
     if (!loaded || !binding) throw notFound('binding', bindingId, 'bindingId');
+    // A binding that left keeps its past as it was: its read horizon is a change like any other.
+    checkMembershipChange(binding, undefined);
     // The horizon only moves forward and never past the newest event.
     const horizon = Math.min(Math.max(binding.lastReadIndex, index), loaded.room.latestIndex);
     if (horizon === binding.lastReadIndex) return binding;

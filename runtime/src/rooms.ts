@@ -234,6 +234,15 @@ function describeChanges(before: Binding, after: Binding): string[] {
   return changes;
 }
 
+/**
+ * A message from an invited participant is their acceptance: the binding joins before it is
+ * written, whichever way the message came (a provider's webhook, a chat page).
+ */
+export async function joinIfInvited(parts: RoomWriteParts, binding: Binding): Promise<string> {
+  if (binding.state === 'invited') await updateBinding(parts, binding.id, { state: 'joined' });
+  return binding.id;
+}
+
 export async function updateBinding(parts: RoomWriteParts, bindingId: string, changes: BindingChanges, options: { rejoin?: boolean } = {}): Promise<Binding> {
   // Attach resolves only after its commit, so every binding a caller can name is in the store.
   const stored = await parts.store.getBinding(bindingId);

@@ -35,7 +35,9 @@ describe('§11 context: the history as the AI binding may see it', () => {
       const { messages } = seenText(server.requests[0]!);
       expect(messages).toContain('where is my parcel?');
       if (audience === 'external') expect(messages).not.toContain('INTERNAL');
-      else expect(messages).toContain('INTERNAL: customer owes us money');
+      // The advisor sees it marked as a line the customer never saw, so its reply does not repeat it.
+      else expect(messages).toContain('[not seen by the customer] notes (agent, agent): INTERNAL: customer owes us money');
+      expect(messages).not.toContain('[not seen by the customer] +15550001');
       expect(server.problems).toEqual([]);
     }
   });

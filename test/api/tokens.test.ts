@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseApiTokens } from '../../runtime/src';
 import { TokenTable } from '../../runtime/src/api/tokens';
+import { configuredTokens } from '../../nodes/lib/api-surfaces';
 
 const good = { token: 'a-token-of-16-chars', scope: 'read' };
 
@@ -41,5 +42,18 @@ describe('TokenTable', () => {
       expect(() => table.authenticate(header), String(header)).toThrow(expect.objectContaining({ code: 'unauthorized' }));
     }
     expect(() => new TokenTable([]).authenticate('Bearer a-token-of-16-chars')).toThrow(/no token is configured/);
+  });
+
+  it('refuses two tokens of one name, naming the second: sessions, rate limits and idempotency keys are kept per name', () => {
+    const read = { token: 'app-read-token-0123456789', scope: 'read', name: 'support-app' };
+    const write = { token: 'app-write-token-0123456789', scope: 'write', name: 'support-app' };
+    expect(() => new TokenTable([read, write] as never)).toThrow(expect.objectContaining({ code: 'invalid_input', field: 'apiTokens[1].name' }));
+    // An unnamed token is `token-<position>`; a token named so elsewhere in the list clashes with it.
+    expect(() => new TokenTable([good, { ...write, name: 'token-1' }] as never)).toThrow(expect.objectContaining({ field: 'apiTokens[1].name' }));
+    expect(new TokenTable([read, { ...write, name: 'support-app-writer' }] as never).size).toBe(2);
+    // The engine node checks its list when it starts, where it can say so, with the older single token in it.
+    expect(() => configuredTokens({ apiTokens: JSON.stringify([{ ...read, name: 'apiToken' }]), apiToken: 'the-older-single-token' })).toThrow(
+      expect.objectContaining({ field: 'apiTokens[1].name' }),
+    );
   });
 });

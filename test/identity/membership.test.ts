@@ -125,6 +125,12 @@ describe('joined → left → (explicit) joined', () => {
     }
     expect(await rejection(t.engine.call('rejoinBinding', { bindingId: b['agent-1']!.id }))).toMatchObject({ code: 'conflict', field: 'bindingId' });
     expect(await rowCounts(t.path)).toEqual(before);
+    // Its read horizon too: it keeps its past as it was when it left.
+    await send(t.engine, room.id, { bindingId: b['agent-1']!.id, text: 'after leaving' });
+    const horizon = (await t.engine.call<Binding>('getBinding', { bindingId: visitor })).lastReadIndex;
+    const unread = await rejection(t.engine.call('markRead', { bindingId: visitor, index: 1000 }));
+    expect({ code: unread.code, field: unread.field }).toEqual({ code: 'forbidden', field: 'bindingId' });
+    expect((await t.engine.call<Binding>('getBinding', { bindingId: visitor })).lastReadIndex).toBe(horizon);
 
     const hooks: HookContext[] = [];
     t.engine.registerHook({ name: 'membership', trigger: 'on_binding' }, (c) => void hooks.push(c));

@@ -3,7 +3,7 @@
 // delivery status, postbacks, resume without gap or duplicate (also across a restart), bad
 // frames, a page that stops reading, and the start endpoint's rate limit.
 import { afterEach, describe, expect, it } from 'vitest';
-import { signChatToken, type RoomEvent } from '../../runtime/src';
+import { signChatToken, type Binding, type RoomEvent } from '../../runtime/src';
 import { until } from '../support/wait';
 import { CHAT_SECRET, ChatClient, startChatHarness, type ChatHarness } from './support';
 
@@ -312,6 +312,24 @@ describe('§14 malformed frames get an error frame; the socket stays usable', ()
     page.send({ type: 'send', content: { type: 'text', text: 'hello' }, clientId: 'other' });
     await page.next('ack', (f) => f.clientId === 'other');
     expect(acks()).toHaveLength(5);
+  });
+
+  it('an invited visitor joins by writing, as one who writes in by SMS does, and then receives the replies', async () => {
+    harness = await startChatHarness();
+    const engine = harness.engine;
+    const { room, bindings } = await engine.call<{ room: { id: string }; bindings: Binding[] }>('createRoom', {
+      bindings: [
+        { channelId: 'chat', address: 'invited-visitor', state: 'invited' },
+        { channelId: 'staff', address: 'agent-ann', audience: 'internal' },
+      ],
+    });
+    const [visitor, agent] = bindings;
+    const say = () => engine.call<{ deliveryIds: string[] }>('sendEvent', { roomId: room.id, bindingId: agent!.id, content: { type: 'text', text: 'welcome' } });
+    // Invited, the visitor is not sent the room's messages yet.
+    expect((await say()).deliveryIds).toHaveLength(0);
+    await engine.call('sendChatMessage', { bindingId: visitor!.id, content: { type: 'text', text: 'hi, I accept' } });
+    expect((await engine.call<Binding>('getBinding', { bindingId: visitor!.id })).state).toBe('joined');
+    expect((await say()).deliveryIds).toHaveLength(1);
   });
 
   it('an oversized frame closes that socket cleanly (1009) and the server keeps serving others', async () => {

@@ -8,6 +8,7 @@ import type { Binding, Identity, RoomEvent } from '../model';
 import { readTimeline } from '../reads';
 import { contentText } from './content-text';
 import { roleOf, speakerLabel, speakerOf } from './speakers';
+import { NOT_FOR_CUSTOMERS_MARK } from './prompt';
 import type { Turn } from './types';
 
 export interface ContextBudget {
@@ -50,7 +51,9 @@ export async function buildContext(parts: Pick<EngineParts, 'store' | 'cache'>, 
     const own = event.source.bindingId === ai.id;
     const speaker = speakerOf(event, byId, identities);
     const text = contentText(event.content);
-    return { eventId: event.id, index: event.index, own, role: speaker.role, text: own ? text : `${speakerLabel(speaker)}: ${text}` };
+    // The reply may go to the customer: a line only staff (or some participants) saw says so.
+    const mark = event.visibility === 'all' ? '' : `${NOT_FOR_CUSTOMERS_MARK} `;
+    return { eventId: event.id, index: event.index, own, role: speaker.role, text: own ? text : `${mark}${speakerLabel(speaker)}: ${text}` };
   };
   const visible = { roomId: ai.roomId, bindingId: ai.id } as const;
   const talk = (event: RoomEvent) => TALK.has(event.type);

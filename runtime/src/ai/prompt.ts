@@ -11,6 +11,9 @@ export interface ExposedMetadata {
   binding?: string[];
 }
 
+/** Put before a line of the context that did not reach everyone (an internal note, a whisper). */
+export const NOT_FOR_CUSTOMERS_MARK = '[not seen by the customer]';
+
 export const DEFAULT_SYSTEM_PROMPT = 'You are a helpful assistant answering customers on behalf of the team. Be brief, friendly and accurate.';
 
 function pick(source: JsonObject, keys: string[] | undefined): JsonObject {
@@ -31,7 +34,7 @@ export function systemPrompt(options: {
 }): string {
   const sections = [options.prompt?.trim() || DEFAULT_SYSTEM_PROMPT];
   sections.push(
-    `You take part in this conversation as ${options.aiName} (an AI assistant). Each message from someone else starts with the speaker's name, role and channel.`,
+    `You take part in this conversation as ${options.aiName} (an AI assistant). Each message from someone else starts with the speaker's name, role and channel. ${NOT_FOR_CUSTOMERS_MARK} marks a message the customer never saw (a note between staff): use what it says, never repeat or reveal it to the customer.`,
   );
   if (options.replyIsBlocked) sections.push('You may not send messages in this room right now: do not write a reply; use your tools if something needs doing.');
   else if (options.instructions) sections.push(options.instructions);

@@ -59,10 +59,26 @@ export function parseApiTokens(value: unknown, field = 'apiTokens'): ApiTokenCon
   });
 }
 
+/**
+ * A token's name is who it is: MCP sessions, rate limits and Idempotency-Key scopes are kept per
+ * name, so two tokens of one name (a read one and a write one of an app) would share them. An
+ * unnamed token is `token-<position>`.
+ */
+export function checkTokenNames(tokens: ApiTokenConfig[]): void {
+  const names = new Map<string, number>();
+  tokens.forEach((config, i) => {
+    const name = config.name ?? `token-${i + 1}`;
+    const first = names.get(name);
+    if (first !== undefined) throw invalid(`apiTokens[${i}].name`, `is ${JSON.stringify(name)}, as is the name of apiTokens[${first}]; give each token its own name`);
+    names.set(name, i);
+  });
+}
+
 export class TokenTable {
   private readonly entries: { digest: Buffer; principal: Principal }[];
 
   constructor(tokens: ApiTokenConfig[]) {
+    checkTokenNames(tokens);
     this.entries = tokens.map((config, i) => ({
       digest: digest(config.token),
       principal: {

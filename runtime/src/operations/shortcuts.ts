@@ -54,7 +54,7 @@ const operations: Operation<any, unknown>[] = [
     'setVisibility',
     'visibility',
     s.visibility,
-    'Set what a participant sees of the room: `all`, `internal` (staff notes too), `none`, or a list of binding ids whose events it sees.',
+    "Set who sees what a participant writes (each event it writes is stamped with this): `all` (everyone in the room), `internal` (staff and AI participants only), `none` (nobody else), or a list of binding or channel ids (only those). It does not change what the participant itself receives.",
   ),
   setFieldOperation(
     'setAccess',

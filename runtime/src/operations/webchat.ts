@@ -7,6 +7,7 @@ import { validateContent } from '../content-validation';
 import type { Binding, Content, RoomEvent } from '../model';
 import { canSeeInHistory, writeGate } from '../permissions';
 import { writeEvent, type WriteParts } from '../pipeline/write-event';
+import { joinIfInvited } from '../rooms';
 import { replyChoices } from '../webchat/choices';
 import { WEBCHAT_PROVIDER } from '../webchat/provider-name';
 import { signChatToken, verifyChatToken, type ChatTokenClaims } from '../webchat/tokens';
@@ -160,8 +161,12 @@ export const webchatOperations = withApi(operations, {
   },
 });
 
-/** What a chat page writes arrives through its web chat channel: inbound, as that channel's provider. */
-function writeAsVisitor(parts: WriteParts, binding: Binding, content: Content, idempotencyKey: string | undefined, reply?: RoomEvent['reply']) {
+/**
+ * What a chat page writes arrives through its web chat channel: inbound, as that channel's
+ * provider; an invited visitor joins by writing, as one who writes in by SMS does.
+ */
+async function writeAsVisitor(parts: VisitorWriteParts, binding: Binding, content: Content, idempotencyKey: string | undefined, reply?: RoomEvent['reply']) {
+  await joinIfInvited(parts, binding);
   return writeEvent(parts, {
     roomId: binding.roomId,
     bindingId: binding.id,

@@ -17,7 +17,7 @@ import { RoomwireError } from '../errors';
 import type { Binding, JsonObject, Room } from '../model';
 import type { ParsedInbound } from '../providers/contract';
 import { threadRoom } from '../inbound-thread';
-import { attachBinding, createRoom, updateBinding, type AttachParts, type RoomWriteParts } from '../rooms';
+import { attachBinding, createRoom, joinIfInvited, type AttachParts } from '../rooms';
 import { addressForChannel } from '../identity/normalise';
 import { currentIdentityId, resolveIdentity } from '../identity/resolver';
 
@@ -135,8 +135,3 @@ async function joinThread(
   }
 }
 
-/** A message from an invited participant is their acceptance: the binding joins before it is written. */
-async function joinIfInvited(parts: RoomWriteParts, binding: Binding): Promise<string> {
-  if (binding.state === 'invited') await updateBinding(parts, binding.id, { state: 'joined' });
-  return binding.id;
-}
