@@ -365,6 +365,36 @@ describe('restart', () => {
     expect(queued!.n).toBe(0);
   });
 
+  it('a delivery whose processing fails before the send is tried again in its place, and fails for good after as many tries as a send', async () => {
+    const receiver = await startReceiver();
+    let flaky = 2;
+    const engine = await openEngine(join(tempDir(), 'db.sqlite'), {
+      // Preparing the content fails: twice for one message (a store read that hiccups), always for another.
+      prepareContent: (event) => {
+        const text = String(event.content.text);
+        if (text === 'poison' || (text === 'flaky' && flaky-- > 0)) throw new Error(`cannot prepare ${text}`);
+        return { content: event.content };
+      },
+    });
+    await registerWebhookChannel(engine, receiver, 'hook');
+    await registerWebhookChannel(engine, receiver, 'console');
+    const { room, b } = await createRoom(engine, [
+      { channelId: 'console', address: 'agent' },
+      { channelId: 'hook', address: 'customer' },
+    ]);
+    const say = (text: string) => send(engine, room.id, text, { bindingId: b.agent!.id });
+    const events = [await say('flaky'), await say('poison'), await say('after')];
+    await engine.idle();
+    // In order: the later messages waited behind the one being tried again.
+    expect(receiver.to('hook').map((r) => r.body.content.text)).toEqual(['flaky', 'after']);
+    const outcome = await Promise.all(events.map(async (e) => (await deliveryTo(engine, e.id, b.customer!.id)) as Delivery));
+    expect(outcome.map((d) => [d.status, d.error?.code ?? null])).toEqual([
+      ['delivered', null],
+      ['failed', 'processing_failed'],
+      ['delivered', null],
+    ]);
+  });
+
   it('resumes queued deliveries in order and never resends sent or delivered ones', async () => {
     const path = join(tempDir(), 'db.sqlite');
     const receiver = await startReceiver();

@@ -49,6 +49,8 @@ export interface DeliveryObserver {
 interface LaneItem {
   delivery: Delivery;
   event: RoomEvent;
+  /** Times its processing failed before the send (a store read, a transcoder error). */
+  failures?: number;
 }
 
 /** Tries to store one status change before giving up (the delivery is then sent again after a restart). */
@@ -291,14 +293,39 @@ export class DeliveryWorker {
         try {
           await this.deliver(item);
         } catch (error) {
-          this.active.delete(item.delivery.id);
-          this.parts.logger.error(`delivery ${item.delivery.id} could not be processed: ${String(error)}`);
+          await this.afterProcessingFailed(lane, item, error);
         }
       }
       if (lane.length === 0) this.lanes.delete(bindingId);
     } finally {
       this.running.delete(bindingId);
     }
+  }
+
+  /**
+   * Processing threw before the provider's answer (a store read, a transcoder, a hook's side
+   * effects). The delivery is still queued and leased to this engine, which renews the lease, so
+   * no other engine would take it: it is tried again here, at the head of its lane (the binding's
+   * later messages wait behind it, in order), and failed once it has failed as often as a send may.
+   */
+  private async afterProcessingFailed(lane: LaneItem[], item: LaneItem, error: unknown): Promise<void> {
+    const failures = (item.failures ?? 0) + 1;
+    const { id } = item.delivery;
+    if (failures < this.options.maxAttempts) {
+      const wait = this.backoff(failures);
+      this.parts.logger.warn(`delivery ${id} could not be processed (try ${failures}), again in ${wait} ms: ${String(error)}`);
+      await this.sleep(wait);
+      lane.unshift({ ...item, failures });
+      return;
+    }
+    this.parts.logger.error(`delivery ${id} could not be processed after ${failures} tries: ${String(error)}`);
+    try {
+      await this.transition(id, 'failed', { code: 'processing_failed', reason: String(error) }, {}, item.event);
+    } catch (stored) {
+      // The store refused too: the delivery stays queued for the next engine (or start) to claim.
+      this.parts.logger.error(`delivery ${id} could not be marked failed: ${String(stored)}`);
+    }
+    this.active.delete(id);
   }
 
   private async deliver({ delivery, event }: LaneItem): Promise<void> {
