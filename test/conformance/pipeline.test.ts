@@ -257,6 +257,36 @@ describe('DESIGN §3 pipeline', () => {
     expect(texts(await timeline(engine, room.id))).toEqual(['once']);
   });
 
+  it('3.4 an idempotency key answers only its writer: another writer reusing it is refused, never handed the event', async () => {
+    const { engine, path } = await openTestEngine();
+    const { room, b } = await createRoom(engine);
+    const note = await engine.call<{ event: RoomEvent }>('addInternalNote', {
+      roomId: room.id,
+      bindingId: b['agent-1']!.id,
+      content: { type: 'text', text: 'chargeback risk' },
+      idempotencyKey: 'order-1001',
+    });
+    await engine.idle();
+    const before = await rowCounts(path);
+    for (const writer of [b['visitor-1']!.id, undefined]) {
+      const refused = await rejection(engine.call('sendEvent', { roomId: room.id, ...(writer ? { bindingId: writer } : {}), content: { type: 'text', text: 'any news?' }, idempotencyKey: 'order-1001' }));
+      expect({ code: refused.code, field: refused.field, message: refused.message }).toEqual({
+        code: 'idempotency_mismatch',
+        field: 'idempotencyKey',
+        message: expect.not.stringContaining('chargeback'),
+      });
+    }
+    expect(await rowCounts(path)).toEqual(before);
+    // Its writer's retry is still answered with the event.
+    const retry = await engine.call<{ event: RoomEvent; duplicate: boolean }>('addInternalNote', {
+      roomId: room.id,
+      bindingId: b['agent-1']!.id,
+      content: { type: 'text', text: 'chargeback risk' },
+      idempotencyKey: 'order-1001',
+    });
+    expect(retry).toMatchObject({ duplicate: true, event: { id: note.event.id } });
+  });
+
   it('3.4 provider message id retry is deduplicated', async () => {
     const { engine, path } = await openTestEngine();
     const { room } = await createRoom(engine);

@@ -156,15 +156,23 @@ function admit(loaded: LoadedRoom, input: WriteEventInput): Binding | null {
  */
 async function findDuplicate(parts: Pick<EngineParts, 'store'>, loaded: LoadedRoom, input: WriteEventInput, retrying: boolean): Promise<RoomEvent | null> {
   if (input.idempotencyKey) {
-    const recent = loaded.recentKey(input.idempotencyKey);
-    if (recent) return recent;
-    const stored = await parts.store.findEventByIdempotencyKey(loaded.room.id, input.idempotencyKey);
-    if (stored) return stored;
+    const earlier = (await loaded.recentKey(input.idempotencyKey)) ?? (await parts.store.findEventByIdempotencyKey(loaded.room.id, input.idempotencyKey));
+    if (earlier) return sameAuthor(earlier, input);
   }
   if (retrying && input.provider?.messageId) {
     return parts.store.findEventByProviderMessageId(input.provider.channelId, input.provider.messageId);
   }
   return null;
+}
+
+/**
+ * A key is unique per room, and the event it names is the answer only for the one who wrote it:
+ * another participant reusing the key (by chance, or to probe) would otherwise be handed an event
+ * it may not see, an internal note for instance, and its own message would be dropped unseen.
+ */
+function sameAuthor(earlier: RoomEvent, input: WriteEventInput): RoomEvent {
+  if ((earlier.source.bindingId ?? null) === (input.bindingId ?? null)) return earlier;
+  throw new RoomwireError('idempotency_mismatch', 'this idempotency key was used in this room by another writer; use a key of your own', 'idempotencyKey');
 }
 
 /** The event as written; inbound traffic also resumes a paused room and marks its binding heard. */
