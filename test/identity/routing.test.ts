@@ -106,6 +106,32 @@ describe('cross-channel routing', () => {
     ]);
   });
 
+  it('an address that left a room is not attached there again, though the person is still in it on another address or channel', async () => {
+    const t = await openIdentityEngine();
+    // The person has two numbers in one room; one of them was removed (say, a shared phone).
+    await t.engine.call('createIdentity', { addresses: [{ channelType: 'sms', address: '+15550100091' }, { channelType: 'sms', address: '+15550100092' }] });
+    const { room, b } = await createRoom(t.engine, [
+      { channelId: 'sms', address: '+15550100091' },
+      { channelId: 'sms', address: '+15550100092' },
+    ]);
+    await t.engine.call('detachBinding', { bindingId: b['+15550100091']!.id });
+    const removed = await t.inboundOn('sms', { from: '+15550100091', text: 'after I was removed' });
+    expect(removed.roomId).not.toBe(room.id);
+    // The number still in the room is routed there, as before.
+    expect((await t.inboundOn('sms', { from: '+15550100092', text: 'still here' })).roomId).toBe(room.id);
+
+    // The same in a room that routes by identity: the person is still there on WhatsApp.
+    await t.engine.call('createIdentity', { addresses: [{ channelType: 'sms', address: '+15550100093' }, { channelType: 'whatsapp', address: '+15550100093' }] });
+    const routed = await t.engine.call<{ room: { id: string }; bindings: { id: string; channelId: string }[] }>('createRoom', {
+      metadata: { routing: 'identity' },
+      bindings: [{ channelId: 'sms', address: '+15550100093' }, { channelId: 'wa', address: '+15550100093' }],
+    });
+    await t.engine.call('detachBinding', { bindingId: routed.bindings.find((x) => x.channelId === 'sms')!.id });
+    expect((await t.inboundOn('sms', { from: '+15550100093', text: 'by SMS after removal' })).roomId).not.toBe(routed.room.id);
+    const { bindings } = await roomOf(t.engine, routed.room.id);
+    expect(bindings.filter((x) => x.channelId === 'sms').map((x) => x.state)).toEqual(['left']);
+  });
+
   it("rooms opened by inbound traffic take the channel's routing policy (channel info `routing`)", async () => {
     const t = await openIdentityEngine({ smsInfo: { routing: 'identity' } });
     await mergedCustomer(t, '+15550100027', '+15550100027');

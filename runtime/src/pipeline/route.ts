@@ -54,7 +54,11 @@ export async function routeInbound(
     const threaded = await threadRoom(parts, channel.id, message.thread);
     const inThread = threaded ? await joinThread(parts, threaded, channel.id, from, message.displayName) : null;
     if (inThread) return inThread;
-    const bindings = (await bindingsOfPerson(parts, resolved)).filter((b) => b.state !== 'left');
+    const ofPerson = await bindingsOfPerson(parts, resolved);
+    const bindings = ofPerson.filter((b) => b.state !== 'left');
+    // Rooms this very address left: it is never attached there again behind the room's back
+    // (DESIGN.md section 3), even when another address of the person is still in the room.
+    const leftRooms = new Set(ofPerson.filter((b) => b.state === 'left' && b.channelId === channel.id && b.address === from).map((b) => b.roomId));
     const sameType = bindings.filter((b) => b.channelType === channel.type);
     // Rooms where this very address is bound on this channel come first; then the person's other
     // bindings of this channel type (another channel of the type, a second number, an alias from a
@@ -66,6 +70,7 @@ export async function routeInbound(
     if (exactRooms.size === 1) return { roomId: exact[0]!.roomId, bindingId: await joinIfInvited(parts, exact[0]!) };
     if (exactRooms.size === 0 && sameTypeRooms.size === 1) roomId = sameType[0]!.roomId;
     else if (exactRooms.size === 0 && sameTypeRooms.size === 0) roomId = await identityRoutedRoom(parts, bindings);
+    if (roomId && leftRooms.has(roomId)) roomId = null;
     if (roomId) {
       // Another address or channel of the same person: it joins the room on the channel it wrote
       // from, so replies go back where they came from and the event names its true channel.
