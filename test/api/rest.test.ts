@@ -3,8 +3,8 @@
 // field, tokens and scopes (no token, no access; a read token never writes), per-token rate
 // limits, and a token acting as a binding that sees and writes only as that binding.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listOperations, type RoomEvent } from '../../runtime/src';
-import { cleanupAll, createRoom, type TestRoom } from '../runtime/support/engine';
+import { listOperations, type Binding, type RoomEvent } from '../../runtime/src';
+import { cleanupAll, createRoom, inbound, type TestRoom } from '../runtime/support/engine';
 import { AUDIT, READ, startApiServer, type ApiServer } from './support';
 
 const VISITOR = 'visitor-token-0123456789';
@@ -277,6 +277,31 @@ describe('REST tokens and scopes', () => {
     expect([impersonate.status, impersonate.body.error.field]).toEqual([403, 'bindingId']);
     expect((await server.rest('GET', '/rooms', { token: VISITOR })).status).toBe(403);
     expect((await server.rest('POST', `${roomPath()}/bindings/${room.b['visitor-1']!.id}/unmute`, { token: VISITOR })).status).toBe(403);
+  });
+
+  it('a token acting as a binding reads the room as a participant is shown it: no addresses, metadata or provider payloads of others', async () => {
+    const engine = server.test.engine;
+    const customer = room.b['+15550001']!.id;
+    await engine.call('updateBinding', { bindingId: customer, metadata: { displayName: 'Sam', crmNote: 'chargeback risk' } });
+    await engine.call('updateRoomMetadata', { roomId: room.room.id, metadata: { internalPriority: 'vip-escalated' } });
+    const accepted = await inbound(engine, { from: '+15550001', text: 'my card ends 4242', roomId: room.room.id });
+
+    const asVisitor = await server.rest('GET', roomPath(), { token: VISITOR });
+    expect(asVisitor.status).toBe(200);
+    expect(asVisitor.body.room.metadata).toEqual({});
+    const seen = new Map((asVisitor.body.bindings as Binding[]).map((b) => [b.id, b]));
+    expect(seen.get(customer)).toMatchObject({ address: '', identityId: null, metadata: { displayName: 'Sam' }, channelType: 'sms' });
+    expect(seen.get(room.b['visitor-1']!.id)!.address).toBe(room.b['visitor-1']!.address);
+    const mcp = await server.mcp(VISITOR);
+    const resource = await mcp.readResource({ uri: `roomwire://rooms/${room.room.id}` });
+    expect((resource.contents[0] as { text: string }).text).not.toMatch(/chargeback|vip-escalated|\+15550001/);
+
+    const events = (await server.rest('GET', `${roomPath()}/events?limit=1000`, { token: VISITOR })).body.events as RoomEvent[];
+    expect(events.find((e) => e.id === accepted.eventId)).toMatchObject({ content: { text: 'my card ends 4242' }, source: { raw: null, identityId: null } });
+    // Staff read it all, as before.
+    const asStaff = await server.rest('GET', roomPath());
+    expect(JSON.stringify(asStaff.body)).toMatch(/chargeback risk/);
+    expect((await server.rest('GET', `${roomPath()}/events?limit=1000`)).body.events.find((e: RoomEvent) => e.id === accepted.eventId).source.raw).not.toBeNull();
   });
 
   it('keeps the older /operations alias on the same rules', async () => {

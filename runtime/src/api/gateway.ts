@@ -6,6 +6,7 @@ import type { Engine } from '../engine';
 import { RoomwireError } from '../errors';
 import type { Binding } from '../model';
 import { findOperation, type Operation } from '../operations';
+import { asSeenBy } from './participant-view';
 import { RateLimiter } from './rate-limit';
 import { TokenTable, type ApiTokenConfig, type Principal } from './tokens';
 
@@ -46,9 +47,10 @@ export class ApiGateway {
     this.checkScope(principal, op);
     const object = input && typeof input === 'object' && !Array.isArray(input) ? (input as Record<string, unknown>) : undefined;
     if (object?.audit === true && !principal.scopes.has('audit')) throw forbidden('reading blocked events needs a token with the audit scope', 'audit');
-    const actual = principal.bindingId && object ? await this.asParticipant(principal.bindingId, op, object) : input;
-    if (principal.bindingId && !object) throw forbidden(`a token acting as a binding may not call ${op.name}`);
-    return this.engine.call(name, actual);
+    if (!principal.bindingId) return this.engine.call(name, input);
+    if (!object) throw forbidden(`a token acting as a binding may not call ${op.name}`);
+    const reader = await this.participant(principal.bindingId);
+    return asSeenBy(reader, name, await this.engine.call(name, this.asParticipant(reader, op, object)));
   }
 
   /** The binding a participant token acts as; refused once it is gone. */
@@ -60,9 +62,8 @@ export class ApiGateway {
     }
   }
 
-  private async asParticipant(bindingId: string, op: Operation<unknown, unknown>, input: Record<string, unknown>): Promise<Record<string, unknown>> {
-    if (!PARTICIPANT_OPERATIONS.has(op.name)) throw forbidden(`a token acting as binding ${bindingId} may not call ${op.name}`);
-    const binding = await this.participant(bindingId);
+  private asParticipant(binding: Binding, op: Operation<unknown, unknown>, input: Record<string, unknown>): Record<string, unknown> {
+    if (!PARTICIPANT_OPERATIONS.has(op.name)) throw forbidden(`a token acting as binding ${binding.id} may not call ${op.name}`);
     if (input.roomId !== undefined && input.roomId !== binding.roomId) throw forbidden(`this token acts in room ${binding.roomId} only`, 'roomId');
     if (input.bindingId !== undefined && input.bindingId !== binding.id) throw forbidden(`this token acts as binding ${binding.id} only`, 'bindingId');
     if (input.audit === true) throw forbidden('a participant cannot read blocked events', 'audit');
