@@ -95,42 +95,50 @@ export class Engine {
     const store: Store = options.store ?? new SqliteStore(options.databasePath ?? ':memory:');
     await store.open();
     const logger = options.logger ?? silentLogger;
-    const delivery = new DeliveryWorker({ ...DEFAULT_DELIVERY_OPTIONS, ...options.delivery });
-    const clock = options.clock ?? Date.now;
-    const leases = new Leases(undefined, options.leaseMs);
-    const parts: EngineParts = {
-      store,
-      cache: new RoomCache(store, { recentKeys: options.recentIdempotencyKeys }),
-      serial: new SerialQueues(),
-      hooks: new HookRegistry(),
-      notifier: new Notifier((error) => logger.error(`a subscriber failed: ${String(error)}`)),
-      channels: new ChannelRegistry(),
-      delivery,
-      scheduler: new Scheduler(store, clock, logger, leases),
-      clock,
-      logger,
-      leases,
-      maxChainDepth: options.maxChainDepth ?? 5,
-      mergedIdentities: new Map(),
-      inflightProviderMessages: new Map(),
-      chatTokenSecret: chatTokenKey(options.chatTokenSecret),
-    };
-    const fallback = new FallbackRunner(parts, (notice) => parts.notifier.emit({ kind: 'fallback', ...notice }));
-    fallback.register();
-    delivery.attach(parts, options.prepareContent ?? createPreparer(parts.channels, clock), {
-      onFinalFailure: (failed) => void fallback.onFailure(failed).catch((error) => logger.error(`fallback for ${failed.id} failed: ${String(error)}`)),
-      // DESIGN.md section 8 / issue 4: read receipts from channels that have them advance the read horizon.
-      onRead: (read) => void markRead(parts, read.bindingId, read.eventIndex).catch((error) => logger.warn(`read receipt for ${read.id}: ${String(error)}`)),
-    });
-    registerRoomTimers(parts, (loaded, writes, previous) => announceTimerStateChange(parts, loaded, writes, previous));
-    for (const hook of await store.listHooks()) parts.hooks.addStored(hook);
-    const engine = new Engine(parts, options.chat);
-    if (store.changes) engine.stopFollowing = followChanges(parts, store.changes);
-    const resumed = await delivery.claimQueued();
-    if (resumed > 0) logger.info(`resumed ${resumed} queued deliveries`);
-    delivery.startLeases();
-    await parts.scheduler.start(store.changes ? (options.timerPollMs ?? 5000) : undefined);
-    return engine;
+    let engine: Engine | undefined;
+    try {
+      const delivery = new DeliveryWorker({ ...DEFAULT_DELIVERY_OPTIONS, ...options.delivery });
+      const clock = options.clock ?? Date.now;
+      const leases = new Leases(undefined, options.leaseMs);
+      const parts: EngineParts = {
+        store,
+        cache: new RoomCache(store, { recentKeys: options.recentIdempotencyKeys }),
+        serial: new SerialQueues(),
+        hooks: new HookRegistry(),
+        notifier: new Notifier((error) => logger.error(`a subscriber failed: ${String(error)}`)),
+        channels: new ChannelRegistry(),
+        delivery,
+        scheduler: new Scheduler(store, clock, logger, leases),
+        clock,
+        logger,
+        leases,
+        maxChainDepth: options.maxChainDepth ?? 5,
+        mergedIdentities: new Map(),
+        inflightProviderMessages: new Map(),
+        chatTokenSecret: chatTokenKey(options.chatTokenSecret),
+      };
+      const fallback = new FallbackRunner(parts, (notice) => parts.notifier.emit({ kind: 'fallback', ...notice }));
+      fallback.register();
+      delivery.attach(parts, options.prepareContent ?? createPreparer(parts.channels, clock), {
+        onFinalFailure: (failed) => void fallback.onFailure(failed).catch((error) => logger.error(`fallback for ${failed.id} failed: ${String(error)}`)),
+        // DESIGN.md section 8 / issue 4: read receipts from channels that have them advance the read horizon.
+        onRead: (read) => void markRead(parts, read.bindingId, read.eventIndex).catch((error) => logger.warn(`read receipt for ${read.id}: ${String(error)}`)),
+      });
+      registerRoomTimers(parts, (loaded, writes, previous) => announceTimerStateChange(parts, loaded, writes, previous));
+      for (const hook of await store.listHooks()) parts.hooks.addStored(hook);
+      engine = new Engine(parts, options.chat);
+      if (store.changes) engine.stopFollowing = followChanges(parts, store.changes);
+      const resumed = await delivery.claimQueued();
+      if (resumed > 0) logger.info(`resumed ${resumed} queued deliveries`);
+      delivery.startLeases();
+      await parts.scheduler.start(store.changes ? (options.timerPollMs ?? 5000) : undefined);
+      return engine;
+    } catch (error) {
+      // Nothing of an open that failed is left running: no timer, no listener, no connection (a
+      // redeploy that keeps failing would otherwise gather PostgreSQL pools and SQLite handles).
+      await (engine ? engine.close() : store.close()).catch(() => undefined);
+      throw error;
+    }
   }
 
   get databasePath(): string {

@@ -1,8 +1,9 @@
 // Closing an engine closes its store even when a channel's provider fails to close: a redeploy
 // reopens the same database file right after, and must find it free.
-import { afterEach, describe, expect, it } from 'vitest';
-import { Engine, type Provider } from '../../runtime/src';
-import { cleanupAll, openTestEngine } from './support/engine';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Engine, SqliteStore, type Provider } from '../../runtime/src';
+import { cleanupAll, openTestEngine, tempDir } from './support/engine';
 
 afterEach(cleanupAll);
 
@@ -27,6 +28,22 @@ describe('engine close', () => {
       expect(await reopened.call('getRoom', { roomId: 'kept' })).toMatchObject({ room: { id: 'kept' } });
     } finally {
       await reopened.close();
+    }
+  });
+
+  it('an open that fails after the store opened closes the store again (nothing left running)', async () => {
+    const path = join(tempDir(), 'roomwire.db');
+    const store = new SqliteStore(path);
+    vi.spyOn(store, 'claimDeliveries').mockRejectedValueOnce(new Error('SQLITE_IOERR: disk I/O error'));
+    const closed = vi.spyOn(store, 'close');
+    await expect(Engine.open({ store })).rejects.toThrow('SQLITE_IOERR');
+    expect(closed).toHaveBeenCalledTimes(1);
+    // The same store class opens and serves once the fault is gone.
+    const engine = await Engine.open({ store: new SqliteStore(path) });
+    try {
+      expect(await engine.call('createRoom', { id: 'after' })).toMatchObject({ room: { id: 'after' } });
+    } finally {
+      await engine.close();
     }
   });
 });
