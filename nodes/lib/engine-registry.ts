@@ -2,6 +2,8 @@
 // engines on one file would each route inbound traffic and assign indexes on their own and refuse
 // each other's writes, so a second engine node naming a file already in use is refused at deploy
 // (its nodes show it) instead of quietly sharing or racing.
+import { realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Engine, type EngineOptions } from '@roomwire/runtime';
 
 interface Claim {
@@ -25,6 +27,22 @@ export class DatabaseInUseError extends Error {
   }
 }
 
+/**
+ * The file's path with the symbolic links of the file and of its existing directories resolved:
+ * two spellings of one file are one claim. Directories not made yet are kept as spelled.
+ */
+function realFilePath(file: string): string {
+  const rest: string[] = [];
+  for (let at = resolve(file); ; at = dirname(at)) {
+    try {
+      return join(realpathSync(at), ...rest);
+    } catch {
+      if (dirname(at) === at) return resolve(file);
+      rest.unshift(basename(at));
+    }
+  }
+}
+
 export interface EngineLease {
   /** The engine, opened on the first call. */
   engine(): Promise<Engine>;
@@ -33,7 +51,8 @@ export interface EngineLease {
 
 /** Claims the database file for engine node `owner`; throws DatabaseInUseError when another node holds it. */
 export function claimDatabase(options: EngineOptions & { databasePath: string }, owner: string): EngineLease {
-  const path = options.databasePath;
+  // A PostgreSQL store's key is its URL; a file is known by its real path, whatever links spell it.
+  const path = options.store ? options.databasePath : realFilePath(options.databasePath);
   const current = claims.get(path);
   if (current && current.owner !== owner) throw new DatabaseInUseError(path, current.owner);
   const claim: Claim = { owner };
