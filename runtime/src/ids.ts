@@ -24,7 +24,7 @@ function randomHex(bytes: number): string {
  * splitting random pages on every insert. Time in base 36 (9 chars), a per-millisecond sequence
  * (4 chars), then 48 random bits.
  */
-export function newId(prefix: 'rm' | 'bnd' | 'evt' | 'dlv' | 'se' | 'idn' | 'hk' | 'tmr' | 'eng'): string {
+export function newId(prefix: 'rm' | 'bnd' | 'evt' | 'dlv' | 'se' | 'idn' | 'hk' | 'tmr' | 'eng' | 'tc'): string {
   const now = Date.now();
   if (now === lastMillis) sequence++;
   else {

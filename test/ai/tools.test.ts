@@ -149,13 +149,22 @@ describe('§11 tools with side effects', () => {
         return { status: 'ships tomorrow' };
       },
     });
-    expect(asked).toEqual([expect.objectContaining({ id: 'call_1_0', name: 'lookup_order', arguments: { orderId: '42' } })]);
-    expect(answered.tools[0]).toMatchObject({ by: 'flow', ok: true, result: { status: 'ships tomorrow' } });
+    // The flow's call has an id of its own: a model's ids are unique within one of its answers only
+    // (another room's model may call its first tool `call_1_0` too), and the answer must find this call.
+    expect(asked).toEqual([expect.objectContaining({ id: expect.stringMatching(/^tc_/), name: 'lookup_order', arguments: { orderId: '42' } })]);
+    expect(answered.tools[0]).toMatchObject({ callId: 'call_1_0', by: 'flow', ok: true, result: { status: 'ships tomorrow' } });
     expect(JSON.stringify(server.requests[1]!.body.messages)).toContain('ships tomorrow');
     expect(server.requests[0]!.body.tools.map((t: { function: { name: string } }) => t.function.name)).toContain('lookup_order');
 
     server.script({ toolCalls: [{ name: 'lookup_order', arguments: { orderId: '42' } }] }, { text: 'I could not look that up.' });
-    const timedOut = await ask({ flowTools: [{ ...lookup, timeoutMs: 50 }], runFlowTool: () => new Promise(() => undefined) });
+    const timedOut = await ask({
+      flowTools: [{ ...lookup, timeoutMs: 50 }],
+      runFlowTool: (call: { id: string }) => {
+        asked.push(call);
+        return new Promise(() => undefined);
+      },
+    });
+    expect(new Set(asked.map((call) => (call as { id: string }).id)).size).toBe(2);
     expect(timedOut.tools[0]).toMatchObject({ ok: false, result: { error: 'the flow did not answer tool lookup_order within 50 ms' } });
     expect(timedOut.reply?.content.text).toBe('I could not look that up.');
   });

@@ -3,6 +3,7 @@
 // participant could not. `escalate` hands the room to a human: the room is flagged
 // (`needsHuman: true`), a task carries the AI's summary, and the AI binding is muted once its
 // current reply is written (so the customer hears the hand-over, then the AI stays quiet).
+import { newId } from '../ids';
 import type { OperationParts } from '../operations/define';
 import type { Binding, Json, JsonObject, RoomEvent } from '../model';
 import { handOver, type HandOver, type HandOverTarget } from './hand-over';
@@ -160,8 +161,10 @@ export async function runTool(scope: ToolScope, toolCall: ToolCall): Promise<Too
     if (flowTool) {
       if (!scope.runFlowTool) throw new Error('no flow is wired to answer this tool');
       const timeoutMs = flowTool.timeoutMs ?? scope.defaultFlowToolTimeoutMs;
+      // An id of its own: the model's call ids are unique within one of its answers only (the first
+      // call is `call_0` in many of them), and the flow's answer must find this call, not another room's.
       const answer = scope.runFlowTool(
-        { id: toolCall.id, name: toolCall.name, arguments: toolCall.arguments, roomId: scope.ai.roomId, bindingId: scope.ai.id, eventId: scope.trigger?.id ?? null },
+        { id: newId('tc'), name: toolCall.name, arguments: toolCall.arguments, roomId: scope.ai.roomId, bindingId: scope.ai.id, eventId: scope.trigger?.id ?? null },
         timeoutMs,
       );
       return outcome(true, await withTimeout(answer, timeoutMs, `the flow did not answer tool ${toolCall.name} within ${timeoutMs} ms`), 'flow');
