@@ -31,6 +31,12 @@ export interface InboxOptions {
 
 export type InboxHandler = (req: IncomingMessage, res: ServerResponse, subpath: string) => Promise<void>;
 
+/** The handler of one engine node's inbox, and the end of its live streams when that node stops. */
+export type InboxService = InboxHandler & {
+  /** Ends every live stream: the pages reconnect to whichever engine serves the inbox then, and read again. */
+  endStreams(): void;
+};
+
 export const SESSION_COOKIE = 'roomwire_agent';
 export const CSRF_HEADER = 'x-roomwire-csrf';
 const MAX_BODY = 64 * 1024;
@@ -95,9 +101,11 @@ function liveMessage(notification: Notification, staff: Binding): string | null 
   return `data: ${JSON.stringify({ roomId: notification.roomId, index: notification.event.index })}\n\n`;
 }
 
-export function createInboxHandler(options: InboxOptions): InboxHandler {
+export function createInboxHandler(options: InboxOptions): InboxService {
   const { accounts, sessions } = options;
   const failures = new Map<string, number[]>();
+  /** Open live streams: they hear this handler's engine, so they end when it stops serving. */
+  const streams = new Set<ServerResponse>();
   const limits = options.loginLimits ?? LOGIN_FAILURES;
   const pages = new Map<string, Buffer>();
   const page = (file: string) => {
@@ -224,7 +232,9 @@ export function createInboxHandler(options: InboxOptions): InboxHandler {
         () => undefined,
       );
     }, KEEPALIVE_MS);
+    streams.add(res);
     res.on('close', () => {
+      streams.delete(res);
       clearInterval(keepalive);
       unsubscribe();
     });
@@ -278,7 +288,7 @@ export function createInboxHandler(options: InboxOptions): InboxHandler {
     }
   }
 
-  return async (req, res, subpath) => {
+  const handler: InboxHandler = async (req, res, subpath) => {
     try {
       const url = new URL(subpath || '/', 'http://inbox.invalid');
       const pathname = url.pathname;
@@ -306,4 +316,9 @@ export function createInboxHandler(options: InboxOptions): InboxHandler {
       send(res, 500, { error: { code: 'internal', message: 'internal error' } });
     }
   };
+  return Object.assign(handler, {
+    endStreams: () => {
+      for (const res of streams) res.end();
+    },
+  });
 }

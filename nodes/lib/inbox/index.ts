@@ -40,5 +40,10 @@ export function startAgentInbox(RED: NodeAPI, options: AgentInboxOptions): () =>
     basePath: inboxBasePath(app, options.prefix),
     onError: options.onError,
   });
-  return serveInbox(app, options.prefix, options.owner, handler);
+  const stopServing = serveInbox(app, options.prefix, options.owner, handler);
+  return () => {
+    stopServing();
+    // Its streams hear this node's engine, which closes now: the pages reconnect and read again.
+    handler.endStreams();
+  };
 }
