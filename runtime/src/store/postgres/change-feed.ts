@@ -125,10 +125,13 @@ export class PostgresChangeFeed implements ChangeFeed {
     const newestHeardGone = this.newestHeard !== null && !(await this.logged(this.newestHeard));
     const awayMs = Date.now() - this.lostAt;
     if (mayHaveMissedRows({ awayMs, newestHeardGone })) await this.hand({ resync: true, awayMs });
+    // Nothing expires while the rows are handed: a row heard before the outage and older than the
+    // window would move the horizon past the missed rows still to come in this loop.
     for (const row of rows) {
-      if (!this.firstSight(Number(row.id))) continue;
+      if (!this.firstSight(Number(row.id), false)) continue;
       await this.hand(JSON.parse(row.payload) as Change);
     }
+    this.expireSeen(Date.now());
   }
 
   /** Notices are `<log id> <origin>`, then ` <change as JSON>` when it fits. */
@@ -145,19 +148,24 @@ export class PostgresChangeFeed implements ChangeFeed {
     });
   }
 
-  /** True the first time an id is seen; moves the horizon past ids seen before the window. */
-  private firstSight(id: number): boolean {
+  /** True the first time an id is seen; then (unless told not to) moves the horizon past ids seen before the window. */
+  private firstSight(id: number, expire = true): boolean {
     if (this.horizon !== null && id <= this.horizon) return false;
     if (this.seen.has(id)) return false;
     this.newestHeard = Math.max(this.newestHeard ?? id, id);
     const now = Date.now();
     this.seen.set(id, now);
+    if (expire) this.expireSeen(now);
+    return true;
+  }
+
+  /** Ids seen before the window are forgotten; the horizon moves past them. */
+  private expireSeen(now: number): void {
     for (const [old, at] of this.seen) {
       if (at > now - CATCH_UP_WINDOW_MS) break;
       this.horizon = Math.max(this.horizon ?? 0, old);
       this.seen.delete(old);
     }
-    return true;
   }
 
   private async hand(notice: Change | Resync): Promise<void> {
