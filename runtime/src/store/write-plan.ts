@@ -111,7 +111,8 @@ export const TABLES: TableSpec[] = [
     columns: {
       id: 'id', event_id: 'eventId', room_id: 'roomId', event_index: 'eventIndex', binding_id: 'bindingId', channel_id: 'channelId',
       status: 'status', provider_message_id: 'providerMessageId', updated_at: 'updatedAt', lease_owner: LEASE_OWNER, lease_until: LEASE_UNTIL,
-      data: RECORD,
+      // Unique: two engines handling one failure cannot both fall back from it.
+      fallback_of: 'fallbackOf', data: RECORD,
     },
     // The lease stays with whoever holds it: a status write is not a claim.
     update: ['status', 'provider_message_id', 'updated_at', 'data'],

@@ -187,4 +187,13 @@ export const MIGRATIONS: Migration[] = [
     description: 'no index of deliveries by status: no query reads it, and every delivery paid to enter and leave it',
     sql: `DROP INDEX IF EXISTS deliveries_pending`,
   },
+  {
+    version: 9,
+    description: 'one fallback step per delivery: the store refuses a second delivery falling back from the same one',
+    sql: `
+      ALTER TABLE deliveries ADD COLUMN fallback_of TEXT;
+      UPDATE deliveries SET fallback_of = json_extract(data, '$.fallbackOf');
+      CREATE UNIQUE INDEX deliveries_by_fallback_of ON deliveries(fallback_of) WHERE fallback_of IS NOT NULL;
+    `,
+  },
 ];
