@@ -4,7 +4,7 @@
 // the ids heard before the cut on its first row and move the horizon past the rows still to come.
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import type { Change } from '../../runtime/src';
+import type { Change } from '../../runtime/src/store/store';
 import { connectionConfig } from '../../runtime/src/store/postgres/connection';
 import { POSTGRES_URL, dropSchema, freshSchema, pgQuery, postgresAvailable, postgresStore } from '../support/postgres';
 import { until } from '../support/wait';
