@@ -78,8 +78,11 @@ async function applyChange(parts: FollowerParts, change: Change, correlations: M
   for (const event of await Promise.all(unknown.map((id) => store.getEvent(id)))) if (event) remember(correlations, event.id, event.correlationId);
   for (const event of events) if (event) notifier.emit({ kind: 'event', roomId: event.roomId, event });
   for (const sideEffect of sideEffects) if (sideEffect) notifier.emit({ kind: 'side_effect', roomId: sideEffect.roomId, sideEffect });
-  deliveries.forEach((delivery) => {
-    if (!delivery) return;
+  deliveries.forEach((read) => {
+    if (!read) return;
+    // Read after the commit, the delivery may have moved on since: each change is announced as it was committed.
+    const status = change.deliveryStatuses?.[read.id];
+    const delivery = status && status !== read.status ? { ...read, status } : read;
     notifier.emit({
       kind: 'delivery',
       roomId: delivery.roomId,

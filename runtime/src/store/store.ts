@@ -214,6 +214,12 @@ export interface Change {
   events: string[];
   sideEffects: string[];
   deliveries: string[];
+  /**
+   * The status each of `deliveries` was left at by this transaction: a receiver reading the
+   * delivery later may find it moved on, and announces each change as it was committed. Absent
+   * from notices of engines that predate it.
+   */
+  deliveryStatuses?: Record<string, DeliveryStatus>;
   identities: string[];
   hooks: string[];
   deletedHooks: string[];

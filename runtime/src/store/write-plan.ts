@@ -276,6 +276,7 @@ export function changeOf(origin: string, sets: WriteSet[]): Change {
     events: ids((s) => s.events),
     sideEffects: ids((s) => s.sideEffects),
     deliveries: [...new Set([...ids((s) => s.deliveries), ...ids((s) => s.deliveryStatuses)])],
+    deliveryStatuses: Object.fromEntries(sets.flatMap((s) => [...(s.deliveries ?? []), ...(s.deliveryStatuses ?? [])]).map((d) => [d.id, d.status])),
     identities: ids((s) => s.identities),
     hooks: ids((s) => s.hooks),
     deletedHooks: sets.flatMap((s) => s.deletedHookIds ?? []),
