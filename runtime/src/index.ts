@@ -43,6 +43,7 @@ export { canRead, writeGate, planTargets, canSeeInHistory, passesVisibility } fr
 export { createWebhookHandler, readBody, sendJson, ClientGoneError, MAX_BODY_BYTES, type HttpHandlerOptions } from './http/handlers';
 export { jsonNestsDeeperThan, valueNestsDeeperThan } from './http/nesting';
 export { clientAddress } from './http/client-address';
+export { pathSegments } from './http/path-segments';
 export { MAX_JSON_DEPTH } from './validation';
 export { vocabulary, BUILT_IN_PROVIDERS, type Vocabulary } from './vocabulary';
 export { createAgentInboxProvider, AGENT_INBOX_PROVIDER } from './providers/agent-inbox';

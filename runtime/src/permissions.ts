@@ -30,21 +30,18 @@ export function passesVisibility(
   return visibility.includes(reader.id) || visibility.includes(reader.channelId);
 }
 
+/** Whether an event may be sent to this binding at all: it can read, is not inbound-only, and passes the event's visibility. */
+function mayBeSent(event: Pick<RoomEvent, 'visibility' | 'source'>, binding: Binding): boolean {
+  return canRead(binding) && binding.direction !== 'inbound' && passesVisibility(binding, event.visibility, event.source.bindingId);
+}
+
 /**
  * Targets of an event: bindings that can read, are not the source, have joined (not invited, not
  * left), are not inbound-only, and pass the event's visibility.
  */
 export function planTargets(event: Pick<RoomEvent, 'visibility' | 'source' | 'status'>, bindings: Binding[]): Binding[] {
   if (event.status !== 'committed') return [];
-  const sourceId = event.source.bindingId;
-  return bindings.filter(
-    (b) =>
-      b.id !== sourceId &&
-      canRead(b) &&
-      b.state === 'joined' &&
-      b.direction !== 'inbound' &&
-      passesVisibility(b, event.visibility, sourceId),
-  );
+  return bindings.filter((b) => b.id !== event.source.bindingId && b.state === 'joined' && mayBeSent(event, b));
 }
 
 /**
@@ -54,12 +51,16 @@ export function planTargets(event: Pick<RoomEvent, 'visibility' | 'source' | 'st
  * reached this way either: fallback is another route to the same permissions, not around them.
  */
 export function canTakeFallback(event: Pick<RoomEvent, 'visibility' | 'source'>, binding: Binding): boolean {
-  return (
-    (binding.state === 'joined' || binding.state === 'invited') &&
-    canRead(binding) &&
-    binding.direction !== 'inbound' &&
-    passesVisibility(binding, event.visibility, event.source.bindingId)
-  );
+  return (binding.state === 'joined' || binding.state === 'invited') && mayBeSent(event, binding);
+}
+
+/**
+ * Whether `reader` is shown `other` as a participant (its presence, name, typing and read
+ * receipts): only those whose messages it may see; a participant internal-only or hidden from it,
+ * or gone, stays unseen.
+ */
+export function seesParticipant(reader: Binding, other: Binding): boolean {
+  return other.state !== 'left' && canRead(reader) && passesVisibility(reader, other.visibility, other.id);
 }
 
 /**

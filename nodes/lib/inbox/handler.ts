@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { canSeeInHistory, clientAddress, prospectiveAgentBinding, readBody, RoomwireError, sendJson, type Binding, type Engine, type Notification } from '@roomwire/runtime';
+import { canSeeInHistory, clientAddress, pathSegments, prospectiveAgentBinding, readBody, RoomwireError, sendJson, type Binding, type Engine, type Notification } from '@roomwire/runtime';
 import type { AgentAccounts } from './accounts';
 import { sameSecret, type AgentSession, type AgentSessions } from './sessions';
 import { consumeSigninToken } from './signin-link';
@@ -65,15 +65,6 @@ const SECURITY_HEADERS = {
 
 function unauthorized(message: string): RoomwireError {
   return new RoomwireError('unauthorized', message, 'session');
-}
-
-/** The path's segments, each decoded once; a malformed escape is the client's error, not ours. */
-function segments(path: string): string[] {
-  try {
-    return path.split('/').filter(Boolean).map(decodeURIComponent);
-  } catch {
-    throw new RoomwireError('invalid_input', 'is not a well-formed URL path', 'path');
-  }
 }
 
 function cookies(req: IncomingMessage): Map<string, string> {
@@ -306,7 +297,7 @@ export function createInboxHandler(options: InboxOptions): InboxService {
         if (pathname === '/api/session' && accounts.size === 0) {
           return send(res, 401, { error: { code: 'unauthorized', message: 'no agent accounts are configured', field: 'session' }, configured: false });
         }
-        return await api(req, res, segments(pathname.slice(5)), url.searchParams);
+        return await api(req, res, pathSegments(pathname.slice(5)), url.searchParams);
       }
       throw new RoomwireError('not_found', `nothing at ${pathname}`, 'path');
     } catch (error) {

@@ -5,7 +5,7 @@
 // notes about the customer live there); and of other participants' events, no provider payload
 // (`raw` carries the sender's phone number and more) or metadata.
 import type { Binding, Room, RoomEvent } from '../model';
-import { canRead, passesVisibility } from '../permissions';
+import { seesParticipant } from '../permissions';
 
 export function asSeenBy(reader: Binding, operation: string, answer: unknown): unknown {
   if (operation === 'getRoom') {
@@ -17,11 +17,6 @@ export function asSeenBy(reader: Binding, operation: string, answer: unknown): u
     return { ...(answer as object), events: events.map((event) => (event.source.bindingId === reader.id ? event : othersEvent(event))) };
   }
   return answer;
-}
-
-/** Participants whose messages the reader may see; the others stay unseen, as on the chat page. */
-function seesParticipant(reader: Binding, other: Binding): boolean {
-  return other.state !== 'left' && canRead(reader) && passesVisibility(reader, other.visibility, other.id);
 }
 
 function otherParticipant(binding: Binding): Binding {

@@ -3,6 +3,7 @@
 // `/identities/{identityId}`), and the input built from path, query string and JSON body.
 import { RoomwireError, invalid } from '../errors';
 import type { HttpMethod, Operation } from '../operations';
+import { pathSegments } from '../http/path-segments';
 import { listOperations } from '../operations';
 
 export interface Route {
@@ -44,12 +45,7 @@ function matchSegments(route: Route, parts: string[]): { params: Record<string, 
 
 /** The route for a method and path; 404 when no template matches, 405 (with the allowed methods) when only the method is wrong. */
 export function matchRoute(routes: Route[], method: string, path: string): Match {
-  let parts: string[];
-  try {
-    parts = path.split('/').filter(Boolean).map(decodeURIComponent);
-  } catch {
-    throw invalid('path', 'is not a well-formed URL path');
-  }
+  const parts = pathSegments(path);
   const candidates = routes
     .map((route) => ({ route, match: matchSegments(route, parts) }))
     .filter((c): c is { route: Route; match: { params: Record<string, string>; score: number } } => c.match !== null);

@@ -2,7 +2,7 @@
 // DESIGN.md section 4, never the audit view), projected to what a page needs, and the signals
 // (typing, read receipts) of the participants whose messages it may see.
 import type { Binding, RoomEvent } from '../model';
-import { canRead, canSeeInHistory, passesVisibility } from '../permissions';
+import { canSeeInHistory, seesParticipant } from '../permissions';
 
 /** An event as the chat page receives it: no provider payload, no metadata of other participants. */
 export interface PageEvent {
@@ -39,6 +39,5 @@ export const visibleToReader = canSeeInHistory;
  * messages it may see (an internal-only or hidden participant stays unseen), never about itself.
  */
 export function signalVisible(reader: Binding, other: Binding | undefined): boolean {
-  if (!other || other.id === reader.id || other.state === 'left') return false;
-  return canRead(reader) && passesVisibility(reader, other.visibility, other.id);
+  return other !== undefined && other.id !== reader.id && seesParticipant(reader, other);
 }
