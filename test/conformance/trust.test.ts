@@ -83,14 +83,15 @@ describe('DESIGN §14 a verified signature is single-use', () => {
       { channelId: 'sms', address: '+15550001' },
       { channelId: 'console', address: 'agent-1' },
     ]);
-    const request = webhookRequest({ from: '+15550001', text: 'no id here' });
+    const signedAt = Math.floor(Date.now() / 1000);
+    const request = webhookRequest({ from: '+15550001', text: 'no id here' }, { timestamp: signedAt });
     const first = (await engine.handleWebhook('sms', request)).body as { accepted: { eventId: string; duplicate: boolean }[] };
     const counts = await rowCounts(path);
     const replay = (await engine.handleWebhook('sms', { ...request })).body as { accepted: { eventId: string; duplicate: boolean }[] };
     expect(replay.accepted[0]).toMatchObject({ eventId: first.accepted[0]!.eventId, duplicate: true });
     expect(await rowCounts(path)).toEqual(counts);
     // The same words signed again (a new timestamp: a new message from the provider) are a new message.
-    const fresh = (await engine.handleWebhook('sms', webhookRequest({ from: '+15550001', text: 'no id here' }, { timestamp: Math.floor(Date.now() / 1000) - 1 })))
+    const fresh = (await engine.handleWebhook('sms', webhookRequest({ from: '+15550001', text: 'no id here' }, { timestamp: signedAt - 1 })))
       .body as { accepted: { eventId: string; duplicate: boolean }[] };
     expect(fresh.accepted[0]!.duplicate).toBe(false);
     expect(fresh.accepted[0]!.eventId).not.toBe(first.accepted[0]!.eventId);
