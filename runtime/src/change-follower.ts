@@ -48,7 +48,7 @@ function remember(correlations: Map<string, string | null>, eventId: string, cor
 
 async function applyChange(parts: FollowerParts, change: Change, correlations: Map<string, string | null>): Promise<void> {
   const { store, notifier } = parts;
-  for (const room of change.rooms) parts.cache.invalidateIfBehind(room.id, room.latestIndex);
+  for (const room of change.rooms) parts.cache.invalidateIfBehind(room.id, room.version);
   for (const id of change.deletedHooks) parts.hooks.remove(id);
   if (change.hooks.length > 0) {
     const stored = new Map((await store.listHooks()).map((hook) => [hook.id, hook]));

@@ -21,6 +21,11 @@ export interface Room {
   tenantId: string | null;
   /** Index of the newest event, -1 while the room is empty. */
   latestIndex: number;
+  /**
+   * How many commits changed the room, its bindings or its metadata (0: never stored). Every
+   * write of the room expects the version it read, so two engines never both build on one state.
+   */
+  version: number;
   /** Time of the newest message (traffic); the inactivity timer counts from here. */
   lastActivityAt?: string;
   createdAt: string;

@@ -121,6 +121,7 @@ export async function createRoom(
         metadata: input.metadata ?? {},
         tenantId: input.tenantId ?? null,
         latestIndex: -1,
+        version: 0,
         createdAt: now,
         updatedAt: now,
       };

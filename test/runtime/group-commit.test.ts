@@ -94,12 +94,12 @@ describe('group commit', () => {
     expect(told).toBe(200);
   });
 
-  it('a write set whose room no longer has the latest index it expects is refused alone; the others of its batch commit', async () => {
+  it('a write set whose room is no longer at the version it expects is refused alone; the others of its batch commit', async () => {
     const { committer, reader } = await openCommitter();
     const first = committer.commit({ rooms: [room('first')] });
     const results = await Promise.allSettled([
       committer.commit({ rooms: [room('kept-1')] }),
-      committer.commit({ rooms: [room('stale', 3)], expect: [{ roomId: 'stale', latestIndex: 2 }] }),
+      committer.commit({ rooms: [room('stale', 3)], expect: [{ roomId: 'stale', version: 3 }] }),
       committer.commit({ rooms: [room('kept-2')] }),
     ]);
     await first;

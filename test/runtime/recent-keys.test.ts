@@ -14,7 +14,7 @@ afterEach(async () => {
 const NOW = '2025-01-01T00:00:00.000Z';
 
 function room(id: string): Room {
-  return { id, state: 'active', timers: {}, metadata: {}, tenantId: null, latestIndex: -1, createdAt: NOW, updatedAt: NOW };
+  return { id, state: 'active', timers: {}, metadata: {}, tenantId: null, latestIndex: -1, version: 0, createdAt: NOW, updatedAt: NOW };
 }
 
 function event(roomId: string, key: string): RoomEvent {

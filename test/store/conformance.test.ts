@@ -65,16 +65,16 @@ const outcome = (promise: Promise<unknown>) =>
   );
 
 describe.each(kinds)('the $name store', (kind) => {
-  it('applies the expected latest index as a compare-and-set: a stale write set is refused alone, the rest of its batch commits', async () => {
+  it('applies the expected room version as a compare-and-set: a stale write set is refused alone, the rest of its batch commits', async () => {
     const { store } = await kind.open();
-    await store.commit({ ...messageWrites('r1', 0, 'e0'), expect: [{ roomId: 'r1', latestIndex: null }] });
+    await store.commit({ ...messageWrites('r1', 0, 'e0'), expect: [{ roomId: 'r1', version: null }] });
     const results = await Promise.all([
-      outcome(store.commit({ ...messageWrites('r1', 1, 'e1'), expect: [{ roomId: 'r1', latestIndex: 0 }] })),
+      outcome(store.commit({ ...messageWrites('r1', 1, 'e1'), expect: [{ roomId: 'r1', version: 1 }] })),
       // Computed from the same state as e1: refused, never stored with a gap or over e1.
-      outcome(store.commit({ ...messageWrites('r1', 1, 'e1-stale'), expect: [{ roomId: 'r1', latestIndex: 0 }] })),
-      outcome(store.commit({ ...messageWrites('r2', 0, 'f0'), expect: [{ roomId: 'r2', latestIndex: null }] })),
+      outcome(store.commit({ ...messageWrites('r1', 1, 'e1-stale'), expect: [{ roomId: 'r1', version: 1 }] })),
+      outcome(store.commit({ ...messageWrites('r2', 0, 'f0'), expect: [{ roomId: 'r2', version: null }] })),
       // A room that is already stored cannot be created again.
-      outcome(store.commit({ ...messageWrites('r1', 0, 'e0-again'), expect: [{ roomId: 'r1', latestIndex: null }] })),
+      outcome(store.commit({ ...messageWrites('r1', 0, 'e0-again'), expect: [{ roomId: 'r1', version: null }] })),
     ]);
     expect(results).toEqual(['committed', 'conflict', 'committed', 'conflict']);
     expect((await store.listEvents('r1', {})).map((e) => e.id)).toEqual(['e0', 'e1']);
@@ -332,8 +332,8 @@ describe.each(kinds)('the $name store', (kind) => {
 describe.skipIf(!withPostgres)('the PostgreSQL store with several writers', () => {
   it('a write set for a room another transaction holds is refused at once; the rest of its batch commits without waiting', async () => {
     const { schema, store } = await postgres.open();
-    await store.commit({ ...messageWrites('r1', 0, 'e0'), expect: [{ roomId: 'r1', latestIndex: null }] });
-    await store.commit({ ...messageWrites('r2', 0, 'f0'), expect: [{ roomId: 'r2', latestIndex: null }] });
+    await store.commit({ ...messageWrites('r1', 0, 'e0'), expect: [{ roomId: 'r1', version: null }] });
+    await store.commit({ ...messageWrites('r2', 0, 'f0'), expect: [{ roomId: 'r2', version: null }] });
     // Another engine's transaction, in the middle of writing r1.
     const other = new pg.Client(connectionConfig(POSTGRES_URL, schema));
     await other.connect();
@@ -341,8 +341,8 @@ describe.skipIf(!withPostgres)('the PostgreSQL store with several writers', () =
       await other.query('BEGIN');
       await other.query("SELECT id FROM rooms WHERE id = 'r1' FOR UPDATE");
       const outcomes = await Promise.all([
-        outcome(store.commit({ ...messageWrites('r1', 1, 'e1'), expect: [{ roomId: 'r1', latestIndex: 0 }] })),
-        outcome(store.commit({ ...messageWrites('r2', 1, 'f1'), expect: [{ roomId: 'r2', latestIndex: 0 }] })),
+        outcome(store.commit({ ...messageWrites('r1', 1, 'e1'), expect: [{ roomId: 'r1', version: 1 }] })),
+        outcome(store.commit({ ...messageWrites('r2', 1, 'f1'), expect: [{ roomId: 'r2', version: 1 }] })),
       ]);
       expect(outcomes).toEqual(['conflict', 'committed']);
       expect(await store.getEvent('e1')).toBeNull();
@@ -351,7 +351,7 @@ describe.skipIf(!withPostgres)('the PostgreSQL store with several writers', () =
       await other.end();
     }
     // Once that transaction is over, the same write commits.
-    expect(await outcome(store.commit({ ...messageWrites('r1', 1, 'e1'), expect: [{ roomId: 'r1', latestIndex: 0 }] }))).toBe('committed');
+    expect(await outcome(store.commit({ ...messageWrites('r1', 1, 'e1'), expect: [{ roomId: 'r1', version: 1 }] }))).toBe('committed');
   });
 });
 

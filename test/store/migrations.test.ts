@@ -1,13 +1,32 @@
 // Schema changes reach databases made by earlier versions: the migration runs on open, once, and
 // keeps what was stored.
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { SqliteStore } from '../../runtime/src';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { SqliteStore, type Store } from '../../runtime/src';
 import { Database, OPEN_READ_WRITE } from '../../runtime/src/store/sqlite/database';
 import { cleanupAll, tempDir } from '../runtime/support/engine';
 import { messageWrites } from '../runtime/support/write-sets';
+import { dropSchema, freshSchema, pgQuery, postgresAvailable, postgresStore } from '../support/postgres';
 
 afterEach(cleanupAll);
+
+const withPostgres = await postgresAvailable();
+const schemas: string[] = [];
+afterAll(async () => {
+  for (const schema of schemas) await dropSchema(schema);
+});
+
+/**
+ * A room stored before rooms had versions reads back at version 0, and the compare-and-set holds
+ * from its first write on: a write expecting version 0 commits, one computed from nothing is refused.
+ */
+async function expectVersionedFromZero(upgraded: Store): Promise<void> {
+  expect(await upgraded.getRoom('r1')).toMatchObject({ id: 'r1', latestIndex: 0, version: 0 });
+  await expect(upgraded.commit({ ...messageWrites('r1', 1, 'e1'), expect: [{ roomId: 'r1', version: null }] })).rejects.toMatchObject({ code: 'conflict' });
+  await upgraded.commit({ ...messageWrites('r1', 1, 'e1'), expect: [{ roomId: 'r1', version: 0 }] });
+  expect(await upgraded.getRoom('r1')).toMatchObject({ latestIndex: 1, version: 2 });
+  await expect(upgraded.commit({ ...messageWrites('r1', 2, 'e2'), expect: [{ roomId: 'r1', version: 0 }] })).rejects.toMatchObject({ code: 'conflict' });
+}
 
 async function deliveryIndexes(path: string): Promise<string[]> {
   const db = await Database.open(path, OPEN_READ_WRITE);
@@ -68,5 +87,46 @@ describe('SQLite migrations', () => {
       await upgraded.close();
     }
     expect(await deliveryIndexes(path)).toContain('deliveries_by_fallback_of');
+  });
+
+  it('give every room a version, 0 for the rooms stored before, which every later write of the room moves', async () => {
+    const path = join(tempDir(), 'upgrade.sqlite');
+    const first = new SqliteStore(path);
+    await first.open();
+    await first.commit(messageWrites('r1', 0, 'e0'));
+    await first.close();
+    // The database as version 9 left it: no column, no version in the records.
+    const old = await Database.open(path, OPEN_READ_WRITE);
+    await old.exec("ALTER TABLE rooms DROP COLUMN version; UPDATE rooms SET data = json_remove(data, '$.version'); DELETE FROM schema_migrations WHERE version = 10");
+    await old.close();
+
+    const upgraded = new SqliteStore(path);
+    await upgraded.open();
+    try {
+      await expectVersionedFromZero(upgraded);
+    } finally {
+      await upgraded.close();
+    }
+  });
+});
+
+describe.skipIf(!withPostgres)('PostgreSQL migrations', () => {
+  it('give every room a version, 0 for the rooms stored before, which every later write of the room moves', async () => {
+    const schema = freshSchema();
+    schemas.push(schema);
+    const first = postgresStore(schema);
+    await first.open();
+    await first.commit(messageWrites('r1', 0, 'e0'));
+    await first.close();
+    // The database as version 6 left it: no column, no version in the records.
+    await pgQuery(schema, "ALTER TABLE rooms DROP COLUMN version; UPDATE rooms SET data = (data::jsonb - 'version')::text; DELETE FROM schema_migrations WHERE version = 7");
+
+    const upgraded = postgresStore(schema);
+    await upgraded.open();
+    try {
+      await expectVersionedFromZero(upgraded);
+    } finally {
+      await upgraded.close();
+    }
   });
 });

@@ -13,7 +13,7 @@ function shape(properties: Record<string, unknown>, required: string[] = Object.
 }
 
 export const room = shape(
-  { id: text, state: s.roomState, timers: object, metadata: object, tenantId: nullableText, latestIndex: { type: 'integer' }, createdAt: time, updatedAt: time },
+  { id: text, state: s.roomState, timers: object, metadata: object, tenantId: nullableText, latestIndex: { type: 'integer' }, version: { type: 'integer' }, createdAt: time, updatedAt: time },
   ['id', 'state', 'latestIndex', 'metadata'],
 );
 

@@ -1,9 +1,9 @@
 // In-memory state of recently used rooms, read and changed only inside the room's serial section:
 // the fast path, never the truth. Indexes are assigned from it before the commit is durable (so
-// one room is not limited to one event per disk sync); each write set carries the latest index it
+// one room is not limited to one event per disk sync); each write set carries the room version it
 // was computed from and the store applies it as a compare-and-set, so a write computed from a
 // state that went stale (a failed commit here, a write by another engine) is refused, the entry
-// dropped and the write retried: the index stays gapless and in one order.
+// dropped and the write retried: the index stays gapless and in one order, and no change is lost.
 import type { Binding, RoomEvent, Room } from '../model';
 import type { Store } from '../store/store';
 import { RecentKeys } from './recent-keys';
@@ -17,8 +17,8 @@ export interface RoomCacheOptions {
 
 export class LoadedRoom {
   pendingCommits = 0;
-  /** The room's latest index once every write handed to the store commits (null: not stored yet). */
-  handedOffIndex: number | null;
+  /** The room's version once every write handed to the store commits (null: not stored yet). */
+  handedOffVersion: number | null;
 
   constructor(
     public room: Room,
@@ -26,7 +26,7 @@ export class LoadedRoom {
     stored: boolean,
     private readonly keys: RecentKeys,
   ) {
-    this.handedOffIndex = stored ? room.latestIndex : null;
+    this.handedOffVersion = stored ? room.version : null;
   }
 
   binding(id: string): Binding | undefined {
@@ -102,13 +102,13 @@ export class RoomCache {
   }
 
   /**
-   * Another engine left the room at `latestIndex`. A cached state that already built on it (its
-   * writes expect a later index) stays; one that did not is stale, and so is any write of it that
-   * expects that index or an earlier one (the store will refuse it).
+   * Another engine left the room at `version`. A cached state that already built on it (its
+   * writes expect a later version) stays; one that did not is stale, and so is any write of it
+   * that expects that version or an earlier one (the store will refuse it).
    */
-  invalidateIfBehind(roomId: string, latestIndex: number): void {
+  invalidateIfBehind(roomId: string, version: number): void {
     const cached = this.rooms.get(roomId);
-    if (cached && (cached.handedOffIndex === null || cached.handedOffIndex <= latestIndex)) this.rooms.delete(roomId);
+    if (cached && (cached.handedOffVersion === null || cached.handedOffVersion <= version)) this.rooms.delete(roomId);
   }
 
   private add(loaded: LoadedRoom): void {

@@ -16,22 +16,25 @@ export function inRoom<T>(parts: Pick<EngineParts, 'serial'>, roomId: string, wo
 }
 
 /**
- * Hands the writes of one or more rooms (a merge spans several) to the group commit, each room's
- * expected latest index attached as a compare-and-set; a failure drops the cached room states.
+ * Hands the writes of one or more rooms (a merge spans several) to the group commit. Each room's
+ * row goes with them at its next version, the version it had attached as a compare-and-set; a
+ * failure drops the cached room states.
  */
 export type CommitParts = Pick<EngineParts, 'store' | 'cache' | 'leases' | 'scheduler'>;
 
 export function commitRoomWrites(parts: CommitParts, loaded: LoadedRoom | LoadedRoom[], writes: WriteSet): Promise<void> {
   const rooms = Array.isArray(loaded) ? loaded : [loaded];
-  const expect = rooms.map((room) => ({ roomId: room.room.id, latestIndex: room.handedOffIndex }));
+  const expect = rooms.map((room) => ({ roomId: room.room.id, version: room.handedOffVersion }));
   // The room row is stored as it is now: the next write of the room assigns its index by
   // incrementing `latestIndex` in place, and this write may still wait in the group commit queue.
   // Without the copy a crash could leave a room whose latestIndex is ahead of its stored events.
-  const roomRows = (writes.rooms ?? []).map((room) => ({ ...room }));
+  // A write that does not change the room itself (a read horizon) still moves its version.
+  const roomRows = (writes.rooms ?? []).filter((row) => !rooms.some((room) => room.room.id === row.id));
   for (const room of rooms) {
     room.pendingCommits++;
-    const row = roomRows.find((r) => r.id === room.room.id);
-    if (row) room.handedOffIndex = row.latestIndex;
+    room.room.version++;
+    room.handedOffVersion = room.room.version;
+    roomRows.push({ ...room.room });
   }
   const handedOff: WriteSet = { ...writes, rooms: roomRows, expect, lease: parts.leases.next() };
   return parts.store.commit(handedOff).then(

@@ -10,11 +10,12 @@ import type { Timer } from '../timers/types';
  */
 export interface WriteSet {
   /**
-   * Compare-and-set per room: the room's stored `latestIndex` must still be this (null: the room
-   * is not stored yet), else the whole write set is refused with a `conflict` the pipeline retries.
-   * This, not the process, keeps indexes gapless and in one order when several engines share a database.
+   * Compare-and-set per room: the room's stored `version` must still be this (null: the room is
+   * not stored yet), else the whole write set is refused with a `conflict` the pipeline retries.
+   * This, not the process, keeps indexes gapless and in one order when several engines share a
+   * database, and keeps a change that adds no event (a read horizon, metadata) from being lost.
    */
-  expect?: { roomId: string; latestIndex: number | null }[];
+  expect?: { roomId: string; version: number | null }[];
   /**
    * Timers this write set fires: each must still be stored with this due time (so a timer another
    * engine fired, or re-armed, meanwhile refuses the write set), and is deleted with it.
@@ -209,8 +210,8 @@ export interface Lease {
 /** Ids of what one transaction of another engine committed, in the order written. */
 export interface Change {
   origin: string;
-  /** Rooms written, with the latest index the transaction left them at. */
-  rooms: { id: string; latestIndex: number }[];
+  /** Rooms written, with the version the transaction left them at. */
+  rooms: { id: string; version: number }[];
   events: string[];
   sideEffects: string[];
   deliveries: string[];

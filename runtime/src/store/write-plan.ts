@@ -1,6 +1,6 @@
 // What a group of write sets does to the tables, said once for every store: the columns each
 // record is stored under, which version of a record wins in a batch, what happens to timers, and
-// the compare-and-set rules (a room's expected latest index, a fired timer's due time) that decide
+// the compare-and-set rules (a room's expected version, a fired timer's due time) that decide
 // which write sets of a batch may commit. The SQL dialects live with their stores.
 import { RoomwireError, WriteConflict } from '../errors';
 import type { Identity } from '../model';
@@ -66,8 +66,8 @@ export const TABLES: TableSpec[] = [
   table({
     key: 'rooms',
     table: 'rooms',
-    columns: { id: 'id', state: 'state', tenant_id: 'tenantId', latest_index: 'latestIndex', updated_at: 'updatedAt', data: RECORD },
-    update: ['state', 'tenant_id', 'latest_index', 'updated_at', 'data'],
+    columns: { id: 'id', state: 'state', tenant_id: 'tenantId', latest_index: 'latestIndex', version: 'version', updated_at: 'updatedAt', data: RECORD },
+    update: ['state', 'tenant_id', 'latest_index', 'version', 'updated_at', 'data'],
   }),
   table({
     key: 'channels',
@@ -226,7 +226,7 @@ export function expectations(sets: WriteSet[]): { rooms: string[]; timers: strin
   return { rooms: [...rooms].sort(), timers: [...timers].sort() };
 }
 
-/** Stored latest index per room, due time per timer (missing: not stored). */
+/** Stored version per room, due time per timer (missing: not stored). */
 export interface StoredState {
   rooms: Map<string, number>;
   timers: Map<string, number>;
@@ -244,17 +244,17 @@ export interface StoredState {
  */
 export function checkExpectations(sets: WriteSet[], stored: StoredState): (RoomwireError | undefined)[] {
   return sets.map((set) => {
-    for (const { roomId, latestIndex } of set.expect ?? []) {
+    for (const { roomId, version } of set.expect ?? []) {
       if (stored.busy?.has(roomId)) return conflict(`room ${roomId} is being written by another engine; retry`);
       const current = stored.rooms.get(roomId) ?? null;
-      if (current !== latestIndex) {
-        return conflict(`room ${roomId} changed under this write (its latest index is ${current ?? 'absent'}, expected ${latestIndex ?? 'absent'}); retry`);
+      if (current !== version) {
+        return conflict(`room ${roomId} changed under this write (it is at version ${current ?? 'absent'}, expected ${version ?? 'absent'}); retry`);
       }
     }
     for (const { id, dueAt } of set.firedTimers ?? []) {
       if (stored.timers.get(id) !== dueAt) return conflict(`timer ${id} was fired or re-armed elsewhere`);
     }
-    for (const room of set.rooms ?? []) stored.rooms.set(room.id, room.latestIndex);
+    for (const room of set.rooms ?? []) stored.rooms.set(room.id, room.version);
     for (const id of set.deletedTimerIds ?? []) stored.timers.delete(id);
     for (const { id } of set.firedTimers ?? []) stored.timers.delete(id);
     for (const timer of set.timers ?? []) stored.timers.set(timer.id, timer.dueAt);
@@ -272,7 +272,7 @@ export function changeOf(origin: string, sets: WriteSet[]): Change {
   const due = sets.flatMap((set) => (set.timers ?? []).map((t) => t.dueAt));
   return {
     origin,
-    rooms: latestById(sets.flatMap((s) => s.rooms ?? [])).map((room) => ({ id: room.id, latestIndex: room.latestIndex })),
+    rooms: latestById(sets.flatMap((s) => s.rooms ?? [])).map((room) => ({ id: room.id, version: room.version })),
     events: ids((s) => s.events),
     sideEffects: ids((s) => s.sideEffects),
     deliveries: [...new Set([...ids((s) => s.deliveries), ...ids((s) => s.deliveryStatuses)])],

@@ -52,8 +52,9 @@ export async function openCommitter(): Promise<OpenCommitter> {
   return store;
 }
 
-export function room(id: string, latestIndex = -1): Room {
-  return { id, state: 'active', timers: {}, metadata: {}, tenantId: null, latestIndex, createdAt: NOW, updatedAt: NOW };
+/** A room row as the engine writes it: one commit per event, so at version `latestIndex + 1`. */
+export function room(id: string, latestIndex = -1, version = latestIndex + 1): Room {
+  return { id, state: 'active', timers: {}, metadata: {}, tenantId: null, latestIndex, version, createdAt: NOW, updatedAt: NOW };
 }
 
 export interface MessageOptions {

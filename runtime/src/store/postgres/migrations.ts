@@ -180,4 +180,12 @@ export const PG_MIGRATIONS: Migration[] = [
       CREATE UNIQUE INDEX deliveries_by_fallback_of ON deliveries(fallback_of) WHERE fallback_of IS NOT NULL;
     `,
   },
+  {
+    version: 7,
+    description: 'a version per room, moved by every write of the room: the compare-and-set that protects changes adding no event (a read horizon, metadata)',
+    sql: `
+      ALTER TABLE rooms ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+      UPDATE rooms SET data = (data::jsonb || '{"version": 0}')::text;
+    `,
+  },
 ];

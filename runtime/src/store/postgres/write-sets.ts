@@ -12,7 +12,7 @@ import { IDENTITY_ADDRESSES, TABLES, changeOf, identityAddressRows, netTimerChan
 export const MAX_NOTIFY_BYTES = 7_900;
 
 /** The columns that are not TEXT: `unnest` is handed one typed array per column. */
-const COLUMN_TYPES: Record<string, string> = { latest_index: 'integer', idx: 'integer', event_index: 'integer', due_at: 'bigint', lease_until: 'bigint' };
+const COLUMN_TYPES: Record<string, string> = { latest_index: 'integer', version: 'integer', idx: 'integer', event_index: 'integer', due_at: 'bigint', lease_until: 'bigint' };
 
 /**
  * A table's rows in one statement whatever their number: one array parameter per column, spread
@@ -95,11 +95,11 @@ export function postgresBatch(db: ClientBase, feed: { channel: string; origin: s
     write: (sets) => writeSets(db, sets),
     readStored: async (rooms, timers): Promise<StoredState> => {
       // A room another engine's transaction holds is skipped, not waited for: that transaction
-      // moves its latest index, so a write set expecting it would be refused after the wait
+      // moves its version, so a write set expecting it would be refused after the wait
       // anyway, and waiting would hold up every other write set of this batch (and the rooms it
       // locked already) behind it.
       const roomRows = rooms.length
-        ? (await db.query<{ id: string; latest_index: number }>({ name: 'rw_lock_rooms', text: 'SELECT id, latest_index FROM rooms WHERE id = ANY($1) ORDER BY id FOR UPDATE SKIP LOCKED', values: [rooms] })).rows
+        ? (await db.query<{ id: string; version: number }>({ name: 'rw_lock_rooms', text: 'SELECT id, version FROM rooms WHERE id = ANY($1) ORDER BY id FOR UPDATE SKIP LOCKED', values: [rooms] })).rows
         : [];
       const locked = new Set(roomRows.map((r) => r.id));
       const skipped = rooms.filter((id) => !locked.has(id));
@@ -109,7 +109,7 @@ export function postgresBatch(db: ClientBase, feed: { channel: string; origin: s
       const timerRows = timers.length
         ? (await db.query<{ id: string; due_at: string }>('SELECT id, due_at FROM timers WHERE id = ANY($1) ORDER BY id FOR UPDATE', [timers])).rows
         : [];
-      return { rooms: new Map(roomRows.map((r) => [r.id, r.latest_index])), timers: new Map(timerRows.map((t) => [t.id, Number(t.due_at)])), busy };
+      return { rooms: new Map(roomRows.map((r) => [r.id, r.version])), timers: new Map(timerRows.map((t) => [t.id, Number(t.due_at)])), busy };
     },
     announce: async (sets) => {
       // One round trip: the log row (read by engines catching up after a lost connection) and

@@ -113,12 +113,12 @@ export function sqliteBatch(db: Database): BatchTarget {
     write: (sets) => writeSets(db, sets),
     readStored: async (rooms, timers): Promise<StoredState> => {
       const roomRows = rooms.length
-        ? await db.all<{ id: string; latest_index: number }>('SELECT id, latest_index FROM rooms WHERE id IN (SELECT value FROM json_each(?))', [JSON.stringify(rooms)])
+        ? await db.all<{ id: string; version: number }>('SELECT id, version FROM rooms WHERE id IN (SELECT value FROM json_each(?))', [JSON.stringify(rooms)])
         : [];
       const timerRows = timers.length
         ? await db.all<{ id: string; due_at: number }>('SELECT id, due_at FROM timers WHERE id IN (SELECT value FROM json_each(?))', [JSON.stringify(timers)])
         : [];
-      return { rooms: new Map(roomRows.map((r) => [r.id, r.latest_index])), timers: new Map(timerRows.map((t) => [t.id, t.due_at])) };
+      return { rooms: new Map(roomRows.map((r) => [r.id, r.version])), timers: new Map(timerRows.map((t) => [t.id, t.due_at])) };
     },
     constraintDetail: (error) => {
       const { code, message } = error as { code?: unknown; message?: unknown };
