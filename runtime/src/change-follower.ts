@@ -4,7 +4,7 @@
 // they made take effect here, timers they armed wake this scheduler, and their events, side
 // effects and delivery changes are announced to this engine's subscribers (`room in` nodes, web
 // chat sockets) exactly as if they had been committed here, and so are the fallback steps they
-// took: each once. When the feed lost some of their changes (away longer than its log keeps them),
+// took and the read horizons they moved: each once. When the feed lost some of their changes (away longer than its log keeps them),
 // everything this engine keeps from the database is read again instead (`resync`).
 import type { EngineParts } from './engine-parts';
 import { noteMerged } from './identity/resolver';
@@ -95,4 +95,5 @@ async function applyChange(parts: FollowerParts, change: Change, correlations: M
     if (!from || (step.toDeliveryId !== null && !to)) return;
     notifier.emit({ kind: 'fallback', roomId: step.roomId, eventId: step.eventId, from, reason: step.reason, step: step.step, to });
   });
+  for (const read of change.reads ?? []) notifier.emit({ kind: 'read', ...read });
 }

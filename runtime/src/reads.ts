@@ -72,8 +72,9 @@ export async function markRead(parts: Pick<EngineParts, 'store' | 'cache' | 'ser
     if (horizon === binding.lastReadIndex) return binding;
     const updated = { ...binding, lastReadIndex: horizon, updatedAt: new Date(parts.clock()).toISOString() };
     loaded.replaceBinding(updated);
-    await commitRoomWrites(parts, loaded, { bindings: [updated] });
-    parts.notifier.emit({ kind: 'read', roomId: updated.roomId, bindingId: updated.id, lastReadIndex: horizon });
+    const read = { roomId: updated.roomId, bindingId: updated.id, lastReadIndex: horizon };
+    await commitRoomWrites(parts, loaded, { bindings: [updated], reads: [read] });
+    parts.notifier.emit({ kind: 'read', ...read });
     return updated;
   });
 }

@@ -374,6 +374,29 @@ describe.skipIf(!withPostgres)('the PostgreSQL change feed', () => {
     await reader.close();
   });
 
+  it("tells every other engine of every read horizon moved, once, as the engine that moved it emits it", async () => {
+    const db = await postgres.open();
+    const writer = await Engine.open({ store: db.store });
+    const reader = await Engine.open({ store: await db.again() });
+    await writer.registerChannel({ id: 'console', type: 'console', provider: new AcceptingProvider() });
+    const reads = (engine: Engine) => {
+      const heard: Notification[] = [];
+      engine.subscribe((n) => n.kind === 'read' && heard.push(n));
+      return heard;
+    };
+    const [heardByReader, heardByWriter] = [reads(reader), reads(writer)];
+    const { room: shared, b } = await createRoom(writer, [{ channelId: 'console', address: 'agent-1' }]);
+    for (let i = 0; i < 3; i++) await send(writer, shared.id, { text: `m${i}` });
+    await writer.call('markRead', { bindingId: b['agent-1']!.id, index: 1 });
+    await writer.call('markRead', { bindingId: b['agent-1']!.id, index: 2 });
+    await until(() => heardByReader.length === 2, 'the reader hearing both read horizons');
+    await reader.idle();
+    expect(heardByReader).toEqual(heardByWriter);
+    expect(heardByReader).toEqual([1, 2].map((index) => ({ kind: 'read', roomId: shared.id, bindingId: b['agent-1']!.id, lastReadIndex: index })));
+    await writer.close();
+    await reader.close();
+  });
+
   it('a listener whose connection was cut catches up from the log: every event committed meanwhile once, in order', async () => {
     const db = await postgres.open();
     const errors: unknown[] = [];

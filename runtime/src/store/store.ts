@@ -42,6 +42,15 @@ export interface WriteSet {
   deletedTimerIds?: string[];
   /** Fallback steps this commit records: not stored, announced to the other engines with it. */
   fallbacks?: FallbackStep[];
+  /** Read horizons this commit moves: stored with their bindings, announced to the other engines with it. */
+  reads?: ReadHorizon[];
+}
+
+/** How far a binding has read (what each engine's `read` notification says). */
+export interface ReadHorizon {
+  roomId: string;
+  bindingId: string;
+  lastReadIndex: number;
 }
 
 /** One fallback step (DESIGN.md section 8), by delivery id: what each engine's `fallback` notification says. */
@@ -227,6 +236,8 @@ export interface Change {
   /** The earliest due time of timers it stored (null: none). */
   timerDueAt: number | null;
   fallbacks: FallbackStep[];
+  /** Absent from notices of engines that predate read announcements. */
+  reads?: ReadHorizon[];
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Identity } from '../model';
 import type { Timer } from '../timers/types';
 import type { Change, Lease, WriteSet } from './store';
 
-export type TableKey = Exclude<keyof WriteSet, 'deletedHookIds' | 'deletedTimerIds' | 'expect' | 'firedTimers' | 'lease' | 'fallbacks'>;
+export type TableKey = Exclude<keyof WriteSet, 'deletedHookIds' | 'deletedTimerIds' | 'expect' | 'firedTimers' | 'lease' | 'fallbacks' | 'reads'>;
 
 /** The whole record as JSON: what the store reads back (the other columns are for lookups). */
 export const RECORD = Symbol('record');
@@ -282,5 +282,6 @@ export function changeOf(origin: string, sets: WriteSet[]): Change {
     deletedHooks: sets.flatMap((s) => s.deletedHookIds ?? []),
     timerDueAt: due.length > 0 ? Math.min(...due) : null,
     fallbacks: sets.flatMap((s) => s.fallbacks ?? []),
+    reads: sets.flatMap((s) => s.reads ?? []),
   };
 }
