@@ -30,6 +30,7 @@
   var changedCopies = {}; // eventId -> a 'content' frame for a message not shown yet
   var refreshTimer = null;
   var refusals = 0; // connections closed before any welcome: a token refused (401/403) looks like this
+  var crowded = false; // the last connection was closed because the chat is open in too many tabs
   var RANK = { sent: 1, delivered: 2, read: 3 };
 
   function setState(text) { stateLine.textContent = text; }
@@ -85,6 +86,14 @@
       setState('Reconnecting…');
       if (closed.code === 4403) { chatEnded(); return; }
       if (closed.code === 4401) { chatEnded(true); return; }
+      if (closed.code === 4429) {
+        // Open in too many tabs: this one waits for a place, the chat itself goes on.
+        crowded = true;
+        setState('Open in too many tabs');
+        showError(closed.reason || 'this chat is open in too many tabs; close one');
+        setTimeout(reconnect, 15000);
+        return;
+      }
       if (!welcomed && ++refusals >= 3) {
         // The token is not accepted any more (the chat's binding is gone, or a new server key): start over.
         refusals = 0;
@@ -131,6 +140,8 @@
     switch (frame.type) {
       case 'welcome':
         setState('');
+        if (crowded && $('rw-error')) $('rw-error').remove();
+        crowded = false;
         return;
       case 'history':
         frame.events.forEach(show);

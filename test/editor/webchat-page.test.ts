@@ -157,6 +157,52 @@ describe.skipIf(!chromiumPath)('chat page (Chromium)', () => {
     await page.close();
   });
 
+  it('a chat open in more tabs than it may be goes on: the extra tab says so, waits for a place and joins the same chat', async () => {
+    // One browser profile: every tab reads the same saved chat.
+    const context = await browser.newContext({ viewport: { width: 800, height: 700 } });
+    try {
+      const open = async () => {
+        const page = await context.newPage();
+        page.setDefaultTimeout(15_000);
+        page.on('pageerror', (err) => pageErrors.push(err.message));
+        await page.goto(`${nodeRed.httpNodeUrl}roomwire/chat?channel=support-chat`);
+        return page;
+      };
+      // Which chat the tabs keep (its token may be renewed meanwhile).
+      const saved = (page: Page) =>
+        page.evaluate(() => (JSON.parse(localStorage.getItem('roomwire-chat:support-chat') ?? 'null') as { bindingId: string } | null)?.bindingId);
+      const first = await open();
+      const session = await until(() => saved(first), 'the chat to start');
+      const { roomId } = (await api('getBinding', { bindingId: session })) as { roomId: string };
+      const connected = (page: Page) => until(async () => (await page.locator('#rw-state').textContent()) === '' || undefined, 'the tab connected');
+      await connected(first);
+      const tabs = [first];
+      for (let i = 1; i < 10; i++) {
+        tabs.push(await open());
+        await connected(tabs[i]!);
+      }
+      const { rooms } = await api('listRooms', {});
+
+      // The eleventh tab is told why it waits; it keeps the saved chat and starts no other.
+      const extra = await open();
+      await extra.locator('#rw-error', { hasText: 'open in 10 pages already' }).waitFor();
+      expect(await extra.locator('#rw-state').textContent()).toBe('Open in too many tabs');
+      expect(await saved(extra)).toBe(session);
+      expect((await api('listRooms', {})).rooms).toHaveLength(rooms.length);
+
+      // A tab closed makes a place: the extra tab joins the same chat and sees what is said there.
+      await tabs.pop()!.close();
+      await until(async () => (await extra.locator('#rw-error').count()) === 0 || undefined, 'the extra tab connected', 30_000);
+      const agent = (await api('attachBinding', { roomId, channelId: 'desk', address: 'ben', audience: 'internal', metadata: { displayName: 'Ben' } })).binding.id;
+      await api('sendEvent', { roomId, bindingId: agent, content: { type: 'text', text: 'one chat, eleven tabs' } });
+      await extra.locator('#rw-log li', { hasText: 'one chat, eleven tabs' }).waitFor();
+      expect(await saved(extra)).toBe(session);
+      expect((await api('listRooms', {})).rooms).toHaveLength(rooms.length);
+    } finally {
+      await context.close();
+    }
+  }, 90_000);
+
   it('the widget tag adds a keyboard-operable bubble that opens the chat', async () => {
     const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
     page.on('pageerror', (err) => pageErrors.push(err.message));

@@ -21,7 +21,7 @@ export interface ChatHubOptions {
    */
   maxFramesPerWindow: number;
   frameWindowMs: number;
-  /** Pages of one chat binding connected at once (default 10); a further one is refused with 429. */
+  /** Pages of one chat binding connected at once (default 10); a further one is closed at once (4429). */
   maxPagesPerBinding: number;
   /** How long a delivery waits for a connected page to take a message before it counts as `sent` (default 5 s). */
   deliveryWaitMs: number;

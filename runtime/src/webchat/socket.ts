@@ -23,4 +23,6 @@ export const CLOSE = {
   expired: 4401,
   /** The binding left the room or its token stopped being valid: start again. */
   gone: 4403,
+  /** The chat is open in as many pages as it may be: this page waits and tries again, the chat goes on. */
+  tooManyPages: 4429,
 } as const;

@@ -1,8 +1,10 @@
 // The web chat WebSocket endpoint over the `ws` package, on a server that already exists (Node-RED's
 // own, or any `http.Server`): `GET …/roomwire/chat/ws?channel=<id>&token=<token>` upgrades only
 // when the token is the engine's, unexpired, for that channel and a binding still in its room.
-// Refusals are plain HTTP answers (400, 401, 403, 404, 429) before any WebSocket exists, so nothing is
-// stored and no session is made for them.
+// Refusals are plain HTTP answers (400, 401, 403, 404) before any WebSocket exists, so nothing is
+// stored and no session is made for them. A page over the chat's limit of pages is the exception:
+// a browser's page cannot read the HTTP status of a refused upgrade, and would take a plain 429 for
+// a token refused for good and start a new chat, so it is told over the WebSocket, closed at once.
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -11,7 +13,7 @@ import type { Logger } from '../engine-parts';
 import { originAllowed, type ChatEndpoints } from './endpoint';
 import type { ChatHub } from './hub';
 import { errorFrame } from './frames';
-import type { ChatSocket } from './socket';
+import { CLOSE, type ChatSocket } from './socket';
 
 export interface ChatServerOptions {
   /** Largest frame a page may send (default 64 KiB); a larger one closes the socket (1009). */
@@ -42,7 +44,8 @@ export class ChatServer {
         if (socket.destroyed) return;
         // Checked in the same turn as the session is added (the handshake completes synchronously).
         if (!hub.roomForPage(claims.bindingId)) {
-          refuse(socket, new RoomwireError('rate_limited', `this chat is open in ${hub.options.maxPagesPerBinding} pages already; close one`, 'token'));
+          const reason = `this chat is open in ${hub.options.maxPagesPerBinding} pages already; close one`;
+          this.wss.handleUpgrade(req, socket, head, (ws) => ws.close(CLOSE.tooManyPages, reason));
           return;
         }
         this.wss.handleUpgrade(req, socket, head, (ws) => this.serve(ws, hub, claims, tokenTtlSeconds));
