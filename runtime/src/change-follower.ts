@@ -4,7 +4,8 @@
 // they made take effect here, timers they armed wake this scheduler, and their events, side
 // effects and delivery changes are announced to this engine's subscribers (`room in` nodes, web
 // chat sockets) exactly as if they had been committed here, and so are the fallback steps they
-// took and the read horizons they moved: each once. When the feed lost some of their changes (away longer than its log keeps them),
+// took and the read horizons they moved: each once. Their typing signals, never stored, are
+// announced as they arrive. When the feed lost some of their changes (away longer than its log keeps them),
 // everything this engine keeps from the database is read again instead (`resync`).
 import type { EngineParts } from './engine-parts';
 import { noteMerged } from './identity/resolver';
@@ -18,7 +19,12 @@ const REMEMBERED_EVENTS = 10_000;
 
 export function followChanges(parts: FollowerParts, feed: ChangeFeed): () => void {
   const correlations = new Map<string, string | null>();
-  return feed.subscribe((notice) => ('resync' in notice ? resync(parts, notice) : applyChange(parts, notice, correlations)));
+  const stopChanges = feed.subscribe((notice) => ('resync' in notice ? resync(parts, notice) : applyChange(parts, notice, correlations)));
+  const stopSignals = feed.subscribeSignals((signal) => parts.notifier.emit({ kind: 'typing', ...signal }));
+  return () => {
+    stopChanges();
+    stopSignals();
+  };
 }
 
 /**

@@ -397,6 +397,34 @@ describe.skipIf(!withPostgres)('the PostgreSQL change feed', () => {
     await reader.close();
   });
 
+  it('tells every other engine of a participant typing, once; never the engine where it was typed', async () => {
+    const db = await postgres.open();
+    const writer = await Engine.open({ store: db.store });
+    const reader = await Engine.open({ store: await db.again() });
+    await writer.registerChannel({ id: 'console', type: 'console', provider: new AcceptingProvider() });
+    const typing = (engine: Engine) => {
+      const heard: Notification[] = [];
+      engine.subscribe((n) => n.kind === 'typing' && heard.push(n));
+      return heard;
+    };
+    const [heardByReader, heardByWriter] = [typing(reader), typing(writer)];
+    const { room: shared, b } = await createRoom(writer, [{ channelId: 'console', address: 'agent-1' }]);
+    const agent = b['agent-1']!.id;
+    await writer.call('setTyping', { bindingId: agent, typing: true });
+    await writer.call('setTyping', { bindingId: agent, typing: false });
+    await until(() => heardByReader.length === 2, 'the reader hearing both signals');
+    // A notice sent after the signals has reached the reader: no other signal is on its way.
+    let heardAfter = false;
+    reader.subscribe((n) => n.kind === 'event' && n.event.content.text === 'after the signals' && (heardAfter = true));
+    await send(writer, shared.id, { text: 'after the signals' });
+    await until(() => heardAfter, 'the reader hearing the message sent after the signals');
+    const expected = [true, false].map((on) => ({ kind: 'typing', roomId: shared.id, bindingId: agent, typing: on }));
+    expect(heardByReader).toEqual(expected);
+    expect(heardByWriter).toEqual(expected);
+    await writer.close();
+    await reader.close();
+  });
+
   it('a listener whose connection was cut catches up from the log: every event committed meanwhile once, in order', async () => {
     const db = await postgres.open();
     const errors: unknown[] = [];

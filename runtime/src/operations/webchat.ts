@@ -80,13 +80,18 @@ const operations: Operation<any, unknown>[] = [
     true,
     { bindingId: s.id, typing: { type: 'boolean' } },
     ['bindingId', 'typing'],
-    async (parts: Pick<EngineParts, 'store' | 'cache' | 'notifier'>, input) => {
+    async (parts: Pick<EngineParts, 'store' | 'cache' | 'notifier' | 'logger'>, input) => {
       const binding = await currentBinding(parts, input.bindingId);
       if (!binding) throw notFound('binding', input.bindingId, 'bindingId');
       if (binding.state === 'left') throw new RoomwireError('forbidden', `binding ${binding.id} has left its room`, 'bindingId');
       // A muted or read-only participant's words reach nobody; neither does its typing.
       const told = writeGate(binding) === null;
-      if (told) parts.notifier.emit({ kind: 'typing', roomId: binding.roomId, bindingId: binding.id, typing: input.typing });
+      if (told) {
+        const signal = { roomId: binding.roomId, bindingId: binding.id, typing: input.typing };
+        parts.notifier.emit({ kind: 'typing', ...signal });
+        // Pages connected to other instances are told too; a signal lost on the way is not worth failing for.
+        await parts.store.changes?.signal(signal).catch((error: unknown) => parts.logger.warn(`typing signal not sent to the other instances: ${String(error)}`));
+      }
       return { roomId: binding.roomId, bindingId: binding.id, typing: input.typing, told };
     },
   ),

@@ -256,4 +256,18 @@ export interface ChangeFeed {
    * feed cannot tell, it hands a `Resync` first, in its place in the stream.
    */
   subscribe(listener: (notice: Change | Resync) => Promise<void> | void): () => void;
+  /**
+   * Tells the other engines of a signal that is never stored (someone typing). Best effort: a
+   * signal sent while an engine's listener is away is not caught up.
+   */
+  signal(signal: TypingSignal): Promise<void>;
+  /** Signals of the other engines, never this one's own. */
+  subscribeSignals(listener: (signal: TypingSignal) => void): () => void;
+}
+
+/** A participant started or stopped typing (what each engine's `typing` notification says). */
+export interface TypingSignal {
+  roomId: string;
+  bindingId: string;
+  typing: boolean;
 }

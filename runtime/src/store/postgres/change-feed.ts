@@ -10,17 +10,23 @@
 // the highest id it saw before that window. The log is pruned: when rows the feed never received
 // may have gone with it (change-log-times.ts), it hands its subscribers a resync before the rows
 // that are left.
+//
+// Signals (someone typing) are never stored: they go on the same channel as `signal <origin>
+// <signal as JSON>`, outside any transaction, and are handed on as they arrive, never caught up.
 import { Client, type ClientConfig, type Pool } from 'pg';
-import type { Change, ChangeFeed, Resync } from '../store';
+import type { Change, ChangeFeed, Resync, TypingSignal } from '../store';
 import { CATCH_UP_WINDOW_MS, mayHaveMissedRows } from './change-log-times';
 
 type Listener = (notice: Change | Resync) => Promise<void> | void;
+type SignalListener = (signal: TypingSignal) => void;
+const SIGNAL = 'signal';
 /** Between two attempts to listen again. */
 const RECONNECT_DELAY_MS = 1000;
 
 export class PostgresChangeFeed implements ChangeFeed {
   private client: Client | null = null;
   private readonly listeners = new Set<Listener>();
+  private readonly signalListeners = new Set<SignalListener>();
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
   private reconnecting = false;
@@ -63,6 +69,15 @@ export class PostgresChangeFeed implements ChangeFeed {
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  subscribeSignals(listener: SignalListener): () => void {
+    this.signalListeners.add(listener);
+    return () => this.signalListeners.delete(listener);
+  }
+
+  async signal(signal: TypingSignal): Promise<void> {
+    await this.pool.query('SELECT pg_notify($1, $2)', [this.channel, `${SIGNAL} ${this.origin} ${JSON.stringify(signal)}`]);
   }
 
   /** Resolves once every notice received so far has been handed to the subscribers. */
@@ -134,8 +149,12 @@ export class PostgresChangeFeed implements ChangeFeed {
     this.expireSeen(Date.now());
   }
 
-  /** Notices are `<log id> <origin>`, then ` <change as JSON>` when it fits. */
+  /** Notices are `<log id> <origin>`, then ` <change as JSON>` when it fits; signals `signal <origin> <JSON>`. */
   private receive(payload: string): void {
+    if (payload.startsWith(`${SIGNAL} `)) {
+      this.receiveSignal(payload);
+      return;
+    }
     this.chain = this.chain.then(async () => {
       try {
         const [idText, origin, ...rest] = payload.split(' ');
@@ -146,6 +165,17 @@ export class PostgresChangeFeed implements ChangeFeed {
         this.onError(error);
       }
     });
+  }
+
+  private receiveSignal(payload: string): void {
+    const [, origin, ...rest] = payload.split(' ');
+    if (origin === this.origin) return;
+    try {
+      const signal = JSON.parse(rest.join(' ')) as TypingSignal;
+      for (const listener of this.signalListeners) listener(signal);
+    } catch (error) {
+      this.onError(error);
+    }
   }
 
   /** True the first time an id is seen; then (unless told not to) moves the horizon past ids seen before the window. */
