@@ -104,7 +104,9 @@ export function createWebhookHandler(engine: Engine, options: HttpHandlerOptions
     // Express apps mounted under a path (Node-RED's httpNodeRoot) strip it from req.url; provider
     // signatures that cover the URL (Twilio) need the path the provider called.
     const path = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
-    const url = `${options.publicBaseUrl ?? `http://${req.headers.host ?? 'localhost'}`}${path}`;
+    // Node-RED may serve TLS itself (its `https` setting): the provider then signed an https URL.
+    const scheme = (req.socket as { encrypted?: boolean } | null)?.encrypted === true ? 'https' : 'http';
+    const url = `${options.publicBaseUrl ?? `${scheme}://${req.headers.host ?? 'localhost'}`}${path}`;
     const result = await engine.handleWebhook(params.channelId ?? '', {
       method: req.method,
       url,

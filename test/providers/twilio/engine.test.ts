@@ -3,10 +3,13 @@
 // the StatusCallback URL it was given, move the delivery forward in whatever order they arrive.
 // Unsigned or wrongly signed requests store nothing; replays store nothing twice; a WhatsApp
 // message Twilio reports undelivered outside the session window (63016) falls back to SMS.
+import { IncomingMessage, type ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Delivery, Identity, Notification, RoomEvent } from '../../../runtime/src';
-import { cleanupAll, rowCounts, until } from '../../runtime/support/engine';
-import { officialSignature, postForm, incomingSms, type Params } from './support/twilio';
+import { createTwilioProvider, createWebhookHandler, type Delivery, type Identity, type Notification, type RoomEvent } from '../../../runtime/src';
+import { cleanupAll, openTestEngine, rowCounts, until } from '../../runtime/support/engine';
+import { ACCOUNT_SID, AUTH_TOKEN, formBody, officialSignature, postForm, incomingSms, type Params } from './support/twilio';
 import { CUSTOMER, TWILIO_NUMBER, closeTwilioServers, deliveriesOf, openTwilioEngine } from './support/engine';
 
 afterEach(async () => {
@@ -247,5 +250,28 @@ describe('WhatsApp falls back to SMS', () => {
     await t.engine.idle();
     expect(t.twilio.messages).toHaveLength(1);
     expect((await deliveriesOf(t.engine, event.id)).filter((d) => d.channelId.startsWith('tw-'))).toHaveLength(1);
+  });
+});
+
+describe('Node-RED serving HTTPS itself, without a public URL', () => {
+  /** A form post as it reaches a TLS server (Node-RED's `https` setting): the socket is encrypted. */
+  function tlsRequest(host: string, path: string, params: Params, signature: string): IncomingMessage {
+    const req = new IncomingMessage(new TLSSocket(new Socket()));
+    Object.assign(req, { method: 'POST', url: path, headers: { host, 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature } });
+    req.push(Buffer.from(formBody(params)));
+    req.push(null);
+    return req;
+  }
+
+  it('verifies the signature against the https URL Twilio called', async () => {
+    const { engine } = await openTestEngine();
+    const provider = createTwilioProvider({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, from: TWILIO_NUMBER });
+    await engine.registerChannel({ id: 'tw-sms', type: 'sms', provider });
+    const handler = createWebhookHandler(engine);
+    const params = incomingSms(CUSTOMER, TWILIO_NUMBER, 'over TLS');
+    const signature = officialSignature('https://rooms.example.test:1880/webhook/tw-sms', params);
+    const answer = { statusCode: 0, headersSent: false, body: '', setHeader: () => undefined, end: (text: string) => void (answer.body = text) };
+    await handler(tlsRequest('rooms.example.test:1880', '/webhook/tw-sms', params, signature), answer as unknown as ServerResponse, { channelId: 'tw-sms' });
+    expect(answer).toMatchObject({ statusCode: 200, body: TWIML });
   });
 });
