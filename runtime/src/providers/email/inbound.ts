@@ -16,7 +16,7 @@ import { EMAIL_METADATA } from './threading';
 type InboundMessage = Extract<ParsedInbound, { kind: 'message' }>;
 
 const DISPLAY_NAME_MAX = 256;
-/** RFC 5322 caps a line at 998 characters; a longer subject is not a mail's. */
+/** Characters of the subject the room keeps (a folded Subject may run over many lines; the raw mail keeps it whole). */
 const SUBJECT_MAX = 998;
 
 export function mailToInbound(mail: InboundMail, rawBody: Buffer, replyAddress: ReplyAddress | null): ParsedInbound[] {
@@ -24,8 +24,7 @@ export function mailToInbound(mail: InboundMail, rawBody: Buffer, replyAddress: 
   if (mail.automatic) return [];
   const displayName = mail.from.name?.trim();
   if (displayName && displayName.length > DISPLAY_NAME_MAX) throw new RoomwireError('invalid_input', `longer than ${DISPLAY_NAME_MAX} characters`, 'from');
-  const subject = mail.subject?.trim();
-  if (subject && subject.length > SUBJECT_MAX) throw new RoomwireError('invalid_input', `longer than ${SUBJECT_MAX} characters`, 'subject');
+  const subject = mail.subject === undefined ? undefined : cut(mail.subject.trim(), SUBJECT_MAX);
   const messageId = mail.messageId ?? `sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
   const roomId = replyAddress ? mail.recipients.map((address) => replyAddress.roomOf(address)).find(Boolean) : undefined;
   const thread = mail.replyTo.length > 0 || roomId ? { thread: { ...(mail.replyTo.length > 0 ? { replyTo: mail.replyTo } : {}), ...(roomId ? { roomId } : {}) } } : {};
@@ -60,8 +59,13 @@ export function mailToInbound(mail: InboundMail, rawBody: Buffer, replyAddress: 
  * would lose the mail, and the whole of it stays in the raw source.
  */
 function shown(text: string): string {
+  return cut(text, contentLimits.textLength);
+}
+
+/** At most `max` code points, the last one an ellipsis when something was cut. */
+function cut(text: string, max: number): string {
   const codePoints = [...text];
-  return codePoints.length <= contentLimits.textLength ? text : `${codePoints.slice(0, contentLimits.textLength - 1).join('')}…`;
+  return codePoints.length <= max ? text : `${codePoints.slice(0, max - 1).join('')}…`;
 }
 
 /** Raw MIME attachments (no URL to show them at): named in the event's metadata. */
