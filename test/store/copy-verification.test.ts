@@ -5,6 +5,7 @@ import { PostgresStore, SqliteStore, copySqliteInto, type Delivery } from '../..
 import { cleanupAll, tempDir } from '../runtime/support/engine';
 import { messageWrites } from '../runtime/support/write-sets';
 import { POSTGRES_URL, dropSchema, freshSchema, postgresAvailable } from '../support/postgres';
+import { Database, OPEN_READ_WRITE } from '../../runtime/src/store/sqlite/database';
 import { join } from 'node:path';
 
 const withPostgres = await postgresAvailable();
@@ -46,6 +47,32 @@ describe.skipIf(!withPostgres)('copying SQLite into PostgreSQL', () => {
       } finally {
         await target.close();
       }
+    }
+  });
+
+  it('copies a file whose rooms were stored before rooms had versions: they arrive at version 0 and take their next write', async () => {
+    const path = join(tempDir(), 'before-versions.sqlite');
+    const source = new SqliteStore(path);
+    await source.open();
+    await source.commit(messageWrites('r1', 0, 'e0'));
+    await source.close();
+    // The file as an engine before room versions left it (roomwire-migrate reads it without migrating it).
+    const old = await Database.open(path, OPEN_READ_WRITE);
+    await old.exec("ALTER TABLE rooms DROP COLUMN version; UPDATE rooms SET data = json_remove(data, '$.version'); DELETE FROM schema_migrations WHERE version = 10");
+    await old.close();
+
+    const schema = freshSchema();
+    schemas.push(schema);
+    const target = new PostgresStore({ connectionString: POSTGRES_URL, schema, poolSize: 2 });
+    await target.open();
+    try {
+      const report = await copySqliteInto(path, target);
+      expect(report).toMatchObject({ copied: { rooms: 1, events: 1 }, mismatches: [] });
+      expect(await target.getRoom('r1')).toMatchObject({ latestIndex: 0, version: 0 });
+      await target.commit({ ...messageWrites('r1', 1, 'e1'), expect: [{ roomId: 'r1', version: 0 }] });
+      expect((await target.listEvents('r1', {})).map((e) => e.id)).toEqual(['e0', 'e1']);
+    } finally {
+      await target.close();
     }
   });
 });

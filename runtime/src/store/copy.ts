@@ -41,9 +41,15 @@ function readBack(target: Store): Record<string, (id: string) => Promise<unknown
   };
 }
 
-/** What the target stores of a record as written (an identity stored before aliases existed gets none). */
+/**
+ * What the target stores of a record as written. The file is read as it is, not migrated, so a
+ * record may predate a field: an identity stored before aliases existed gets none, a room stored
+ * before rooms had versions is at version 0 (what the file's own migration would give it).
+ */
 function asWritten(key: keyof WriteSet, record: unknown): unknown {
-  return key === 'identities' ? { aliases: [], ...(record as object) } : record;
+  if (key === 'identities') return { aliases: [], ...(record as object) };
+  if (key === 'rooms') return { version: 0, ...(record as object) };
+  return record;
 }
 
 const BATCH = 500;
