@@ -259,7 +259,7 @@ export async function setAssignment(parts: Pick<EngineParts, 'store' | 'cache' |
     loaded.room = { ...loaded.room, metadata, updatedAt: now };
     const text = assignee ? `room assigned to ${assignee}` : 'room unassigned';
     const event = lifecycleEvent(loaded, 'room', assignee ? 'room.assigned' : 'room.unassigned', text, { assignedTo: assignee }, now);
-    await commitRoomWrites(parts, loaded, { rooms: [loaded.room], events: [event] });
+    await commitRoomWrites(parts, loaded, { events: [event] });
     parts.notifier.emit({ kind: 'event', roomId, event });
     return loaded.room;
   });

@@ -145,7 +145,6 @@ export async function createRoom(
     });
     if (writes.events!.length === 0) return { room: { ...loaded.room }, bindings: [...loaded.bindings], created: false };
     loaded.room = { ...loaded.room, updatedAt: now };
-    writes.rooms = [loaded.room];
     if (!existing) withRoomTimers(writes, loaded.room, parts.clock());
     await commitAndAnnounce(parts, loaded, writes, hooks);
     return { room: { ...loaded.room }, bindings: [...loaded.bindings], created: !existing };
@@ -214,7 +213,7 @@ export async function attachBinding(parts: AttachParts, input: AttachInput): Pro
     loaded.replaceBinding(binding);
     const event = bindingEvent(loaded, binding, 'attached', now);
     loaded.room = { ...loaded.room, updatedAt: now };
-    await commitAndAnnounce(parts, loaded, { rooms: [loaded.room], bindings: [binding], events: [event] }, [
+    await commitAndAnnounce(parts, loaded, { bindings: [binding], events: [event] }, [
       { trigger: 'on_binding', detail: { change: 'attached', binding } as unknown as JsonObject, event },
     ]);
     return { binding, created: true };
@@ -268,7 +267,7 @@ export async function updateBinding(parts: RoomWriteParts, bindingId: string, ch
     await commitAndAnnounce(
       parts,
       loaded,
-      { rooms: [loaded.room], bindings: [after], events },
+      { bindings: [after], events },
       events.map((event, i) => ({
         trigger: 'on_binding' as const,
         detail: { change: changed[i]!, binding: after } as unknown as JsonObject,
@@ -310,7 +309,7 @@ export async function setRoomState(parts: RoomWriteParts, roomId: string, state:
     const now = nowIso(parts);
     const event = roomStateEvent(loaded, state, reason, now);
     const change = state === 'active' ? 'resumed' : state;
-    const writes = withRoomTimers({ rooms: [loaded.room], events: [event] }, loaded.room, parts.clock());
+    const writes = withRoomTimers({ events: [event] }, loaded.room, parts.clock());
     await commitAndAnnounce(parts, loaded, writes, [
       { trigger: 'on_room_state', detail: { change, state, previous: from, reason }, event },
     ]);
@@ -325,7 +324,7 @@ export async function updateRoomMetadata(parts: Pick<EngineParts, 'store' | 'cac
     // The 32 KB limit holds for what is stored, not only for what one call adds.
     checkMetadataSize(merged, 'metadata');
     loaded.room = { ...loaded.room, metadata: merged, updatedAt: nowIso(parts) };
-    await commitRoomWrites(parts, loaded, { rooms: [loaded.room] });
+    await commitRoomWrites(parts, loaded, {});
     return { ...loaded.room };
   });
 }

@@ -144,7 +144,7 @@ async function commitMerge(
   roomIds: string[],
   now: string,
 ): Promise<{ rooms: Room[]; events: { room: Room; event: RoomEvent }[] }> {
-  const writes: WriteSet = { identities: [combined.source, combined.destination], bindings: [], events: [], rooms: [] };
+  const writes: WriteSet = { identities: [combined.source, combined.destination], bindings: [], events: [] };
   const touched: LoadedRoom[] = [];
   const events: { room: Room; event: RoomEvent }[] = [];
   const label = (identity: Identity) => identity.displayName || identity.id;
@@ -176,7 +176,6 @@ async function commitMerge(
     );
     loaded.room = { ...loaded.room, updatedAt: now };
     writes.events!.push(event);
-    writes.rooms!.push(loaded.room);
     events.push({ room: loaded.room, event });
   }
   await commitRoomWrites(parts, touched, writes);

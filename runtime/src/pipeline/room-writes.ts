@@ -17,8 +17,9 @@ export function inRoom<T>(parts: Pick<EngineParts, 'serial'>, roomId: string, wo
 
 /**
  * Hands the writes of one or more rooms (a merge spans several) to the group commit. Each room's
- * row goes with them at its next version, the version it had attached as a compare-and-set; a
- * failure drops the cached room states.
+ * row goes with them, as the loaded room is now and at its next version, the version it had
+ * attached as a compare-and-set (callers change the loaded room, never write its row themselves);
+ * a failure drops the cached room states.
  */
 export type CommitParts = Pick<EngineParts, 'store' | 'cache' | 'leases' | 'scheduler'>;
 
@@ -29,13 +30,12 @@ export function commitRoomWrites(parts: CommitParts, loaded: LoadedRoom | Loaded
   // incrementing `latestIndex` in place, and this write may still wait in the group commit queue.
   // Without the copy a crash could leave a room whose latestIndex is ahead of its stored events.
   // A write that does not change the room itself (a read horizon) still moves its version.
-  const roomRows = (writes.rooms ?? []).filter((row) => !rooms.some((room) => room.room.id === row.id));
-  for (const room of rooms) {
+  const roomRows = rooms.map((room) => {
     room.pendingCommits++;
     room.room.version++;
     room.handedOffVersion = room.room.version;
-    roomRows.push({ ...room.room });
-  }
+    return { ...room.room };
+  });
   const handedOff: WriteSet = { ...writes, rooms: roomRows, expect, lease: parts.leases.next() };
   return parts.store.commit(handedOff).then(
     () => {

@@ -276,7 +276,6 @@ function commitDraft(parts: CommitParts & DraftParts & AnnounceParts, draft: Dra
   const committedEvents = [draft.event, ...draft.injected].map((e) => ({ ...e, index: ++loaded.room.latestIndex }));
   const event = committedEvents[0]!;
   loaded.room = { ...loaded.room, updatedAt: now, ...(isDeliverable(event.type) ? { lastActivityAt: now } : {}) };
-  writes.rooms = [loaded.room];
   writes.events!.push(...committedEvents);
   writes.sideEffects!.push(...sideEffects);
   const deliveriesByEvent = committedEvents.map((e) => (isDeliverable(e.type) ? buildDeliveries(e, planTargets(e, loaded.bindings), now) : []));

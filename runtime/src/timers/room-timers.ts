@@ -61,7 +61,7 @@ export function registerRoomTimers(parts: Pick<EngineParts, 'store' | 'cache' | 
       }
       const iso = new Date(now).toISOString();
       const event = roomStateEvent(loaded, 'paused', 'timer', iso);
-      const writes = withRoomTimers({ rooms: [loaded.room], events: [event], firedTimers: [fired(timer)] }, loaded.room, now);
+      const writes = withRoomTimers({ events: [event], firedTimers: [fired(timer)] }, loaded.room, now);
       await commitRoomWrites(parts, loaded, writes);
       announce(loaded, writes, 'active');
     }),
@@ -75,7 +75,7 @@ export function registerRoomTimers(parts: Pick<EngineParts, 'store' | 'cache' | 
       }
       const now = parts.clock();
       const event = roomStateEvent(loaded, 'closed', 'timer', new Date(now).toISOString());
-      const writes = withRoomTimers({ rooms: [loaded.room], events: [event], firedTimers: [fired(timer)] }, loaded.room, now);
+      const writes = withRoomTimers({ events: [event], firedTimers: [fired(timer)] }, loaded.room, now);
       await commitRoomWrites(parts, loaded, writes);
       announce(loaded, writes, 'paused');
     }),
