@@ -374,17 +374,25 @@ describe.skipIf(!withPostgres)('the PostgreSQL change feed', () => {
     await reader.close();
   });
 
-  it("tells every other engine of every read horizon moved, once, as the engine that moved it emits it", async () => {
+  /** Two engines on one database; the writer has a staff channel. */
+  async function writerAndReader(): Promise<{ writer: Engine; reader: Engine }> {
     const db = await postgres.open();
     const writer = await Engine.open({ store: db.store });
     const reader = await Engine.open({ store: await db.again() });
     await writer.registerChannel({ id: 'console', type: 'console', provider: new AcceptingProvider() });
-    const reads = (engine: Engine) => {
-      const heard: Notification[] = [];
-      engine.subscribe((n) => n.kind === 'read' && heard.push(n));
-      return heard;
-    };
-    const [heardByReader, heardByWriter] = [reads(reader), reads(writer)];
+    return { writer, reader };
+  }
+
+  /** The notifications of one kind an engine emits from now on. */
+  function heard(engine: Engine, kind: Notification['kind']): Notification[] {
+    const notifications: Notification[] = [];
+    engine.subscribe((n) => n.kind === kind && notifications.push(n));
+    return notifications;
+  }
+
+  it('tells every other engine of every read horizon moved, once, as the engine that moved it emits it', async () => {
+    const { writer, reader } = await writerAndReader();
+    const [heardByReader, heardByWriter] = [heard(reader, 'read'), heard(writer, 'read')];
     const { room: shared, b } = await createRoom(writer, [{ channelId: 'console', address: 'agent-1' }]);
     for (let i = 0; i < 3; i++) await send(writer, shared.id, { text: `m${i}` });
     await writer.call('markRead', { bindingId: b['agent-1']!.id, index: 1 });
@@ -398,16 +406,8 @@ describe.skipIf(!withPostgres)('the PostgreSQL change feed', () => {
   });
 
   it('tells every other engine of a participant typing, once; never the engine where it was typed', async () => {
-    const db = await postgres.open();
-    const writer = await Engine.open({ store: db.store });
-    const reader = await Engine.open({ store: await db.again() });
-    await writer.registerChannel({ id: 'console', type: 'console', provider: new AcceptingProvider() });
-    const typing = (engine: Engine) => {
-      const heard: Notification[] = [];
-      engine.subscribe((n) => n.kind === 'typing' && heard.push(n));
-      return heard;
-    };
-    const [heardByReader, heardByWriter] = [typing(reader), typing(writer)];
+    const { writer, reader } = await writerAndReader();
+    const [heardByReader, heardByWriter] = [heard(reader, 'typing'), heard(writer, 'typing')];
     const { room: shared, b } = await createRoom(writer, [{ channelId: 'console', address: 'agent-1' }]);
     const agent = b['agent-1']!.id;
     await writer.call('setTyping', { bindingId: agent, typing: true });

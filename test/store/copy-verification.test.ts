@@ -5,7 +5,7 @@ import { PostgresStore, SqliteStore, copySqliteInto, type Delivery } from '../..
 import { cleanupAll, tempDir } from '../runtime/support/engine';
 import { messageWrites } from '../runtime/support/write-sets';
 import { POSTGRES_URL, dropSchema, freshSchema, postgresAvailable } from '../support/postgres';
-import { Database, OPEN_READ_WRITE } from '../../runtime/src/store/sqlite/database';
+import { writeFileBeforeRoomVersions } from './support/before-room-versions';
 import { join } from 'node:path';
 
 const withPostgres = await postgresAvailable();
@@ -52,14 +52,8 @@ describe.skipIf(!withPostgres)('copying SQLite into PostgreSQL', () => {
 
   it('copies a file whose rooms were stored before rooms had versions: they arrive at version 0 and take their next write', async () => {
     const path = join(tempDir(), 'before-versions.sqlite');
-    const source = new SqliteStore(path);
-    await source.open();
-    await source.commit(messageWrites('r1', 0, 'e0'));
-    await source.close();
-    // The file as an engine before room versions left it (roomwire-migrate reads it without migrating it).
-    const old = await Database.open(path, OPEN_READ_WRITE);
-    await old.exec("ALTER TABLE rooms DROP COLUMN version; UPDATE rooms SET data = json_remove(data, '$.version'); DELETE FROM schema_migrations WHERE version = 10");
-    await old.close();
+    // roomwire-migrate reads the file as it is, without migrating it.
+    await writeFileBeforeRoomVersions(path);
 
     const schema = freshSchema();
     schemas.push(schema);

@@ -7,6 +7,7 @@ import { Database, OPEN_READ_WRITE } from '../../runtime/src/store/sqlite/databa
 import { cleanupAll, tempDir } from '../runtime/support/engine';
 import { messageWrites } from '../runtime/support/write-sets';
 import { dropSchema, freshSchema, pgQuery, postgresAvailable, postgresStore } from '../support/postgres';
+import { writeFileBeforeRoomVersions } from './support/before-room-versions';
 
 afterEach(cleanupAll);
 
@@ -91,14 +92,7 @@ describe('SQLite migrations', () => {
 
   it('give every room a version, 0 for the rooms stored before, which every later write of the room moves', async () => {
     const path = join(tempDir(), 'upgrade.sqlite');
-    const first = new SqliteStore(path);
-    await first.open();
-    await first.commit(messageWrites('r1', 0, 'e0'));
-    await first.close();
-    // The database as version 9 left it: no column, no version in the records.
-    const old = await Database.open(path, OPEN_READ_WRITE);
-    await old.exec("ALTER TABLE rooms DROP COLUMN version; UPDATE rooms SET data = json_remove(data, '$.version'); DELETE FROM schema_migrations WHERE version = 10");
-    await old.close();
+    await writeFileBeforeRoomVersions(path);
 
     const upgraded = new SqliteStore(path);
     await upgraded.open();
