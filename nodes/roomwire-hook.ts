@@ -79,7 +79,6 @@ export = function (RED: NodeAPI): void {
     const node = this;
     const def = migrated(RED, raw);
     const _ = translator(RED);
-    const engine = useEngine(RED, node, def.engine);
     let closed = false;
     let removeHook: (() => void) | undefined;
 
@@ -91,6 +90,9 @@ export = function (RED: NodeAPI): void {
       nodeStatus(node).now({ fill: 'red', shape: 'ring', text: _('roomwire-hook.status.invalid') });
       return;
     }
+    // Only a hook that will register follows the engine's state: the engine opening must not turn
+    // "invalid settings" into "ready".
+    const engine = useEngine(RED, node, def.engine);
     const status = nodeStatus(node);
     const showPending = () =>
       status.often(() => {

@@ -197,6 +197,13 @@ describe('roomwire-hook: notification triggers and lifecycle', () => {
     expect(errors('hook').join()).toMatch(/timeoutMs/);
     expect(statuses('hook').at(-1)).toMatchObject({ fill: 'red', text: 'invalid settings' });
   });
+
+  it('keeps showing invalid settings once the engine opens: a hook that never registered is not "ready"', async () => {
+    await helper.load(allNodes(), [engineConfig(), ...flowNodes({ timeoutMs: 0 })]);
+    // Another node of the flow opens the engine, which tells every node using it that it is ready.
+    await engineOf().ready();
+    expect(statuses('hook').at(-1)).toMatchObject({ fill: 'red', text: 'invalid settings' });
+  });
 });
 
 describe('roomwire-hook: channel nodes', () => {
