@@ -252,6 +252,19 @@
         }).trigger('change');
     }
 
+    /**
+     * A validator for a whole number from `min` to `max`, the range the runtime takes for the
+     * setting (it refuses the rest at deploy or on every message); `optional`: empty is valid and
+     * means the runtime's default.
+     */
+    function wholeNumber(min, max, optional) {
+        return function (value) {
+            var text = value === undefined || value === null ? '' : String(value);
+            if (text === '') return !!optional;
+            return /^\s*-?\d+\s*$/.test(text) && Number(text) >= min && Number(text) <= max;
+        };
+    }
+
     /** A channel reference that must name an existing channel node when `needed` says so. */
     function channelRef(needed) {
         return {
@@ -470,6 +483,7 @@
         vocabulary: vocabulary,
         fillChoice: fillChoice,
         channelRef: channelRef,
+        wholeNumber: wholeNumber,
         channelList: channelList,
         readChannelList: readChannelList,
         channelListRef: channelListRef,
