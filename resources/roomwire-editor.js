@@ -265,6 +265,20 @@
         };
     }
 
+    var DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
+
+    /** A validator for an ISO 8601 duration (`PT30M`); empty is valid and means the runtime's default. */
+    function optionalDuration(value) {
+        var text = String(value === undefined || value === null ? '' : value).trim();
+        return text === '' || DURATION.test(text);
+    }
+
+    /** A validator for a number above 0; empty is valid and means the runtime's default. */
+    function optionalPositive(value) {
+        var text = value === undefined || value === null ? '' : String(value);
+        return text === '' || Number(text) > 0;
+    }
+
     /** A channel reference that must name an existing channel node when `needed` says so. */
     function channelRef(needed) {
         return {
@@ -484,6 +498,8 @@
         fillChoice: fillChoice,
         channelRef: channelRef,
         wholeNumber: wholeNumber,
+        optionalDuration: optionalDuration,
+        optionalPositive: optionalPositive,
         channelList: channelList,
         readChannelList: readChannelList,
         channelListRef: channelListRef,

@@ -1,7 +1,8 @@
 // The number settings of the nodes in a real editor: a value the runtime refuses (a hook's timeout
 // over two minutes, an SMS budget of 0 segments, eleven model retries...) is flagged in the dialog,
 // not accepted there and then refused at deploy, or on every message; an empty optional setting
-// (the runtime's default) and every value the runtime takes stay valid.
+// (the runtime's default) and every value the runtime takes stay valid. The same for the web chat
+// settings of a channel, which the runtime would silently replace by their defaults.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumPath, launchChromium, openEditor } from '../support/browser';
@@ -54,10 +55,23 @@ const RULES: [string, string, string[], string[]][] = [
   ['roomwire-transcode', 'maxParts', ['', '1', '100'], ['0', '101']],
 ];
 
+// The web chat settings a malformed value of falls back to its default (nodes/lib/providers/webchat.ts).
+const CHAT_RULES: [string, string, string[], string[]][] = [
+  ['roomwire-channel', 'chatStartsPerMinute', ['', '1', '0.5', '10'], ['0', '-1', 'ten']],
+  ['roomwire-channel', 'chatTokenHours', ['', '0.5', '24'], ['0', '-2']],
+  ['roomwire-channel', 'chatInactiveAfter', ['', 'PT30M', 'P1D', 'PT1H30M'], ['30m', 'PT', 'P', '30']],
+  ['roomwire-channel', 'chatClosedAfter', ['', 'PT24H', 'P2W'], ['24h', 'PT24']],
+];
+
 describe.skipIf(!chromiumPath)('number settings in the editor', () => {
   it.each(RULES)('%s %s: valid exactly where the runtime takes the value', async (type, property, takes, refuses) => {
     for (const value of takes) expect(await editorAccepts(type, property, value), `${type} ${property} = ${JSON.stringify(value)}`).toBe(true);
     for (const value of refuses) expect(await editorAccepts(type, property, value), `${type} ${property} = ${JSON.stringify(value)}`).toBe(false);
     expect(pageErrors).toEqual([]);
+  });
+
+  it.each(CHAT_RULES)('%s %s: valid exactly where the runtime uses the value rather than its default', async (type, property, takes, replaces) => {
+    for (const value of takes) expect(await editorAccepts(type, property, value), `${type} ${property} = ${JSON.stringify(value)}`).toBe(true);
+    for (const value of replaces) expect(await editorAccepts(type, property, value), `${type} ${property} = ${JSON.stringify(value)}`).toBe(false);
   });
 });
