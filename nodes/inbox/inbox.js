@@ -243,6 +243,8 @@
     $('state').textContent = room.state === 'closed' ? 'Reopen' : 'Close';
     $('composer').hidden = room.state === 'closed';
     var list = $('participants');
+    // Redrawn on every update of the room (a mute, a live refresh): the agent's mute button keeps the focus.
+    var focused = list.contains(document.activeElement) ? document.activeElement.parentNode.getAttribute('data-binding-id') : null;
     list.textContent = '';
     room.participants.filter(function (p) { return p.state !== 'left'; }).forEach(function (p) {
       var item = el('li');
@@ -258,6 +260,7 @@
       });
       item.appendChild(mute);
       list.appendChild(item);
+      if (focused === p.bindingId) mute.focus();
     });
   }
 

@@ -1,0 +1,46 @@
+// The agent inbox page in Chromium, as an agent works in it from the keyboard: the page keeps the
+// agent's place while it updates itself.
+import { describe, expect, it } from 'vitest';
+import { cleanupAll, openTestEngine } from '../runtime/support/engine';
+import { chromiumPath } from '../support/browser';
+import { ANA, inboxPageSuite } from '../support/inbox-page';
+import { customerRoom, registerInboxChannels, serveInbox, type InboxServer } from '../support/inbox-server';
+import { until } from '../support/wait';
+
+describe.skipIf(!chromiumPath)('the agent inbox page', () => {
+  let inbox: InboxServer | undefined;
+  const suite = inboxPageSuite(async () => {
+    await inbox?.close();
+    inbox = undefined;
+    await cleanupAll();
+  });
+
+  /** Carla's room, where she said hello, open in the inbox page of Ana. */
+  async function anaReadsCarla() {
+    const { engine } = await openTestEngine({ noChannels: true });
+    await registerInboxChannels(engine);
+    inbox = await serveInbox(engine, ANA);
+    const carlaSays = await customerRoom(engine, 'r1', 'Carla');
+    await carlaSays('hello?');
+    const ana = await suite.signInAsAna(inbox.url);
+    await ana.locator('#rooms [data-room-id="r1"]').click();
+    await until(async () => (await ana.locator('#timeline').innerText()).includes('hello?'), 'the open room showing hello?');
+    return { engine, carlaSays, ana };
+  }
+
+  it('a participant muted or unmuted from the keyboard keeps the focus on their mute button', async () => {
+    const { ana } = await anaReadsCarla();
+    await ana.locator('.participants summary').click();
+    const focused = () => ana.evaluate(() => document.activeElement?.getAttribute('aria-label'));
+    await ana.getByRole('button', { name: 'Mute Carla' }).focus();
+    await ana.keyboard.press('Enter');
+    await ana.getByRole('button', { name: 'Unmute Carla' }).waitFor();
+    // The room list refreshes after the change too: the focus must survive every redraw.
+    await ana.waitForTimeout(500);
+    expect(await focused()).toBe('Unmute Carla');
+    await ana.keyboard.press('Enter');
+    await ana.getByRole('button', { name: 'Mute Carla' }).waitFor();
+    await ana.waitForTimeout(500);
+    expect(await focused()).toBe('Mute Carla');
+  });
+});
