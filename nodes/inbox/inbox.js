@@ -232,6 +232,10 @@
     if (state.room.unread === 0 && (!current || current.unread === 0)) return;
     request('POST', 'api/rooms/' + encodeURIComponent(state.roomId) + '/read', { index: state.lastIndex }).then(loadRooms, function () {});
   }
+  // What came while the tab was hidden was left unread: it is read once the agent is back on the open room.
+  document.addEventListener('visibilitychange', function () {
+    if (document.visibilityState === 'visible' && state.roomId) markRead();
+  });
 
   function renderRoomHead(room) {
     state.room = room;

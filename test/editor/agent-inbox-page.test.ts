@@ -43,4 +43,25 @@ describe.skipIf(!chromiumPath)('the agent inbox page', () => {
     await ana.waitForTimeout(500);
     expect(await focused()).toBe('Mute Carla');
   });
+
+  it('a message that came while the tab was hidden is marked read once the agent comes back to it', async () => {
+    const { carlaSays, ana } = await anaReadsCarla();
+    const unread = () => ana.locator('#rooms [data-room-id="r1"] .unread').getAttribute('data-unread');
+    await until(async () => (await unread()) === '0' || undefined, 'hello? read');
+    const setVisibility = (visibility: 'hidden' | 'visible') =>
+      ana.evaluate((value) => {
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => value });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, visibility);
+
+    // Another tab in front: the message shows in the open room, but nobody has read it.
+    await setVisibility('hidden');
+    await carlaSays('anyone there?');
+    await until(async () => (await ana.locator('#timeline').innerText()).includes('anyone there?'), 'the open room showing the new message');
+    await until(async () => (await unread()) === '1' || undefined, 'the new message unread');
+
+    // Back to the inbox tab, the room open: the agent sees it, so it is read (and Carla's page says so).
+    await setVisibility('visible');
+    await until(async () => (await unread()) === '0' || undefined, 'the new message read once the tab is visible again');
+  });
 });
