@@ -30,7 +30,7 @@
   var changedCopies = {}; // eventId -> a 'content' frame for a message not shown yet
   var refreshTimer = null;
   var refusals = 0; // connections closed before any welcome: a token refused (401/403) looks like this
-  var crowded = false; // the last connection was closed because the chat is open in too many tabs
+  var notConnected = false; // the error line says why the page is not connected (too many tabs, the start failed): it goes once it is
   var RANK = { sent: 1, delivered: 2, read: 3 };
 
   function setState(text) { stateLine.textContent = text; }
@@ -88,7 +88,7 @@
       if (closed.code === 4401) { chatEnded(true); return; }
       if (closed.code === 4429) {
         // Open in too many tabs: this one waits for a place, the chat itself goes on.
-        crowded = true;
+        notConnected = true;
         setState('Open in too many tabs');
         showError(closed.reason || 'this chat is open in too many tabs; close one');
         setTimeout(reconnect, 15000);
@@ -123,6 +123,7 @@
   function failed(error) {
     setState('Offline');
     showError(error.message);
+    notConnected = true;
     setTimeout(reconnect, retryMs);
     retryMs = Math.min(retryMs * 2, 15000);
   }
@@ -140,8 +141,8 @@
     switch (frame.type) {
       case 'welcome':
         setState('');
-        if (crowded && $('rw-error')) $('rw-error').remove();
-        crowded = false;
+        if (notConnected && $('rw-error')) $('rw-error').remove();
+        notConnected = false;
         return;
       case 'history':
         frame.events.forEach(show);

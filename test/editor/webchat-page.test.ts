@@ -203,6 +203,22 @@ describe.skipIf(!chromiumPath)('chat page (Chromium)', () => {
     }
   }, 90_000);
 
+  it('an error that kept the chat from connecting goes once it is connected', async () => {
+    const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
+    page.setDefaultTimeout(15_000);
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    // The network drops the first start (Node-RED restarting, a flaky mobile connection).
+    let starts = 0;
+    await page.route('**/roomwire/chat/start', (route) => (++starts === 1 ? route.abort('connectionrefused') : route.continue()));
+    await page.goto(`${nodeRed.httpNodeUrl}roomwire/chat?channel=support-chat`);
+    await page.locator('#rw-error').waitFor();
+    await until(async () => (await page.locator('#rw-state').textContent()) === '' || undefined, 'the chat connected');
+    expect(starts).toBe(2);
+    expect(await page.locator('#rw-error').count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
   it('the widget tag adds a keyboard-operable bubble that opens the chat', async () => {
     const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
     page.on('pageerror', (err) => pageErrors.push(err.message));
