@@ -374,6 +374,14 @@
 
   document.addEventListener('visibilitychange', markRead);
 
+  // In the widget's panel the keys go to this page, not the site's: Escape asks the widget to close
+  // the panel (the message says nothing of the chat, so any embedding page may hear it).
+  if (params.get('embed') === '1' && window.parent !== window) {
+    document.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape') window.parent.postMessage({ roomwire: 'close' }, '*');
+    });
+  }
+
   $('rw-restart').addEventListener('click', function () {
     ended = false;
     session = null;

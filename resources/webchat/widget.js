@@ -59,6 +59,10 @@
 
   bubble.addEventListener('click', function () { (panel && !panel.hidden ? close : open)(); });
   document.addEventListener('keydown', function (e) { if (e.key === 'Escape' && panel && !panel.hidden) close(); });
+  // Escape pressed in the chat itself (where the focus is once the panel opens) comes from its page.
+  window.addEventListener('message', function (e) {
+    if (panel && !panel.hidden && e.source === panel.contentWindow && e.data && e.data.roomwire === 'close') close();
+  });
   (document.body ? Promise.resolve() : new Promise(function (r) { document.addEventListener('DOMContentLoaded', r); })).then(function () {
     document.body.appendChild(bubble);
   });

@@ -238,4 +238,24 @@ describe.skipIf(!chromiumPath)('chat page (Chromium)', () => {
     expect(pageErrors).toEqual([]);
     await page.close();
   });
+
+  it("Escape closes the widget's chat from inside it and gives the focus back to the bubble", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(15_000);
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.goto(`${nodeRed.httpNodeUrl}roomwire/chat.css`);
+    await page.setContent(`<!doctype html><html><head></head><body><h1>Shop</h1><script src="${nodeRed.httpNodeUrl}roomwire/chat.js" data-channel="support-chat"></script></body></html>`);
+    const bubble = page.locator('#roomwire-chat-bubble');
+    await bubble.focus();
+    await page.keyboard.press('Enter');
+    // The visitor is writing in the chat: the keys go to the chat page in the panel.
+    const frame = page.frameLocator('#roomwire-chat-panel');
+    await frame.locator('#rw-input').click();
+    await page.keyboard.press('Escape');
+    await page.locator('#roomwire-chat-panel').waitFor({ state: 'hidden' });
+    expect(await bubble.getAttribute('aria-expanded')).toBe('false');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('roomwire-chat-bubble');
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
 });
