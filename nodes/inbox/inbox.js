@@ -325,10 +325,13 @@
     var text = $('message').value.trim();
     if (!text) return;
     $('composer-error').textContent = '';
-    request('POST', 'api/rooms/' + encodeURIComponent(state.roomId) + '/' + kind, { text: text }).then(function () {
-      $('message').value = '';
-      loadNewEvents();
-    }, showComposerError);
+    // Emptied as it is sent, not once stored: a second Enter does not send it again, and what the
+    // agent types meanwhile is not wiped. Refused, it is given back ahead of that.
+    $('message').value = '';
+    request('POST', 'api/rooms/' + encodeURIComponent(state.roomId) + '/' + kind, { text: text }).then(loadNewEvents, function (err) {
+      $('message').value = text + ($('message').value ? '\n' + $('message').value : '');
+      showComposerError(err);
+    });
   }
   $('composer').addEventListener('submit', function (e) { e.preventDefault(); write('reply'); });
   $('note').addEventListener('click', function () { write('note'); });

@@ -64,4 +64,31 @@ describe.skipIf(!chromiumPath)('the agent inbox page', () => {
     await setVisibility('visible');
     await until(async () => (await unread()) === '0' || undefined, 'the new message read once the tab is visible again');
   });
+
+  it('what the agent types while a reply is on its way stays in the composer, and the reply is sent once', async () => {
+    const { engine, ana } = await anaReadsCarla();
+    // A slow connection: the reply takes a while to be stored.
+    await ana.route('**/api/rooms/r1/reply', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await route.continue();
+    });
+    await ana.locator('#message').fill('Let me check');
+    await ana.locator('#message').press('Control+Enter');
+    await ana.locator('#message').press('Control+Enter');
+    await ana.locator('#message').pressSequentially('Your order left');
+    await until(async () => (await ana.locator('#timeline').innerText()).includes('Let me check'), 'the reply in the timeline');
+    await ana.waitForTimeout(1500);
+    expect(await ana.locator('#message').inputValue()).toBe('Your order left');
+    const { events } = await engine.call<{ events: { content: { text?: string } }[] }>('getTimeline', { roomId: 'r1' });
+    expect(events.filter((e) => e.content.text === 'Let me check')).toHaveLength(1);
+
+    // A reply refused is given back, ahead of what was typed since, with the reason.
+    await ana.unroute('**/api/rooms/r1/reply');
+    await ana.route('**/api/rooms/r1/reply', (route) =>
+      route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ error: { code: 'room_closed', message: 'room r1 is closed' } }) }),
+    );
+    await ana.locator('#message').press('Control+Enter');
+    await ana.locator('#composer-error', { hasText: 'room r1 is closed' }).waitFor();
+    expect(await ana.locator('#message').inputValue()).toBe('Your order left');
+  });
 });
