@@ -394,7 +394,11 @@
     log.textContent = '';
     form.hidden = false;
     $('rw-ended').hidden = true;
-    if (socket) socket.close();
+    // The ended chat's socket (a closed room keeps it open) goes without reconnecting: its close
+    // would otherwise start a second new chat if this one has not started yet.
+    var old = socket;
+    socket = null;
+    if (old) old.close();
     start().then(connect, failed);
   });
 

@@ -219,6 +219,28 @@ describe.skipIf(!chromiumPath)('chat page (Chromium)', () => {
     await page.close();
   });
 
+  it('"Start a new chat" after the chat ended starts one chat, whatever the time the start takes', async () => {
+    const page = await openChat(360);
+    const saved = () => page.evaluate(() => (JSON.parse(localStorage.getItem('roomwire-chat:support-chat') ?? 'null') as { roomId: string } | null)?.roomId);
+    const roomId = await until(saved, 'the chat to start');
+    await until(async () => (await page.locator('#rw-state').textContent()) === '' || undefined, 'the chat connected');
+    await api('closeRoom', { roomId });
+    await page.locator('#rw-restart').waitFor();
+    const { rooms } = await api('listRooms', {});
+    // A slow network: the new chat takes a second to start.
+    await page.route('**/roomwire/chat/start', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue();
+    });
+    await page.locator('#rw-restart').click();
+    await until(async () => ((await saved()) ?? roomId) !== roomId || undefined, 'the new chat to start');
+    await until(async () => (await page.locator('#rw-state').textContent()) === '' || undefined, 'the new chat connected');
+    await page.waitForTimeout(3000);
+    expect((await api('listRooms', {})).rooms).toHaveLength(rooms.length + 1);
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
   it('the widget tag adds a keyboard-operable bubble that opens the chat', async () => {
     const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
     page.on('pageerror', (err) => pageErrors.push(err.message));
