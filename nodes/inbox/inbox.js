@@ -203,6 +203,7 @@
     state.lastIndex = -1;
     state.shown = {};
     $('timeline').textContent = '';
+    $('room-error').textContent = '';
     $('no-room').hidden = true;
     $('room').hidden = false;
     $('app').classList.add('showing-room');
@@ -260,7 +261,7 @@
       mute.setAttribute('aria-label', (p.muted ? 'Unmute ' : 'Mute ') + participantName(p));
       mute.disabled = room.state === 'closed';
       mute.addEventListener('click', function () {
-        request('POST', 'api/bindings/' + encodeURIComponent(p.bindingId) + '/mute', { muted: !p.muted }).then(loadNewEvents, showComposerError);
+        request('POST', 'api/bindings/' + encodeURIComponent(p.bindingId) + '/mute', { muted: !p.muted }).then(loadNewEvents, showRoomError);
       });
       item.appendChild(mute);
       list.appendChild(item);
@@ -319,18 +320,19 @@
     timeline.scrollTop = timeline.scrollHeight;
   }
 
-  function showComposerError(err) { $('composer-error').textContent = err.message; }
+  // Below the composer, not in it: a closed room hides the composer, not why reopening it failed.
+  function showRoomError(err) { $('room-error').textContent = err.message; }
 
   function write(kind) {
     var text = $('message').value.trim();
     if (!text) return;
-    $('composer-error').textContent = '';
+    $('room-error').textContent = '';
     // Emptied as it is sent, not once stored: a second Enter does not send it again, and what the
     // agent types meanwhile is not wiped. Refused, it is given back ahead of that.
     $('message').value = '';
     request('POST', 'api/rooms/' + encodeURIComponent(state.roomId) + '/' + kind, { text: text }).then(loadNewEvents, function (err) {
       $('message').value = text + ($('message').value ? '\n' + $('message').value : '');
-      showComposerError(err);
+      showRoomError(err);
     });
   }
   $('composer').addEventListener('submit', function (e) { e.preventDefault(); write('reply'); });
@@ -341,11 +343,11 @@
 
   $('assign').addEventListener('click', function () {
     var assign = !(state.room && state.room.assignedTo === state.user);
-    request('POST', 'api/rooms/' + encodeURIComponent(state.roomId) + '/assign', { assign: assign }).then(loadNewEvents, showComposerError);
+    request('POST', 'api/rooms/' + encodeURIComponent(state.roomId) + '/assign', { assign: assign }).then(loadNewEvents, showRoomError);
   });
   $('state').addEventListener('click', function () {
     var next = state.room.state === 'closed' ? 'active' : 'closed';
-    request('POST', 'api/rooms/' + encodeURIComponent(state.roomId) + '/state', { state: next }).then(function () { loadNewEvents(); loadRooms(); }, showComposerError);
+    request('POST', 'api/rooms/' + encodeURIComponent(state.roomId) + '/state', { state: next }).then(function () { loadNewEvents(); loadRooms(); }, showRoomError);
   });
   $('back').addEventListener('click', function () {
     $('app').classList.remove('showing-room');

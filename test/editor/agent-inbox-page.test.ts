@@ -88,7 +88,19 @@ describe.skipIf(!chromiumPath)('the agent inbox page', () => {
       route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ error: { code: 'room_closed', message: 'room r1 is closed' } }) }),
     );
     await ana.locator('#message').press('Control+Enter');
-    await ana.locator('#composer-error', { hasText: 'room r1 is closed' }).waitFor();
+    await ana.locator('#room-error', { hasText: 'room r1 is closed' }).waitFor();
     expect(await ana.locator('#message').inputValue()).toBe('Your order left');
+  });
+
+  it('an action refused in a closed room says why on the page', async () => {
+    const { ana } = await anaReadsCarla();
+    await ana.locator('#state', { hasText: 'Close' }).click();
+    await ana.locator('#state', { hasText: 'Reopen' }).waitFor();
+    // Archived meanwhile (a flow, another agent): the server refuses to reopen it.
+    await ana.route('**/api/rooms/r1/state', (route) =>
+      route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ error: { code: 'conflict', message: 'room r1 is archived', field: 'roomId' } }) }),
+    );
+    await ana.locator('#state').click();
+    await ana.getByRole('alert').filter({ hasText: 'room r1 is archived' }).waitFor({ state: 'visible', timeout: 5_000 });
   });
 });
