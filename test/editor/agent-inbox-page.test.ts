@@ -103,4 +103,23 @@ describe.skipIf(!chromiumPath)('the agent inbox page', () => {
     await ana.locator('#state').click();
     await ana.getByRole('alert').filter({ hasText: 'room r1 is archived' }).waitFor({ state: 'visible', timeout: 5_000 });
   });
+
+  it('a long name without spaces stays inside its message on a 360 px screen', async () => {
+    const { engine } = await openTestEngine({ noChannels: true });
+    await registerInboxChannels(engine);
+    inbox = await serveInbox(engine, ANA);
+    // A customer known by their email address.
+    const carlaSays = await customerRoom(engine, 'r1', 'carla.montgomerywellington@examplecorporation.com');
+    await carlaSays('hello?');
+    const ana = await suite.signInAsAna(inbox.url);
+    await ana.setViewportSize({ width: 360, height: 740 });
+    await ana.locator('#rooms [data-room-id="r1"]').click();
+    const message = ana.locator('#timeline li', { hasText: 'hello?' });
+    await message.waitFor();
+    const overflow = await message.evaluate((li) => {
+      const edge = li.getBoundingClientRect().right;
+      return Array.from(li.querySelectorAll('*')).filter((child) => child.getBoundingClientRect().right > edge).map((child) => child.className);
+    });
+    expect(overflow).toEqual([]);
+  });
 });
