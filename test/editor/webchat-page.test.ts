@@ -241,6 +241,29 @@ describe.skipIf(!chromiumPath)('chat page (Chromium)', () => {
     await page.close();
   });
 
+  it('a long name or link without spaces wraps inside the chat at 360 px', async () => {
+    const page = await openChat(360);
+    const session = await until(
+      () => page.evaluate(() => JSON.parse(localStorage.getItem('roomwire-chat:support-chat') ?? 'null') as { roomId: string } | null).then((s) => s ?? undefined),
+      'the chat to start',
+    );
+    // An agent known by their email address, and a flow's system line with a link.
+    const name = 'annabelle.montgomerywellington@examplecorporation.com';
+    const agent = (await api('attachBinding', { roomId: session.roomId, channelId: 'desk', address: 'annabelle', audience: 'internal', metadata: { displayName: name } })).binding.id;
+    await api('sendEvent', { roomId: session.roomId, bindingId: agent, content: { type: 'text', text: 'Hello' } });
+    await api('sendEvent', { roomId: session.roomId, bindingId: agent, content: { type: 'system', text: `Track it at https://example.com/track/${'a1b2c3d4'.repeat(8)}` } });
+    await api('setTyping', { bindingId: agent, typing: true });
+    await page.locator('#rw-typing', { hasText: name }).waitFor();
+    await page.locator('#rw-log li', { hasText: 'Track it at' }).waitFor();
+    const sideways = await page.evaluate(() => {
+      const log = document.getElementById('rw-log')!;
+      return { page: document.documentElement.scrollWidth, log: log.scrollWidth - log.clientWidth };
+    });
+    expect(sideways).toEqual({ page: 360, log: 0 });
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
   it('the widget tag adds a keyboard-operable bubble that opens the chat', async () => {
     const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
     page.on('pageerror', (err) => pageErrors.push(err.message));
