@@ -287,6 +287,15 @@
     return out;
   }
 
+  /** Today's messages show their time; older ones their date too (a room read days later). */
+  function timeOf(createdAt) {
+    var at = new Date(createdAt);
+    var today = at.toDateString() === new Date().toDateString();
+    var time = el('time', null, (today ? '' : at.toLocaleDateString([], { dateStyle: 'medium' }) + ' ') + at.toLocaleTimeString());
+    time.dateTime = createdAt;
+    return time;
+  }
+
   function appendEvents(events) {
     var timeline = $('timeline');
     events.forEach(function (event) {
@@ -303,7 +312,7 @@
       } else {
         var head = el('div', 'event-head');
         head.appendChild(el('span', 'author', authorOf(event)));
-        head.appendChild(el('time', null, new Date(event.createdAt).toLocaleTimeString()));
+        head.appendChild(timeOf(event.createdAt));
         if (internal) head.appendChild(el('span', 'badge', 'Internal note'));
         if (event.reply) head.appendChild(el('span', 'choice', 'chose ' + event.reply.postback));
         item.appendChild(head);

@@ -122,4 +122,21 @@ describe.skipIf(!chromiumPath)('the agent inbox page', () => {
     });
     expect(overflow).toEqual([]);
   });
+
+  it('a message from another day shows its date, not only its time', async () => {
+    const { engine } = await openTestEngine({ noChannels: true });
+    await registerInboxChannels(engine);
+    inbox = await serveInbox(engine, ANA);
+    const carlaSays = await customerRoom(engine, 'r1', 'Carla');
+    const hello = await carlaSays('hello?');
+    const ana = await suite.signInAsAna(inbox.url);
+    // Ana opens the room three days later.
+    await ana.clock.setSystemTime(Date.parse(hello.createdAt) + 3 * 24 * 60 * 60 * 1000);
+    await ana.locator('#rooms [data-room-id="r1"]').click();
+    const time = ana.locator('#timeline li', { hasText: 'hello?' }).locator('time');
+    await time.waitFor();
+    expect(await time.getAttribute('datetime')).toBe(hello.createdAt);
+    const day = await ana.evaluate((at) => new Date(at).toLocaleDateString([], { month: 'short', day: 'numeric' }), hello.createdAt);
+    expect(await time.textContent()).toContain(day);
+  });
 });
