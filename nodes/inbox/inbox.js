@@ -55,7 +55,8 @@
     $('whoami').textContent = session.user;
     if (location.hash) history.replaceState(null, '', location.pathname);
     startLive();
-    loadRooms();
+    // Signed in again after the session ended: the room still open missed what was said meanwhile.
+    catchUp();
   }
 
   $('signin-form').addEventListener('submit', function (e) {

@@ -139,4 +139,28 @@ describe.skipIf(!chromiumPath)('the agent inbox page', () => {
     const day = await ana.evaluate((at) => new Date(at).toLocaleDateString([], { month: 'short', day: 'numeric' }), hello.createdAt);
     expect(await time.textContent()).toContain(day);
   });
+
+  it('signed in again after the session expired, the open room shows what was said meanwhile', async () => {
+    const { engine } = await openTestEngine({ noChannels: true });
+    await registerInboxChannels(engine);
+    let now = Date.now();
+    inbox = await serveInbox(engine, ANA, () => now);
+    const carlaSays = await customerRoom(engine, 'r1', 'Carla');
+    await carlaSays('hello?');
+    const ana = await suite.signInAsAna(inbox.url);
+    await ana.locator('#rooms [data-room-id="r1"]').click();
+    await ana.locator('#timeline li', { hasText: 'hello?' }).waitFor();
+    // Reading it joined Ana to the room: the page has shown that, and asks nothing more.
+    await ana.locator('#timeline li', { hasText: 'ana via agent-inbox' }).waitFor();
+
+    // The session ends (8 hours later): the next thing the page asks shows the sign-in form.
+    now += 9 * 60 * 60 * 1000;
+    await ana.evaluate(() => (document.querySelector('[data-filter="mine"]') as HTMLElement).click());
+    await ana.locator('#signin-form').waitFor();
+    await carlaSays('are you there?');
+    await ana.fill('#password', 'ana-has-a-long-password');
+    await ana.click('#signin-form button[type=submit]');
+    await ana.locator('#app').waitFor();
+    await ana.locator('#timeline li', { hasText: 'are you there?' }).waitFor({ timeout: 5_000 });
+  });
 });
