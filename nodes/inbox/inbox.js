@@ -229,7 +229,7 @@
   }
 
   function markRead() {
-    if (state.lastIndex < 0 || !state.room || state.room.state === 'closed') return;
+    if (state.lastIndex < 0 || !state.room || state.room.state === 'closed' || state.room.state === 'archived') return;
     var current = state.rooms.filter(function (r) { return r.id === state.roomId; })[0];
     if (state.room.unread === 0 && (!current || current.unread === 0)) return;
     request('POST', 'api/rooms/' + encodeURIComponent(state.roomId) + '/read', { index: state.lastIndex }).then(loadRooms, function () {});
@@ -244,10 +244,13 @@
     $('room-title').textContent = customers(room);
     var meta = room.state + (room.assignedTo ? ' · assigned to ' + room.assignedTo : ' · unassigned') + (room.needsHuman ? ' · needs a human' : '');
     $('room-meta').textContent = meta;
+    // An archived room is over for good (it cannot be reopened): nothing to offer but reading it.
+    var over = room.state === 'closed' || room.state === 'archived';
     $('assign').textContent = room.assignedTo === state.user ? 'Unassign' : 'Assign to me';
-    $('assign').disabled = room.state === 'closed';
+    $('assign').disabled = over;
     $('state').textContent = room.state === 'closed' ? 'Reopen' : 'Close';
-    $('composer').hidden = room.state === 'closed';
+    $('state').hidden = room.state === 'archived';
+    $('composer').hidden = over;
     var list = $('participants');
     // Redrawn on every update of the room (a mute, a live refresh): the agent's mute button keeps the focus.
     var focused = list.contains(document.activeElement) ? document.activeElement.parentNode.getAttribute('data-binding-id') : null;
@@ -260,7 +263,7 @@
       var mute = el('button', 'mute', p.muted ? 'Unmute' : 'Mute');
       mute.type = 'button';
       mute.setAttribute('aria-label', (p.muted ? 'Unmute ' : 'Mute ') + participantName(p));
-      mute.disabled = room.state === 'closed';
+      mute.disabled = over;
       mute.addEventListener('click', function () {
         request('POST', 'api/bindings/' + encodeURIComponent(p.bindingId) + '/mute', { muted: !p.muted }).then(loadNewEvents, showRoomError);
       });

@@ -163,4 +163,17 @@ describe.skipIf(!chromiumPath)('the agent inbox page', () => {
     await ana.locator('#app').waitFor();
     await ana.locator('#timeline li', { hasText: 'are you there?' }).waitFor({ timeout: 5_000 });
   });
+
+  it('a room archived while open offers no action the server refuses', async () => {
+    const { engine, ana } = await anaReadsCarla();
+    // The room closes, then a flow archives it while Ana has it open: it cannot be reopened now.
+    await engine.call('closeRoom', { roomId: 'r1' });
+    await ana.locator('#state', { hasText: 'Reopen' }).waitFor();
+    await engine.call('archiveRoom', { roomId: 'r1' });
+    await ana.locator('#room-meta', { hasText: 'archived' }).waitFor();
+    expect(await ana.locator('#composer').isVisible()).toBe(false);
+    expect(await ana.locator('#state').isVisible()).toBe(false);
+    expect(await ana.locator('#assign').isDisabled()).toBe(true);
+    expect(await ana.locator('#participants button:enabled').count()).toBe(0);
+  });
 });
