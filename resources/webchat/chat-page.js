@@ -97,11 +97,7 @@
       if (!welcomed && ++refusals >= 3) {
         // The token is not accepted any more (the chat's binding is gone, or a new server key): start over.
         refusals = 0;
-        session = null;
-        lastIndex = -1;
-        readSent = -1;
-        rendered = {};
-        log.textContent = '';
+        forgetChat();
       }
       setTimeout(reconnect, retryMs);
       retryMs = Math.min(retryMs * 2, 15000);
@@ -382,8 +378,8 @@
     });
   }
 
-  $('rw-restart').addEventListener('click', function () {
-    ended = false;
+  /** Forgets the chat shown, for a new one: its messages and what was known of them (statuses, receipts). */
+  function forgetChat() {
     session = null;
     lastIndex = -1;
     readSent = -1;
@@ -392,6 +388,11 @@
     changedCopies = {};
     readUpTo = -1;
     log.textContent = '';
+  }
+
+  $('rw-restart').addEventListener('click', function () {
+    ended = false;
+    forgetChat();
     form.hidden = false;
     $('rw-ended').hidden = true;
     // The ended chat's socket (a closed room keeps it open) goes without reconnecting: its close

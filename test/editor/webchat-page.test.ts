@@ -264,6 +264,47 @@ describe.skipIf(!chromiumPath)('chat page (Chromium)', () => {
     await page.close();
   });
 
+  it('a chat started again because its token was refused shows no read receipt of the old chat', async () => {
+    const page = await browser.newPage({ viewport: { width: 800, height: 700 } });
+    page.setDefaultTimeout(15_000);
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    // The first connection reaches the server; then the chat's token is refused three times (the
+    // server's key changed, say) before connections reach it again.
+    let connections = 0;
+    let first: { close(): Promise<void> } | undefined;
+    await page.routeWebSocket(/\/chat\/ws/, (ws) => {
+      connections++;
+      if (connections === 1 || connections > 4) {
+        ws.connectToServer();
+        if (connections === 1) first = ws;
+      } else void ws.close();
+    });
+    await page.goto(`${nodeRed.httpNodeUrl}roomwire/chat?channel=support-chat`);
+    const saved = () => page.evaluate(() => (JSON.parse(localStorage.getItem('roomwire-chat:support-chat') ?? 'null') as { roomId: string } | null)?.roomId);
+    const roomId = await until(saved, 'the chat to start');
+    const agent = (await api('attachBinding', { roomId, channelId: 'desk', address: 'cy', audience: 'internal' })).binding.id;
+    for (const text of ['one', 'two', 'three', 'four', 'five']) {
+      await page.locator('#rw-input').fill(text);
+      await page.locator('#rw-input').press('Enter');
+      await page.locator('#rw-log .rw-own', { hasText: text }).waitFor();
+    }
+    const latest = (await api('getTimeline', { roomId, descending: true, limit: 1 })).events[0].index;
+    await api('markRead', { bindingId: agent, index: latest });
+    await page.locator('#rw-log .rw-own', { hasText: 'five' }).locator('.rw-status', { hasText: 'Read' }).waitFor();
+
+    await first!.close();
+    await until(async () => ((await saved()) ?? roomId) !== roomId || undefined, 'a new chat to start', 30_000);
+    await until(async () => (await page.locator('#rw-state').textContent()) === '' || undefined, 'the new chat connected');
+    await page.locator('#rw-input').fill('anyone?');
+    await page.locator('#rw-input').press('Enter');
+    const status = page.locator('#rw-log .rw-own', { hasText: 'anyone?' }).locator('.rw-status');
+    await until(async () => (await status.textContent()) || undefined, 'the new message shown');
+    await page.waitForTimeout(1000);
+    expect(await status.textContent()).not.toBe('Read');
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   it('the widget tag adds a keyboard-operable bubble that opens the chat', async () => {
     const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
     page.on('pageerror', (err) => pageErrors.push(err.message));
