@@ -218,13 +218,22 @@
     });
   }
 
+  // Called on every live change and after every action: a failed read is said on the page (a
+  // signed-out session already shows the sign-in form) and the next change or reconnect reads again.
+  var loadFailed = false;
   function loadNewEvents() {
     var roomId = state.roomId;
     return request('GET', 'api/rooms/' + encodeURIComponent(roomId) + '?fromIndex=' + (state.lastIndex + 1)).then(function (data) {
       if (state.roomId !== roomId) return;
+      if (loadFailed) $('room-error').textContent = '';
+      loadFailed = false;
       renderRoomHead(data.room);
       appendEvents(data.events);
       if (document.visibilityState === 'visible') markRead();
+    }, function (err) {
+      if (state.roomId !== roomId || err.status === 401) return;
+      loadFailed = true;
+      $('room-error').textContent = 'New messages could not be loaded (' + err.message + '); retrying with the next change.';
     });
   }
 

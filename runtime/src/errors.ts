@@ -28,15 +28,29 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   internal: 500,
 };
 
+/**
+ * Marks every RoomwireError, whichever copy of this module made it: a provider package with its
+ * own copy of the runtime, or the runtime's sources next to its build, throws errors that are
+ * RoomwireErrors too (answered with their status, not as internal errors).
+ */
+const BRAND = Symbol.for('@roomwire/runtime.RoomwireError');
+
 export class RoomwireError extends Error {
   readonly code: ErrorCode;
   readonly field: string | undefined;
+  readonly [BRAND] = true;
 
   constructor(code: ErrorCode, message: string, field?: string) {
     super(field ? `${field}: ${message}` : message);
     this.name = 'RoomwireError';
     this.code = code;
     this.field = field;
+  }
+
+  /** By the brand for RoomwireError itself; its subclasses keep the ordinary prototype check. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== RoomwireError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
   }
 
   get httpStatus(): number {

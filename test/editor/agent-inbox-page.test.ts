@@ -92,6 +92,21 @@ describe.skipIf(!chromiumPath)('the agent inbox page', () => {
     expect(await ana.locator('#message').inputValue()).toBe('Your order left');
   });
 
+  it('new messages that could not be loaded are said on the page, never an uncaught error, and load with the next change', async () => {
+    const { carlaSays, ana } = await anaReadsCarla();
+    await ana.route('**/api/rooms/r1?fromIndex=*', (route) =>
+      route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'unavailable', message: 'the store is busy' } }) }),
+    );
+    await carlaSays('still there?');
+    await ana.getByRole('alert').filter({ hasText: 'the store is busy' }).waitFor({ state: 'visible', timeout: 5_000 });
+    await ana.unroute('**/api/rooms/r1?fromIndex=*');
+    await carlaSays('hello again');
+    await until(async () => (await ana.locator('#timeline').innerText()).includes('hello again'), 'the next change loaded');
+    expect(await ana.locator('#timeline').innerText()).toContain('still there?');
+    expect(await ana.locator('#room-error').textContent()).toBe('');
+    // The suite checks after each test that the page threw nothing.
+  });
+
   it('an action refused in a closed room says why on the page', async () => {
     const { ana } = await anaReadsCarla();
     await ana.locator('#state', { hasText: 'Close' }).click();
