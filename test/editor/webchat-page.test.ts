@@ -52,10 +52,16 @@ afterAll(async () => {
   await nodeRed?.stop();
 });
 
-async function openChat(width: number): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width, height: 900 } });
+/** A page (of `context`: a browser profile of its own otherwise) whose errors fail the test. */
+async function watchedPage(viewport: { width: number; height: number }, context: { newPage(): Promise<Page> } | null = null): Promise<Page> {
+  const page = context ? await context.newPage() : await browser.newPage({ viewport });
   page.setDefaultTimeout(15_000);
   page.on('pageerror', (err) => pageErrors.push(err.message));
+  return page;
+}
+
+async function openChat(width: number, context: { newPage(): Promise<Page> } | null = null): Promise<Page> {
+  const page = await watchedPage({ width, height: 900 }, context);
   await page.goto(`${nodeRed.httpNodeUrl}roomwire/chat?channel=support-chat`);
   return page;
 }
@@ -161,13 +167,7 @@ describe.skipIf(!chromiumPath)('chat page (Chromium)', () => {
     // One browser profile: every tab reads the same saved chat.
     const context = await browser.newContext({ viewport: { width: 800, height: 700 } });
     try {
-      const open = async () => {
-        const page = await context.newPage();
-        page.setDefaultTimeout(15_000);
-        page.on('pageerror', (err) => pageErrors.push(err.message));
-        await page.goto(`${nodeRed.httpNodeUrl}roomwire/chat?channel=support-chat`);
-        return page;
-      };
+      const open = () => openChat(800, context);
       // Which chat the tabs keep (its token may be renewed meanwhile).
       const saved = (page: Page) =>
         page.evaluate(() => (JSON.parse(localStorage.getItem('roomwire-chat:support-chat') ?? 'null') as { bindingId: string } | null)?.bindingId);
@@ -204,9 +204,7 @@ describe.skipIf(!chromiumPath)('chat page (Chromium)', () => {
   }, 90_000);
 
   it('an error that kept the chat from connecting goes once it is connected', async () => {
-    const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    const page = await watchedPage({ width: 360, height: 740 });
     // The network drops the first start (Node-RED restarting, a flaky mobile connection).
     let starts = 0;
     await page.route('**/roomwire/chat/start', (route) => (++starts === 1 ? route.abort('connectionrefused') : route.continue()));
@@ -265,9 +263,7 @@ describe.skipIf(!chromiumPath)('chat page (Chromium)', () => {
   });
 
   it('a chat started again because its token was refused shows no read receipt of the old chat', async () => {
-    const page = await browser.newPage({ viewport: { width: 800, height: 700 } });
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    const page = await watchedPage({ width: 800, height: 700 });
     // The first connection reaches the server; then the chat's token is refused three times (the
     // server's key changed, say) before connections reach it again.
     let connections = 0;
@@ -306,8 +302,7 @@ describe.skipIf(!chromiumPath)('chat page (Chromium)', () => {
   }, 60_000);
 
   it('the widget tag adds a keyboard-operable bubble that opens the chat', async () => {
-    const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    const page = await watchedPage({ width: 360, height: 740 });
     // Any page of the site: here an empty one under the same server, with only the tag.
     await page.goto(`${nodeRed.httpNodeUrl}roomwire/chat.css`);
     await page.setContent(`<!doctype html><html><head></head><body><h1>Shop</h1><script src="${nodeRed.httpNodeUrl}roomwire/chat.js" data-channel="support-chat"></script></body></html>`);
@@ -326,9 +321,7 @@ describe.skipIf(!chromiumPath)('chat page (Chromium)', () => {
   });
 
   it("Escape closes the widget's chat from inside it and gives the focus back to the bubble", async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    const page = await watchedPage({ width: 1280, height: 800 });
     await page.goto(`${nodeRed.httpNodeUrl}roomwire/chat.css`);
     await page.setContent(`<!doctype html><html><head></head><body><h1>Shop</h1><script src="${nodeRed.httpNodeUrl}roomwire/chat.js" data-channel="support-chat"></script></body></html>`);
     const bubble = page.locator('#roomwire-chat-bubble');
