@@ -42,7 +42,7 @@ function editorAccepts(type: string, property: string, value: string): Promise<b
 
 // [node type, setting, the values the runtime takes, the values it refuses] (nodes/roomwire-hook.ts
 // settingsOf, nodes/lib/ai-settings.ts, createModelClient in runtime/src/ai/clients, the
-// transcodeContent operation's schema).
+// transcodeContent operation's schema, the fallback policy's duration).
 const RULES: [string, string, string[], string[]][] = [
   ['roomwire-hook', 'timeoutMs', ['1', '5000', '120000'], ['0', '120001', '']],
   ['roomwire-ai-reply', 'maxEvents', ['', '1', '1000'], ['0', '1001']],
@@ -53,6 +53,7 @@ const RULES: [string, string, string[], string[]][] = [
   ['roomwire-ai-model', 'retries', ['', '0', '10'], ['11']],
   ['roomwire-ai-model', 'maxOutputTokens', ['', '1', '1000000'], ['0', '1000001']],
   ['roomwire-transcode', 'maxParts', ['', '1', '100'], ['0', '101']],
+  ['roomwire-fallback', 'after', ['', 'PT5M', ' PT2M ', 'P1DT2H'], ['5m', 'PT', 'P', '300']],
 ];
 
 // The web chat settings a malformed value of falls back to its default (nodes/lib/providers/webchat.ts).
