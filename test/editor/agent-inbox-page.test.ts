@@ -15,14 +15,20 @@ describe.skipIf(!chromiumPath)('the agent inbox page', () => {
     await cleanupAll();
   });
 
-  /** Carla's room, where she said hello, open in the inbox page of Ana. */
-  async function anaReadsCarla() {
+  /** Carla's room r1, where she (or `customer`) said hello, and Ana signed in to the inbox; the room not open yet. */
+  async function carlaSaidHello(options: { customer?: string; clock?: () => number } = {}) {
     const { engine } = await openTestEngine({ noChannels: true });
     await registerInboxChannels(engine);
-    inbox = await serveInbox(engine, ANA);
-    const carlaSays = await customerRoom(engine, 'r1', 'Carla');
-    await carlaSays('hello?');
+    inbox = await serveInbox(engine, ANA, options.clock);
+    const carlaSays = await customerRoom(engine, 'r1', options.customer ?? 'Carla');
+    const hello = await carlaSays('hello?');
     const ana = await suite.signInAsAna(inbox.url);
+    return { engine, carlaSays, hello, ana };
+  }
+
+  /** Carla's room, where she said hello, open in the inbox page of Ana. */
+  async function anaReadsCarla() {
+    const { engine, carlaSays, ana } = await carlaSaidHello();
     await ana.locator('#rooms [data-room-id="r1"]').click();
     await until(async () => (await ana.locator('#timeline').innerText()).includes('hello?'), 'the open room showing hello?');
     return { engine, carlaSays, ana };
@@ -120,13 +126,8 @@ describe.skipIf(!chromiumPath)('the agent inbox page', () => {
   });
 
   it('a long name without spaces stays inside its message on a 360 px screen', async () => {
-    const { engine } = await openTestEngine({ noChannels: true });
-    await registerInboxChannels(engine);
-    inbox = await serveInbox(engine, ANA);
     // A customer known by their email address.
-    const carlaSays = await customerRoom(engine, 'r1', 'carla.montgomerywellington@examplecorporation.com');
-    await carlaSays('hello?');
-    const ana = await suite.signInAsAna(inbox.url);
+    const { ana } = await carlaSaidHello({ customer: 'carla.montgomerywellington@examplecorporation.com' });
     await ana.setViewportSize({ width: 360, height: 740 });
     await ana.locator('#rooms [data-room-id="r1"]').click();
     const message = ana.locator('#timeline li', { hasText: 'hello?' });
@@ -139,12 +140,7 @@ describe.skipIf(!chromiumPath)('the agent inbox page', () => {
   });
 
   it('a message from another day shows its date, not only its time', async () => {
-    const { engine } = await openTestEngine({ noChannels: true });
-    await registerInboxChannels(engine);
-    inbox = await serveInbox(engine, ANA);
-    const carlaSays = await customerRoom(engine, 'r1', 'Carla');
-    const hello = await carlaSays('hello?');
-    const ana = await suite.signInAsAna(inbox.url);
+    const { hello, ana } = await carlaSaidHello();
     // Ana opens the room three days later.
     await ana.clock.setSystemTime(Date.parse(hello.createdAt) + 3 * 24 * 60 * 60 * 1000);
     await ana.locator('#rooms [data-room-id="r1"]').click();
@@ -156,13 +152,8 @@ describe.skipIf(!chromiumPath)('the agent inbox page', () => {
   });
 
   it('signed in again after the session expired, the open room shows what was said meanwhile', async () => {
-    const { engine } = await openTestEngine({ noChannels: true });
-    await registerInboxChannels(engine);
     let now = Date.now();
-    inbox = await serveInbox(engine, ANA, () => now);
-    const carlaSays = await customerRoom(engine, 'r1', 'Carla');
-    await carlaSays('hello?');
-    const ana = await suite.signInAsAna(inbox.url);
+    const { carlaSays, ana } = await carlaSaidHello({ clock: () => now });
     await ana.locator('#rooms [data-room-id="r1"]').click();
     await ana.locator('#timeline li', { hasText: 'hello?' }).waitFor();
     // Reading it joined Ana to the room: the page has shown that, and asks nothing more.
