@@ -156,12 +156,18 @@ export class Engine {
   }
 
   /** Runs an operation of the operations table: the input is validated against its schema first. */
-  async call<T = unknown>(name: OperationName | string, input: unknown): Promise<T> {
-    if (this.closed) throw new RoomwireError('internal', 'the engine is closed');
-    const operation = findOperation(name);
-    // An absent input means "no arguments"; null or anything else must pass the schema (an object).
-    const validated = operation.validate(input === undefined ? {} : input);
-    return (await operation.handler(this.parts, validated as never)) as T;
+  call<T = unknown>(name: OperationName | string, input: unknown): Promise<T> {
+    // Not an async function: a write's caller waits for its commit, and an async frame here would
+    // stay suspended (a generator, a promise, closures) for as long, for the garbage collector to copy.
+    try {
+      if (this.closed) throw new RoomwireError('internal', 'the engine is closed');
+      const operation = findOperation(name);
+      // An absent input means "no arguments"; null or anything else must pass the schema (an object).
+      const validated = operation.validate(input === undefined ? {} : input);
+      return operation.handler(this.parts, validated as never) as Promise<T>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** A provider webhook request for one channel: signature first, then parse, route and write. */

@@ -51,4 +51,22 @@ describe('serial queues', () => {
     await serial.idle();
     expect(serial.isBusy('a')).toBe(false);
   });
+
+  it('idle waits for a failing task to settle and does not fail itself', async () => {
+    const serial = new SerialQueues();
+    const failing = gate();
+    const failed = serial.run('a', async () => {
+      await failing.opened;
+      throw new Error('refused');
+    });
+    failed.catch(() => undefined);
+    let idle = false;
+    const waited = serial.idle().then(() => (idle = true));
+    await Promise.resolve();
+    expect(idle).toBe(false);
+    expect(serial.size).toBe(1);
+    failing.open();
+    await expect(waited).resolves.toBe(true);
+    expect(serial.size).toBe(0);
+  });
 });

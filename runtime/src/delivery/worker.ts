@@ -11,9 +11,10 @@ import { sideEffect } from '../pipeline/records';
 import { canAdvance, transitioned, type DeliveryChanges } from './status';
 import { conversationThread } from './thread';
 import { StatusBatch } from './status-batch';
+import { SerialQueues } from '../pipeline/serial';
 
 /** Sending, retrying and recording status: the store, the room cache, hooks, channels and the leases. */
-type DeliveryParts = Pick<EngineParts, 'store' | 'cache' | 'serial' | 'hooks' | 'notifier' | 'channels' | 'clock' | 'logger' | 'leases'>;
+type DeliveryParts = Pick<EngineParts, 'store' | 'cache' | 'hooks' | 'notifier' | 'channels' | 'clock' | 'logger' | 'leases'>;
 
 export interface DeliveryOptions {
   maxAttempts: number;
@@ -85,6 +86,8 @@ export class DeliveryWorker {
    * status to be durable (that would cap a lane at one message per disk sync); idle and close wait.
    */
   private statusWritesPending = 0;
+  /** One delivery's status changes, in the order they were asked for. */
+  private readonly statusOrder = new SerialQueues();
   private parts!: DeliveryParts;
   private statusBatch!: StatusBatch;
 
@@ -153,7 +156,7 @@ export class DeliveryWorker {
 
   /** True when no lane has work and every status write has committed. */
   get idle(): boolean {
-    return this.running.size === 0 && this.statusWritesPending === 0;
+    return this.running.size === 0 && this.statusWritesPending === 0 && this.statusOrder.size === 0;
   }
 
   private recordStatus(write: Promise<unknown>): void {
@@ -207,6 +210,12 @@ export class DeliveryWorker {
     return this.transition(first.id, 'failed', error, { error });
   }
 
+  /**
+   * One delivery's transitions run one after another (its own send and a provider callback may
+   * race). Written without async frames: thousands of status writes wait for their commit at once,
+   * and each suspended frame kept a generator, promises and closures alive in the young
+   * generation until then, for the garbage collector to copy.
+   */
   private transition(
     deliveryId: string,
     status: DeliveryStatus,
@@ -214,50 +223,48 @@ export class DeliveryWorker {
     changes: DeliveryChanges = {},
     event?: RoomEvent,
   ): Promise<Delivery | null> {
-    return this.parts.serial.run(`delivery:${deliveryId}`, async () => {
-      const current = this.active.get(deliveryId) ?? (await this.parts.store.getDelivery(deliveryId));
-      if (!current) return null;
-      const moves = canAdvance(current.status, status);
-      if (!moves && Object.keys(changes).length === 0) return current;
-      const next = transitioned(
-        current,
-        changes,
-        moves ? status : current.status,
-        // A retry records why it is retrying (`changes.error`); a success clears it.
-        moves && error ? error : changes.error !== undefined ? changes.error : current.error,
-        new Date(this.parts.clock()).toISOString(),
-      );
-      // The lane is done with a delivery once it leaves `queued`; later callbacks read the store.
-      if (next.status === 'queued') this.active.set(deliveryId, next);
-      else this.active.delete(deliveryId);
-      await this.storeStatus(next);
-      if (moves) {
-        this.announce(next, event);
-        const chainEnded = next.error?.code === NO_CHANNELS_LEFT;
-        if ((next.status === 'failed' || next.status === 'undelivered') && !chainEnded) this.observer?.onFinalFailure(next);
-        if (next.status === 'read') this.observer?.onRead(next);
-      }
+    return this.statusOrder.run(deliveryId, () => {
+      const current = this.active.get(deliveryId);
+      if (current) return this.advance(current, status, error, changes, event);
+      return this.parts.store.getDelivery(deliveryId).then((stored) => (stored ? this.advance(stored, status, error, changes, event) : null));
+    });
+  }
+
+  private advance(current: Delivery, status: DeliveryStatus, error: DeliveryError | undefined, changes: DeliveryChanges, event: RoomEvent | undefined): Promise<Delivery> {
+    const moves = canAdvance(current.status, status);
+    if (!moves && Object.keys(changes).length === 0) return Promise.resolve(current);
+    const next = transitioned(
+      current,
+      changes,
+      moves ? status : current.status,
+      // A retry records why it is retrying (`changes.error`); a success clears it.
+      moves && error ? error : changes.error !== undefined ? changes.error : current.error,
+      new Date(this.parts.clock()).toISOString(),
+    );
+    // The lane is done with a delivery once it leaves `queued`; later callbacks read the store.
+    if (next.status === 'queued') this.active.set(next.id, next);
+    else this.active.delete(next.id);
+    return this.stored(next, 1, () => {
+      if (moves) this.announceMove(next, event);
       return next;
     });
   }
 
-  /**
-   * A status write that fails is tried again: a delivery left `queued` in the store would be sent
-   * again after a restart. Only a transaction that failed whole (the disk, a lock another process
-   * held too long) gets here; the group commit never refuses a status update for another write.
-   */
-  private async storeStatus(delivery: Delivery): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.statusBatch.write(delivery);
-        return;
-      } catch (error) {
-        if (this.closed || attempt >= STATUS_WRITE_ATTEMPTS) throw error;
-        this.parts.logger.warn(`delivery ${delivery.id}: storing status ${delivery.status} failed, trying again: ${String(error)}`);
-        await this.sleep(this.backoff(attempt));
-      }
-    }
+  private announceMove(next: Delivery, event: RoomEvent | undefined): void {
+    this.announce(next, event);
+    const chainEnded = next.error?.code === NO_CHANNELS_LEFT;
+    if ((next.status === 'failed' || next.status === 'undelivered') && !chainEnded) this.observer?.onFinalFailure(next);
+    if (next.status === 'read') this.observer?.onRead(next);
   }
+
+  private stored<T>(delivery: Delivery, attempt: number, then: () => T): Promise<T> {
+    return this.statusBatch.write(delivery).then(then, (error: unknown) => {
+      if (this.closed || attempt >= STATUS_WRITE_ATTEMPTS) throw error;
+      this.parts.logger.warn(`delivery ${delivery.id}: storing status ${delivery.status} failed, trying again: ${String(error)}`);
+      return this.sleep(this.backoff(attempt)).then(() => this.stored(delivery, attempt + 1, then));
+    });
+  }
+
 
   /** The worker's own transitions know their event: announced at once, without a read or a promise. */
   private announce(delivery: Delivery, known?: RoomEvent): void {

@@ -27,10 +27,14 @@ const operations: Operation<any, unknown>[] = [
       chainDepth: { type: 'integer', minimum: 0, maximum: 1000 },
     },
     ['roomId', 'content'],
-    async (parts: WriteParts, input) => {
-      const result = await writeEvent(parts, input);
-      return { event: result.event, duplicate: result.duplicate, injected: result.injected, sideEffects: result.sideEffects, deliveryIds: result.deliveryIds };
-    },
+    (parts: WriteParts, input) =>
+      writeEvent(parts, input).then((result) => ({
+        event: result.event,
+        duplicate: result.duplicate,
+        injected: result.injected,
+        sideEffects: result.sideEffects,
+        deliveryIds: result.deliveryIds,
+      })),
     (input) => {
       checkMetadata(input);
       validateContent(input.content);

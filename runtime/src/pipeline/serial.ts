@@ -12,12 +12,17 @@ export class SerialQueues {
   run<T>(key: string, task: () => Promise<T>): Promise<T> {
     const previous = this.tails.get(key);
     const result = previous ? previous.then(task, task) : start(task);
-    const tail: Promise<unknown> = result.then(
-      () => this.release(key, tail),
-      () => this.release(key, tail),
-    );
-    this.tails.set(key, tail);
+    this.tails.set(key, result);
+    const release = () => {
+      if (this.tails.get(key) === result) this.tails.delete(key);
+    };
+    result.then(release, release);
     return result;
+  }
+
+  /** Keys with work queued or running. */
+  get size(): number {
+    return this.tails.size;
   }
 
   isBusy(key: string): boolean {
@@ -26,11 +31,7 @@ export class SerialQueues {
 
   /** Resolves when every queued task has finished. */
   async idle(): Promise<void> {
-    while (this.tails.size > 0) await Promise.all([...this.tails.values()]);
-  }
-
-  private release(key: string, tail: Promise<unknown>): void {
-    if (this.tails.get(key) === tail) this.tails.delete(key);
+    while (this.tails.size > 0) await Promise.allSettled([...this.tails.values()]);
   }
 }
 

@@ -86,17 +86,16 @@ export type WriteParts = SerialSectionParts & Pick<EngineParts, 'serial'>;
 export function writeEvent(parts: WriteParts, input: WriteEventInput): Promise<WriteEventResult> {
   // Any conflict starts the write over, not only the store's: a retry looks for the duplicate that an
   // idempotency key or provider message id collided with, and answers with it.
-  return retryRefusedWrites(async (retrying) => {
-    const pending = await parts.serial.run(input.roomId, () => serialSection(parts, input, retrying));
-    if ('duplicateOf' in pending) {
-      return { event: pending.duplicateOf, duplicate: true, injected: [], sideEffects: [], deliveryIds: [] };
-    }
-    await pending.committed;
-    return pending.result;
-  }, isConflict);
+  return retryRefusedWrites((retrying) => parts.serial.run(input.roomId, () => serialSection(parts, input, retrying)).then(outcome), isConflict);
 }
 
-type Pending = { duplicateOf: RoomEvent } | { committed: Promise<void>; result: WriteEventResult };
+function outcome(pending: Pending): WriteEventResult | Promise<WriteEventResult> {
+  if ('duplicateOf' in pending) return { event: pending.duplicateOf, duplicate: true, injected: [], sideEffects: [], deliveryIds: [] };
+  return pending.committed;
+}
+
+/** An earlier write this one repeats, or the result once this one is durable and announced. */
+type Pending = { duplicateOf: RoomEvent } | { committed: Promise<WriteEventResult> };
 
 /** What the steps of the serial section decide about one write. */
 interface Draft {
@@ -294,9 +293,12 @@ function commitDraft(parts: CommitParts & DraftParts & AnnounceParts, draft: Dra
     loaded.rememberKey(input.idempotencyKey, original);
   }
   const announced = { room: loaded.room, source: draft.source, lifecycle, events: committedEvents, deliveriesByEvent, sideEffects };
+  const result: WriteEventResult = { event, duplicate: false, injected: committedEvents.slice(1), sideEffects, deliveryIds: deliveriesByEvent[0]!.map((d) => d.id) };
   return {
-    committed: committed.then(() => afterCommit(parts, announced)),
-    result: { event, duplicate: false, injected: committedEvents.slice(1), sideEffects, deliveryIds: deliveriesByEvent[0]!.map((d) => d.id) },
+    committed: committed.then(() => {
+      afterCommit(parts, announced);
+      return result;
+    }),
   };
 }
 

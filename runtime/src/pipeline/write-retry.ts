@@ -15,14 +15,23 @@ export function isConflict(error: unknown): boolean {
   return error instanceof RoomwireError && error.code === 'conflict';
 }
 
-/** Runs `attempt` until it is not refused in a way `retryable` recognises, or the tries run out. */
-export async function retryRefusedWrites<T>(attempt: (retrying: boolean) => Promise<T>, retryable: (error: unknown) => boolean = isStoreRefusal): Promise<T> {
-  for (let tries = 1; ; tries++) {
+/**
+ * Runs `attempt` until it is not refused in a way `retryable` recognises, or the tries run out.
+ * Not an async function: every write waits here for its commit, and a suspended async frame per
+ * write (a generator, a promise, closures) lived that long for the garbage collector to copy.
+ */
+export function retryRefusedWrites<T>(attempt: (retrying: boolean) => Promise<T>, retryable: (error: unknown) => boolean = isStoreRefusal): Promise<T> {
+  const tryNumber = (tries: number): Promise<T> => {
+    let tried: Promise<T>;
     try {
-      return await attempt(tries > 1);
+      tried = attempt(tries > 1);
     } catch (error) {
-      if (tries >= WRITE_ATTEMPTS || !retryable(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 2 ** tries)));
+      tried = Promise.reject(error);
     }
-  }
+    return tried.then(undefined, (error: unknown) => {
+      if (tries >= WRITE_ATTEMPTS || !retryable(error)) throw error;
+      return new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 2 ** tries))).then(() => tryNumber(tries + 1));
+    });
+  };
+  return tryNumber(1);
 }
