@@ -19,7 +19,8 @@ export function inRoom<T>(parts: Pick<EngineParts, 'serial'>, roomId: string, wo
  * Hands the writes of one or more rooms (a merge spans several) to the group commit. Each room's
  * row goes with them, as the loaded room is now and at its next version, the version it had
  * attached as a compare-and-set (callers change the loaded room, never write its row themselves);
- * a failure drops the cached room states.
+ * a failure drops the cached room states. `writes` itself is what is handed over: it gains the
+ * rooms' rows (`writes.rooms`, each room as of this write), the expectations and the lease.
  */
 export type CommitParts = Pick<EngineParts, 'store' | 'cache' | 'leases' | 'scheduler'>;
 
@@ -36,8 +37,10 @@ export function commitRoomWrites(parts: CommitParts, loaded: LoadedRoom | Loaded
     room.handedOffVersion = room.room.version;
     return { ...room.room };
   });
-  const handedOff: WriteSet = { ...writes, rooms: roomRows, expect, lease: parts.leases.next() };
-  return parts.store.commit(handedOff).then(
+  writes.rooms = roomRows;
+  writes.expect = expect;
+  writes.lease = parts.leases.next();
+  return parts.store.commit(writes).then(
     () => {
       for (const room of rooms) room.pendingCommits--;
       for (const timer of writes.timers ?? []) parts.scheduler.noteDue(timer.dueAt);

@@ -274,7 +274,10 @@ function commitDraft(parts: CommitParts & DraftParts & AnnounceParts, draft: Dra
   const lifecycle = [...writes.events!];
   const committedEvents = [draft.event, ...draft.injected].map((e) => ({ ...e, index: ++loaded.room.latestIndex }));
   const event = committedEvents[0]!;
-  loaded.room = { ...loaded.room, updatedAt: now, ...(isDeliverable(event.type) ? { lastActivityAt: now } : {}) };
+  // Changed in place, as its index and version are: the row handed to the store below is the
+  // copy that stays as of this write.
+  loaded.room.updatedAt = now;
+  if (isDeliverable(event.type)) loaded.room.lastActivityAt = now;
   writes.events!.push(...committedEvents);
   writes.sideEffects!.push(...sideEffects);
   const deliveriesByEvent = committedEvents.map((e) => (isDeliverable(e.type) ? buildDeliveries(e, planTargets(e, loaded.bindings), now) : []));
@@ -285,6 +288,7 @@ function commitDraft(parts: CommitParts & DraftParts & AnnounceParts, draft: Dra
   }
 
   const committed = commitRoomWrites(parts, loaded, writes);
+  const room = writes.rooms![0]!;
   if (input.idempotencyKey) {
     const original = committed.then(() => event);
     // Only a retry arriving meanwhile awaits this; without one, a failed commit must not surface
@@ -292,7 +296,7 @@ function commitDraft(parts: CommitParts & DraftParts & AnnounceParts, draft: Dra
     original.catch(() => undefined);
     loaded.rememberKey(input.idempotencyKey, original);
   }
-  const announced = { room: loaded.room, source: draft.source, lifecycle, events: committedEvents, deliveriesByEvent, sideEffects };
+  const announced = { room, source: draft.source, lifecycle, events: committedEvents, deliveriesByEvent, sideEffects };
   const result: WriteEventResult = { event, duplicate: false, injected: committedEvents.slice(1), sideEffects, deliveryIds: deliveriesByEvent[0]!.map((d) => d.id) };
   return {
     committed: committed.then(() => {
