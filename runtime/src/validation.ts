@@ -30,54 +30,68 @@ export const MAX_JSON_DEPTH = 64;
  * data) and fail later when it is serialized for the store, as a 500 for the caller's mistake.
  */
 function notJsonError(input: unknown, root: string): { field: string; message: string } | null {
-  const ancestors = new Set<object>();
-  // The path to the offending value, innermost first; built only on the way out of a failure, so
-  // a valid input (nearly every one) allocates no path strings.
-  const trail: (string | number)[] = [];
-  const walk = (value: unknown, depth: number): string | null => {
-    if (typeof value === 'string') return isWellFormed(value) ? null : LONE_SURROGATE;
-    if (value === null || typeof value === 'boolean' || value === undefined) return null;
-    if (typeof value === 'number') return Number.isFinite(value) ? null : 'must be a finite number';
-    if (typeof value !== 'object') return `must be JSON, not a ${typeof value}`;
-    if (depth >= MAX_JSON_DEPTH) return `nested deeper than ${MAX_JSON_DEPTH} levels`;
-    if (ancestors.has(value)) return 'refers to itself (circular)';
-    ancestors.add(value);
-    try {
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) {
-          const error = walk(value[i], depth + 1);
-          if (error) {
-            trail.push(i);
-            return error;
-          }
-        }
-      } else {
-        for (const key in value) {
-          if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
-          if (!isWellFormed(key)) {
-            trail.push(JSON.stringify(key));
-            return `(a key) ${LONE_SURROGATE}`;
-          }
-          const error = walk((value as Record<string, unknown>)[key], depth + 1);
-          if (error) {
-            trail.push(key);
-            return error;
-          }
-        }
-      }
-      return null;
-    } finally {
-      ancestors.delete(value);
-    }
-  };
-  const message = walk(input, 0);
+  const walk: Walk = { ancestors: onThePath, trail: null };
+  const message = walkJson(walk, input, 0);
   if (message === null) return null;
   let field = root;
+  const trail = walk.trail ?? [];
   for (let i = trail.length - 1; i >= 0; i--) {
     const segment = trail[i]!;
     field = typeof segment === 'number' ? `${field}[${segment}]` : field ? `${field}.${segment}` : segment;
   }
   return { field: field || '(input)', message };
+}
+
+/**
+ * What the walk of one input keeps. The objects on the path to the current value are a stack
+ * (at most `MAX_JSON_DEPTH` deep, so looking through it is cheap), not a set: every operation
+ * call walks its input, and a set with its hash table cost more than the rest of the walk. The
+ * path to the offending value, innermost first, is built only on the way out of a failure, so a
+ * valid input (nearly every one) allocates no path.
+ */
+const onThePath: object[] = [];
+
+interface Walk {
+  /** Shared by every walk: a walk is synchronous and leaves it empty (each push is popped in a `finally`). */
+  ancestors: object[];
+  trail: (string | number)[] | null;
+}
+
+function walkJson(walk: Walk, value: unknown, depth: number): string | null {
+  if (typeof value === 'string') return isWellFormed(value) ? null : LONE_SURROGATE;
+  if (value === null || typeof value === 'boolean' || value === undefined) return null;
+  if (typeof value === 'number') return Number.isFinite(value) ? null : 'must be a finite number';
+  if (typeof value !== 'object') return `must be JSON, not a ${typeof value}`;
+  if (depth >= MAX_JSON_DEPTH) return `nested deeper than ${MAX_JSON_DEPTH} levels`;
+  if (walk.ancestors.includes(value)) return 'refers to itself (circular)';
+  walk.ancestors.push(value);
+  try {
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const error = walkJson(walk, value[i], depth + 1);
+        if (error) {
+          (walk.trail ??= []).push(i);
+          return error;
+        }
+      }
+    } else {
+      for (const key in value) {
+        if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+        if (!isWellFormed(key)) {
+          (walk.trail ??= []).push(JSON.stringify(key));
+          return `(a key) ${LONE_SURROGATE}`;
+        }
+        const error = walkJson(walk, (value as Record<string, unknown>)[key], depth + 1);
+        if (error) {
+          (walk.trail ??= []).push(key);
+          return error;
+        }
+      }
+    }
+    return null;
+  } finally {
+    walk.ancestors.pop();
+  }
 }
 
 /**

@@ -177,4 +177,19 @@ describe('a rejected call stores nothing', () => {
     await engine.call('sendEvent', { roomId: room.id, content: { type: 'text', text: 'x' }, metadata: ok });
     expect((await rejection(engine.call('sendEvent', { roomId: room.id, content: { type: 'text', text: 'x' }, metadata: { a: ok } }))).field).toMatch(/^metadata(\.a)+$/);
   });
+
+  it('only a cycle is circular: one object met twice side by side passes, and the path of a refused input is forgotten', async () => {
+    const { engine } = await openTestEngine();
+    const { room } = await createRoom(engine);
+    const shared = { note: 'same object twice' };
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    await engine.call('sendEvent', { roomId: room.id, content: { type: 'text', text: 'x' }, metadata: { first: shared, second: shared } });
+    expect((await rejection(engine.call('sendEvent', { roomId: room.id, content: { type: 'text', text: 'x' }, metadata: { loop: circular } }))).field).toBe('metadata.loop.self');
+    // The objects on the path of a refused walk are not taken for ancestors of the next one.
+    const holder: Record<string, unknown> = { n: NaN };
+    expect((await rejection(engine.call('sendEvent', { roomId: room.id, content: { type: 'text', text: 'x' }, metadata: { holder } }))).field).toBe('metadata.holder.n');
+    holder.n = 1;
+    await engine.call('sendEvent', { roomId: room.id, content: { type: 'text', text: 'x' }, metadata: { holder } });
+  });
 });
