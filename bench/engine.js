@@ -4,12 +4,21 @@
 const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { Engine, FlowProvider } = require('../runtime/dist');
+const { Engine, FlowProvider, SqliteStore } = require('../runtime/dist');
 const { percentile, peakRss, settledRss, summary, cpuNow, cpuPerMessage } = require('./measure');
 
-async function openBenchEngine() {
+/** `onCommit`, when given, sees every write set the engine hands to its store. */
+async function openBenchEngine({ onCommit } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'roomwire-bench-'));
-  const engine = await Engine.open({ databasePath: join(dir, 'bench.sqlite') });
+  const store = new SqliteStore(join(dir, 'bench.sqlite'));
+  if (onCommit) {
+    const commit = store.commit.bind(store);
+    store.commit = (writes) => {
+      onCommit(writes);
+      return commit(writes);
+    };
+  }
+  const engine = await Engine.open({ store });
   const customer = new FlowProvider();
   const staff = new FlowProvider();
   await engine.registerChannel({ id: 'customer', type: 'webhook', provider: customer });

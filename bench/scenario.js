@@ -8,6 +8,8 @@ const KEYED_MESSAGES = Number(process.env.BENCH_KEYED_MESSAGES ?? 1_000_000);
 const scenarios = {
   'engine-1room': () => throughput('engine-1room', 1, MESSAGES),
   'engine-1000rooms': () => throughput('engine-1000rooms', 1000, MESSAGES),
+  // The engine-1room write sets committed by the store alone: the ceiling engine-1room can reach here.
+  'store-1room': () => require('./store').run('store-1room', Number(process.env.BENCH_STORE_MESSAGES ?? 30_000)),
   'engine-keyed-10k-rooms': () => keyedRooms('engine-keyed-10k-rooms', 10_000, KEYED_MESSAGES, Math.round(KEYED_MESSAGES / 5)),
   // Opt-in by name (`npm run bench -- engine-1m`): a million messages take minutes.
   'engine-1m': () => longRun('engine-1m', Number(process.env.BENCH_1M_MESSAGES ?? 1_000_000), Number(process.env.BENCH_1M_SAMPLE_EVERY ?? 100_000)),
