@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanupAll } from './support/engine';
 import type { Identity } from '../../runtime/src';
-import { closeCommitters, openCommitter, room } from './support/write-sets';
+import { closeCommitters, messageWrites, openCommitter, room, statusWrites } from './support/write-sets';
 
 const NOW = '2025-01-01T00:00:00.000Z';
 
@@ -131,5 +131,41 @@ describe('group commit', () => {
     await blocker;
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(statements().filter((sql) => sql.startsWith('SAVEPOINT'))).toEqual(['SAVEPOINT write_set', 'SAVEPOINT write_set', 'SAVEPOINT write_set']);
+  });
+
+  it('the writes of a batch reach SQLite without waiting for one another\'s answers', async () => {
+    const { committer, chunkRuns } = await openCommitter();
+    /** Queued behind a blocker, one batch: 600 rooms and 600 events (two chunks each) and 1,200 deliveries (three). */
+    const batch = async (name: string) => {
+      const blocker = committer.commit({ rooms: [room(`${name}-blocker`)] });
+      await Promise.all([blocker, ...Array.from({ length: 600 }, (_, i) => committer.commit(messageWrites(`${name}-${i}`, 0, `${name}-e${i}`)))]);
+    };
+    // The first batch of this shape also prepares its statements.
+    await batch('warm-up');
+    const before = chunkRuns().length;
+    await batch('measured');
+    // BEGIN and COMMIT are runs too, each answered before the next is handed over; the seven
+    // chunks of the batch were all handed over before the first of them was answered.
+    const runs = chunkRuns().slice(before).join(' ');
+    const longestHandedOver = Math.max(...runs.split('answered').map((stretch) => stretch.split('handed').length - 1));
+    expect(longestHandedOver).toBe(7);
+  });
+
+  it('a batch that stores deliveries and changes their status writes the changes after the rows they change', async () => {
+    const { committer, reader } = await openCommitter();
+    for (const round of [0, 1, 2]) {
+      const blocker = committer.commit({ rooms: [room(`blocker-${round}`)] });
+      const messages = Array.from({ length: 600 }, (_, i) => messageWrites(`r${round}-${i}`, 0, `e${round}-${i}`));
+      // Both queued behind the blocker, so one transaction holds the rows and their changes.
+      const stored = messages.map((writes) => committer.commit(writes));
+      const changed = messages.flatMap((writes) => writes.deliveries!.map((delivery) => committer.commit(statusWrites(delivery, 'sent'))));
+      await blocker;
+      await Promise.all([...stored, ...changed]);
+      const statuses = await reader.all<{ status: string; n: number }>(
+        'SELECT status, COUNT(*) AS n FROM deliveries WHERE event_id LIKE ? GROUP BY status',
+        [`e${round}-%`],
+      );
+      expect(statuses).toEqual([{ status: 'sent', n: 1200 }]);
+    }
   });
 });

@@ -19,6 +19,8 @@ export interface OpenCommitter {
   begins(): number;
   /** Every statement run on the writer so far that is not a prepared chunk (BEGIN, SAVEPOINT...). */
   statements(): string[];
+  /** Prepared chunks handed to SQLite and answered, in the order both happened. */
+  chunkRuns(): ('handed' | 'answered')[];
   close(): Promise<void>;
 }
 
@@ -36,12 +38,19 @@ export async function openCommitter(): Promise<OpenCommitter> {
   for (const migration of MIGRATIONS) await writer.exec(migration.sql);
   const reader = await Database.open(path, OPEN_READ_ONLY);
   const run = vi.spyOn(writer, 'run');
+  const chunkRuns: ('handed' | 'answered')[] = [];
+  const runPrepared = writer.runPrepared.bind(writer);
+  vi.spyOn(writer, 'runPrepared').mockImplementation((statement, params) => {
+    chunkRuns.push('handed');
+    return runPrepared(statement, params).finally(() => chunkRuns.push('answered'));
+  });
   const committer = new GroupCommitter(sqliteBatch(writer));
   const store: OpenCommitter = {
     committer,
     reader,
     begins: () => run.mock.calls.filter(([sql]) => sql === 'BEGIN IMMEDIATE').length,
     statements: () => run.mock.calls.map(([sql]) => sql),
+    chunkRuns: () => [...chunkRuns],
     async close() {
       await committer.close();
       await reader.close();

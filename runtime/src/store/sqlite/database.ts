@@ -6,6 +6,8 @@ export type Row = Record<string, unknown>;
 export class Database {
   private readonly statements = new Map<string, sqlite3.Statement>();
   private readonly preparing = new Map<string, Promise<sqlite3.Statement>>();
+  /** The texts of a statement's copies (`preparedCopies`), the statement's own first. */
+  private readonly copyTexts = new Map<string, string[]>();
 
   private constructor(private readonly db: sqlite3.Database) {}
 
@@ -33,6 +35,21 @@ export class Database {
   prepared(sql: string): Promise<sqlite3.Statement> {
     const statement = this.statements.get(sql);
     return statement ? Promise.resolve(statement) : this.prepare(sql);
+  }
+
+  /**
+   * `count` statements for this SQL, each prepared once: runs handed to different ones are not
+   * kept in order, and each goes to SQLite's threads without waiting for the others' results.
+   */
+  preparedCopies(sql: string, count: number): Promise<sqlite3.Statement[]> {
+    let texts = this.copyTexts.get(sql) ?? [sql];
+    if (texts.length < count) {
+      // A trailing comment makes each copy's text, and so its cache entry, its own.
+      texts = [...texts];
+      while (texts.length < count) texts.push(`${sql}\n-- copy ${texts.length}`);
+      this.copyTexts.set(sql, texts);
+    }
+    return Promise.all(texts.slice(0, count).map((text) => this.prepared(text)));
   }
 
   /** Runs after the runs already handed to this statement (`sqlite3` keeps them in order). */

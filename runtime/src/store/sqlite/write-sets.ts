@@ -12,9 +12,8 @@ import type { BatchTarget } from '../group-commit';
 import type { StoredState } from '../write-plan';
 
 /**
- * Rows per chunk. `sqlite3` binds a chunk on this thread when it is handed over and runs the
- * chunks of one statement in order on its own thread, so while the next chunk is encoded SQLite
- * writes the previous one.
+ * Rows per chunk. `sqlite3` binds a chunk on this thread when it is handed over and SQLite runs
+ * it on its own thread, so while the next chunk is encoded SQLite writes the previous one.
  */
 const CHUNK_ROWS = 512;
 
@@ -67,39 +66,79 @@ const CLEAR_IDENTITY_ADDRESSES = `DELETE FROM identity_addresses WHERE identity_
 const DELETE_HOOKS = `DELETE FROM hooks WHERE id IN (SELECT value FROM json_each(?))`;
 const DELETE_TIMERS = `DELETE FROM timers WHERE id IN (SELECT value FROM json_each(?))`;
 
-/** Writes the rows of these write sets (inside a transaction the caller owns), in write-set order. */
+/**
+ * Writes the rows of these write sets (inside a transaction the caller owns). Every table's chunks
+ * go to SQLite at once, so SQLite runs them back to back and this thread is not asked for anything
+ * in between (see `STATEMENT_COPIES`). Rows of different tables do not depend on each other; the
+ * writes that do run in order: an identity's address rows after it, a delivery's status change
+ * after the delivery when one batch holds both, deletions after everything else.
+ */
 export async function writeSets(db: Database, sets: WriteSet[]): Promise<void> {
   const timers = netTimerChanges(sets);
   const lease = sets.find((set) => set.lease)?.lease;
+  const writing: Promise<Refusal | null>[] = [];
+  let insertedDeliveries: { ids: Set<string>; written: Promise<Refusal | null> } | null = null;
   for (const spec of TABLES) {
     const rows = rowsOf(spec, sets, timers);
     if (rows.length === 0) continue;
-    if (spec.key === 'identities') await db.run(CLEAR_IDENTITY_ADDRESSES, [JSON.stringify(rows.map((r) => r.id))]);
-    await writeRows(db, spec, rows, lease, spec.updateOnly ? updateSql : upsertSql);
-    // Insert, never take over: an address another identity owns fails this write set.
-    if (spec.key === 'identities') await writeRows(db, IDENTITY_ADDRESSES, identityAddressRows(rows as Identity[]), undefined, insertSql);
+    if (spec.key === 'identities') {
+      // Rare, and three steps that depend on each other.
+      await db.run(CLEAR_IDENTITY_ADDRESSES, [JSON.stringify(rows.map((r) => r.id))]);
+      await writeRows(db, spec, rows, lease, upsertSql);
+      // Insert, never take over: an address another identity owns fails this write set.
+      await writeRows(db, IDENTITY_ADDRESSES, identityAddressRows(rows as Identity[]), undefined, insertSql);
+      continue;
+    }
+    const write = () => refusalOf(writeRows(db, spec, rows, lease, spec.updateOnly ? updateSql : upsertSql));
+    if (spec.key === 'deliveries') {
+      insertedDeliveries = { ids: new Set(rows.map((row) => row.id)), written: write() };
+      writing.push(insertedDeliveries.written);
+    } else if (spec.key === 'deliveryStatuses' && insertedDeliveries && rows.some((row) => insertedDeliveries!.ids.has(row.id))) {
+      writing.push(insertedDeliveries.written.then(write));
+    } else {
+      writing.push(write());
+    }
   }
+  // Every write settles before the first refusal is thrown: a refused row is rolled back after all of them.
+  const refused = (await Promise.all(writing)).find((refusal) => refusal !== null);
+  if (refused) throw refused.reason;
   const deletedHooks = sets.flatMap((set) => set.deletedHookIds ?? []);
   if (deletedHooks.length > 0) await db.run(DELETE_HOOKS, [JSON.stringify(deletedHooks)]);
   if (timers.deletes.length > 0) await db.run(DELETE_TIMERS, [JSON.stringify(timers.deletes)]);
 }
 
+interface Refusal {
+  reason: unknown;
+}
+
+/** A write's refusal caught as it happens, so none goes unhandled while another step is awaited. */
+function refusalOf(write: Promise<unknown>): Promise<Refusal | null> {
+  return write.then(
+    () => null,
+    (reason: unknown) => ({ reason }),
+  );
+}
+
 /**
- * The chunks of one table go to SQLite back to back, each awaited only at the end. Statements of
- * different tables are never in flight together (their order is not guaranteed). Every chunk has
- * settled before this returns, so a refused row is rolled back after all of them.
+ * Copies of one statement that chunks take turns on. A `sqlite3` statement runs one call at a time
+ * and starts the next one only once this thread has taken the last one's result; separate copies
+ * are each handed to SQLite's threads at once, where the connection runs them one after another.
+ * Four: libuv's threads, on which they wait for the connection.
  */
+const STATEMENT_COPIES = 4;
+
+/** The chunks of one table, all handed over at once; settles when every chunk has. */
 async function writeRows(db: Database, spec: TableSpec, rows: unknown[], lease: Lease | undefined, sqlFor: (spec: TableSpec) => string): Promise<void> {
-  const statement = await db.prepared(sqlFor(spec));
+  const chunks = Math.ceil(rows.length / CHUNK_ROWS);
+  const statements = await db.preparedCopies(sqlFor(spec), Math.min(chunks, STATEMENT_COPIES));
   const leased = spec.sources.includes(LEASE_OWNER);
-  // Each chunk's refusal is caught as it happens, so none goes unhandled while another is awaited.
-  const refusals: Promise<{ reason: unknown } | null>[] = [];
-  for (let offset = 0; offset < rows.length; offset += CHUNK_ROWS) {
-    const chunk = JSON.stringify(offset === 0 && rows.length <= CHUNK_ROWS ? rows : rows.slice(offset, offset + CHUNK_ROWS));
+  const runs: Promise<Refusal | null>[] = [];
+  for (let i = 0; i < chunks; i++) {
+    const chunk = JSON.stringify(chunks === 1 ? rows : rows.slice(i * CHUNK_ROWS, (i + 1) * CHUNK_ROWS));
     const params = leased ? [chunk, lease?.owner ?? null, lease?.until ?? null] : [chunk];
-    refusals.push(db.runPrepared(statement, params).then(() => null, (reason: unknown) => ({ reason })));
+    runs.push(refusalOf(db.runPrepared(statements[i % statements.length]!, params)));
   }
-  const refused = (await Promise.all(refusals)).find((refusal) => refusal !== null);
+  const refused = (await Promise.all(runs)).find((refusal) => refusal !== null);
   if (refused) throw refused.reason;
 }
 
