@@ -452,8 +452,13 @@ export class DeliveryWorker {
    * Sends every part in order; each has its own idempotency key, so a retry after a partial
    * failure does not make a provider that honours keys send the first parts twice.
    */
-  private async sendParts(provider: Provider, message: OutboundMessage, parts: Content[] | undefined): Promise<SendResult> {
+  private sendParts(provider: Provider, message: OutboundMessage, parts: Content[] | undefined): Promise<SendResult> {
+    // One part (nearly every message) is the provider's own promise, not one wrapped around it.
     if (!parts || parts.length < 2) return provider.send(message);
+    return this.sendEachPart(provider, message, parts);
+  }
+
+  private async sendEachPart(provider: Provider, message: OutboundMessage, parts: Content[]): Promise<SendResult> {
     let result: SendResult | undefined;
     for (const [i, content] of parts.entries()) {
       result = await provider.send({ ...message, content, idempotencyKey: `${message.idempotencyKey}:${i + 1}` });
