@@ -82,11 +82,10 @@ export class DeliveryWorker {
   /** Latest state of deliveries in a lane, so the hot path does not read back what it just wrote. */
   private readonly active = new Map<string, Delivery>();
   /**
-   * Status writes still committing. A lane sends its next message without waiting for the previous
-   * status to be durable (that would cap a lane at one message per disk sync); idle and close wait.
+   * One delivery's status changes, in the order they were asked for; a key stays until its last
+   * change is durable. A lane sends its next message without waiting for the previous status to be
+   * durable (that would cap a lane at one message per disk sync); idle and close wait for them here.
    */
-  private statusWritesPending = 0;
-  /** One delivery's status changes, in the order they were asked for. */
   private readonly statusOrder = new SerialQueues();
   private parts!: DeliveryParts;
   private statusBatch!: StatusBatch;
@@ -156,18 +155,12 @@ export class DeliveryWorker {
 
   /** True when no lane has work and every status write has committed. */
   get idle(): boolean {
-    return this.running.size === 0 && this.statusWritesPending === 0 && this.statusOrder.size === 0;
+    return this.running.size === 0 && this.statusOrder.size === 0;
   }
 
+  /** A status change the lane does not wait for: a failure to store it is logged (it was retried). */
   private recordStatus(write: Promise<unknown>): void {
-    this.statusWritesPending++;
-    void write.then(
-      () => this.statusWritesPending--,
-      (error: unknown) => {
-        this.statusWritesPending--;
-        this.parts.logger.error(`a delivery status could not be stored: ${String(error)}`);
-      },
-    );
+    void write.catch((error: unknown) => this.parts.logger.error(`a delivery status could not be stored: ${String(error)}`));
   }
 
   async waitIdle(): Promise<void> {

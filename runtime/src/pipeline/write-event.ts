@@ -230,8 +230,11 @@ async function runBeforeBroadcast(parts: GateParts, draft: Draft): Promise<void>
   for (const failure of outcome.failures) {
     parts.logger.warn(`hook ${failure.hook} failed (${failure.failMode}): ${failure.error}`);
   }
-  let event = outcome.event;
-  if (outcome.blockedBy) event = { ...event, status: 'blocked', blockedBy: outcome.blockedBy, blockReason: outcome.blockReason };
+  // The hooks were handed the draft, and may keep what they returned: what is committed is a copy
+  // of its own, so setting its index at commit changes nothing a hook holds.
+  const event: RoomEvent = outcome.blockedBy
+    ? { ...outcome.event, status: 'blocked', blockedBy: outcome.blockedBy, blockReason: outcome.blockReason }
+    : { ...outcome.event };
   draft.event = event;
   for (const { hook, task } of outcome.tasks) {
     draft.sideEffects.push(sideEffect(room.id, event.id, 'task', { status: 'open', ...task } as JsonObject, hook, now));
@@ -273,8 +276,8 @@ function commitDraft(parts: CommitParts & DraftParts & AnnounceParts, draft: Dra
   const { loaded, writes, now, sideEffects } = draft;
   const lifecycle = [...writes.events!];
   const committedEvents = draft.injected.length === 0 ? [draft.event] : [draft.event, ...draft.injected];
-  // The drafts are this write's own objects: their index is set in place (a spread copy of every
-  // event cost more than the rest of this step).
+  // The drafts are this write's own objects, never one a hook holds (see runBeforeBroadcast):
+  // their index is set in place (a spread copy of every event cost more than the rest of this step).
   for (const e of committedEvents) e.index = ++loaded.room.latestIndex;
   const event = committedEvents[0]!;
   // Changed in place, as its index and version are: the row handed to the store below is the
