@@ -229,4 +229,4 @@ async function latencyAtRate(scenario, rate, seconds, warmupSeconds) {
   return result;
 }
 
-module.exports = { throughput, keyedRooms, longRun, latencyAtRate, openBenchEngine };
+module.exports = { throughput, keyedRooms, longRun, latencyAtRate, openBenchEngine, message };

@@ -9,7 +9,7 @@ const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { SqliteStore } = require('../runtime/dist');
-const { openBenchEngine } = require('./engine');
+const { openBenchEngine, message } = require('./engine');
 const { summary, cpuNow, cpuPerMessage } = require('./measure');
 
 const WINDOW = 2000;
@@ -23,7 +23,7 @@ async function recordWrites(total) {
   async function caller() {
     while (next < total) {
       const i = next++;
-      await bench.engine.call('sendEvent', { roomId: room.roomId, bindingId: room.senderId, content: { type: 'text', text: `message ${i}` } });
+      await bench.engine.call('sendEvent', message(room, i));
     }
   }
   await Promise.all(Array.from({ length: WINDOW }, caller));

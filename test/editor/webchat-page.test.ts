@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumPath, launchChromium } from '../support/browser';
 import { deployFlows, startNodeRed, type NodeRed } from '../support/node-red';
@@ -58,6 +58,20 @@ async function watchedPage(viewport: { width: number; height: number }, context:
   page.setDefaultTimeout(15_000);
   page.on('pageerror', (err) => pageErrors.push(err.message));
   return page;
+}
+
+/**
+ * Any page of the site with only the widget tag (an empty one under the same server), its bubble
+ * focused and opened from the keyboard.
+ */
+async function openWidget(viewport: { width: number; height: number }): Promise<{ page: Page; bubble: Locator }> {
+  const page = await watchedPage(viewport);
+  await page.goto(`${nodeRed.httpNodeUrl}roomwire/chat.css`);
+  await page.setContent(`<!doctype html><html><head></head><body><h1>Shop</h1><script src="${nodeRed.httpNodeUrl}roomwire/chat.js" data-channel="support-chat"></script></body></html>`);
+  const bubble = page.locator('#roomwire-chat-bubble');
+  await bubble.focus();
+  await page.keyboard.press('Enter');
+  return { page, bubble };
 }
 
 async function openChat(width: number, context: { newPage(): Promise<Page> } | null = null): Promise<Page> {
@@ -250,9 +264,10 @@ describe.skipIf(!chromiumPath)('chat page (Chromium)', () => {
     const agent = (await api('attachBinding', { roomId: session.roomId, channelId: 'desk', address: 'annabelle', audience: 'internal', metadata: { displayName: name } })).binding.id;
     await api('sendEvent', { roomId: session.roomId, bindingId: agent, content: { type: 'text', text: 'Hello' } });
     await api('sendEvent', { roomId: session.roomId, bindingId: agent, content: { type: 'system', text: `Track it at https://example.com/track/${'a1b2c3d4'.repeat(8)}` } });
+    await page.locator('#rw-log li', { hasText: 'Track it at' }).waitFor();
+    // Typing is a signal, not stored: sent once the page shows the messages, so its socket is live.
     await api('setTyping', { bindingId: agent, typing: true });
     await page.locator('#rw-typing', { hasText: name }).waitFor();
-    await page.locator('#rw-log li', { hasText: 'Track it at' }).waitFor();
     const sideways = await page.evaluate(() => {
       const log = document.getElementById('rw-log')!;
       return { page: document.documentElement.scrollWidth, log: log.scrollWidth - log.clientWidth };
@@ -302,13 +317,7 @@ describe.skipIf(!chromiumPath)('chat page (Chromium)', () => {
   }, 60_000);
 
   it('the widget tag adds a keyboard-operable bubble that opens the chat', async () => {
-    const page = await watchedPage({ width: 360, height: 740 });
-    // Any page of the site: here an empty one under the same server, with only the tag.
-    await page.goto(`${nodeRed.httpNodeUrl}roomwire/chat.css`);
-    await page.setContent(`<!doctype html><html><head></head><body><h1>Shop</h1><script src="${nodeRed.httpNodeUrl}roomwire/chat.js" data-channel="support-chat"></script></body></html>`);
-    const bubble = page.locator('#roomwire-chat-bubble');
-    await bubble.focus();
-    await page.keyboard.press('Enter');
+    const { page, bubble } = await openWidget({ width: 360, height: 740 });
     expect(await bubble.getAttribute('aria-expanded')).toBe('true');
     const frame = page.frameLocator('#roomwire-chat-panel');
     await frame.locator('#rw-input').waitFor();
@@ -321,12 +330,7 @@ describe.skipIf(!chromiumPath)('chat page (Chromium)', () => {
   });
 
   it("Escape closes the widget's chat from inside it and gives the focus back to the bubble", async () => {
-    const page = await watchedPage({ width: 1280, height: 800 });
-    await page.goto(`${nodeRed.httpNodeUrl}roomwire/chat.css`);
-    await page.setContent(`<!doctype html><html><head></head><body><h1>Shop</h1><script src="${nodeRed.httpNodeUrl}roomwire/chat.js" data-channel="support-chat"></script></body></html>`);
-    const bubble = page.locator('#roomwire-chat-bubble');
-    await bubble.focus();
-    await page.keyboard.press('Enter');
+    const { page, bubble } = await openWidget({ width: 1280, height: 800 });
     // The visitor is writing in the chat: the keys go to the chat page in the panel.
     const frame = page.frameLocator('#roomwire-chat-panel');
     await frame.locator('#rw-input').click();

@@ -31,8 +31,8 @@ export class Database {
     return statement ? this.allOn<T>(statement, params) : this.prepare(sql).then((prepared) => this.allOn<T>(prepared, params));
   }
 
-  /** The statement for this SQL, prepared once; for callers that hand several runs over at once. */
-  prepared(sql: string): Promise<sqlite3.Statement> {
+  /** The statement for this SQL, prepared once. */
+  private prepared(sql: string): Promise<sqlite3.Statement> {
     const statement = this.statements.get(sql);
     return statement ? Promise.resolve(statement) : this.prepare(sql);
   }
