@@ -41,6 +41,18 @@ function cpuNow() {
   return { mainUs, processUs: user + system };
 }
 
+/**
+ * Bytes this process has handed to `write` calls so far (Linux: /proc; null elsewhere): SQLite's
+ * WAL frames, and the pages its checkpoints copy into the database file.
+ */
+function bytesWritten() {
+  try {
+    return Number(/^wchar: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'))[1]);
+  } catch {
+    return null;
+  }
+}
+
 /** CPU microseconds per message between two `cpuNow()` readings. */
 function cpuPerMessage(from, to, messages) {
   return {
@@ -61,4 +73,4 @@ function summary(scenario, messages, seconds, latencies) {
   };
 }
 
-module.exports = { percentile, peakRss, settledRss, summary, cpuNow, cpuPerMessage };
+module.exports = { percentile, peakRss, settledRss, summary, cpuNow, cpuPerMessage, bytesWritten };

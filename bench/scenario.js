@@ -10,6 +10,8 @@ const scenarios = {
   'engine-1000rooms': () => throughput('engine-1000rooms', 1000, MESSAGES),
   // The engine-1room write sets committed by the store alone: the ceiling engine-1room can reach here.
   'store-1room': () => require('./store').run('store-1room', Number(process.env.BENCH_STORE_MESSAGES ?? 30_000)),
+  // What each kind of row of those write sets costs SQLite, per row.
+  'store-rows': () => require('./store-rows').run('store-rows', Number(process.env.BENCH_STORE_MESSAGES ?? 30_000)),
   'engine-keyed-10k-rooms': () => keyedRooms('engine-keyed-10k-rooms', 10_000, KEYED_MESSAGES, Math.round(KEYED_MESSAGES / 5)),
   // Opt-in by name (`npm run bench -- engine-1m`): a million messages take minutes.
   'engine-1m': () => longRun('engine-1m', Number(process.env.BENCH_1M_MESSAGES ?? 1_000_000), Number(process.env.BENCH_1M_SAMPLE_EVERY ?? 100_000)),

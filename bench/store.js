@@ -10,7 +10,7 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { SqliteStore } = require('../runtime/dist');
 const { openBenchEngine, message } = require('./engine');
-const { summary, cpuNow, cpuPerMessage } = require('./measure');
+const { summary, cpuNow, cpuPerMessage, bytesWritten } = require('./measure');
 
 const WINDOW = 2000;
 
@@ -36,8 +36,12 @@ function isMessageWrite(writes) {
   return (writes.events ?? []).some((event) => event.type === 'message');
 }
 
-async function run(scenario, total) {
-  const writes = await recordWrites(total);
+/**
+ * Commits recorded write sets to a fresh store, `keep` deciding which of each message's rows go
+ * (the set-up before the first message always goes whole). Returns the time and CPU of the
+ * message part only.
+ */
+async function replay(writes, keep = (set) => set) {
   const dir = mkdtempSync(join(tmpdir(), 'roomwire-bench-store-'));
   const store = new SqliteStore(join(dir, 'bench.sqlite'));
   await store.open();
@@ -46,26 +50,33 @@ async function run(scenario, total) {
   while (next < writes.length && !isMessageWrite(writes[next])) await store.commit(writes[next++]);
   const first = next;
   const latencies = new Float64Array(writes.length - first);
+  const writtenAtStart = bytesWritten();
   const cpuAtStart = cpuNow();
   const started = process.hrtime.bigint();
   async function committer() {
     while (next < writes.length) {
       const i = next++;
       const t0 = process.hrtime.bigint();
-      await store.commit(writes[i]);
+      await store.commit(keep(writes[i]));
       latencies[i - first] = Number(process.hrtime.bigint() - t0) / 1e6;
     }
   }
   await Promise.all(Array.from({ length: WINDOW }, committer));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const result = {
-    ...summary(scenario, total, seconds, latencies),
-    ...cpuPerMessage(cpuAtStart, cpuNow(), total),
-    writeSets: writes.length - first,
-  };
+  const cpuAtEnd = cpuNow();
+  const written = writtenAtStart === null ? null : bytesWritten() - writtenAtStart;
   await store.close();
   rmSync(dir, { recursive: true, force: true });
-  return result;
+  return { seconds, latencies, cpuAtStart, cpuAtEnd, written, writeSets: writes.length - first };
 }
 
-module.exports = { run };
+async function run(scenario, total) {
+  const replayed = await replay(await recordWrites(total));
+  return {
+    ...summary(scenario, total, replayed.seconds, replayed.latencies),
+    ...cpuPerMessage(replayed.cpuAtStart, replayed.cpuAtEnd, total),
+    writeSets: replayed.writeSets,
+  };
+}
+
+module.exports = { run, recordWrites, replay };
