@@ -38,15 +38,21 @@ describe.skipIf(!chromiumPath)('the agent inbox page', () => {
     const { ana } = await anaReadsCarla();
     await ana.locator('.participants summary').click();
     const focused = () => ana.evaluate(() => document.activeElement?.getAttribute('aria-label'));
+    // The room list refreshes after the change too: the focus must survive every redraw. A redraw
+    // makes new buttons, so the mark set on the old one is gone once it has happened.
+    const roomButton = ana.locator('#rooms [data-room-id="r1"]');
+    const markRoomList = () => roomButton.evaluate((button) => button.setAttribute('data-drawn-before', ''));
+    const roomListRedrawn = () => until(async () => (await ana.locator('#rooms [data-drawn-before]').count()) === 0 || undefined, 'the room list redrawn');
     await ana.getByRole('button', { name: 'Mute Carla' }).focus();
+    await markRoomList();
     await ana.keyboard.press('Enter');
     await ana.getByRole('button', { name: 'Unmute Carla' }).waitFor();
-    // The room list refreshes after the change too: the focus must survive every redraw.
-    await ana.waitForTimeout(500);
+    await roomListRedrawn();
     expect(await focused()).toBe('Unmute Carla');
+    await markRoomList();
     await ana.keyboard.press('Enter');
     await ana.getByRole('button', { name: 'Mute Carla' }).waitFor();
-    await ana.waitForTimeout(500);
+    await roomListRedrawn();
     expect(await focused()).toBe('Mute Carla');
   });
 
@@ -74,16 +80,23 @@ describe.skipIf(!chromiumPath)('the agent inbox page', () => {
   it('what the agent types while a reply is on its way stays in the composer, and the reply is sent once', async () => {
     const { engine, ana } = await anaReadsCarla();
     // A slow connection: the reply takes a while to be stored.
+    let repliesAsked = 0;
     await ana.route('**/api/rooms/r1/reply', async (route) => {
+      repliesAsked++;
       await new Promise((resolve) => setTimeout(resolve, 1000));
       await route.continue();
     });
+    // Once the reply's answer is handled, the page asks for what is new in the room.
+    const replyAnswered = ana
+      .waitForResponse('**/api/rooms/r1/reply')
+      .then(() => ana.waitForRequest((request) => request.url().includes('/api/rooms/r1?fromIndex=')));
     await ana.locator('#message').fill('Let me check');
     await ana.locator('#message').press('Control+Enter');
     await ana.locator('#message').press('Control+Enter');
     await ana.locator('#message').pressSequentially('Your order left');
+    await replyAnswered;
     await until(async () => (await ana.locator('#timeline').innerText()).includes('Let me check'), 'the reply in the timeline');
-    await ana.waitForTimeout(1500);
+    expect(repliesAsked).toBe(1);
     expect(await ana.locator('#message').inputValue()).toBe('Your order left');
     const { events } = await engine.call<{ events: { content: { text?: string } }[] }>('getTimeline', { roomId: 'r1' });
     expect(events.filter((e) => e.content.text === 'Let me check')).toHaveLength(1);
