@@ -232,7 +232,19 @@ describe.skipIf(!chromiumPath)('chat page (Chromium)', () => {
   });
 
   it('"Start a new chat" after the chat ended starts one chat, whatever the time the start takes', async () => {
-    const page = await openChat(360);
+    const page = await watchedPage({ width: 360, height: 900 });
+    // The page's own timers run on a clock the test can move forward; its starts are counted as they are asked for.
+    await page.clock.install();
+    await page.addInitScript(() => {
+      const counted = window as unknown as { chatStarts: number };
+      counted.chatStarts = 0;
+      const fetchOf = window.fetch.bind(window);
+      window.fetch = (input, init) => {
+        if (String(input).endsWith('chat/start')) counted.chatStarts++;
+        return fetchOf(input, init);
+      };
+    });
+    await page.goto(`${nodeRed.httpNodeUrl}roomwire/chat?channel=support-chat`);
     const saved = () => page.evaluate(() => (JSON.parse(localStorage.getItem('roomwire-chat:support-chat') ?? 'null') as { roomId: string } | null)?.roomId);
     const roomId = await until(saved, 'the chat to start');
     await until(async () => (await page.locator('#rw-state').textContent()) === '' || undefined, 'the chat connected');
@@ -247,7 +259,9 @@ describe.skipIf(!chromiumPath)('chat page (Chromium)', () => {
     await page.locator('#rw-restart').click();
     await until(async () => ((await saved()) ?? roomId) !== roomId || undefined, 'the new chat to start');
     await until(async () => (await page.locator('#rw-state').textContent()) === '' || undefined, 'the new chat connected');
-    await page.waitForTimeout(3000);
+    // Every reconnection the page may still have scheduled (at most 15 s away) comes due now.
+    await page.clock.runFor(20_000);
+    expect(await page.evaluate(() => (window as unknown as { chatStarts: number }).chatStarts)).toBe(2);
     expect((await api('listRooms', {})).rooms).toHaveLength(rooms.length + 1);
     expect(pageErrors).toEqual([]);
     await page.close();
@@ -310,8 +324,16 @@ describe.skipIf(!chromiumPath)('chat page (Chromium)', () => {
     await page.locator('#rw-input').press('Enter');
     const status = page.locator('#rw-log .rw-own', { hasText: 'anyone?' }).locator('.rw-status');
     await until(async () => (await status.textContent()) || undefined, 'the new message shown');
-    await page.waitForTimeout(1000);
+    // Frames arrive in order: once the new chat's agent's reply shows, every frame sent before it has been handled.
+    const newRoomId = (await saved())!;
+    const newAgent = (await api('attachBinding', { roomId: newRoomId, channelId: 'desk', address: 'cy', audience: 'internal' })).binding.id;
+    await api('sendEvent', { roomId: newRoomId, bindingId: newAgent, content: { type: 'text', text: 'here' } });
+    await page.locator('#rw-log > li', { hasText: 'here' }).waitFor();
     expect(await status.textContent()).not.toBe('Read');
+    // The page does say Read once someone in the new chat has read it.
+    const newest = (await api('getTimeline', { roomId: newRoomId, descending: true, limit: 1 })).events[0].index;
+    await api('markRead', { bindingId: newAgent, index: newest });
+    await until(async () => (await status.textContent()) === 'Read' || undefined, 'the new chat read');
     expect(pageErrors).toEqual([]);
     await page.close();
   }, 60_000);
