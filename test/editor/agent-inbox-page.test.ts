@@ -1,38 +1,12 @@
 // The agent inbox page in Chromium, as an agent works in it from the keyboard: the page keeps the
 // agent's place while it updates itself.
 import { describe, expect, it } from 'vitest';
-import { cleanupAll, openTestEngine } from '../runtime/support/engine';
 import { chromiumPath } from '../support/browser';
-import { ANA, inboxPageSuite } from '../support/inbox-page';
-import { customerRoom, registerInboxChannels, serveInbox, type InboxServer } from '../support/inbox-server';
+import { carlaInboxSuite } from '../support/carla-inbox';
 import { until } from '../support/wait';
 
 describe.skipIf(!chromiumPath)('the agent inbox page', () => {
-  let inbox: InboxServer | undefined;
-  const suite = inboxPageSuite(async () => {
-    await inbox?.close();
-    inbox = undefined;
-    await cleanupAll();
-  });
-
-  /** Carla's room r1, where she (or `customer`) said hello, and Ana signed in to the inbox; the room not open yet. */
-  async function carlaSaidHello(options: { customer?: string; clock?: () => number } = {}) {
-    const { engine } = await openTestEngine({ noChannels: true });
-    await registerInboxChannels(engine);
-    inbox = await serveInbox(engine, ANA, options.clock);
-    const carlaSays = await customerRoom(engine, 'r1', options.customer ?? 'Carla');
-    const hello = await carlaSays('hello?');
-    const ana = await suite.signInAsAna(inbox.url);
-    return { engine, carlaSays, hello, ana };
-  }
-
-  /** Carla's room, where she said hello, open in the inbox page of Ana. */
-  async function anaReadsCarla() {
-    const { engine, carlaSays, ana } = await carlaSaidHello();
-    await ana.locator('#rooms [data-room-id="r1"]').click();
-    await until(async () => (await ana.locator('#timeline').innerText()).includes('hello?'), 'the open room showing hello?');
-    return { engine, carlaSays, ana };
-  }
+  const { carlaSaidHello, anaReadsCarla } = carlaInboxSuite();
 
   it('a participant muted or unmuted from the keyboard keeps the focus on their mute button', async () => {
     const { ana } = await anaReadsCarla();

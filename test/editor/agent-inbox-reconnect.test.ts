@@ -3,10 +3,9 @@
 // stream announces those changes, so the page must read its rooms again once it is connected again,
 // also when the browser gave up on the stream because the server refused it.
 import { describe, expect, it } from 'vitest';
-import { cleanupAll, openTestEngine } from '../runtime/support/engine';
 import { chromiumPath } from '../support/browser';
-import { ANA, inboxPageSuite } from '../support/inbox-page';
-import { customerRoom, registerInboxChannels, serveInbox, type InboxServer } from '../support/inbox-server';
+import { carlaInboxSuite } from '../support/carla-inbox';
+import { customerRoom } from '../support/inbox-server';
 import { until } from '../support/wait';
 
 // Chromium waits 3 s before it connects a dropped stream again, and the page backs off before
@@ -14,31 +13,18 @@ import { until } from '../support/wait';
 const RECONNECTED_MS = 15_000;
 
 describe.skipIf(!chromiumPath)('the agent inbox page when its live stream drops', () => {
-  let inbox: InboxServer | undefined;
-  const suite = inboxPageSuite(async () => {
-    await inbox?.close();
-    inbox = undefined;
-    await cleanupAll();
-  });
+  const scenes = carlaInboxSuite();
 
-  /** Carla's room, where she said hello, open in the inbox page of Ana; `reloads` counts the page's loads after that. */
+  /** Carla's room, where she said hello, open in the inbox page of Ana; `loads` counts the page's loads after that. */
   async function anaReadsCarla() {
-    const { engine } = await openTestEngine({ noChannels: true });
-    await registerInboxChannels(engine);
-    const served = await serveInbox(engine, ANA);
-    inbox = served;
-    const carlaSays = await customerRoom(engine, 'r1', 'Carla');
-    await carlaSays('hello?');
-    const ana = await suite.signInAsAna(served.url);
-    await ana.locator('#rooms [data-room-id="r1"]').click();
+    const { engine, inbox, carlaSays, ana } = await scenes.anaReadsCarla();
     const timeline = () => ana.locator('#timeline').innerText();
     const rooms = () => ana.locator('#rooms').innerText();
-    await until(async () => (await timeline()).includes('hello?'), 'the open room showing hello?');
     const loads = { count: 0 };
     ana.on('framenavigated', (frame) => {
       if (frame === ana.mainFrame()) loads.count++;
     });
-    return { engine, inbox: served, carlaSays, ana, timeline, rooms, loads };
+    return { engine, inbox, carlaSays, ana, timeline, rooms, loads };
   }
 
   it('catches up, without a reload, on the messages and rooms committed while its live stream was down', async () => {
