@@ -166,7 +166,10 @@ function placedNodes(flows: FlowNode[], tab?: string): FlowNode[] {
 }
 
 // The editor's global, as far as these tests use it.
-declare const RED: { nodes: { filterNodes(filter: object): FlowNode[] } };
+declare const RED: {
+  nodes: { filterNodes(filter: object): FlowNode[] };
+  settings: { telemetryEnabled?: boolean; theme(property: string, fallback: unknown): unknown; get(name: string, fallback: unknown): unknown };
+};
 
 async function openEditor(baseUrl: string): Promise<{ page: Page; pageErrors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
@@ -175,9 +178,15 @@ async function openEditor(baseUrl: string): Promise<{ page: Page; pageErrors: st
   await page.goto(baseUrl);
   await page.locator('#red-ui-palette .red-ui-palette-node').first().waitFor();
   await page.locator('#red-ui-loading-progress').waitFor({ state: 'hidden' });
-  // The editor offers the telemetry prompt and the welcome tour just after loading (red.js,
-  // checkTelemetry / checkFirstRun): give them the time they would take to show up.
-  await page.waitForTimeout(1_500);
+  // The editor decides on its telemetry prompt and its welcome tour in the turn that hides the
+  // loading bar (red.js: checkTelemetry, then checkFirstRun). The prompt is drawn in that turn, so
+  // it is on the page by now; the tour loads later, and only when these settings ask for it.
+  expect(
+    await page.evaluate(() => ({
+      telemetryPromptDue: RED.settings.telemetryEnabled === undefined,
+      welcomeTourDue: RED.settings.theme('tours', true) !== false && RED.settings.get('editor.view.view-show-welcome-tours', true) !== false,
+    })),
+  ).toEqual({ telemetryPromptDue: false, welcomeTourDue: false });
   return { page, pageErrors };
 }
 
