@@ -14,7 +14,7 @@ const sqlite3 = require('sqlite3');
 const { recordWrites, replay } = require('./store');
 const { cpuNow } = require('./measure');
 
-const ONLY = (...tables) => (set) => {
+const only = (...tables) => (set) => {
   const kept = {};
   for (const [key, value] of Object.entries(set)) if (!Array.isArray(value) || tables.includes(key)) kept[key] = value;
   return kept;
@@ -29,15 +29,16 @@ async function cpuUs(writes, keep) {
   return { processUs: cpuAtEnd.processUs - cpuAtStart.processUs, mainUs: cpuAtEnd.mainUs === null ? null : cpuAtEnd.mainUs - cpuAtStart.mainUs, seconds, written };
 }
 
-const perRow = (us, rows) => Math.round((us / rows) * 10) / 10;
+/** Microseconds per message or per row, to a tenth. */
+const perUnit = (us, count) => Math.round((us / count) * 10) / 10;
 
 async function run(scenario, total) {
   const writes = await recordWrites(total);
   const all = await cpuUs(writes);
-  const events = await cpuUs(writes, ONLY('events'));
-  const rooms = await cpuUs(writes, ONLY('rooms'));
-  const deliveries = await cpuUs(writes, ONLY('deliveries'));
-  const withStatuses = await cpuUs(writes, ONLY('deliveries', 'deliveryStatuses'));
+  const events = await cpuUs(writes, only('events'));
+  const rooms = await cpuUs(writes, only('rooms'));
+  const deliveries = await cpuUs(writes, only('deliveries'));
+  const withStatuses = await cpuUs(writes, only('deliveries', 'deliveryStatuses'));
   const trivial = await trivialRows(rowsIn(writes, 'deliveries'));
   const rows = { events: rowsIn(writes, 'events'), rooms: rowsIn(writes, 'rooms'), deliveries: rowsIn(writes, 'deliveries'), deliveryStatuses: rowsIn(writes, 'deliveryStatuses') };
   return {
@@ -45,15 +46,15 @@ async function run(scenario, total) {
     messages: total,
     msgsPerSec: Math.round(total / all.seconds),
     rowsPerMessage: Object.fromEntries(Object.entries(rows).map(([table, count]) => [table, Math.round((count / total) * 100) / 100])),
-    processCpuUsPerMsg: perRow(all.processUs, total),
-    offMainCpuUsPerMsg: all.mainUs === null ? null : perRow(all.processUs - all.mainUs, total),
+    processCpuUsPerMsg: perUnit(all.processUs, total),
+    offMainCpuUsPerMsg: all.mainUs === null ? null : perUnit(all.processUs - all.mainUs, total),
     writtenKbPerMsg: all.written === null ? null : Math.round((all.written / 1024 / total) * 10) / 10,
     cpuUsPerRow: {
-      events: perRow(events.processUs, rows.events),
-      rooms: perRow(rooms.processUs, rows.rooms),
-      deliveries: perRow(deliveries.processUs, rows.deliveries),
-      deliveryStatuses: perRow(withStatuses.processUs - deliveries.processUs, rows.deliveryStatuses),
-      trivial: perRow(trivial.processUs, trivial.rows),
+      events: perUnit(events.processUs, rows.events),
+      rooms: perUnit(rooms.processUs, rows.rooms),
+      deliveries: perUnit(deliveries.processUs, rows.deliveries),
+      deliveryStatuses: perUnit(withStatuses.processUs - deliveries.processUs, rows.deliveryStatuses),
+      trivial: perUnit(trivial.processUs, trivial.rows),
     },
     trivialRowsPerSec: Math.round(trivial.rows / trivial.seconds),
   };
