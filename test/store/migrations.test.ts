@@ -1,9 +1,12 @@
 // Schema changes reach databases made by earlier versions: the migration runs on open, once, and
 // keeps what was stored.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SqliteStore, type Store } from '../../runtime/src';
+import { PG_MIGRATIONS } from '../../runtime/src/store/postgres/migrations';
 import { Database, OPEN_READ_WRITE } from '../../runtime/src/store/sqlite/database';
+import { MIGRATIONS } from '../../runtime/src/store/sqlite/migrations';
 import { cleanupAll, tempDir } from '../runtime/support/engine';
 import { messageWrites } from '../runtime/support/write-sets';
 import { dropSchema, freshSchema, pgQuery, postgresAvailable, postgresStore } from '../support/postgres';
@@ -100,6 +103,66 @@ describe('SQLite migrations', () => {
       await expectVersionedFromZero(upgraded);
     } finally {
       await upgraded.close();
+    }
+  });
+});
+
+/** What opening a database migrated by the next version of Roomwire says. */
+function newerSchemaRefusal(newestKnown: number): string {
+  return `was migrated by a newer Roomwire (schema version ${newestKnown + 1}; this version knows up to ${newestKnown}): upgrade Roomwire to open it`;
+}
+
+describe('SQLite schema from a newer version', () => {
+  it('is refused on open, naming the versions, with the file left as it was and free for the version that knows it', async () => {
+    const path = join(tempDir(), 'newer.sqlite');
+    const writes = messageWrites('r1', 0, 'e0');
+    const first = new SqliteStore(path);
+    await first.open();
+    await first.commit(writes);
+    await first.close();
+    const newest = MIGRATIONS.at(-1)!.version;
+    const db = await Database.open(path, OPEN_READ_WRITE);
+    const recordMigration = (sql: string, params: unknown[]) => db.run(sql, params);
+    await recordMigration('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)', [newest + 1, new Date().toISOString()]);
+
+    await expect(new SqliteStore(path).open()).rejects.toThrow(newerSchemaRefusal(newest));
+    // Another process (the newer version, started next) finds the file free.
+    expect(existsSync(`${path}.lock`)).toBe(false);
+
+    // Without the newer migration the same file opens at once: nothing was changed or kept locked.
+    await recordMigration('DELETE FROM schema_migrations WHERE version = ?', [newest + 1]);
+    await db.close();
+    const known = new SqliteStore(path);
+    await known.open();
+    try {
+      expect(await known.getEvent('e0')).toEqual(writes.events![0]);
+    } finally {
+      await known.close();
+    }
+  });
+});
+
+describe.skipIf(!withPostgres)('PostgreSQL schema from a newer version', () => {
+  it('is refused on open, naming the versions, and opens once the newer migration is not there', async () => {
+    const schema = freshSchema();
+    schemas.push(schema);
+    const first = postgresStore(schema);
+    await first.open();
+    await first.commit(messageWrites('r1', 0, 'e0'));
+    await first.close();
+    const newest = PG_MIGRATIONS.at(-1)!.version;
+    await pgQuery(schema, 'INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [newest + 1, new Date().toISOString()]);
+
+    const older = postgresStore(schema);
+    await expect(older.open()).rejects.toThrow(newerSchemaRefusal(newest));
+
+    await pgQuery(schema, 'DELETE FROM schema_migrations WHERE version = $1', [newest + 1]);
+    const known = postgresStore(schema);
+    await known.open();
+    try {
+      expect(await known.getRoom('r1')).toMatchObject({ id: 'r1' });
+    } finally {
+      await known.close();
     }
   });
 });

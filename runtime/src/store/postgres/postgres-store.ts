@@ -16,6 +16,7 @@ import { IDEMPOTENCY_PURGE_INTERVAL_MS, idempotencyRecord, type IdempotencyRow }
 import { roomDeliveriesQuery, roomDeliveryCountsQuery } from '../room-deliveries';
 import { roomListQuery } from '../room-list';
 import { PG_MIGRATIONS } from './migrations';
+import { refuseUnknownMigrations } from '../schema-version';
 import { connectionConfig } from './connection';
 import { postgresBatch } from './write-sets';
 
@@ -94,9 +95,16 @@ export class PostgresStore implements Store {
     const onError = this.options.onError ?? (() => undefined);
     this.pool.on('error', onError);
     this.writer = new Client(this.config);
-    await this.writer.connect();
-    this.writer.on('error', onError);
-    await this.migrate();
+    try {
+      await this.writer.connect();
+      this.writer.on('error', onError);
+      await this.migrate();
+    } catch (error) {
+      // Refused or failed: no connection is left open to keep the process alive.
+      await this.writer.end().catch(() => undefined);
+      await this.pool.end().catch(() => undefined);
+      throw error;
+    }
     const channel = `roomwire_changes${this.options.schema ? `_${this.options.schema}` : ''}`.slice(0, 63);
     const origin = randomBytes(8).toString('hex');
     this.feed = new PostgresChangeFeed(this.config, this.pool, channel, origin, onError);
@@ -118,6 +126,7 @@ export class PostgresStore implements Store {
       await this.writer.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
       await this.writer.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
       const applied = new Set((await this.writer.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+      refuseUnknownMigrations(`the PostgreSQL database ${this.path}`, [...applied], PG_MIGRATIONS);
       for (const migration of PG_MIGRATIONS) {
         if (applied.has(migration.version)) continue;
         await this.writer.query(migration.sql);

@@ -14,6 +14,7 @@ import { roomListQuery } from '../room-list';
 import { roomDeliveriesQuery, roomDeliveryCountsQuery } from '../room-deliveries';
 import { lockDatabase } from './process-lock';
 import { MIGRATIONS } from './migrations';
+import { refuseUnknownMigrations } from '../schema-version';
 import { sqliteBatch } from './write-sets';
 
 interface DataRow {
@@ -75,16 +76,23 @@ export class SqliteStore implements Store {
       this.unlock();
       throw error;
     });
-    await this.writer.exec(`
-      PRAGMA journal_mode = WAL;
-      PRAGMA synchronous = FULL;
-      PRAGMA busy_timeout = 5000;
-      PRAGMA temp_store = MEMORY;
-      PRAGMA cache_size = -${WRITER_CACHE_KIB};
-      PRAGMA wal_autocheckpoint = 0;
-      PRAGMA journal_size_limit = ${WAL_LIMITS.sizeLimitBytes};
-    `);
-    await this.migrate();
+    try {
+      await this.writer.exec(`
+        PRAGMA journal_mode = WAL;
+        PRAGMA synchronous = FULL;
+        PRAGMA busy_timeout = 5000;
+        PRAGMA temp_store = MEMORY;
+        PRAGMA cache_size = -${WRITER_CACHE_KIB};
+        PRAGMA wal_autocheckpoint = 0;
+        PRAGMA journal_size_limit = ${WAL_LIMITS.sizeLimitBytes};
+      `);
+      await this.migrate();
+    } catch (error) {
+      // Refused or failed before anything else was opened: the file is free for the next attempt.
+      await this.writer.close().catch(() => undefined);
+      this.unlock();
+      throw error;
+    }
     // One engine writes an SQLite file at a time: leases found on opening belong to a process that is gone.
     await this.writer.exec('UPDATE deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL; UPDATE timers SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL;');
     // An in-memory database exists once per connection, so it has to read through the writer.
@@ -219,6 +227,8 @@ export class SqliteStore implements Store {
    */
   private async migrate(): Promise<void> {
     await this.writer.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+    const applied = await this.writer.all<{ version: number }>('SELECT version FROM schema_migrations');
+    refuseUnknownMigrations(`the SQLite database ${this.path}`, applied.map((row) => row.version), MIGRATIONS);
     for (const migration of MIGRATIONS) {
       await this.writer.exec('BEGIN IMMEDIATE');
       try {
