@@ -107,6 +107,17 @@ describe('SQLite migrations', () => {
   });
 });
 
+/** A fresh PostgreSQL schema, migrated by this version, holding room r1 with one message (e0). */
+async function schemaWithRoomR1(): Promise<string> {
+  const schema = freshSchema();
+  schemas.push(schema);
+  const first = postgresStore(schema);
+  await first.open();
+  await first.commit(messageWrites('r1', 0, 'e0'));
+  await first.close();
+  return schema;
+}
+
 /** What opening a database migrated by the next version of Roomwire says. */
 function newerSchemaRefusal(newestKnown: number): string {
   return `was migrated by a newer Roomwire (schema version ${newestKnown + 1}; this version knows up to ${newestKnown}): upgrade Roomwire to open it`;
@@ -144,12 +155,7 @@ describe('SQLite schema from a newer version', () => {
 
 describe.skipIf(!withPostgres)('PostgreSQL schema from a newer version', () => {
   it('is refused on open, naming the versions, and opens once the newer migration is not there', async () => {
-    const schema = freshSchema();
-    schemas.push(schema);
-    const first = postgresStore(schema);
-    await first.open();
-    await first.commit(messageWrites('r1', 0, 'e0'));
-    await first.close();
+    const schema = await schemaWithRoomR1();
     const newest = PG_MIGRATIONS.at(-1)!.version;
     await pgQuery(schema, 'INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [newest + 1, new Date().toISOString()]);
 
@@ -169,12 +175,7 @@ describe.skipIf(!withPostgres)('PostgreSQL schema from a newer version', () => {
 
 describe.skipIf(!withPostgres)('PostgreSQL migrations', () => {
   it('give every room a version, 0 for the rooms stored before, which every later write of the room moves', async () => {
-    const schema = freshSchema();
-    schemas.push(schema);
-    const first = postgresStore(schema);
-    await first.open();
-    await first.commit(messageWrites('r1', 0, 'e0'));
-    await first.close();
+    const schema = await schemaWithRoomR1();
     // The database as version 6 left it: no column, no version in the records.
     await pgQuery(schema, "ALTER TABLE rooms DROP COLUMN version; UPDATE rooms SET data = (data::jsonb - 'version')::text; DELETE FROM schema_migrations WHERE version = 7");
 
