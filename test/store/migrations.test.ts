@@ -9,7 +9,8 @@ import { Database, OPEN_READ_WRITE } from '../../runtime/src/store/sqlite/databa
 import { MIGRATIONS } from '../../runtime/src/store/sqlite/migrations';
 import { cleanupAll, tempDir } from '../runtime/support/engine';
 import { messageWrites } from '../runtime/support/write-sets';
-import { dropSchema, freshSchema, pgQuery, postgresAvailable, postgresStore } from '../support/postgres';
+import { dropSchema, freshSchema, pgQuery, POSTGRES_URL, postgresAvailable, postgresStore } from '../support/postgres';
+import { until } from '../support/wait';
 import { writeFileBeforeRoomVersions } from './support/before-room-versions';
 
 afterEach(cleanupAll);
@@ -133,15 +134,15 @@ describe('SQLite schema from a newer version', () => {
     await first.close();
     const newest = MIGRATIONS.at(-1)!.version;
     const db = await Database.open(path, OPEN_READ_WRITE);
-    const recordMigration = (sql: string, params: unknown[]) => db.run(sql, params);
-    await recordMigration('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)', [newest + 1, new Date().toISOString()]);
+    const onFile = (sql: string, params: unknown[]) => db.run(sql, params);
+    await onFile('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)', [newest + 1, new Date().toISOString()]);
 
     await expect(new SqliteStore(path).open()).rejects.toThrow(newerSchemaRefusal(newest));
     // Another process (the newer version, started next) finds the file free.
     expect(existsSync(`${path}.lock`)).toBe(false);
 
     // Without the newer migration the same file opens at once: nothing was changed or kept locked.
-    await recordMigration('DELETE FROM schema_migrations WHERE version = ?', [newest + 1]);
+    await onFile('DELETE FROM schema_migrations WHERE version = ?', [newest + 1]);
     await db.close();
     const known = new SqliteStore(path);
     await known.open();
@@ -154,19 +155,27 @@ describe('SQLite schema from a newer version', () => {
 });
 
 describe.skipIf(!withPostgres)('PostgreSQL schema from a newer version', () => {
-  it('is refused on open, naming the versions, and opens once the newer migration is not there', async () => {
+  it('is refused on open, naming the versions, with its connections closed, and opens once the newer migration is not there', async () => {
     const schema = await schemaWithRoomR1();
     const newest = PG_MIGRATIONS.at(-1)!.version;
     await pgQuery(schema, 'INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [newest + 1, new Date().toISOString()]);
 
-    const older = postgresStore(schema);
+    // Connections named after the test, to find them on the server.
+    const name = `${schema}_opening`;
+    const named = { connectionString: `${POSTGRES_URL}?application_name=${name}` };
+    const connected = async () => (await pgQuery<{ n: number }>(schema, 'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [name]))[0]!.n;
+
+    const older = postgresStore(schema, named);
     await expect(older.open()).rejects.toThrow(newerSchemaRefusal(newest));
+    // Nothing of the refused store stays connected in a process that goes on (Node-RED).
+    await until(async () => (await connected()) === 0 || undefined, 'the refused store disconnected');
 
     await pgQuery(schema, 'DELETE FROM schema_migrations WHERE version = $1', [newest + 1]);
-    const known = postgresStore(schema);
+    const known = postgresStore(schema, named);
     await known.open();
     try {
       expect(await known.getRoom('r1')).toMatchObject({ id: 'r1' });
+      expect(await connected()).toBeGreaterThan(0);
     } finally {
       await known.close();
     }
