@@ -4,10 +4,12 @@
 // frames, a page that stops reading, and the start endpoint's rate limit.
 import { afterEach, describe, expect, it } from 'vitest';
 import { signChatToken, type Binding, type RoomEvent } from '../../runtime/src';
+import { recordUnhandledRejections } from '../support/unhandled';
 import { until } from '../support/wait';
 import { CHAT_SECRET, ChatClient, startChatHarness, type ChatHarness } from './support';
 
 let harness: ChatHarness;
+const unhandled = recordUnhandledRejections();
 afterEach(async () => harness?.close());
 
 async function storedState(h: ChatHarness, roomId: string) {
@@ -168,6 +170,26 @@ describe('§4 what a web chat page is shown', () => {
     const ack = await client.next('ack');
     await harness.engine.call('markRead', { bindingId: agent, index: ack.index });
     expect(await client.next('receipt', (f) => f.index === ack.index)).toMatchObject({ bindingId: agent });
+  });
+
+  it('a typing signal whose room cannot be read is logged, never left to reject, and the next one reaches the page', async () => {
+    const warnings: string[] = [];
+    harness = await startChatHarness({ onWarning: (message) => warnings.push(message) });
+    const { roomId, agent, token } = await harness.room();
+    const client = await ChatClient.connect(harness.wsUrl(token));
+    await client.hello();
+    // The page's next signal reads the room's participants afresh, and that read fails once.
+    harness.engine.chatHub.forgetBindings(roomId);
+    const call = harness.engine.call.bind(harness.engine);
+    let failReads = 1;
+    harness.engine.call = ((operation: string, input: unknown) =>
+      operation === 'getRoom' && failReads-- > 0 ? Promise.reject(new Error('database is locked')) : call(operation, input)) as typeof harness.engine.call;
+
+    await harness.engine.call('setTyping', { bindingId: agent, typing: true });
+    await until(() => warnings.find((w) => w.includes('typing') && w.includes('database is locked')), 'the lost signal logged');
+    await harness.engine.call('setTyping', { bindingId: agent, typing: false });
+    expect(await client.next('typing')).toMatchObject({ bindingId: agent, typing: false });
+    expect(unhandled()).toEqual([]);
   });
 
   it('a participant the page may not see (internal visibility) sends no typing and no receipts', async () => {

@@ -59,7 +59,12 @@ export class Scheduler {
     this.wake = setTimeout(() => {
       this.wake = null;
       this.wakeAt = Number.POSITIVE_INFINITY;
-      void this.runDue();
+      // The store can fail to claim (a lost connection, a schema another instance migrated): the
+      // timers stay due, so try again later rather than leave a rejection nobody handles.
+      this.runDue().catch((error: unknown) => {
+        this.logger.error(`claiming due timers failed, retrying in ${RETRY_AFTER_FAILURE_MS / 1000}s: ${String(error)}`);
+        this.noteDue(this.clock() + RETRY_AFTER_FAILURE_MS);
+      });
     }, delay);
     this.wake.unref();
   }

@@ -214,7 +214,9 @@ export class ChatSession {
       }
       case 'typing':
       case 'read': {
-        void this.signal(notification);
+        // A signal is not stored: one that cannot be passed on (the room's participants could not
+        // be read) is lost, and the next one says the same.
+        this.signal(notification).catch((error: unknown) => this.hub.logger.warn(`web chat ${this.bindingId}: a ${notification.kind} signal was not passed on: ${String(error)}`));
         return;
       }
       case 'resync':
