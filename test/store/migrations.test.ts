@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SqliteStore, type Store } from '../../runtime/src';
+import type { Timer } from '../../runtime/src/timers/types';
 import { PG_MIGRATIONS } from '../../runtime/src/store/postgres/migrations';
 import { Database, OPEN_READ_WRITE } from '../../runtime/src/store/sqlite/database';
 import { MIGRATIONS } from '../../runtime/src/store/sqlite/migrations';
@@ -121,7 +122,7 @@ async function schemaWithRoomR1(): Promise<string> {
 
 /** What opening a database migrated by the next version of Roomwire says. */
 function newerSchemaRefusal(newestKnown: number): string {
-  return `was migrated by a newer Roomwire (schema version ${newestKnown + 1}; this version knows up to ${newestKnown}): upgrade Roomwire to open it`;
+  return `was migrated by a newer Roomwire (schema version ${newestKnown + 1}; this version knows up to ${newestKnown}): upgrade Roomwire to use it`;
 }
 
 describe('SQLite schema from a newer version', () => {
@@ -194,6 +195,41 @@ describe.skipIf(!withPostgres)('PostgreSQL migrations', () => {
       await expectVersionedFromZero(upgraded);
     } finally {
       await upgraded.close();
+    }
+  });
+
+  it('stops a running instance writing, claiming and renewing once another migrates the schema further, while reads go on', async () => {
+    const schema = await schemaWithRoomR1();
+    const newest = PG_MIGRATIONS.at(-1)!.version;
+    const running = postgresStore(schema);
+    await running.open();
+    try {
+      const lease = { owner: 'eng_running', until: Date.now() + 60_000 };
+      const timer = { id: 'tmr_due', kind: 'room_inactive', roomId: 'r1', dueAt: 0 } as unknown as Timer;
+      await running.commit({ timers: [timer] });
+      // Another instance, upgraded, migrates the shared schema while this one runs.
+      await pgQuery(schema, 'INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [newest + 1, new Date().toISOString()]);
+
+      const refused = newerSchemaRefusal(newest);
+      await expect(running.commit({ ...messageWrites('r1', 1, 'e1'), expect: [{ roomId: 'r1', version: 1 }] })).rejects.toThrow(refused);
+      await expect(running.claimDeliveries(lease, 10)).rejects.toThrow(refused);
+      await expect(running.renewDeliveryLeases(lease)).rejects.toThrow(refused);
+      await expect(running.claimDueTimers(Date.now(), lease, 10)).rejects.toThrow(refused);
+      // What it holds it may still let go of, for the instances that can record what they send.
+      await running.renewDeliveryLeases({ owner: lease.owner, until: 0 });
+      expect(await running.getRoom('r1')).toMatchObject({ latestIndex: 0 });
+      expect(await running.getEvent('e1')).toBeNull();
+
+      // The same calls go through on the schema this version knows: the refused transaction left
+      // the writer connection ready for the next one.
+      await pgQuery(schema, 'DELETE FROM schema_migrations WHERE version = $1', [newest + 1]);
+      await running.commit({ ...messageWrites('r1', 1, 'e1'), expect: [{ roomId: 'r1', version: 1 }] });
+      expect(await running.getEvent('e1')).toMatchObject({ id: 'e1' });
+      expect((await running.claimDeliveries(lease, 10)).map((d) => d.id).sort()).toEqual(['e0-agent', 'e0-ai', 'e1-agent', 'e1-ai']);
+      await running.renewDeliveryLeases(lease);
+      expect((await running.claimDueTimers(Date.now(), lease, 10)).map((t) => t.id)).toEqual(['tmr_due']);
+    } finally {
+      await running.close();
     }
   });
 });

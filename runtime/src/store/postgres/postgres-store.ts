@@ -18,6 +18,7 @@ import { roomListQuery } from '../room-list';
 import { PG_MIGRATIONS } from './migrations';
 import { refuseUnknownMigrations } from '../schema-version';
 import { connectionConfig } from './connection';
+import { refuseNewerSchema } from './newer-schema';
 import { postgresBatch } from './write-sets';
 
 export interface PostgresStoreOptions {
@@ -77,6 +78,11 @@ export class PostgresStore implements Store {
     this.config = connectionConfig(options.connectionString, options.schema);
   }
 
+  /** This database in errors. */
+  private get database(): string {
+    return `the PostgreSQL database ${this.path}`;
+  }
+
   get changes(): PostgresChangeFeed {
     return this.feed;
   }
@@ -109,7 +115,7 @@ export class PostgresStore implements Store {
     const origin = randomBytes(8).toString('hex');
     this.feed = new PostgresChangeFeed(this.config, this.pool, channel, origin, onError);
     await this.feed.start();
-    this.committer = new GroupCommitter(postgresBatch(this.writer, { channel, origin }), 2000);
+    this.committer = new GroupCommitter(postgresBatch(this.writer, { channel, origin }, this.database), 2000);
     await this.pruneLog();
     this.pruning = setInterval(() => void this.pruneLog().catch(onError), LOG_PRUNE_EVERY_MS).unref();
   }
@@ -126,7 +132,7 @@ export class PostgresStore implements Store {
       await this.writer.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
       await this.writer.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
       const applied = new Set((await this.writer.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
-      refuseUnknownMigrations(`the PostgreSQL database ${this.path}`, [...applied], PG_MIGRATIONS);
+      refuseUnknownMigrations(this.database, [...applied], PG_MIGRATIONS);
       for (const migration of PG_MIGRATIONS) {
         if (applied.has(migration.version)) continue;
         await this.writer.query(migration.sql);
@@ -152,6 +158,7 @@ export class PostgresStore implements Store {
   }
 
   async claimDeliveries(lease: Lease, limit: number): Promise<Delivery[]> {
+    await refuseNewerSchema(this.pool, this.database);
     const rows = await this.all(
       `UPDATE deliveries SET lease_owner = ?, lease_until = ?
        WHERE id IN (SELECT id FROM deliveries WHERE status = 'queued' AND (lease_until IS NULL OR lease_until < ?)
@@ -163,6 +170,8 @@ export class PostgresStore implements Store {
   }
 
   async renewDeliveryLeases(lease: Lease): Promise<void> {
+    // A release (a lease already over) is let through: it hands the rows to instances that can write.
+    if (lease.until > Date.now()) await refuseNewerSchema(this.pool, this.database);
     // Rows a commit is writing right now are skipped: they are renewed next time, or leave `queued`.
     await this.pool.query(
       numbered(`UPDATE deliveries SET lease_until = ?
@@ -172,6 +181,7 @@ export class PostgresStore implements Store {
   }
 
   async claimDueTimers(now: number, lease: Lease, limit: number): Promise<Timer[]> {
+    await refuseNewerSchema(this.pool, this.database);
     const rows = await this.all(
       `UPDATE timers SET lease_owner = ?, lease_until = ?
        WHERE id IN (SELECT id FROM timers WHERE due_at <= ? AND (lease_until IS NULL OR lease_until < ? OR lease_owner = ?)

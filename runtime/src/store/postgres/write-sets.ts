@@ -6,6 +6,7 @@ import type { ClientBase } from 'pg';
 import type { Identity } from '../../model';
 import type { BatchTarget } from '../group-commit';
 import type { Lease, WriteSet } from '../store';
+import { beginOnKnownSchema } from './newer-schema';
 import { IDENTITY_ADDRESSES, TABLES, changeOf, identityAddressRows, netTimerChanges, rowsOf, type StoredState, type TableSpec } from '../write-plan';
 
 /** NOTIFY payloads must stay under 8,000 bytes; larger notices carry only their `change_payloads` id. */
@@ -85,10 +86,13 @@ async function writeRows(
   await db.query({ ...sqlFor(spec), values: columns });
 }
 
-/** The writer connection as the group commit's target; `channel` and `origin` name the change feed. */
-export function postgresBatch(db: ClientBase, feed: { channel: string; origin: string }): BatchTarget {
+/**
+ * The writer connection as the group commit's target; `channel` and `origin` name the change feed,
+ * `database` the database in errors.
+ */
+export function postgresBatch(db: ClientBase, feed: { channel: string; origin: string }, database: string): BatchTarget {
   return {
-    begin: () => db.query('BEGIN').then(() => undefined),
+    begin: () => beginOnKnownSchema(db, database),
     commit: () => db.query('COMMIT').then(() => undefined),
     rollback: () => db.query('ROLLBACK').then(() => undefined),
     statement: (sql) => db.query(sql).then(() => undefined),
