@@ -9,12 +9,17 @@ addFormats(ajv);
 
 export type Schema = Record<string, unknown>;
 
-/** A compiled validator that throws `invalid_input` naming the first offending field. */
+/**
+ * A validator that throws `invalid_input` naming the first offending field. The schema is compiled
+ * on the first call, once: compiling every operation's schemas when the module loads took most of
+ * the second that loading the runtime took (Node-RED's start, every process that embeds it).
+ */
 export function compileValidator<T>(schema: Schema, root = ''): (input: unknown) => T {
-  const validate: ValidateFunction = ajv.compile(schema);
+  let validate: ValidateFunction | undefined;
   return (input: unknown): T => {
     const notJson = notJsonError(input, root);
     if (notJson) throw invalid(notJson.field, notJson.message);
+    validate ??= ajv.compile(schema);
     if (validate(input)) return input as T;
     const error = mostSpecificError(validate.errors ?? []);
     throw invalid(fieldPath(root, error), describe(error));
