@@ -5,7 +5,7 @@ const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Engine, FlowProvider, SqliteStore } = require('../runtime/dist');
-const { percentile, peakRss, settledRss, summary, cpuNow, cpuPerMessage } = require('./measure');
+const { percentile, peakRss, settledRss, summary, cpuNow, cpuPerMessage, sendFirstMessage } = require('./measure');
 
 /** `onCommit`, when given, sees every write set the engine hands to its store. */
 async function openBenchEngine({ onCommit } = {}) {
@@ -57,6 +57,8 @@ async function throughput(scenario, roomCount, total, window = 2000) {
   const bench = await openBenchEngine();
   const rooms = [];
   for (let i = 0; i < roomCount; i++) rooms.push(await bench.createRoom());
+  await sendFirstMessage(bench.engine, rooms[0].roomId, rooms[0].senderId);
+  const deliveredBefore = bench.delivered;
   const latencies = new Float64Array(total);
   let next = 0;
   const cpuAtStart = cpuNow();
@@ -76,7 +78,7 @@ async function throughput(scenario, roomCount, total, window = 2000) {
     ...summary(scenario, total, seconds, latencies),
     ...cpuPerMessage(cpuAtStart, cpuNow(), total),
     rooms: roomCount,
-    deliveries: bench.delivered,
+    deliveries: bench.delivered - deliveredBefore,
   };
   await bench.close();
   return result;
@@ -93,6 +95,8 @@ async function keyedRooms(scenario, roomCount, total, checkpoint, window = 2000)
   while (rooms.length < roomCount) {
     rooms.push(...(await Promise.all(Array.from({ length: Math.min(500, roomCount - rooms.length) }, () => bench.createRoom()))));
   }
+  await sendFirstMessage(bench.engine, rooms[0].roomId, rooms[0].senderId);
+  const deliveredBefore = bench.delivered;
   const latencies = new Float64Array(total);
   let next = 0;
   let completed = 0;
@@ -114,7 +118,7 @@ async function keyedRooms(scenario, roomCount, total, checkpoint, window = 2000)
   const result = {
     ...summary(scenario, total, seconds, latencies),
     rooms: roomCount,
-    deliveries: bench.delivered,
+    deliveries: bench.delivered - deliveredBefore,
     rssCheckpointWrites: checkpoint,
     rssAtCheckpointMb,
     rssAtEndMb,
@@ -132,6 +136,8 @@ async function keyedRooms(scenario, roomCount, total, checkpoint, window = 2000)
 async function longRun(scenario, total, every, window = 2000) {
   const bench = await openBenchEngine();
   const room = await bench.createRoom();
+  await sendFirstMessage(bench.engine, room.roomId, room.senderId);
+  const deliveredBefore = bench.delivered;
   const samples = [];
   let next = 0;
   let completed = 0;
@@ -155,7 +161,7 @@ async function longRun(scenario, total, every, window = 2000) {
     msgsPerSec: Math.round(total / seconds),
     messages: total,
     ...cpuPerMessage(cpuAtStart, cpuNow(), total),
-    deliveries: bench.delivered,
+    deliveries: bench.delivered - deliveredBefore,
     rssFirstMb: rss[0] ?? null,
     rssAt200kMb: at200k,
     rssLastMb: last,

@@ -6,7 +6,7 @@
 'use strict';
 const { readFileSync } = require('node:fs');
 const { Engine, FlowProvider, PostgresStore } = require('../runtime/dist');
-const { percentile, peakRss } = require('./measure');
+const { percentile, peakRss, sendFirstMessage } = require('./measure');
 
 const [url, schema, roomsFile, countText, windowText, partText] = process.argv.slice(2);
 
@@ -19,6 +19,7 @@ async function main() {
   staff.listen(() => undefined);
   await engine.registerChannel({ id: 'customer', type: 'webhook', provider: new FlowProvider() });
   await engine.registerChannel({ id: 'staff', type: 'flow', provider: staff });
+  await sendFirstMessage(engine, rooms[0].roomId, rooms[0].senderId);
   process.stdout.write('ready\n');
   await new Promise((resolve) => process.stdin.once('data', resolve));
   const total = Number(countText);
