@@ -8,7 +8,7 @@ const { join } = require('node:path');
 
 const scenarios = process.argv.slice(2).length > 0
   ? process.argv.slice(2)
-  : ['engine-1room', 'store-1room', 'engine-1000rooms', 'engine-keyed-10k-rooms', 'latency-1000mps', 'nodered-baseline', 'nodered-flow', 'delivery-throughput', 'webchat-fanout'];
+  : ['engine-1room', 'store-1room', 'engine-1000rooms', 'engine-keyed-10k-rooms', 'machine-stalls', 'latency-1000mps', 'nodered-baseline', 'nodered-flow', 'delivery-throughput', 'webchat-fanout'];
 
 for (const scenario of scenarios) {
   const line = execFileSync(process.execPath, ['--expose-gc', join(__dirname, 'scenario.js'), scenario], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });

@@ -15,6 +15,8 @@ const scenarios = {
   'engine-keyed-10k-rooms': () => keyedRooms('engine-keyed-10k-rooms', 10_000, KEYED_MESSAGES, Math.round(KEYED_MESSAGES / 5)),
   // Opt-in by name (`npm run bench -- engine-1m`): a million messages take minutes.
   'engine-1m': () => longRun('engine-1m', Number(process.env.BENCH_1M_MESSAGES ?? 1_000_000), Number(process.env.BENCH_1M_SAMPLE_EVERY ?? 100_000)),
+  // The pauses of the machine itself in the same hour: the part of latency-1000mps's tail no engine can remove.
+  'machine-stalls': () => require('./machine-stalls').run('machine-stalls', Number(process.env.BENCH_SECONDS ?? 10)),
   'latency-1000mps': () =>
     latencyAtRate('latency-1000mps', 1000, Number(process.env.BENCH_SECONDS ?? 10), Number(process.env.BENCH_WARMUP_SECONDS ?? 3)),
   'nodered-baseline': () => require('./nodered').run('nodered-baseline', MESSAGES),
