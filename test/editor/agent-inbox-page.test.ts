@@ -60,15 +60,21 @@ describe.skipIf(!chromiumPath)('the agent inbox page', () => {
       await new Promise((resolve) => setTimeout(resolve, 1000));
       await route.continue();
     });
-    // Once the reply's answer is handled, the page asks for what is new in the room.
-    const replyAnswered = ana
-      .waitForResponse('**/api/rooms/r1/reply')
-      .then(() => ana.waitForRequest((request) => request.url().includes('/api/rooms/r1?fromIndex=')));
+    // Once the reply's answer is handled, the page asks for what is new in the room. Both are
+    // watched from the start: the page may ask before a listener added on the answer would hear it.
+    let replyAnswered = false;
+    let askedAfterAnswer = 0;
+    ana.on('response', (response) => {
+      if (response.url().includes('/api/rooms/r1/reply')) replyAnswered = true;
+    });
+    ana.on('request', (request) => {
+      if (replyAnswered && request.url().includes('/api/rooms/r1?fromIndex=')) askedAfterAnswer++;
+    });
     await ana.locator('#message').fill('Let me check');
     await ana.locator('#message').press('Control+Enter');
     await ana.locator('#message').press('Control+Enter');
     await ana.locator('#message').pressSequentially('Your order left');
-    await replyAnswered;
+    await until(() => askedAfterAnswer > 0 || undefined, 'the page asking for new events after the reply was answered');
     await until(async () => (await ana.locator('#timeline').innerText()).includes('Let me check'), 'the reply in the timeline');
     expect(repliesAsked).toBe(1);
     expect(await ana.locator('#message').inputValue()).toBe('Your order left');
