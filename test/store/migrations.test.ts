@@ -8,6 +8,7 @@ import type { Timer } from '../../runtime/src/timers/types';
 import { PG_MIGRATIONS } from '../../runtime/src/store/postgres/migrations';
 import { Database, OPEN_READ_WRITE } from '../../runtime/src/store/sqlite/database';
 import { MIGRATIONS } from '../../runtime/src/store/sqlite/migrations';
+import { EVENT_DELIVERIES_SQL } from '../../runtime/src/store/sqlite/sqlite-store';
 import { cleanupAll, tempDir } from '../runtime/support/engine';
 import { messageWrites } from '../runtime/support/write-sets';
 import { dropSchema, freshSchema, pgQuery, POSTGRES_URL, postgresAvailable, postgresStore } from '../support/postgres';
@@ -66,7 +67,7 @@ describe('SQLite migrations', () => {
       await upgraded.close();
     }
     expect(await deliveryIndexes(path)).not.toContain('deliveries_pending');
-    expect(await deliveryIndexes(path)).toEqual(['deliveries_by_binding', 'deliveries_by_event', 'deliveries_by_fallback_of', 'deliveries_by_provider_message', 'deliveries_by_room', 'deliveries_queued']);
+    expect(await deliveryIndexes(path)).toEqual(['deliveries_by_binding', 'deliveries_by_fallback_of', 'deliveries_by_provider_message', 'deliveries_by_room', 'deliveries_queued']);
   });
 
   it('take the fallback origin of stored deliveries into a column a second step from the same delivery cannot share', async () => {
@@ -93,6 +94,46 @@ describe('SQLite migrations', () => {
       await upgraded.close();
     }
     expect(await deliveryIndexes(path)).toContain('deliveries_by_fallback_of');
+  });
+
+  it("drop the index of deliveries by event from a database of the version before; an event's deliveries are found through its room and index", async () => {
+    const path = join(tempDir(), 'upgrade.sqlite');
+    const writes = messageWrites('r1', 0, 'e0');
+    const first = new SqliteStore(path);
+    await first.open();
+    await first.commit(writes);
+    await first.commit(messageWrites('r1', 1, 'e1'));
+    await first.close();
+    // The database as version 10 left it, with a delivery from before deliveries had an index column.
+    const old = await Database.open(path, OPEN_READ_WRITE);
+    await old.exec(`CREATE INDEX deliveries_by_event ON deliveries(event_id); DELETE FROM schema_migrations WHERE version = 11;
+      UPDATE deliveries SET event_index = NULL WHERE id = '${writes.deliveries![0]!.id}'`);
+    await old.close();
+
+    const upgraded = new SqliteStore(path);
+    await upgraded.open();
+    try {
+      expect(await upgraded.listDeliveriesForEvent('e0')).toEqual(writes.deliveries);
+      expect(await upgraded.listDeliveriesForEvent('e1')).toHaveLength(writes.deliveries!.length);
+    } finally {
+      await upgraded.close();
+    }
+    expect(await deliveryIndexes(path)).not.toContain('deliveries_by_event');
+  });
+
+  it("find an event's deliveries with an index search of the room's deliveries, not a scan", async () => {
+    const path = join(tempDir(), 'plan.sqlite');
+    const store = new SqliteStore(path);
+    await store.open();
+    await store.close();
+    const db = await Database.open(path, OPEN_READ_WRITE);
+    try {
+      const plan = (await db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${EVENT_DELIVERIES_SQL}`, ['e0'])).map((step) => step.detail);
+      expect(plan.some((step) => /^SEARCH d USING INDEX deliveries_by_room \(room_id=\? AND event_index=\?\)/.test(step))).toBe(true);
+      expect(plan.filter((step) => step.startsWith('SCAN'))).toEqual([]);
+    } finally {
+      await db.close();
+    }
   });
 
   it('give every room a version, 0 for the rooms stored before, which every later write of the room moves', async () => {

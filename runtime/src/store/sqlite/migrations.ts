@@ -204,4 +204,12 @@ export const MIGRATIONS: Migration[] = [
       UPDATE rooms SET data = json_set(data, '$.version', 0);
     `,
   },
+  {
+    version: 11,
+    description: "no index of deliveries by event: an event's room and index find its deliveries in deliveries_by_room, and every delivery paid to enter a second index",
+    sql: `
+      UPDATE deliveries SET event_index = (SELECT idx FROM events WHERE events.id = deliveries.event_id) WHERE event_index IS NULL;
+      DROP INDEX IF EXISTS deliveries_by_event;
+    `,
+  },
 ];

@@ -22,6 +22,10 @@ interface DataRow {
 }
 
 const CHECKPOINT_INTERVAL_MS = 1000;
+
+/** An event's deliveries, through the event's room and index (`deliveries_by_room`): there is no index by event. */
+export const EVENT_DELIVERIES_SQL = `SELECT d.data FROM events e JOIN deliveries d ON d.room_id = e.room_id AND d.event_index = e.idx
+  WHERE e.id = ? AND d.event_id = e.id ORDER BY d.rowid`;
 /**
  * When the WAL starts over, and what a restarted file is cut back to. The restart comes well
  * before the cut, so the file is written over in place rather than cut and grown again: while the
@@ -347,7 +351,7 @@ export class SqliteStore implements Store {
 
   async listDeliveriesForEvent(eventId: string): Promise<Delivery[]> {
     return parseAll<Delivery>(
-      await this.reader.all<DataRow>('SELECT data FROM deliveries WHERE event_id = ? ORDER BY rowid', [eventId]),
+      await this.reader.all<DataRow>(EVENT_DELIVERIES_SQL, [eventId]),
     );
   }
 
