@@ -4,11 +4,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SqliteStore, type Store } from '../../runtime/src';
+import type { DeliveryStatus } from '../../runtime/src/model';
 import type { Timer } from '../../runtime/src/timers/types';
 import { PG_MIGRATIONS } from '../../runtime/src/store/postgres/migrations';
 import { Database, OPEN_READ_WRITE } from '../../runtime/src/store/sqlite/database';
 import { MIGRATIONS } from '../../runtime/src/store/sqlite/migrations';
-import { EVENT_DELIVERIES_SQL } from '../../runtime/src/store/sqlite/sqlite-store';
+import { DELIVERIES_THROUGH_EVENTS, roomDeliveriesQuery, roomDeliveryCountsQuery } from '../../runtime/src/store/room-deliveries';
 import { cleanupAll, tempDir } from '../runtime/support/engine';
 import { messageWrites } from '../runtime/support/write-sets';
 import { dropSchema, freshSchema, pgQuery, POSTGRES_URL, postgresAvailable, postgresStore } from '../support/postgres';
@@ -67,7 +68,7 @@ describe('SQLite migrations', () => {
       await upgraded.close();
     }
     expect(await deliveryIndexes(path)).not.toContain('deliveries_pending');
-    expect(await deliveryIndexes(path)).toEqual(['deliveries_by_binding', 'deliveries_by_fallback_of', 'deliveries_by_provider_message', 'deliveries_by_room', 'deliveries_queued']);
+    expect(await deliveryIndexes(path)).toEqual(['deliveries_by_binding', 'deliveries_by_event', 'deliveries_by_fallback_of', 'deliveries_by_provider_message', 'deliveries_queued']);
   });
 
   it('take the fallback origin of stored deliveries into a column a second step from the same delivery cannot share', async () => {
@@ -96,29 +97,28 @@ describe('SQLite migrations', () => {
     expect(await deliveryIndexes(path)).toContain('deliveries_by_fallback_of');
   });
 
-  it("drop the index of deliveries by event from a database of the version before; an event's deliveries are found through its room and index", async () => {
+  it("drop the index of deliveries by room from a database of the version before; a room's deliveries are found through its events", async () => {
     const path = join(tempDir(), 'upgrade.sqlite');
-    const writes = messageWrites('r1', 0, 'e0');
     const first = new SqliteStore(path);
     await first.open();
-    await first.commit(writes);
-    await first.commit(messageWrites('r1', 1, 'e1'));
+    const written = [messageWrites('r1', 0, 'e0'), messageWrites('r1', 1, 'e1')];
+    for (const writes of written) await first.commit(writes);
     await first.close();
-    // The database as version 10 left it, with a delivery from before deliveries had an index column.
+    // The database as version 10 left it.
     const old = await Database.open(path, OPEN_READ_WRITE);
-    await old.exec(`CREATE INDEX deliveries_by_event ON deliveries(event_id); DELETE FROM schema_migrations WHERE version = 11;
-      UPDATE deliveries SET event_index = NULL WHERE id = '${writes.deliveries![0]!.id}'`);
+    await old.exec('CREATE INDEX deliveries_by_room ON deliveries(room_id, event_index, id); DELETE FROM schema_migrations WHERE version = 11');
     await old.close();
 
     const upgraded = new SqliteStore(path);
     await upgraded.open();
     try {
-      expect(await upgraded.listDeliveriesForEvent('e0')).toEqual(writes.deliveries);
-      expect(await upgraded.listDeliveriesForEvent('e1')).toHaveLength(writes.deliveries!.length);
+      const deliveries = written.flatMap((writes) => writes.deliveries!);
+      expect(await upgraded.listRoomDeliveries('r1', {})).toEqual([...deliveries].sort((a, b) => a.eventIndex - b.eventIndex || (a.id < b.id ? -1 : 1)));
+      expect(await upgraded.countRoomDeliveries('r1', {})).toEqual({ queued: deliveries.length });
     } finally {
       await upgraded.close();
     }
-    expect(await deliveryIndexes(path)).not.toContain('deliveries_by_event');
+    expect(await deliveryIndexes(path)).not.toContain('deliveries_by_room');
   });
 
   it('give every room a version, 0 for the rooms stored before, which every later write of the room moves', async () => {
@@ -136,19 +136,38 @@ describe('SQLite migrations', () => {
 });
 
 describe('SQLite indexes', () => {
-  it("find an event's deliveries with an index search of the room's deliveries, not a scan", async () => {
+  /** Each step of SQLite's plan for a query of the room's deliveries, on a fresh store's file. */
+  async function planOf(query: { sql: string; params: unknown[] }): Promise<string[]> {
     const path = join(tempDir(), 'plan.sqlite');
     const store = new SqliteStore(path);
     await store.open();
     await store.close();
     const db = await Database.open(path, OPEN_READ_WRITE);
     try {
-      const plan = (await db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${EVENT_DELIVERIES_SQL}`, ['e0'])).map((step) => step.detail);
-      expect(plan.some((step) => /^SEARCH d USING INDEX deliveries_by_room \(room_id=\? AND event_index=\?\)/.test(step))).toBe(true);
-      expect(plan.filter((step) => step.startsWith('SCAN'))).toEqual([]);
+      return (await db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${query.sql}`, query.params)).map((step) => step.detail);
     } finally {
       await db.close();
     }
+  }
+
+  const pages = {
+    'the first page': {},
+    'a later page': { after: { eventIndex: 40, id: 'dlv_x' } },
+    'a page of one binding': { bindingId: 'bnd_x' },
+    'a page of some statuses': { statuses: ['failed', 'undelivered'] as DeliveryStatus[] },
+  };
+  for (const [name, query] of Object.entries(pages)) {
+    it(`read ${name} of a room's deliveries from the room's events on, sorting only each event's deliveries`, async () => {
+      const plan = await planOf(roomDeliveriesQuery(DELIVERIES_THROUGH_EVENTS, 'r1', { limit: 50, ...query }));
+      expect(plan[0]).toMatch(/^SEARCH e USING INDEX events_by_room_index \(room_id=\?( AND idx>\?)?\)$/);
+      expect(plan[1]).toBe('SEARCH d USING INDEX deliveries_by_event (event_id=?)');
+      expect(plan.slice(2)).toEqual(['USE TEMP B-TREE FOR LAST TERM OF ORDER BY']);
+    });
+  }
+
+  it("count a room's deliveries from the room's events", async () => {
+    const plan = await planOf(roomDeliveryCountsQuery(DELIVERIES_THROUGH_EVENTS, 'r1', { bindingId: 'bnd_x' }));
+    expect(plan.slice(0, 2)).toEqual(['SEARCH e USING INDEX events_by_room_index (room_id=?)', 'SEARCH d USING INDEX deliveries_by_event (event_id=?)']);
   });
 });
 

@@ -1,36 +1,70 @@
 // A room's deliveries and their count by status, said once for every store (both write `?`
 // placeholders). Pages run in event order, then delivery id, so a cursor is an exact position.
+// Where a store finds a room's deliveries differs, so each store names its source.
 import type { DeliveryStatus } from '../model';
 import { decodeCursor, encodeCursor } from './cursor';
 import type { DeliveryQuery } from './store';
 
-function filters(roomId: string, query: { statuses?: DeliveryStatus[]; bindingId?: string }): { where: string[]; params: unknown[] } {
-  const where = ['room_id = ?'];
+export interface RoomDeliverySource {
+  /** The FROM clause; the deliveries are `d`. */
+  from: string;
+  /** The room's id and the event's index, as columns of `from`. */
+  roomId: string;
+  eventIndex: string;
+  /** The binding's id as a filter, kept out of index choice where the store needs that. */
+  bindingFilter: string;
+}
+
+/** PostgreSQL: `deliveries_by_room` (room_id, event_index, id). */
+export const DELIVERIES_BY_ROOM: RoomDeliverySource = {
+  from: 'deliveries d',
+  roomId: 'd.room_id',
+  eventIndex: 'd.event_index',
+  bindingFilter: 'd.binding_id = ?',
+};
+
+/**
+ * SQLite, which keeps no index of deliveries by room (migration 11): the room's events in index
+ * order, then each event's deliveries (`deliveries_by_event`); the last term of the order is sorted
+ * per event, so a page reads only as far as it goes. CROSS JOIN keeps the events as the outer
+ * loop, and the unary `+` keeps SQLite from starting at `deliveries_by_binding` and sorting all of
+ * the binding's deliveries for each page.
+ */
+export const DELIVERIES_THROUGH_EVENTS: RoomDeliverySource = {
+  from: 'events e CROSS JOIN deliveries d ON d.event_id = e.id',
+  roomId: 'e.room_id',
+  eventIndex: 'e.idx',
+  bindingFilter: '+d.binding_id = ?',
+};
+
+function filters(source: RoomDeliverySource, roomId: string, query: { statuses?: DeliveryStatus[]; bindingId?: string }): { where: string[]; params: unknown[] } {
+  const where = [`${source.roomId} = ?`];
   const params: unknown[] = [roomId];
   if (query.statuses && query.statuses.length > 0) {
-    where.push(`status IN (${query.statuses.map(() => '?').join(', ')})`);
+    where.push(`d.status IN (${query.statuses.map(() => '?').join(', ')})`);
     params.push(...query.statuses);
   }
   if (query.bindingId !== undefined) {
-    where.push('binding_id = ?');
+    where.push(source.bindingFilter);
     params.push(query.bindingId);
   }
   return { where, params };
 }
 
-export function roomDeliveriesQuery(roomId: string, query: DeliveryQuery): { sql: string; params: unknown[] } {
-  const { where, params } = filters(roomId, query);
+export function roomDeliveriesQuery(source: RoomDeliverySource, roomId: string, query: DeliveryQuery): { sql: string; params: unknown[] } {
+  const { where, params } = filters(source, roomId, query);
   if (query.after !== undefined) {
-    where.push('(event_index > ? OR (event_index = ? AND id > ?))');
+    // The index bound on its own, so both stores start the range there instead of at the room's first event.
+    where.push(`${source.eventIndex} >= ? AND (${source.eventIndex} > ? OR d.id > ?)`);
     params.push(query.after.eventIndex, query.after.eventIndex, query.after.id);
   }
   params.push(query.limit ?? 100);
-  return { sql: `SELECT data FROM deliveries WHERE ${where.join(' AND ')} ORDER BY event_index, id LIMIT ?`, params };
+  return { sql: `SELECT d.data FROM ${source.from} WHERE ${where.join(' AND ')} ORDER BY ${source.eventIndex}, d.id LIMIT ?`, params };
 }
 
-export function roomDeliveryCountsQuery(roomId: string, query: { bindingId?: string }): { sql: string; params: unknown[] } {
-  const { where, params } = filters(roomId, query);
-  return { sql: `SELECT status, COUNT(*) AS n FROM deliveries WHERE ${where.join(' AND ')} GROUP BY status`, params };
+export function roomDeliveryCountsQuery(source: RoomDeliverySource, roomId: string, query: { bindingId?: string }): { sql: string; params: unknown[] } {
+  const { where, params } = filters(source, roomId, query);
+  return { sql: `SELECT d.status, COUNT(*) AS n FROM ${source.from} WHERE ${where.join(' AND ')} GROUP BY d.status`, params };
 }
 
 export function deliveryCursor(delivery: { eventIndex: number; id: string }): string {

@@ -13,7 +13,7 @@ import type { AgentSessionRecord, DeliveryQuery, EventQuery, IdempotencyRecord, 
 import { PostgresChangeFeed } from './change-feed';
 import { LOG_RETENTION_MS } from './change-log-times';
 import { IDEMPOTENCY_PURGE_INTERVAL_MS, idempotencyRecord, type IdempotencyRow } from '../idempotency-rows';
-import { roomDeliveriesQuery, roomDeliveryCountsQuery } from '../room-deliveries';
+import { DELIVERIES_BY_ROOM, roomDeliveriesQuery, roomDeliveryCountsQuery } from '../room-deliveries';
 import { roomListQuery } from '../room-list';
 import { PG_MIGRATIONS } from './migrations';
 import { refuseUnknownMigrations } from '../schema-version';
@@ -309,12 +309,12 @@ export class PostgresStore implements Store {
   }
 
   async listRoomDeliveries(roomId: string, query: DeliveryQuery): Promise<Delivery[]> {
-    const { sql, params } = roomDeliveriesQuery(roomId, query);
+    const { sql, params } = roomDeliveriesQuery(DELIVERIES_BY_ROOM, roomId, query);
     return parseAll<Delivery>(await this.all(sql, params));
   }
 
   async countRoomDeliveries(roomId: string, query: { bindingId?: string }): Promise<Partial<Record<DeliveryStatus, number>>> {
-    const { sql, params } = roomDeliveryCountsQuery(roomId, query);
+    const { sql, params } = roomDeliveryCountsQuery(DELIVERIES_BY_ROOM, roomId, query);
     const { rows } = await this.pool.query<{ status: DeliveryStatus; n: string }>(numbered(sql), params);
     return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
   }

@@ -11,7 +11,7 @@ import { Database, OPEN_READ_ONLY, OPEN_READ_WRITE } from './database';
 import { GroupCommitter } from '../group-commit';
 import { IDEMPOTENCY_PURGE_INTERVAL_MS, idempotencyRecord, type IdempotencyRow } from '../idempotency-rows';
 import { roomListQuery } from '../room-list';
-import { roomDeliveriesQuery, roomDeliveryCountsQuery } from '../room-deliveries';
+import { DELIVERIES_THROUGH_EVENTS, roomDeliveriesQuery, roomDeliveryCountsQuery } from '../room-deliveries';
 import { lockDatabase } from './process-lock';
 import { MIGRATIONS } from './migrations';
 import { refuseUnknownMigrations } from '../schema-version';
@@ -23,9 +23,6 @@ interface DataRow {
 
 const CHECKPOINT_INTERVAL_MS = 1000;
 
-/** An event's deliveries, through the event's room and index (`deliveries_by_room`): there is no index by event. */
-export const EVENT_DELIVERIES_SQL = `SELECT d.data FROM events e JOIN deliveries d ON d.room_id = e.room_id AND d.event_index = e.idx
-  WHERE e.id = ? AND d.event_id = e.id ORDER BY d.rowid`;
 /**
  * When the WAL starts over, and what a restarted file is cut back to. The restart comes well
  * before the cut, so the file is written over in place rather than cut and grown again: while the
@@ -351,7 +348,7 @@ export class SqliteStore implements Store {
 
   async listDeliveriesForEvent(eventId: string): Promise<Delivery[]> {
     return parseAll<Delivery>(
-      await this.reader.all<DataRow>(EVENT_DELIVERIES_SQL, [eventId]),
+      await this.reader.all<DataRow>('SELECT data FROM deliveries WHERE event_id = ? ORDER BY rowid', [eventId]),
     );
   }
 
@@ -371,12 +368,12 @@ export class SqliteStore implements Store {
   }
 
   async listRoomDeliveries(roomId: string, query: DeliveryQuery): Promise<Delivery[]> {
-    const { sql, params } = roomDeliveriesQuery(roomId, query);
+    const { sql, params } = roomDeliveriesQuery(DELIVERIES_THROUGH_EVENTS, roomId, query);
     return parseAll<Delivery>(await this.reader.all<DataRow>(sql, params));
   }
 
   async countRoomDeliveries(roomId: string, query: { bindingId?: string }): Promise<Partial<Record<DeliveryStatus, number>>> {
-    const { sql, params } = roomDeliveryCountsQuery(roomId, query);
+    const { sql, params } = roomDeliveryCountsQuery(DELIVERIES_THROUGH_EVENTS, roomId, query);
     const rows = await this.reader.all<{ status: DeliveryStatus; n: number }>(sql, params);
     return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
   }
