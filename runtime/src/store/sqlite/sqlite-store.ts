@@ -22,7 +22,6 @@ interface DataRow {
 }
 
 const CHECKPOINT_INTERVAL_MS = 1000;
-
 /**
  * When the WAL starts over, and what a restarted file is cut back to. The restart comes well
  * before the cut, so the file is written over in place rather than cut and grown again: while the
