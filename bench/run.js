@@ -1,6 +1,6 @@
 // `npm run bench`: one JSON line per scenario of DESIGN.md section 15. Each scenario runs in its
 // own process so peak RSS and JIT state of one do not leak into the next. Without arguments it
-// runs the default set; scenarios that take minutes (`engine-1m`, the PostgreSQL ones) run only
+// runs the default set; scenarios that take minutes (`engine-1m`, `engine-1000rooms-1m`, the PostgreSQL ones) run only
 // when named: `npm run bench -- engine-1m`.
 'use strict';
 const { execFileSync } = require('node:child_process');

@@ -13,6 +13,9 @@ const scenarios = {
   // What each kind of row of those write sets costs SQLite, per row.
   'store-rows': () => require('./store-rows').run('store-rows', Number(process.env.BENCH_STORE_MESSAGES ?? 30_000)),
   'engine-keyed-10k-rooms': () => keyedRooms('engine-keyed-10k-rooms', 10_000, KEYED_MESSAGES, Math.round(KEYED_MESSAGES / 5)),
+  // Opt-in by name: a million messages over a thousand rooms, where every index led by a room or a
+  // participant takes an insert at a thousand places in each transaction, in a file that keeps growing.
+  'engine-1000rooms-1m': () => throughput('engine-1000rooms-1m', 1000, Number(process.env.BENCH_1M_MESSAGES ?? 1_000_000)),
   // Opt-in by name (`npm run bench -- engine-1m`): a million messages take minutes.
   'engine-1m': () => longRun('engine-1m', Number(process.env.BENCH_1M_MESSAGES ?? 1_000_000), Number(process.env.BENCH_1M_SAMPLE_EVERY ?? 100_000)),
   // The pauses of the machine itself in the same hour: the part of latency-1000mps's tail no engine can remove.

@@ -8,7 +8,8 @@ import { AcceptingProvider } from '../delivery/support/harness';
 import { Leases } from '../../runtime/src/store/leases';
 import type { Timer } from '../../runtime/src/timers/types';
 import { cleanupAll, createRoom, send, tempDir, timeline, until } from '../runtime/support/engine';
-import { messageWrites, room, statusWrites } from '../runtime/support/write-sets';
+import { binding, messageWrites, room, statusWrites } from '../runtime/support/write-sets';
+import { LATEST_DELIVERY_LOOKBACK_EVENTS } from '../../runtime/src/store/room-deliveries';
 import pg from 'pg';
 import { connectionConfig } from '../../runtime/src/store/postgres/connection';
 import { POSTGRES_URL, dropSchema, freshSchema, pgQuery, postgresAvailable, postgresStore } from '../support/postgres';
@@ -282,6 +283,26 @@ describe.each(kinds)('the $name store', (kind) => {
     expect(await store.countRoomDeliveries('r1', {})).toEqual({ queued: 8, failed: 1, delivered: 1 });
     expect(await store.countRoomDeliveries('r1', { bindingId: 'r1-ai' })).toEqual({ queued: 4, failed: 1 });
     expect(await store.countRoomDeliveries('nowhere', {})).toEqual({});
+  });
+
+  it("finds a participant's latest delivery among its room's last 1,000 events: the newest event's, and of one event's the newest", async () => {
+    const { store } = await kind.open();
+    await store.commit({ bindings: [binding('r1', 'agent'), binding('r1', 'ai'), binding('r2', 'agent')] });
+    await store.commit(messageWrites('r1', 0, 'e0'));
+    await store.commit(messageWrites('r1', 1, 'e1'));
+    await store.commit(messageWrites('r2', 0, 'other'));
+    expect((await store.findLatestDeliveryForBinding('r1-agent'))?.id).toBe('e1-agent');
+    expect((await store.findLatestDeliveryForBinding('r2-agent'))?.id).toBe('other-agent');
+    const [replaced] = (await store.listDeliveriesForEvent('e1'));
+    await store.commit({ deliveries: [{ ...replaced!, id: 'e1-agent-fallback', fallbackOf: replaced!.id }] });
+    expect((await store.findLatestDeliveryForBinding('r1-agent'))?.id).toBe('e1-agent-fallback');
+    expect(await store.findLatestDeliveryForBinding('nobody')).toBeNull();
+
+    // Event 1 is the oldest of the last 1,000 while the room's newest index is 1,000, and out of them at 1,001.
+    await store.commit({ rooms: [room('r1', LATEST_DELIVERY_LOOKBACK_EVENTS)] });
+    expect((await store.findLatestDeliveryForBinding('r1-agent'))?.id).toBe('e1-agent-fallback');
+    await store.commit({ rooms: [room('r1', LATEST_DELIVERY_LOOKBACK_EVENTS + 1)] });
+    expect(await store.findLatestDeliveryForBinding('r1-agent')).toBeNull();
   });
 
   it('keeps an idempotency key for every engine on the database: one claim runs, the others read its answer until it expires', async () => {

@@ -9,9 +9,9 @@ import type { Timer } from '../../runtime/src/timers/types';
 import { PG_MIGRATIONS } from '../../runtime/src/store/postgres/migrations';
 import { Database, OPEN_READ_WRITE } from '../../runtime/src/store/sqlite/database';
 import { MIGRATIONS } from '../../runtime/src/store/sqlite/migrations';
-import { DELIVERIES_THROUGH_EVENTS, roomDeliveriesQuery, roomDeliveryCountsQuery } from '../../runtime/src/store/room-deliveries';
+import { DELIVERIES_THROUGH_EVENTS, latestDeliveryToBindingQuery, roomDeliveriesQuery, roomDeliveryCountsQuery } from '../../runtime/src/store/room-deliveries';
 import { cleanupAll, tempDir } from '../runtime/support/engine';
-import { messageWrites } from '../runtime/support/write-sets';
+import { binding, messageWrites } from '../runtime/support/write-sets';
 import { dropSchema, freshSchema, pgQuery, POSTGRES_URL, postgresAvailable, postgresStore } from '../support/postgres';
 import { until } from '../support/wait';
 import { writeFileBeforeRoomVersions } from './support/before-room-versions';
@@ -68,7 +68,7 @@ describe('SQLite migrations', () => {
       await upgraded.close();
     }
     expect(await deliveryIndexes(path)).not.toContain('deliveries_pending');
-    expect(await deliveryIndexes(path)).toEqual(['deliveries_by_binding', 'deliveries_by_event', 'deliveries_by_fallback_of', 'deliveries_by_provider_message', 'deliveries_queued']);
+    expect(await deliveryIndexes(path)).toEqual(['deliveries_by_event', 'deliveries_by_fallback_of', 'deliveries_by_provider_message', 'deliveries_queued']);
   });
 
   it('take the fallback origin of stored deliveries into a column a second step from the same delivery cannot share', async () => {
@@ -121,6 +121,29 @@ describe('SQLite migrations', () => {
     expect(await deliveryIndexes(path)).not.toContain('deliveries_by_room');
   });
 
+  it("drop the index of deliveries by binding from a database of the version before; a participant's latest delivery is found through the room's events", async () => {
+    const path = join(tempDir(), 'upgrade.sqlite');
+    const first = new SqliteStore(path);
+    await first.open();
+    await first.commit({ bindings: [binding('r1', 'agent')] });
+    for (const writes of [messageWrites('r1', 0, 'e0'), messageWrites('r1', 1, 'e1')]) await first.commit(writes);
+    await first.close();
+    // The database as version 11 left it.
+    const old = await Database.open(path, OPEN_READ_WRITE);
+    await old.exec('CREATE INDEX deliveries_by_binding ON deliveries(binding_id); DELETE FROM schema_migrations WHERE version = 12');
+    await old.close();
+    expect(await deliveryIndexes(path)).toContain('deliveries_by_binding');
+
+    const upgraded = new SqliteStore(path);
+    await upgraded.open();
+    try {
+      expect((await upgraded.findLatestDeliveryForBinding('r1-agent'))?.id).toBe('e1-agent');
+    } finally {
+      await upgraded.close();
+    }
+    expect(await deliveryIndexes(path)).not.toContain('deliveries_by_binding');
+  });
+
   it('give every room a version, 0 for the rooms stored before, which every later write of the room moves', async () => {
     const path = join(tempDir(), 'upgrade.sqlite');
     await writeFileBeforeRoomVersions(path);
@@ -164,6 +187,17 @@ describe('SQLite indexes', () => {
       expect(plan.slice(2)).toEqual(['USE TEMP B-TREE FOR LAST TERM OF ORDER BY']);
     });
   }
+
+  it("read a participant's latest delivery from the room's newest events back, bounded below by the room's newest index", async () => {
+    const plan = await planOf(latestDeliveryToBindingQuery(DELIVERIES_THROUGH_EVENTS, 'bnd_x'));
+    expect(plan.filter((step) => step.startsWith('SEARCH') || step.startsWith('SCAN'))).toEqual([
+      'SEARCH e USING INDEX events_by_room_index (room_id=? AND idx>?)',
+      'SEARCH bindings USING INDEX sqlite_autoindex_bindings_1 (id=?)',
+      'SEARCH b USING INDEX sqlite_autoindex_bindings_1 (id=?)',
+      'SEARCH r USING INDEX sqlite_autoindex_rooms_1 (id=?)',
+      'SEARCH d USING INDEX deliveries_by_event (event_id=?)',
+    ]);
+  });
 
   it("count a room's deliveries from the room's events", async () => {
     const plan = await planOf(roomDeliveryCountsQuery(DELIVERIES_THROUGH_EVENTS, 'r1', { bindingId: 'bnd_x' }));
@@ -258,6 +292,24 @@ describe.skipIf(!withPostgres)('PostgreSQL migrations', () => {
     } finally {
       await upgraded.close();
     }
+  });
+
+  it("drop the index of deliveries by binding, which no query reads any more; a participant's latest delivery is found by room", async () => {
+    const schema = await schemaWithRoomR1();
+    const indexes = async () => (await pgQuery<{ name: string }>(schema, "SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'deliveries'")).map((row) => row.name);
+    // The database as version 7 left it.
+    await pgQuery(schema, 'CREATE INDEX deliveries_by_binding ON deliveries(binding_id, seq); DELETE FROM schema_migrations WHERE version = 8');
+    expect(await indexes()).toContain('deliveries_by_binding');
+
+    const upgraded = postgresStore(schema);
+    await upgraded.open();
+    try {
+      await upgraded.commit({ bindings: [binding('r1', 'agent')] });
+      expect((await upgraded.findLatestDeliveryForBinding('r1-agent'))?.id).toBe('e0-agent');
+    } finally {
+      await upgraded.close();
+    }
+    expect(await indexes()).not.toContain('deliveries_by_binding');
   });
 
   it('stops a running instance writing, claiming and renewing once another migrates the schema further, while reads go on', async () => {

@@ -143,7 +143,10 @@ export interface Store {
 
   getDelivery(id: string): Promise<Delivery | null>;
   listDeliveriesForEvent(eventId: string): Promise<Delivery[]>;
-  /** The newest delivery to a binding (what the participant saw last). */
+  /**
+   * The newest delivery to a binding (what the participant saw last), among its room's last
+   * `LATEST_DELIVERY_LOOKBACK_EVENTS` events.
+   */
   findLatestDeliveryForBinding(bindingId: string): Promise<Delivery | null>;
   findDeliveryByProviderMessageId(channelId: string, providerMessageId: string): Promise<Delivery | null>;
 

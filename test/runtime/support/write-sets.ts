@@ -2,7 +2,7 @@
 // message is its room row, its event and two queued deliveries; a status update is one delivery row.
 import { join } from 'node:path';
 import { vi } from 'vitest';
-import type { Delivery, DeliveryStatus, Room, RoomEvent } from '../../../runtime/src';
+import type { Binding, Delivery, DeliveryStatus, Room, RoomEvent } from '../../../runtime/src';
 import type { WriteSet } from '../../../runtime/src/store/store';
 import { Database, OPEN_READ_ONLY, OPEN_READ_WRITE } from '../../../runtime/src/store/sqlite/database';
 import { GroupCommitter } from '../../../runtime/src/store/group-commit';
@@ -64,6 +64,28 @@ export async function openCommitter(): Promise<OpenCommitter> {
 /** A room row as the engine writes it: one commit per event, so at version `latestIndex + 1`. */
 export function room(id: string, latestIndex = -1, version = latestIndex + 1): Room {
   return { id, state: 'active', timers: {}, metadata: {}, tenantId: null, latestIndex, version, createdAt: NOW, updatedAt: NOW };
+}
+
+/** The participant `${roomId}-${target}` (the targets of `messageWrites` are `agent` and `ai`). */
+export function binding(roomId: string, target: string): Binding {
+  return {
+    id: `${roomId}-${target}`,
+    roomId,
+    channelId: 'console',
+    channelType: 'console',
+    address: target,
+    identityId: null,
+    audience: 'internal',
+    access: 'read_write',
+    muted: false,
+    visibility: 'all',
+    state: 'joined',
+    direction: 'bidirectional',
+    lastReadIndex: -1,
+    metadata: {},
+    createdAt: NOW,
+    updatedAt: NOW,
+  };
 }
 
 export interface MessageOptions {

@@ -188,4 +188,9 @@ export const PG_MIGRATIONS: Migration[] = [
       UPDATE rooms SET data = (data::jsonb || '{"version": 0}')::text;
     `,
   },
+  {
+    version: 8,
+    description: "no index of deliveries by binding: a participant's latest delivery is found through its room's latest events (deliveries_by_room), and no other query reads it",
+    sql: `DROP INDEX IF EXISTS deliveries_by_binding`,
+  },
 ];

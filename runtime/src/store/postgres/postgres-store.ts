@@ -13,7 +13,7 @@ import type { AgentSessionRecord, DeliveryQuery, EventQuery, IdempotencyRecord, 
 import { PostgresChangeFeed } from './change-feed';
 import { LOG_RETENTION_MS } from './change-log-times';
 import { IDEMPOTENCY_PURGE_INTERVAL_MS, idempotencyRecord, type IdempotencyRow } from '../idempotency-rows';
-import { DELIVERIES_BY_ROOM, roomDeliveriesQuery, roomDeliveryCountsQuery } from '../room-deliveries';
+import { DELIVERIES_BY_ROOM, latestDeliveryToBindingQuery, roomDeliveriesQuery, roomDeliveryCountsQuery } from '../room-deliveries';
 import { roomListQuery } from '../room-list';
 import { PG_MIGRATIONS } from './migrations';
 import { refuseUnknownMigrations } from '../schema-version';
@@ -301,7 +301,8 @@ export class PostgresStore implements Store {
   }
 
   async findLatestDeliveryForBinding(bindingId: string): Promise<Delivery | null> {
-    return parse<Delivery>(await this.one('SELECT data FROM deliveries WHERE binding_id = ? ORDER BY seq DESC LIMIT 1', [bindingId]));
+    const { sql, params } = latestDeliveryToBindingQuery(DELIVERIES_BY_ROOM, bindingId);
+    return parse<Delivery>(await this.one(sql, params));
   }
 
   async findDeliveryByProviderMessageId(channelId: string, providerMessageId: string): Promise<Delivery | null> {

@@ -209,4 +209,9 @@ export const MIGRATIONS: Migration[] = [
     description: "no index of deliveries by room: a room's deliveries are found through its events (events_by_room_index, then deliveries_by_event), and every delivery paid an insert at its room's place in a second index",
     sql: `DROP INDEX IF EXISTS deliveries_by_room`,
   },
+  {
+    version: 12,
+    description: "no index of deliveries by binding: a participant's latest delivery is found through its room's latest events, and with many rooms every delivery paid an insert at its binding's place, a page written per binding in every transaction",
+    sql: `DROP INDEX IF EXISTS deliveries_by_binding`,
+  },
 ];

@@ -11,7 +11,7 @@ import { Database, OPEN_READ_ONLY, OPEN_READ_WRITE } from './database';
 import { GroupCommitter } from '../group-commit';
 import { IDEMPOTENCY_PURGE_INTERVAL_MS, idempotencyRecord, type IdempotencyRow } from '../idempotency-rows';
 import { roomListQuery } from '../room-list';
-import { DELIVERIES_THROUGH_EVENTS, roomDeliveriesQuery, roomDeliveryCountsQuery } from '../room-deliveries';
+import { DELIVERIES_THROUGH_EVENTS, latestDeliveryToBindingQuery, roomDeliveriesQuery, roomDeliveryCountsQuery } from '../room-deliveries';
 import { lockDatabase } from './process-lock';
 import { MIGRATIONS } from './migrations';
 import { refuseUnknownMigrations } from '../schema-version';
@@ -352,9 +352,8 @@ export class SqliteStore implements Store {
   }
 
   async findLatestDeliveryForBinding(bindingId: string): Promise<Delivery | null> {
-    return parse<Delivery>(
-      await this.reader.get<DataRow>('SELECT data FROM deliveries WHERE binding_id = ? ORDER BY rowid DESC LIMIT 1', [bindingId]),
-    );
+    const { sql, params } = latestDeliveryToBindingQuery(DELIVERIES_THROUGH_EVENTS, bindingId);
+    return parse<Delivery>(await this.reader.get<DataRow>(sql, params));
   }
 
   async findDeliveryByProviderMessageId(channelId: string, providerMessageId: string): Promise<Delivery | null> {
