@@ -5,7 +5,7 @@ const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Engine, FlowProvider, SqliteStore } = require('../runtime/dist');
-const { percentile, peakRss, settledRss, summary, cpuNow, cpuPerMessage, sendFirstMessage } = require('./measure');
+const { percentile, peakRss, settledRss, settledMemory, summary, cpuNow, cpuPerMessage, sendFirstMessage } = require('./measure');
 
 /** `onCommit`, when given, sees every write set the engine hands to its store. */
 async function openBenchEngine({ onCommit } = {}) {
@@ -84,10 +84,12 @@ async function throughput(scenario, roomCount, total, window = 2000) {
   return result;
 }
 
+const growthPct = (from, to) => Math.round((to / from - 1) * 1000) / 10;
+
 /**
  * Keyed writes (each with its own idempotency key) spread over many rooms: the keys remembered in
- * memory have one bound over all rooms, so resident memory must stay flat. RSS is sampled, after a
- * full collection, once `checkpoint` writes have completed and again at the end.
+ * memory have one bound over all rooms, so memory must stay flat. RSS and the heap in use are
+ * sampled, after a full collection, once `checkpoint` writes have completed and again at the end.
  */
 async function keyedRooms(scenario, roomCount, total, checkpoint, window = 2000) {
   const bench = await openBenchEngine();
@@ -100,7 +102,7 @@ async function keyedRooms(scenario, roomCount, total, checkpoint, window = 2000)
   const latencies = new Float64Array(total);
   let next = 0;
   let completed = 0;
-  let rssAtCheckpointMb = 0;
+  let atCheckpoint = { rssMb: 0, heapMb: 0 };
   const started = process.hrtime.bigint();
   async function worker() {
     while (next < total) {
@@ -108,21 +110,24 @@ async function keyedRooms(scenario, roomCount, total, checkpoint, window = 2000)
       const t0 = process.hrtime.bigint();
       await bench.engine.call('sendEvent', { ...message(rooms[i % roomCount], i), idempotencyKey: `key-${i}` });
       latencies[i] = Number(process.hrtime.bigint() - t0) / 1e6;
-      if (++completed === checkpoint) rssAtCheckpointMb = settledRss();
+      if (++completed === checkpoint) atCheckpoint = settledMemory();
     }
   }
   await Promise.all(Array.from({ length: Math.min(window, total) }, worker));
   await bench.engine.idle();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const rssAtEndMb = settledRss();
+  const atEnd = settledMemory();
   const result = {
     ...summary(scenario, total, seconds, latencies),
     rooms: roomCount,
     deliveries: bench.delivered - deliveredBefore,
     rssCheckpointWrites: checkpoint,
-    rssAtCheckpointMb,
-    rssAtEndMb,
-    rssGrowthPct: Math.round((rssAtEndMb / rssAtCheckpointMb - 1) * 1000) / 10,
+    rssAtCheckpointMb: atCheckpoint.rssMb,
+    rssAtEndMb: atEnd.rssMb,
+    rssGrowthPct: growthPct(atCheckpoint.rssMb, atEnd.rssMb),
+    heapAtCheckpointMb: atCheckpoint.heapMb,
+    heapAtEndMb: atEnd.heapMb,
+    heapGrowthPct: growthPct(atCheckpoint.heapMb, atEnd.heapMb),
   };
   await bench.close();
   return result;
@@ -167,7 +172,7 @@ async function longRun(scenario, total, every, window = 2000) {
     rssLastMb: last,
     rssPeakSampleMb: rss.length > 0 ? Math.max(...rss) : null,
     peakRssMb: peakRss(),
-    lastVsAt200kPct: at200k && last ? Math.round((last / at200k - 1) * 1000) / 10 : null,
+    lastVsAt200kPct: at200k && last ? growthPct(at200k, last) : null,
     rssSamplesMb: rss,
   };
   await bench.close();
