@@ -5,7 +5,7 @@ const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Engine, FlowProvider, SqliteStore } = require('../runtime/dist');
-const { percentile, peakRss, settledRss, settledMemory, summary, cpuNow, cpuPerMessage, sendFirstMessage } = require('./measure');
+const { percentile, peakRss, settledMemory, summary, cpuNow, cpuPerMessage, sendFirstMessage } = require('./measure');
 
 /** `onCommit`, when given, sees every write set the engine hands to its store. */
 async function openBenchEngine({ onCommit } = {}) {
@@ -87,9 +87,55 @@ async function throughput(scenario, roomCount, total, window = 2000) {
 const growthPct = (from, to) => Math.round((to / from - 1) * 1000) / 10;
 
 /**
+ * Offers `total` messages, `send(i)` for each, with at most `window` in flight. At each count in
+ * `pauseAt` offering stops until every message before it has completed and the engine is idle;
+ * then `atPause(count)` runs (a memory sample: taken mid-flight it counted whatever the window and
+ * the writer held at that instant). `seconds` leaves the pauses out.
+ */
+async function offerWithPauses(engine, total, window, pauseAt, atPause, send) {
+  const pauses = new Set(pauseAt);
+  let next = 0;
+  let completed = 0;
+  let paused = null;
+  let pausedAt = -1;
+  let drained = null;
+  let pausedNs = 0n;
+  async function pause(count) {
+    const t0 = process.hrtime.bigint();
+    if (completed < count) await new Promise((resolve) => (drained = { count, resolve }));
+    drained = null;
+    await engine.idle();
+    await atPause(count);
+    pausedNs += process.hrtime.bigint() - t0;
+  }
+  async function worker() {
+    while (next < total) {
+      if (paused) {
+        await paused;
+        continue;
+      }
+      if (pauses.has(next) && pausedAt !== next) {
+        pausedAt = next;
+        paused = pause(next).finally(() => (paused = null));
+        continue;
+      }
+      const i = next++;
+      await send(i);
+      if (++completed === drained?.count) drained.resolve();
+    }
+  }
+  const started = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: Math.min(window, total) }, worker));
+  await engine.idle();
+  const ended = process.hrtime.bigint();
+  if (pauses.has(total)) await pause(total);
+  return { seconds: Number(ended - started - pausedNs) / 1e9 };
+}
+
+/**
  * Keyed writes (each with its own idempotency key) spread over many rooms: the keys remembered in
  * memory have one bound over all rooms, so memory must stay flat. RSS and the heap in use are
- * sampled, after a full collection, once `checkpoint` writes have completed and again at the end.
+ * sampled (settled, see `offerWithPauses`) once `checkpoint` writes have completed and at the end.
  */
 async function keyedRooms(scenario, roomCount, total, checkpoint, window = 2000) {
   const bench = await openBenchEngine();
@@ -100,23 +146,15 @@ async function keyedRooms(scenario, roomCount, total, checkpoint, window = 2000)
   await sendFirstMessage(bench.engine, rooms[0].roomId, rooms[0].senderId);
   const deliveredBefore = bench.delivered;
   const latencies = new Float64Array(total);
-  let next = 0;
-  let completed = 0;
-  let atCheckpoint = { rssMb: 0, heapMb: 0 };
-  const started = process.hrtime.bigint();
-  async function worker() {
-    while (next < total) {
-      const i = next++;
-      const t0 = process.hrtime.bigint();
-      await bench.engine.call('sendEvent', { ...message(rooms[i % roomCount], i), idempotencyKey: `key-${i}` });
-      latencies[i] = Number(process.hrtime.bigint() - t0) / 1e6;
-      if (++completed === checkpoint) atCheckpoint = settledMemory();
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(window, total) }, worker));
-  await bench.engine.idle();
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const atEnd = settledMemory();
+  let atCheckpoint = null;
+  const { seconds } = await offerWithPauses(bench.engine, total, window, [checkpoint], async () => {
+    atCheckpoint = await settledMemory();
+  }, async (i) => {
+    const t0 = process.hrtime.bigint();
+    await bench.engine.call('sendEvent', { ...message(rooms[i % roomCount], i), idempotencyKey: `key-${i}` });
+    latencies[i] = Number(process.hrtime.bigint() - t0) / 1e6;
+  });
+  const atEnd = await settledMemory();
   const result = {
     ...summary(scenario, total, seconds, latencies),
     rooms: roomCount,
@@ -135,7 +173,7 @@ async function keyedRooms(scenario, roomCount, total, checkpoint, window = 2000)
 
 /**
  * Memory over a long run: `total` messages into one room (the engine-1room shape), resident set
- * size sampled after a full collection every `every` completed messages. The target compares the
+ * size sampled (settled, see `offerWithPauses`) every `every` messages. The target compares the
  * last sample with the one at 200,000 messages (after warm-up: caches filled, JIT settled).
  */
 async function longRun(scenario, total, every, window = 2000) {
@@ -144,20 +182,11 @@ async function longRun(scenario, total, every, window = 2000) {
   await sendFirstMessage(bench.engine, room.roomId, room.senderId);
   const deliveredBefore = bench.delivered;
   const samples = [];
-  let next = 0;
-  let completed = 0;
+  const sampleAt = Array.from({ length: Math.floor(total / every) }, (_, k) => (k + 1) * every);
   const cpuAtStart = cpuNow();
-  const started = process.hrtime.bigint();
-  async function worker() {
-    while (next < total) {
-      const i = next++;
-      await bench.engine.call('sendEvent', message(room, i));
-      if (++completed % every === 0) samples.push({ messages: completed, rssMb: settledRss() });
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(window, total) }, worker));
-  await bench.engine.idle();
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const { seconds } = await offerWithPauses(bench.engine, total, window, sampleAt, async (completed) => {
+    samples.push({ messages: completed, rssMb: (await settledMemory()).rssMb });
+  }, (i) => bench.engine.call('sendEvent', message(room, i)));
   const rss = samples.map((s) => s.rssMb);
   const at200k = samples.find((s) => s.messages === 200_000)?.rssMb ?? null;
   const last = rss[rss.length - 1] ?? null;
