@@ -97,7 +97,6 @@ async function offerWithPauses(engine, total, window, pauseAt, atPause, send) {
   let next = 0;
   let completed = 0;
   let paused = null;
-  let pausedAt = -1;
   let drained = null;
   let pausedNs = 0n;
   async function pause(count) {
@@ -114,8 +113,7 @@ async function offerWithPauses(engine, total, window, pauseAt, atPause, send) {
         await paused;
         continue;
       }
-      if (pauses.has(next) && pausedAt !== next) {
-        pausedAt = next;
+      if (pauses.delete(next)) {
         paused = pause(next).finally(() => (paused = null));
         continue;
       }
@@ -128,7 +126,7 @@ async function offerWithPauses(engine, total, window, pauseAt, atPause, send) {
   await Promise.all(Array.from({ length: Math.min(window, total) }, worker));
   await engine.idle();
   const ended = process.hrtime.bigint();
-  if (pauses.has(total)) await pause(total);
+  if (pauses.delete(total)) await pause(total);
   return { seconds: Number(ended - started - pausedNs) / 1e9 };
 }
 

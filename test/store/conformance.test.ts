@@ -293,7 +293,7 @@ describe.each(kinds)('the $name store', (kind) => {
     await store.commit(messageWrites('r2', 0, 'other'));
     expect((await store.findLatestDeliveryForBinding('r1-agent'))?.id).toBe('e1-agent');
     expect((await store.findLatestDeliveryForBinding('r2-agent'))?.id).toBe('other-agent');
-    const [replaced] = (await store.listDeliveriesForEvent('e1'));
+    const [replaced] = await store.listDeliveriesForEvent('e1');
     await store.commit({ deliveries: [{ ...replaced!, id: 'e1-agent-fallback', fallbackOf: replaced!.id }] });
     expect((await store.findLatestDeliveryForBinding('r1-agent'))?.id).toBe('e1-agent-fallback');
     expect(await store.findLatestDeliveryForBinding('nobody')).toBeNull();
